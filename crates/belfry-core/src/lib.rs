@@ -1,0 +1,30 @@
+//! Belfry's domain: meeting IDs and passcodes, meetings and their validation, invitations,
+//! iCalendar, time zones and recurrence.
+//!
+//! Invariant: this crate does no I/O. The clock and randomness come in as parameters
+//! ([`Entropy`], `DateTime<Utc>`), so every function is deterministic under test.
+
+pub mod duration;
+pub mod email;
+pub mod entropy;
+pub mod ics;
+pub mod id;
+pub mod invitation;
+pub mod meeting;
+pub mod passcode;
+pub mod provider;
+pub mod recurrence;
+pub mod time;
+
+pub use duration::MeetingDuration;
+pub use email::EmailAddress;
+pub use entropy::Entropy;
+pub use ics::{IcsOptions, Method, render_ics};
+pub use id::MeetingId;
+pub use invitation::{
+    DEFAULT_TEMPLATE, Invitation, TemplateError, moderator_info, render_invitation,
+};
+pub use meeting::{Defaults, Field, FieldError, Meeting, MeetingForm, MeetingKind};
+pub use passcode::Passcode;
+pub use provider::Provider;
+pub use recurrence::{Frequency, Recurrence, RepeatEnd};

@@ -1,0 +1,831 @@
+//! A meeting: what the user asks for (a [`MeetingForm`], raw text) and what Belfry checked
+//! (a [`Meeting`]). Every refusal names the [`Field`] it concerns.
+
+use chrono::{DateTime, NaiveDateTime};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::duration::MeetingDuration;
+use crate::email::EmailAddress;
+use crate::id::MeetingId;
+use crate::passcode::Passcode;
+use crate::provider::Provider;
+use crate::recurrence::{Frequency, Recurrence, RepeatEnd, parse_weekday};
+use crate::time::{self, Resolved};
+
+/// The most addresses a Chime invitation may list (the service's limit).
+pub const MAX_ADDRESSES: usize = 300;
+/// The longest title.
+pub const MAX_TITLE: usize = 255;
+/// The longest description.
+pub const MAX_DESCRIPTION: usize = 8_000;
+/// The most extra zones shown.
+pub const MAX_SHOW_ZONES: usize = 8;
+
+/// The three ways to pick a meeting ID.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingKind {
+    /// A fresh ID for this meeting or series.
+    #[default]
+    OneTime,
+    /// A fresh ID that needs a moderator (with a passcode) to start.
+    Moderated,
+    /// The user's own static personal meeting ID.
+    Personal,
+}
+
+impl MeetingKind {
+    /// Whether this kind draws a fresh ID.
+    pub fn is_fresh(self) -> bool {
+        !matches!(self, MeetingKind::Personal)
+    }
+
+    /// The stable name used in storage and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingKind::OneTime => "one_time",
+            MeetingKind::Moderated => "moderated",
+            MeetingKind::Personal => "personal",
+        }
+    }
+
+    /// Reads [`MeetingKind::as_str`] back.
+    pub fn from_name(name: &str) -> Option<MeetingKind> {
+        [
+            MeetingKind::OneTime,
+            MeetingKind::Moderated,
+            MeetingKind::Personal,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+}
+
+/// The input fields of a meeting, for error messages (CLI options, UI labels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Kind,
+    MeetingId,
+    Passcode,
+    Title,
+    Start,
+    TimeZone,
+    Duration,
+    Repeat,
+    RepeatCount,
+    RepeatUntil,
+    RepeatOn,
+    Attendees,
+    Organizer,
+    OnBehalfOf,
+    Description,
+    DialIn,
+    ShowZones,
+}
+
+/// A refusal of one field, in words a presenter understands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct FieldError {
+    pub field: Field,
+    pub message: String,
+}
+
+impl FieldError {
+    /// A refusal of `field`.
+    pub fn new(field: Field, message: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// What the user typed, unchecked. Empty strings mean "not given". This is also the shape
+/// of a saved draft, so nothing typed is lost when it does not validate.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MeetingForm {
+    pub kind: MeetingKind,
+    /// An ID to use instead of a fresh one (a host's one-time ID handed to a delegate).
+    pub meeting_id: String,
+    /// A moderator passcode chosen by the user (moderated meetings only).
+    pub passcode: String,
+    pub title: String,
+    /// `YYYY-MM-DDTHH:MM`, local to `time_zone`.
+    pub start: String,
+    /// An IANA zone; empty means the default zone.
+    pub time_zone: String,
+    /// `45m`, `1h30m`; empty means one hour.
+    pub duration: String,
+    /// `daily`, `weekly`, `monthly`, or empty for a single meeting.
+    pub repeat: String,
+    pub repeat_count: String,
+    pub repeat_until: String,
+    pub repeat_on: Vec<String>,
+    pub attendees: Vec<String>,
+    pub organizer: String,
+    pub on_behalf_of: String,
+    pub description: String,
+    /// Country codes; empty means the default countries.
+    pub dial_in: Vec<String>,
+    pub show_zones: Vec<String>,
+}
+
+/// Defaults that come from settings and the system.
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub time_zone: Tz,
+    pub dial_in: Vec<String>,
+    pub organizer: Option<EmailAddress>,
+}
+
+/// A checked meeting. Its passcode, if any, is kept apart (see [`Passcode`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub id: MeetingId,
+    pub kind: MeetingKind,
+    pub title: String,
+    /// The local start the user asked for (before DST resolution).
+    pub start: NaiveDateTime,
+    pub time_zone: Tz,
+    pub duration: MeetingDuration,
+    pub recurrence: Option<Recurrence>,
+    /// The user's attendees, without the provider's addresses and without repeats.
+    pub attendees: Vec<EmailAddress>,
+    pub organizer: Option<EmailAddress>,
+    /// The host, when a delegate schedules on the host's behalf.
+    pub on_behalf_of: Option<EmailAddress>,
+    pub description: String,
+    /// Upper-case country codes, each known to the provider.
+    pub dial_in: Vec<String>,
+    pub show_zones: Vec<Tz>,
+}
+
+impl MeetingForm {
+    /// Reads the meeting ID field: `None` when empty.
+    pub fn parse_meeting_id(&self) -> Result<Option<MeetingId>, FieldError> {
+        if self.meeting_id.trim().is_empty() {
+            return Ok(None);
+        }
+        MeetingId::parse(&self.meeting_id)
+            .map(Some)
+            .map_err(|e| FieldError::new(Field::MeetingId, e.to_string()))
+    }
+
+    /// Reads the passcode field: `None` when empty. Refused on meetings without a moderator.
+    pub fn parse_passcode(&self) -> Result<Option<Passcode>, FieldError> {
+        if self.passcode.trim().is_empty() {
+            return Ok(None);
+        }
+        if self.kind != MeetingKind::Moderated {
+            return Err(FieldError::new(
+                Field::Passcode,
+                "a passcode applies only to meetings that need a moderator",
+            ));
+        }
+        Passcode::parse(&self.passcode)
+            .map(Some)
+            .map_err(|e| FieldError::new(Field::Passcode, e.to_string()))
+    }
+
+    /// Checks every field and returns all refusals at once, in form order.
+    pub fn validate(
+        &self,
+        id: MeetingId,
+        defaults: &Defaults,
+        provider: &Provider,
+    ) -> Result<Meeting, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut check = |r: Result<(), FieldError>| {
+            if let Err(e) = r {
+                errors.push(e);
+            }
+        };
+
+        let title = self.title.trim().to_owned();
+        check(if title.is_empty() {
+            Err(FieldError::new(Field::Title, "a title is required"))
+        } else if title.chars().count() > MAX_TITLE {
+            Err(FieldError::new(
+                Field::Title,
+                format!("a title has at most {MAX_TITLE} characters"),
+            ))
+        } else {
+            Ok(())
+        });
+
+        let start = if self.start.trim().is_empty() {
+            Err(FieldError::new(
+                Field::Start,
+                "a start is required, like 2027-03-02T10:00",
+            ))
+        } else {
+            time::parse_local(&self.start).map_err(|e| FieldError::new(Field::Start, e.to_string()))
+        };
+        let start = start.map_err(|e| check(Err(e))).ok();
+
+        let time_zone = if self.time_zone.trim().is_empty() {
+            Ok(defaults.time_zone)
+        } else {
+            time::parse_zone(&self.time_zone)
+                .map_err(|e| FieldError::new(Field::TimeZone, e.to_string()))
+        };
+        let time_zone = time_zone.map_err(|e| check(Err(e))).ok();
+
+        let duration = if self.duration.trim().is_empty() {
+            MeetingDuration::from_minutes(60)
+        } else {
+            MeetingDuration::parse(&self.duration)
+        };
+        let duration = duration
+            .map_err(|e| check(Err(FieldError::new(Field::Duration, e.to_string()))))
+            .ok();
+
+        let recurrence = match start {
+            Some(start) => self
+                .recurrence(start)
+                .map_err(|e| check(Err(e)))
+                .ok()
+                .flatten(),
+            None => None,
+        };
+
+        let attendees = self.attendees(id, provider).map_err(|e| check(Err(e))).ok();
+
+        let organizer = match optional_email(&self.organizer, Field::Organizer) {
+            Ok(None) => defaults.organizer.clone(),
+            Ok(some) => some,
+            Err(e) => {
+                check(Err(e));
+                None
+            }
+        };
+        let on_behalf_of = optional_email(&self.on_behalf_of, Field::OnBehalfOf)
+            .map_err(|e| check(Err(e)))
+            .ok()
+            .flatten();
+        if on_behalf_of.is_some() && self.kind == MeetingKind::Personal {
+            check(Err(FieldError::new(
+                Field::Kind,
+                "a delegate schedules with a fresh one-time ID, never a personal ID: the host's \
+                 attendees would land on your own meeting",
+            )));
+        }
+
+        let description = self.description.trim_end().to_owned();
+        if description.chars().count() > MAX_DESCRIPTION {
+            check(Err(FieldError::new(
+                Field::Description,
+                format!("a description has at most {MAX_DESCRIPTION} characters"),
+            )));
+        }
+
+        let dial_in = self
+            .dial_in(defaults, provider)
+            .map_err(|e| check(Err(e)))
+            .ok();
+        let show_zones = self.show_zones(time_zone).map_err(|e| check(Err(e))).ok();
+
+        match (start, time_zone, duration, attendees, dial_in, show_zones) {
+            (
+                Some(start),
+                Some(time_zone),
+                Some(duration),
+                Some(attendees),
+                Some(dial_in),
+                Some(show_zones),
+            ) if errors.is_empty() => Ok(Meeting {
+                id,
+                kind: self.kind,
+                title,
+                start,
+                time_zone,
+                duration,
+                recurrence,
+                attendees,
+                organizer,
+                on_behalf_of,
+                description,
+                dial_in,
+                show_zones,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    fn recurrence(&self, start: NaiveDateTime) -> Result<Option<Recurrence>, FieldError> {
+        let repeat = self.repeat.trim().to_ascii_lowercase();
+        let frequency = match repeat.as_str() {
+            "" | "none" | "never" => {
+                let stray = [
+                    (!self.repeat_count.trim().is_empty(), Field::RepeatCount),
+                    (!self.repeat_until.trim().is_empty(), Field::RepeatUntil),
+                    (!self.repeat_on.is_empty(), Field::RepeatOn),
+                ];
+                if let Some((_, field)) = stray.iter().find(|(set, _)| *set) {
+                    return Err(FieldError::new(
+                        *field,
+                        "this applies to repeating meetings only: choose how often it repeats",
+                    ));
+                }
+                return Ok(None);
+            }
+            "daily" => Frequency::Daily,
+            "weekly" => Frequency::Weekly,
+            "monthly" => Frequency::Monthly,
+            other => {
+                return Err(FieldError::new(
+                    Field::Repeat,
+                    format!("repeat {other:?} is not known: use daily, weekly or monthly"),
+                ));
+            }
+        };
+        let count = self.repeat_count.trim();
+        let until = self.repeat_until.trim();
+        let end = match (count.is_empty(), until.is_empty()) {
+            (false, false) => {
+                return Err(FieldError::new(
+                    Field::RepeatUntil,
+                    "give either a count or an end date, not both",
+                ));
+            }
+            (false, true) => RepeatEnd::Count(count.parse().map_err(|_| {
+                FieldError::new(
+                    Field::RepeatCount,
+                    format!(
+                        "the count is a whole number from 1 to {}",
+                        crate::recurrence::MAX_COUNT
+                    ),
+                )
+            })?),
+            (true, false) => RepeatEnd::Until(
+                time::parse_date(until)
+                    .map_err(|e| FieldError::new(Field::RepeatUntil, e.to_string()))?,
+            ),
+            (true, true) => RepeatEnd::Never,
+        };
+        let mut weekdays = Vec::new();
+        for day in self
+            .repeat_on
+            .iter()
+            .flat_map(|d| d.split(','))
+            .filter(|d| !d.trim().is_empty())
+        {
+            weekdays.push(
+                parse_weekday(day).map_err(|e| FieldError::new(Field::RepeatOn, e.to_string()))?,
+            );
+        }
+        Recurrence::new(frequency, &weekdays, end, start.date())
+            .map(Some)
+            .map_err(|e| {
+                let field = match e.part() {
+                    "count" => Field::RepeatCount,
+                    "until" => Field::RepeatUntil,
+                    "weekdays" => Field::RepeatOn,
+                    _ => Field::Repeat,
+                };
+                FieldError::new(field, e.to_string())
+            })
+    }
+
+    fn attendees(
+        &self,
+        id: MeetingId,
+        provider: &Provider,
+    ) -> Result<Vec<EmailAddress>, FieldError> {
+        let mut out: Vec<EmailAddress> = Vec::new();
+        let own_pin = provider.pin_address(id).map(|a| a.key());
+        for raw in self.attendees.iter().flat_map(|a| a.split([',', ';'])) {
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let address = EmailAddress::parse(raw)
+                .map_err(|e| FieldError::new(Field::Attendees, e.to_string()))?;
+            if provider.is_provider_address(&address) {
+                if address.key().starts_with("pin+") && Some(address.key()) != own_pin {
+                    return Err(FieldError::new(
+                        Field::Attendees,
+                        format!(
+                            "{address} belongs to another meeting ID; Belfry adds this meeting's \
+                             own address itself"
+                        ),
+                    ));
+                }
+                continue; // added by Belfry anyway
+            }
+            if !out.iter().any(|a| a.key() == address.key()) {
+                out.push(address);
+            }
+        }
+        let room = MAX_ADDRESSES - 2;
+        if out.len() > room {
+            return Err(FieldError::new(
+                Field::Attendees,
+                format!(
+                    "at most {room} attendees: a Chime invitation holds {MAX_ADDRESSES} addresses \
+                     and the two scheduling addresses take two ({} given)",
+                    out.len()
+                ),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn dial_in(&self, defaults: &Defaults, provider: &Provider) -> Result<Vec<String>, FieldError> {
+        let codes: Vec<&str> = self
+            .dial_in
+            .iter()
+            .flat_map(|c| c.split(','))
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        let codes: Vec<&str> = if codes.is_empty() {
+            defaults.dial_in.iter().map(String::as_str).collect()
+        } else {
+            codes
+        };
+        let mut out: Vec<String> = Vec::new();
+        for code in codes {
+            let country = provider
+                .country(code)
+                .map_err(|e| FieldError::new(Field::DialIn, e.to_string()))?;
+            if !out.contains(&country.code) {
+                out.push(country.code.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn show_zones(&self, main: Option<Tz>) -> Result<Vec<Tz>, FieldError> {
+        let mut out = Vec::new();
+        for raw in self.show_zones.iter().flat_map(|z| z.split(',')) {
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let tz = time::parse_zone(raw)
+                .map_err(|e| FieldError::new(Field::ShowZones, e.to_string()))?;
+            if Some(tz) != main && !out.contains(&tz) {
+                out.push(tz);
+            }
+        }
+        if out.len() > MAX_SHOW_ZONES {
+            return Err(FieldError::new(
+                Field::ShowZones,
+                format!("show at most {MAX_SHOW_ZONES} extra time zones"),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn optional_email(text: &str, field: Field) -> Result<Option<EmailAddress>, FieldError> {
+    if text.trim().is_empty() {
+        Ok(None)
+    } else {
+        EmailAddress::parse(text)
+            .map(Some)
+            .map_err(|e| FieldError::new(field, e.to_string()))
+    }
+}
+
+impl Meeting {
+    /// The start on the timeline, with a notice when it fell in a DST gap or overlap.
+    pub fn resolved_start(&self) -> Resolved {
+        time::resolve(self.time_zone, self.start)
+    }
+
+    /// The end of the first meeting.
+    pub fn end(&self) -> DateTime<Tz> {
+        self.resolved_start().at + self.duration.as_delta()
+    }
+
+    /// Every address the invitation goes to: the user's attendees, then the provider's
+    /// scheduling address and this meeting's pin address.
+    pub fn all_attendees(&self, provider: &Provider) -> Vec<EmailAddress> {
+        let mut all = self.attendees.clone();
+        all.extend(provider.scheduler_address());
+        all.extend(provider.pin_address(self.id));
+        all
+    }
+
+    /// Who the calendar shows as organizer: the host when a delegate schedules.
+    pub fn calendar_organizer(&self) -> Option<&EmailAddress> {
+        self.on_behalf_of.as_ref().or(self.organizer.as_ref())
+    }
+
+    /// This meeting as an editable form again (for drafts and reschedules).
+    pub fn to_form(&self) -> MeetingForm {
+        use crate::recurrence::Frequency as F;
+        let (repeat, count, until, on) = match &self.recurrence {
+            None => (String::new(), String::new(), String::new(), Vec::new()),
+            Some(r) => (
+                match r.frequency {
+                    F::Daily => "daily",
+                    F::Weekly => "weekly",
+                    F::Monthly => "monthly",
+                }
+                .to_owned(),
+                match r.end {
+                    RepeatEnd::Count(n) => n.to_string(),
+                    _ => String::new(),
+                },
+                match r.end {
+                    RepeatEnd::Until(d) => d.format("%Y-%m-%d").to_string(),
+                    _ => String::new(),
+                },
+                r.weekdays
+                    .iter()
+                    .map(|d| d.to_string().to_lowercase())
+                    .collect(),
+            ),
+        };
+        MeetingForm {
+            kind: self.kind,
+            meeting_id: self.id.digits(),
+            passcode: String::new(),
+            title: self.title.clone(),
+            start: self.start.format("%Y-%m-%dT%H:%M").to_string(),
+            time_zone: self.time_zone.name().to_owned(),
+            duration: self.duration.to_string(),
+            repeat,
+            repeat_count: count,
+            repeat_until: until,
+            repeat_on: on,
+            attendees: self.attendees.iter().map(|a| a.to_string()).collect(),
+            organizer: self
+                .organizer
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            on_behalf_of: self
+                .on_behalf_of
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            description: self.description.clone(),
+            dial_in: self.dial_in.clone(),
+            show_zones: self
+                .show_zones
+                .iter()
+                .map(|z| z.name().to_owned())
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Defaults {
+        Defaults {
+            time_zone: Tz::America__New_York,
+            dial_in: vec!["US".into()],
+            organizer: None,
+        }
+    }
+
+    fn id() -> MeetingId {
+        MeetingId::parse("0123456789").unwrap()
+    }
+
+    fn form() -> MeetingForm {
+        MeetingForm {
+            title: "Physics 101".into(),
+            start: "2027-03-01T10:00".into(),
+            ..MeetingForm::default()
+        }
+    }
+
+    fn errors(f: &MeetingForm) -> Vec<(Field, String)> {
+        f.validate(id(), &defaults(), Provider::chime())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect()
+    }
+
+    #[test]
+    fn minimal_form_gets_defaults() {
+        let m = form()
+            .validate(id(), &defaults(), Provider::chime())
+            .unwrap();
+        assert_eq!(m.time_zone, Tz::America__New_York);
+        assert_eq!(m.duration.minutes(), 60);
+        assert_eq!(m.dial_in, vec!["US"]);
+        assert!(m.recurrence.is_none());
+        let all: Vec<String> = m
+            .all_attendees(Provider::chime())
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(all, ["meet@chime.aws", "pin+0123456789@chime.aws"]);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let f = MeetingForm {
+            title: "  ".into(),
+            start: "tomorrow".into(),
+            time_zone: "Mars/Base".into(),
+            duration: "forever".into(),
+            attendees: vec!["ana@example.com".into(), "bob".into()],
+            organizer: "x@".into(),
+            dial_in: vec!["ZZ".into()],
+            show_zones: vec!["Nowhere".into()],
+            ..MeetingForm::default()
+        };
+        let fields: Vec<Field> = errors(&f).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            [
+                Field::Title,
+                Field::Start,
+                Field::TimeZone,
+                Field::Duration,
+                Field::Attendees,
+                Field::Organizer,
+                Field::DialIn,
+                Field::ShowZones
+            ]
+        );
+    }
+
+    #[test]
+    fn attendees_are_deduplicated_and_provider_addresses_dropped() {
+        let f = MeetingForm {
+            attendees: vec![
+                "ana@example.com, Bob@example.com".into(),
+                "ANA@example.com".into(),
+                "meet@chime.aws".into(),
+                "pin+0123456789@chime.aws".into(),
+            ],
+            ..form()
+        };
+        let m = f.validate(id(), &defaults(), Provider::chime()).unwrap();
+        let got: Vec<String> = m.attendees.iter().map(|a| a.to_string()).collect();
+        assert_eq!(got, ["ana@example.com", "Bob@example.com"]);
+    }
+
+    #[test]
+    fn another_meetings_pin_address_is_refused() {
+        let f = MeetingForm {
+            attendees: vec!["pin+9999999999@chime.aws".into()],
+            ..form()
+        };
+        let errs = errors(&f);
+        assert_eq!(errs[0].0, Field::Attendees);
+        assert!(errs[0].1.contains("another meeting ID"), "{}", errs[0].1);
+    }
+
+    #[test]
+    fn attendee_limit_counts_the_scheduling_addresses() {
+        let many = |n: usize| {
+            (0..n)
+                .map(|i| format!("p{i}@example.com"))
+                .collect::<Vec<_>>()
+        };
+        let ok = MeetingForm {
+            attendees: many(298),
+            ..form()
+        };
+        assert!(ok.validate(id(), &defaults(), Provider::chime()).is_ok());
+        let too_many = MeetingForm {
+            attendees: many(299),
+            ..form()
+        };
+        let errs = errors(&too_many);
+        assert_eq!(errs[0].0, Field::Attendees);
+        assert!(
+            errs[0].1.starts_with("at most 298 attendees"),
+            "{}",
+            errs[0].1
+        );
+    }
+
+    #[test]
+    fn delegate_cannot_use_a_personal_id() {
+        let f = MeetingForm {
+            kind: MeetingKind::Personal,
+            on_behalf_of: "host@example.com".into(),
+            ..form()
+        };
+        assert_eq!(errors(&f)[0].0, Field::Kind);
+    }
+
+    #[test]
+    fn recurrence_errors_name_the_sub_field() {
+        let cases = [
+            (
+                MeetingForm {
+                    repeat: "yearly".into(),
+                    ..form()
+                },
+                Field::Repeat,
+            ),
+            (
+                MeetingForm {
+                    repeat: "daily".into(),
+                    repeat_count: "x".into(),
+                    ..form()
+                },
+                Field::RepeatCount,
+            ),
+            (
+                MeetingForm {
+                    repeat: "daily".into(),
+                    repeat_count: "0".into(),
+                    ..form()
+                },
+                Field::RepeatCount,
+            ),
+            (
+                MeetingForm {
+                    repeat: "daily".into(),
+                    repeat_until: "2026-01-01".into(),
+                    ..form()
+                },
+                Field::RepeatUntil,
+            ),
+            (
+                MeetingForm {
+                    repeat: "daily".into(),
+                    repeat_count: "3".into(),
+                    repeat_until: "2027-04-01".into(),
+                    ..form()
+                },
+                Field::RepeatUntil,
+            ),
+            (
+                MeetingForm {
+                    repeat: "weekly".into(),
+                    repeat_on: vec!["tue".into()],
+                    ..form()
+                },
+                Field::RepeatOn,
+            ),
+            (
+                MeetingForm {
+                    repeat_count: "3".into(),
+                    ..form()
+                },
+                Field::RepeatCount,
+            ),
+        ];
+        for (f, field) in cases {
+            assert_eq!(errors(&f)[0].0, field, "{f:?}");
+        }
+    }
+
+    #[test]
+    fn passcode_only_for_moderated_meetings() {
+        let f = MeetingForm {
+            passcode: "1234".into(),
+            ..form()
+        };
+        assert_eq!(f.parse_passcode().unwrap_err().field, Field::Passcode);
+        let f = MeetingForm {
+            kind: MeetingKind::Moderated,
+            passcode: "12".into(),
+            ..form()
+        };
+        assert_eq!(f.parse_passcode().unwrap_err().field, Field::Passcode);
+        let f = MeetingForm {
+            kind: MeetingKind::Moderated,
+            passcode: "123456".into(),
+            ..form()
+        };
+        assert_eq!(f.parse_passcode().unwrap().unwrap().expose(), "123456");
+    }
+
+    #[test]
+    fn a_meeting_turns_back_into_the_same_form() {
+        let f = MeetingForm {
+            kind: MeetingKind::Moderated,
+            title: "Series".into(),
+            start: "2027-03-01T10:00".into(),
+            time_zone: "Europe/Berlin".into(),
+            duration: "1h30m".into(),
+            repeat: "weekly".into(),
+            repeat_count: "6".into(),
+            repeat_on: vec!["mon".into(), "wed".into()],
+            attendees: vec!["ana@example.com".into()],
+            organizer: "me@example.com".into(),
+            description: "Bring a calculator.".into(),
+            dial_in: vec!["US".into()],
+            show_zones: vec!["Asia/Kathmandu".into()],
+            ..MeetingForm::default()
+        };
+        let m = f.validate(id(), &defaults(), Provider::chime()).unwrap();
+        let again = m.to_form();
+        assert_eq!(
+            again
+                .validate(id(), &defaults(), Provider::chime())
+                .unwrap(),
+            m
+        );
+    }
+}
