@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::entropy::{Entropy, uniform_below};
+use crate::entropy::{Entropy, EntropyError, uniform_below};
 
 const SPACE: u64 = 10_000_000_000;
 
@@ -25,25 +25,30 @@ pub enum IdError {
     Empty,
 }
 
-/// Every draw hit an ID already in use; with 10^10 IDs this means the check is broken.
+/// Why no fresh ID could be drawn.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no unused meeting ID was found after {0} draws")]
-pub struct IdSpaceExhausted(pub u32);
+pub enum GenerateError {
+    /// Every draw hit an ID already in use; with 10^10 IDs this means the check is broken.
+    #[error("no unused meeting ID was found after {0} draws")]
+    Exhausted(u32),
+    #[error(transparent)]
+    Entropy(#[from] EntropyError),
+}
 
 impl MeetingId {
     /// Draws IDs uniformly from all 10^10 until one is not `taken`.
     pub fn generate(
         entropy: &mut dyn Entropy,
         mut taken: impl FnMut(MeetingId) -> bool,
-    ) -> Result<MeetingId, IdSpaceExhausted> {
+    ) -> Result<MeetingId, GenerateError> {
         const MAX_DRAWS: u32 = 64;
         for _ in 0..MAX_DRAWS {
-            let id = MeetingId(uniform_below(entropy, SPACE));
+            let id = MeetingId(uniform_below(entropy, SPACE)?);
             if !taken(id) {
                 return Ok(id);
             }
         }
-        Err(IdSpaceExhausted(MAX_DRAWS))
+        Err(GenerateError::Exhausted(MAX_DRAWS))
     }
 
     /// Reads an ID written with any common grouping: `0123456789`, `0123 45 6789`,
@@ -175,7 +180,7 @@ mod tests {
         let mut e = SplitMix64(1);
         assert_eq!(
             MeetingId::generate(&mut e, |_| true),
-            Err(IdSpaceExhausted(64))
+            Err(GenerateError::Exhausted(64))
         );
     }
 

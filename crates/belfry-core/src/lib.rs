@@ -18,7 +18,7 @@ pub mod time;
 
 pub use duration::MeetingDuration;
 pub use email::EmailAddress;
-pub use entropy::Entropy;
+pub use entropy::{Entropy, EntropyError};
 pub use ics::{IcsOptions, Method, render_ics};
 pub use id::MeetingId;
 pub use invitation::{

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::entropy::{Entropy, uniform_below};
+use crate::entropy::{Entropy, EntropyError, uniform_below};
 
 /// The shortest passcode Chime accepts.
 pub const MIN_LEN: usize = 4;
@@ -25,11 +25,13 @@ pub enum PasscodeError {
 
 impl Passcode {
     /// Draws an 8-digit passcode, each digit uniform.
-    pub fn generate(entropy: &mut dyn Entropy) -> Passcode {
-        let digits = (0..MAX_LEN)
-            .map(|_| char::from(b'0' + uniform_below(entropy, 10) as u8))
-            .collect();
-        Passcode(digits)
+    pub fn generate(entropy: &mut dyn Entropy) -> Result<Passcode, EntropyError> {
+        let mut digits = String::with_capacity(MAX_LEN);
+        for _ in 0..MAX_LEN {
+            let d = uniform_below(entropy, 10)?;
+            digits.push(char::from_digit(d as u32, 10).unwrap_or('0'));
+        }
+        Ok(Passcode(digits))
     }
 
     /// Checks a passcode the user chose. Spaces around it are ignored.
@@ -65,7 +67,7 @@ mod tests {
     fn generated_passcodes_are_eight_digits() {
         let mut e = SplitMix64(3);
         for _ in 0..200 {
-            let p = Passcode::generate(&mut e);
+            let p = Passcode::generate(&mut e).unwrap();
             assert_eq!(p.expose().len(), 8);
             assert!(p.expose().chars().all(|c| c.is_ascii_digit()));
         }

@@ -1,0 +1,120 @@
+use belfry_core::{Field, FieldError};
+use belfry_secrets::SecretsError;
+use belfry_store::StoreError;
+use serde::Serialize;
+
+/// What kind of failure, for a front end to branch on (never on the English text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The user's input was refused; `fields` says which and why.
+    Invalid,
+    /// A meeting or setting the user named does not exist.
+    NotFound,
+    /// The OS keyring cannot be reached.
+    KeyringUnavailable,
+    /// The OS keyring is locked.
+    KeyringLocked,
+    /// The local database or data directory failed.
+    Storage,
+    /// Something that should not happen; the message says what.
+    Internal,
+}
+
+/// The one error every front end receives: a code, a sentence, and the fields at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// For [`ErrorCode::Invalid`]: every refused field, in form order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+impl AppError {
+    /// An error with no field.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// A refusal of one field.
+    pub fn field(field: Field, message: impl Into<String>) -> Self {
+        Self::fields(vec![FieldError::new(field, message)])
+    }
+
+    /// A refusal of several fields; the message is the first one's.
+    pub fn fields(fields: Vec<FieldError>) -> Self {
+        let message = fields
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_default();
+        AppError {
+            code: ErrorCode::Invalid,
+            message,
+            fields,
+        }
+    }
+
+    /// The first field at fault.
+    pub fn first_field(&self) -> Option<Field> {
+        self.fields.first().map(|f| f.field)
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::fields(vec![e])
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::new(ErrorCode::Storage, e.to_string())
+    }
+}
+
+impl From<SecretsError> for AppError {
+    fn from(e: SecretsError) -> Self {
+        let code = match e {
+            SecretsError::Locked => ErrorCode::KeyringLocked,
+            SecretsError::Unavailable(_) => ErrorCode::KeyringUnavailable,
+            _ => ErrorCode::Internal,
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+impl From<belfry_core::EntropyError> for AppError {
+    fn from(e: belfry_core::EntropyError) -> Self {
+        AppError::new(ErrorCode::Internal, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wire format front ends depend on.
+    #[test]
+    fn serializes_as_code_message_fields() {
+        let e = AppError::field(Field::Start, "a start is required");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({
+                "code": "invalid",
+                "message": "a start is required",
+                "fields": [{"field": "start", "message": "a start is required"}]
+            })
+        );
+        let e = AppError::new(ErrorCode::KeyringLocked, "locked");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"code": "keyring_locked", "message": "locked"})
+        );
+    }
+}

@@ -1,0 +1,654 @@
+//! Belfry's application layer: the one API the desktop app, the `belfry` CLI and the tests
+//! call. It owns the local store, the keyring and the system's clock and randomness, and
+//! turns what the user typed into meetings, invitations and calendar files.
+//!
+//! Invariants: no Tauri or terminal dependency; every failure reaches callers as an
+//! [`AppError`] (`{code, message, fields}`); no secret appears in a return value except the
+//! passcode handed to the user who asked for it ([`NewMeeting`], moderator info).
+
+mod error;
+mod files;
+mod settings;
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use belfry_core::ics::IcsOptions;
+use belfry_core::invitation::check_template;
+use belfry_core::{
+    Defaults, Entropy, EntropyError, Field, Invitation, Meeting, MeetingForm, MeetingId,
+    MeetingKind, Method, Passcode, Provider, entropy::uniform_below, render_ics, render_invitation,
+};
+use belfry_secrets::{Keyring, SecretStore, SecretsError, Sensitive};
+use belfry_store::{MeetingRecord, Store, StoreError};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+pub use error::{AppError, ErrorCode};
+pub use files::write_atomically;
+pub use settings::{SettingKey, Settings};
+
+/// Minutes before the start for the reminder written into calendar files.
+pub const REMINDER_MINUTES: u32 = 10;
+/// The name of the draft the Schedule window edits.
+pub const SCHEDULE_DRAFT: &str = "schedule";
+
+/// The current time.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// The operating system's CSPRNG.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsEntropy;
+
+impl Entropy for OsEntropy {
+    fn next_u64(&mut self) -> Result<u64, EntropyError> {
+        getrandom::u64().map_err(|e| EntropyError(e.to_string()))
+    }
+}
+
+type SecretsFactory = Box<dyn Fn() -> Result<Arc<dyn SecretStore>, SecretsError> + Send + Sync>;
+
+/// A fresh meeting ID, reserved in the history, with its passcode when moderated.
+#[derive(Debug)]
+pub struct NewMeeting {
+    pub meeting_id: MeetingId,
+    /// Shown once to the user who asked; kept in the keyring.
+    pub passcode: Option<Passcode>,
+}
+
+/// A meeting made ready: checked, recorded in the history, its invitation rendered.
+#[derive(Debug)]
+pub struct Prepared {
+    pub record: MeetingRecord,
+    pub meeting: Meeting,
+    pub invitation: Invitation,
+    /// A passcode drawn or set by this call, to show the user once.
+    pub new_passcode: Option<Passcode>,
+}
+
+/// A calendar file and the meeting it is for.
+#[derive(Debug)]
+pub struct IcsFile {
+    pub text: String,
+    pub prepared: Prepared,
+}
+
+/// One line of the history, as front ends show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub meeting_id: MeetingId,
+    pub display: String,
+    pub kind: MeetingKind,
+    /// Empty while the ID is only reserved.
+    pub title: String,
+    /// `YYYY-MM-DDTHH:MM` local to `time_zone`, empty while reserved.
+    pub start: String,
+    pub time_zone: String,
+    pub attendees: usize,
+    pub sequence: u32,
+    pub moderated: bool,
+    pub cancelled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Belfry, opened.
+pub struct App {
+    store: Store,
+    secrets: OnceLock<Result<Arc<dyn SecretStore>, SecretsError>>,
+    secrets_factory: SecretsFactory,
+    clock: Arc<dyn Clock>,
+    entropy: Mutex<Box<dyn Entropy + Send>>,
+    system_tz: Tz,
+    provider: &'static Provider,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("store", &self.store.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Opens Belfry with the real parts: the data directory's database, the OS keyring
+    /// (connected on first use), the system clock, zone and CSPRNG.
+    pub fn open() -> Result<App, AppError> {
+        Ok(App::with_parts(
+            Store::open_default()?,
+            Box::new(|| Keyring::native().map(|k| Arc::new(k) as Arc<dyn SecretStore>)),
+            Arc::new(SystemClock),
+            Box::new(OsEntropy),
+            system_zone(),
+        ))
+    }
+
+    /// Opens Belfry with the given parts (tests pass a mock keyring, a fixed clock and a
+    /// seeded generator).
+    pub fn with_parts(
+        store: Store,
+        secrets_factory: SecretsFactory,
+        clock: Arc<dyn Clock>,
+        entropy: Box<dyn Entropy + Send>,
+        system_tz: Tz,
+    ) -> App {
+        App {
+            store,
+            secrets: OnceLock::new(),
+            secrets_factory,
+            clock,
+            entropy: Mutex::new(entropy),
+            system_tz,
+            provider: Provider::chime(),
+        }
+    }
+
+    /// The meeting provider's profile.
+    pub fn provider(&self) -> &'static Provider {
+        self.provider
+    }
+
+    /// The local store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn secrets(&self) -> Result<Arc<dyn SecretStore>, AppError> {
+        self.secrets
+            .get_or_init(|| (self.secrets_factory)())
+            .clone()
+            .map_err(AppError::from)
+    }
+
+    fn with_entropy<T>(&self, f: impl FnOnce(&mut dyn Entropy) -> T) -> Result<T, AppError> {
+        let mut guard = self
+            .entropy
+            .lock()
+            .map_err(|_| AppError::new(ErrorCode::Internal, "the random source is poisoned"))?;
+        Ok(f(guard.as_mut()))
+    }
+
+    fn new_uid(&self) -> Result<String, AppError> {
+        let (a, b) = self.with_entropy(|e| -> Result<(u64, u64), EntropyError> {
+            Ok((e.next_u64()?, e.next_u64()?))
+        })??;
+        Ok(format!("{a:016x}{b:016x}@belfry"))
+    }
+
+    /// The defaults a form is read with: settings first, then the system.
+    pub fn defaults(&self) -> Result<Defaults, AppError> {
+        let s = self.settings()?;
+        Ok(Defaults {
+            time_zone: s.time_zone.unwrap_or(self.system_tz),
+            dial_in: if s.dial_in.is_empty() {
+                self.provider.default_countries.clone()
+            } else {
+                s.dial_in
+            },
+            organizer: s.organizer,
+        })
+    }
+
+    fn template(&self) -> Result<String, AppError> {
+        Ok(self
+            .settings()?
+            .template
+            .unwrap_or_else(|| belfry_core::DEFAULT_TEMPLATE.to_owned()))
+    }
+
+    /// Draws a fresh ID that is in no meeting of the history and reserves it.
+    fn reserve_fresh(
+        &self,
+        kind: MeetingKind,
+        has_passcode: bool,
+    ) -> Result<MeetingRecord, AppError> {
+        for _ in 0..8 {
+            let mut lookup_error: Option<StoreError> = None;
+            let drawn = self.with_entropy(|e| {
+                MeetingId::generate(e, |id| match self.store.id_in_history(id) {
+                    Ok(taken) => taken,
+                    Err(err) => {
+                        lookup_error.get_or_insert(err);
+                        true
+                    }
+                })
+            })?;
+            if let Some(err) = lookup_error {
+                return Err(err.into());
+            }
+            let id = drawn.map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+            let now = self.clock.now();
+            let rec = MeetingRecord {
+                uid: self.new_uid()?,
+                meeting_id: id,
+                kind,
+                sequence: 0,
+                meeting: None,
+                has_passcode,
+                created_at: now,
+                updated_at: now,
+                cancelled_at: None,
+            };
+            match self.store.insert(&rec) {
+                Ok(()) => return Ok(rec),
+                // Another Belfry took it between the check and the insert: draw again.
+                Err(StoreError::IdTaken(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::new(
+            ErrorCode::Internal,
+            "no unused meeting ID could be reserved",
+        ))
+    }
+
+    fn passcode_key(id: MeetingId) -> String {
+        format!("moderator-passcode/{}", id.digits())
+    }
+
+    /// Keeps `passcode` in the keyring for `rec`; if that fails, the record says it has none.
+    fn keep_passcode(&self, rec: &mut MeetingRecord, passcode: &Passcode) -> Result<(), AppError> {
+        let secrets = self.secrets()?;
+        let stored = secrets.set(
+            &Self::passcode_key(rec.meeting_id),
+            &Sensitive::new(passcode.expose().to_owned()),
+        );
+        if let Err(e) = stored {
+            rec.has_passcode = false;
+            self.store.update(rec)?;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// `belfry new`: a fresh ID (and passcode, when moderated), reserved for later use.
+    pub fn new_meeting(
+        &self,
+        moderated: bool,
+        passcode: Option<&str>,
+    ) -> Result<NewMeeting, AppError> {
+        let passcode = match (moderated, passcode.filter(|p| !p.trim().is_empty())) {
+            (false, Some(_)) => {
+                return Err(AppError::field(
+                    Field::Passcode,
+                    "a passcode applies only to meetings that need a moderator",
+                ));
+            }
+            (false, None) => None,
+            (true, Some(p)) => Some(
+                Passcode::parse(p).map_err(|e| AppError::field(Field::Passcode, e.to_string()))?,
+            ),
+            (true, None) => Some(self.with_entropy(|e| Passcode::generate(e))??),
+        };
+        if passcode.is_some() {
+            // Fail before reserving anything when the keyring is out of reach.
+            self.secrets()?;
+        }
+        let kind = if moderated {
+            MeetingKind::Moderated
+        } else {
+            MeetingKind::OneTime
+        };
+        let mut rec = self.reserve_fresh(kind, passcode.is_some())?;
+        if let Some(p) = &passcode {
+            self.keep_passcode(&mut rec, p)?;
+        }
+        Ok(NewMeeting {
+            meeting_id: rec.meeting_id,
+            passcode,
+        })
+    }
+
+    /// Checks a form, records the meeting in the history and renders its invitation.
+    /// A fresh ID is drawn when the form names none (one-time and moderated meetings).
+    pub fn prepare(&self, form: &MeetingForm) -> Result<Prepared, AppError> {
+        self.prepare_for(form, None)
+    }
+
+    fn prepare_for(
+        &self,
+        form: &MeetingForm,
+        method: Option<Method>,
+    ) -> Result<Prepared, AppError> {
+        let given_id = form.parse_meeting_id()?;
+        let given_passcode = form.parse_passcode()?;
+        let settings = self.settings()?;
+        let defaults = self.defaults()?;
+        let template = self.template()?;
+
+        let existing = match given_id {
+            Some(id) => self.store.latest_with_id(id)?,
+            None => None,
+        };
+        if method == Some(Method::Cancel)
+            && existing.as_ref().and_then(|r| r.meeting.as_ref()).is_none()
+        {
+            return Err(AppError::field(
+                Field::MeetingId,
+                "cancelling needs the meeting ID of a meeting in your history",
+            ));
+        }
+
+        // Which ID, and whether this is a new history entry.
+        let personal = settings.personal_id;
+        let provisional = match (form.kind, given_id) {
+            (MeetingKind::Personal, Some(_)) => {
+                return Err(AppError::field(
+                    Field::MeetingId,
+                    "a personal meeting uses your personal meeting ID: leave the meeting ID empty",
+                ));
+            }
+            (MeetingKind::Personal, None) => personal.ok_or_else(|| {
+                AppError::field(
+                    Field::Kind,
+                    "no personal meeting ID is set yet: add it in settings \
+                     (belfry settings set personal-id ID)",
+                )
+            })?,
+            (_, Some(id)) if Some(id) == personal => {
+                return Err(AppError::field(
+                    Field::MeetingId,
+                    format!("{id} is your personal meeting ID: choose the personal meeting type"),
+                ));
+            }
+            (_, Some(id)) => id,
+            (_, None) => MeetingId::parse("0000000000")
+                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+        };
+        let mut kind = form.kind;
+        if let Some(rec) = &existing {
+            match (rec.kind, form.kind) {
+                (MeetingKind::OneTime, MeetingKind::Moderated) => {
+                    return Err(AppError::field(
+                        Field::Kind,
+                        format!(
+                            "{} was made without a moderator, and a passcode cannot be added to \
+                             an existing meeting: schedule it with a fresh ID",
+                            rec.meeting_id
+                        ),
+                    ));
+                }
+                // A meeting made with a moderator still needs one.
+                (MeetingKind::Moderated, _) => kind = MeetingKind::Moderated,
+                _ => {}
+            }
+            if given_passcode.is_some() && rec.has_passcode {
+                return Err(AppError::field(
+                    Field::Passcode,
+                    "this meeting already has a passcode; it cannot be changed (schedule it with a \
+                     fresh ID instead)",
+                ));
+            }
+        } else if given_id.is_some() && kind == MeetingKind::Moderated && given_passcode.is_none() {
+            return Err(AppError::field(
+                Field::Passcode,
+                "give the moderator passcode chosen for this meeting ID",
+            ));
+        }
+        let form = MeetingForm {
+            kind,
+            ..form.clone()
+        };
+
+        // Check everything before anything is written.
+        let check = form
+            .validate(provisional, &defaults, self.provider)
+            .map_err(AppError::fields)?;
+        render_invitation(&check, self.provider, &template)
+            .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
+
+        let now = self.clock.now();
+        let mut new_passcode = None;
+        let mut record = match existing {
+            Some(rec) if rec.kind != MeetingKind::Personal => rec,
+            _ if kind == MeetingKind::Personal || given_id.is_some() => {
+                // A personal meeting, or an ID made elsewhere (a host's, handed to a delegate).
+                if given_passcode.is_some() {
+                    self.secrets()?;
+                }
+                let mut rec = MeetingRecord {
+                    uid: self.new_uid()?,
+                    meeting_id: provisional,
+                    kind,
+                    sequence: 0,
+                    meeting: None,
+                    has_passcode: given_passcode.is_some(),
+                    created_at: now,
+                    updated_at: now,
+                    cancelled_at: None,
+                };
+                self.store.insert(&rec)?;
+                if let Some(p) = &given_passcode {
+                    self.keep_passcode(&mut rec, p)?;
+                }
+                rec
+            }
+            _ => {
+                let passcode = match (kind, given_passcode) {
+                    (MeetingKind::Moderated, Some(p)) => Some(p),
+                    (MeetingKind::Moderated, None) => {
+                        Some(self.with_entropy(|e| Passcode::generate(e))??)
+                    }
+                    _ => None,
+                };
+                if passcode.is_some() {
+                    self.secrets()?;
+                }
+                let mut rec = self.reserve_fresh(kind, passcode.is_some())?;
+                if let Some(p) = &passcode {
+                    self.keep_passcode(&mut rec, p)?;
+                }
+                new_passcode = passcode;
+                rec
+            }
+        };
+
+        let meeting = form
+            .validate(record.meeting_id, &defaults, self.provider)
+            .map_err(AppError::fields)?;
+        let invitation = render_invitation(&meeting, self.provider, &template)
+            .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
+
+        let changed = record.meeting.as_ref() != Some(&meeting);
+        let cancelling = method == Some(Method::Cancel);
+        if record.meeting.is_some() && (changed || (cancelling && record.cancelled_at.is_none())) {
+            record.sequence += 1;
+        }
+        if cancelling {
+            record.cancelled_at.get_or_insert(now);
+        } else if changed {
+            record.cancelled_at = None;
+        }
+        record.meeting = Some(meeting.clone());
+        record.updated_at = now;
+        self.store.update(&record)?;
+        Ok(Prepared {
+            record,
+            meeting,
+            invitation,
+            new_passcode,
+        })
+    }
+
+    /// `belfry ics`: the calendar file for a form, recorded in the history.
+    pub fn ics(&self, form: &MeetingForm, method: Method) -> Result<IcsFile, AppError> {
+        if method != Method::Publish {
+            // Check the organizer before an ID is spent.
+            let defaults = self.defaults()?;
+            if form.organizer.trim().is_empty()
+                && form.on_behalf_of.trim().is_empty()
+                && defaults.organizer.is_none()
+            {
+                return Err(AppError::field(
+                    Field::Organizer,
+                    "an invitation with attendees needs an organizer: give your email address \
+                     (or set it once: belfry settings set organizer EMAIL)",
+                ));
+            }
+        }
+        let prepared = self.prepare_for(form, Some(method))?;
+        let text = render_ics(
+            &prepared.meeting,
+            &prepared.invitation,
+            self.provider,
+            &IcsOptions {
+                uid: prepared.record.uid.clone(),
+                sequence: prepared.record.sequence,
+                dtstamp: self.clock.now(),
+                method: Some(method),
+                reminder_minutes: Some(REMINDER_MINUTES),
+            },
+        )
+        .map_err(|e| AppError::field(Field::Organizer, e.to_string()))?;
+        Ok(IcsFile { text, prepared })
+    }
+
+    /// The moderator info of a meeting in the history, its passcode read from the keyring.
+    pub fn moderator_info(&self, id: MeetingId) -> Result<String, AppError> {
+        let rec = self.store.latest_with_id(id)?.ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("meeting {id} is not in your history"),
+            )
+        })?;
+        if !rec.has_passcode {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("meeting {id} has no moderator passcode (it was made without a moderator)"),
+            ));
+        }
+        let secret = self
+            .secrets()?
+            .get(&Self::passcode_key(id))?
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    format!("the moderator passcode of {id} is not in this keyring"),
+                )
+            })?;
+        let passcode = Passcode::parse(secret.expose())
+            .map_err(|_| AppError::new(ErrorCode::Internal, "the stored passcode is damaged"))?;
+        let title = rec.meeting.as_ref().map(|m| m.title.as_str());
+        Ok(belfry_core::moderator_info(
+            id,
+            title,
+            &passcode,
+            self.provider,
+        ))
+    }
+
+    /// The history, newest first, filtered by `query` (title, ID, attendee).
+    pub fn history(&self, query: &str, limit: usize) -> Result<Vec<HistoryEntry>, AppError> {
+        Ok(self
+            .store
+            .history(query, limit)?
+            .into_iter()
+            .map(history_entry)
+            .collect())
+    }
+
+    /// The invitation of a meeting in the history, rendered again.
+    pub fn history_invitation(&self, id: MeetingId) -> Result<Invitation, AppError> {
+        let rec = self.store.latest_with_id(id)?;
+        let meeting = rec.and_then(|r| r.meeting).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("meeting {id} has no invitation in your history"),
+            )
+        })?;
+        render_invitation(&meeting, self.provider, &self.template()?)
+            .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))
+    }
+
+    /// Saves the Schedule window's draft exactly as typed.
+    pub fn save_draft(&self, form: &MeetingForm) -> Result<(), AppError> {
+        Ok(self
+            .store
+            .save_draft(SCHEDULE_DRAFT, form, self.clock.now())?)
+    }
+
+    /// The saved draft, if any.
+    pub fn draft(&self) -> Result<Option<MeetingForm>, AppError> {
+        Ok(self.store.draft(SCHEDULE_DRAFT)?)
+    }
+
+    /// Checks a template against a sample meeting (used before saving one).
+    pub fn check_template(&self, template: &str) -> Result<(), AppError> {
+        let sample = sample_meeting(self.system_tz, self.provider)?;
+        check_template(template, &sample, self.provider)
+            .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))
+    }
+}
+
+fn history_entry(r: MeetingRecord) -> HistoryEntry {
+    let m = r.meeting.as_ref();
+    HistoryEntry {
+        meeting_id: r.meeting_id,
+        display: r.meeting_id.grouped(),
+        kind: r.kind,
+        title: m.map(|m| m.title.clone()).unwrap_or_default(),
+        start: m
+            .map(|m| m.start.format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default(),
+        time_zone: m.map(|m| m.time_zone.name().to_owned()).unwrap_or_default(),
+        attendees: m.map_or(0, |m| m.attendees.len()),
+        sequence: r.sequence,
+        moderated: r.kind == MeetingKind::Moderated,
+        cancelled: r.cancelled_at.is_some(),
+        created_at: r.created_at,
+    }
+}
+
+/// A meeting that uses every template value, for checking templates.
+fn sample_meeting(tz: Tz, provider: &Provider) -> Result<Meeting, AppError> {
+    let form = MeetingForm {
+        kind: MeetingKind::Moderated,
+        title: "Sample meeting".into(),
+        start: "2027-03-01T10:00".into(),
+        repeat: "weekly".into(),
+        repeat_count: "4".into(),
+        attendees: vec!["attendee@example.com".into()],
+        organizer: "organizer@example.com".into(),
+        on_behalf_of: "host@example.com".into(),
+        description: "Sample description".into(),
+        show_zones: vec!["UTC".into()],
+        ..MeetingForm::default()
+    };
+    let defaults = Defaults {
+        time_zone: tz,
+        dial_in: provider.default_countries.clone(),
+        organizer: None,
+    };
+    let id = MeetingId::parse("0123456789")
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    form.validate(id, &defaults, provider)
+        .map_err(AppError::fields)
+}
+
+/// The system's IANA zone, or UTC when it cannot be read.
+pub fn system_zone() -> Tz {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| belfry_core::time::parse_zone(&name).ok())
+        .unwrap_or(Tz::UTC)
+}
+
+/// Draws a number in `0..n` from the OS CSPRNG (used by benchmarks and tools).
+pub fn os_uniform_below(n: u64) -> Result<u64, AppError> {
+    Ok(uniform_below(&mut OsEntropy, n)?)
+}
+
+#[cfg(test)]
+mod tests;

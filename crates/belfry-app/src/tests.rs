@@ -1,0 +1,483 @@
+use std::sync::Arc;
+
+use belfry_core::entropy::{Replay, SplitMix64};
+use chrono::TimeZone;
+
+use super::*;
+
+struct FixedClock(DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 2, 1, 12, 0, 0).unwrap()
+}
+
+struct Harness {
+    app: App,
+    dir: tempfile::TempDir,
+    keyring: Keyring,
+}
+
+fn harness_with(entropy: Box<dyn Entropy + Send>) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = Keyring::mock();
+    let shared = keyring.clone();
+    let app = App::with_parts(
+        Store::open(dir.path()).unwrap(),
+        Box::new(move || Ok(Arc::new(shared.clone()) as Arc<dyn SecretStore>)),
+        Arc::new(FixedClock(now())),
+        entropy,
+        Tz::America__New_York,
+    );
+    Harness { app, dir, keyring }
+}
+
+fn harness() -> Harness {
+    harness_with(Box::new(SplitMix64(11)))
+}
+
+fn no_keyring_app(dir: &std::path::Path) -> App {
+    App::with_parts(
+        Store::open(dir).unwrap(),
+        Box::new(|| {
+            Err(SecretsError::Unavailable(
+                "no Secret Service in this test".into(),
+            ))
+        }),
+        Arc::new(FixedClock(now())),
+        Box::new(SplitMix64(5)),
+        Tz::UTC,
+    )
+}
+
+fn form() -> MeetingForm {
+    MeetingForm {
+        title: "Physics 101".into(),
+        start: "2027-03-01T10:00".into(),
+        attendees: vec!["ana@example.com".into()],
+        organizer: "prof@example.com".into(),
+        ..MeetingForm::default()
+    }
+}
+
+/// Every byte of the data directory (database, WAL, anything else), as text.
+fn data_dir_bytes(dir: &std::path::Path) -> String {
+    let mut all = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        all.push_str(&String::from_utf8_lossy(&std::fs::read(path).unwrap()));
+    }
+    all
+}
+
+#[test]
+fn a_fresh_id_skips_ids_already_in_the_history() {
+    // Draw 1 is the first ID, draws 2-3 its UID; draw 4 repeats the first ID, which is now
+    // in the history, so draw 5 is taken instead.
+    let h = harness_with(Box::new(Replay::new(vec![42, 100, 101, 42, 7, 102, 103])));
+    let first = h.app.new_meeting(false, None).unwrap();
+    assert_eq!(first.meeting_id.digits(), "0000000042");
+    let second = h.app.new_meeting(false, None).unwrap();
+    assert_eq!(second.meeting_id.digits(), "0000000007");
+}
+
+#[test]
+fn fresh_ids_are_distinct_across_many_meetings() {
+    let h = harness();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..300 {
+        assert!(seen.insert(h.app.new_meeting(false, None).unwrap().meeting_id));
+    }
+    assert_eq!(h.app.history("", 1000).unwrap().len(), 300);
+}
+
+#[test]
+fn moderated_passcode_lives_in_the_keyring_only() {
+    let h = harness();
+    let f = MeetingForm {
+        kind: MeetingKind::Moderated,
+        ..form()
+    };
+    let p = h.app.prepare(&f).unwrap();
+    let passcode = p.new_passcode.expect("a moderated meeting gets a passcode");
+    let digits = passcode.expose().to_owned();
+    assert_eq!(digits.len(), 8);
+
+    // In the keyring under the meeting's ID...
+    let key = format!("moderator-passcode/{}", p.meeting.id.digits());
+    assert_eq!(h.keyring.get(&key).unwrap().unwrap().expose(), &digits);
+    // ...in the moderator info...
+    let info = h.app.moderator_info(p.meeting.id).unwrap();
+    assert!(
+        info.contains(&format!("Moderator passcode: {digits}")),
+        "{info}"
+    );
+    // ...and nowhere an attendee or the disk can see it.
+    assert!(!p.invitation.text.contains(&digits));
+    assert!(!p.invitation.html.contains(&digits));
+    let ics = h
+        .app
+        .ics(
+            &MeetingForm {
+                meeting_id: p.meeting.id.digits(),
+                ..f
+            },
+            Method::Request,
+        )
+        .unwrap();
+    assert!(!ics.text.contains(&digits));
+    assert!(
+        !data_dir_bytes(h.dir.path()).contains(&digits),
+        "the passcode reached the database"
+    );
+}
+
+#[test]
+fn a_chosen_passcode_is_validated_and_kept() {
+    let h = harness();
+    let f = MeetingForm {
+        kind: MeetingKind::Moderated,
+        passcode: "12".into(),
+        ..form()
+    };
+    assert_eq!(
+        h.app.prepare(&f).unwrap_err().first_field(),
+        Some(Field::Passcode)
+    );
+    assert!(
+        h.app.history("", 10).unwrap().is_empty(),
+        "a refused form reserves nothing"
+    );
+    let f = MeetingForm {
+        passcode: "4821".into(),
+        ..f
+    };
+    let p = h.app.prepare(&f).unwrap();
+    assert_eq!(p.new_passcode.unwrap().expose(), "4821");
+    assert!(
+        h.app
+            .moderator_info(p.meeting.id)
+            .unwrap()
+            .contains("Moderator passcode: 4821")
+    );
+}
+
+#[test]
+fn without_a_keyring_moderated_meetings_fail_clearly_and_reserve_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = no_keyring_app(dir.path());
+    let err = app.new_meeting(true, None).unwrap_err();
+    assert_eq!(err.code, ErrorCode::KeyringUnavailable);
+    assert!(err.message.contains("not reachable"), "{}", err.message);
+    let err = app
+        .prepare(&MeetingForm {
+            kind: MeetingKind::Moderated,
+            ..form()
+        })
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::KeyringUnavailable);
+    assert!(app.history("", 10).unwrap().is_empty());
+    // Meetings without a passcode do not need the keyring at all.
+    assert!(app.prepare(&form()).is_ok());
+}
+
+#[test]
+fn bad_input_names_fields_and_reserves_nothing() {
+    let h = harness();
+    let f = MeetingForm {
+        title: String::new(),
+        start: "soon".into(),
+        ..form()
+    };
+    let err = h.app.prepare(&f).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Invalid);
+    let fields: Vec<Field> = err.fields.iter().map(|f| f.field).collect();
+    assert_eq!(fields, [Field::Title, Field::Start]);
+    assert!(h.app.history("", 10).unwrap().is_empty());
+}
+
+#[test]
+fn personal_meetings_use_the_setting() {
+    let h = harness();
+    let f = MeetingForm {
+        kind: MeetingKind::Personal,
+        ..form()
+    };
+    assert_eq!(
+        h.app.prepare(&f).unwrap_err().first_field(),
+        Some(Field::Kind)
+    );
+    h.app
+        .set_setting(SettingKey::PersonalId, "5550-12-3456")
+        .unwrap();
+    let a = h.app.prepare(&f).unwrap();
+    let b = h
+        .app
+        .prepare(&MeetingForm {
+            title: "Office hours".into(),
+            ..f.clone()
+        })
+        .unwrap();
+    assert_eq!(a.meeting.id.digits(), "5550123456");
+    assert_eq!(b.meeting.id, a.meeting.id);
+    assert_ne!(
+        a.record.uid, b.record.uid,
+        "each personal meeting is its own event"
+    );
+    // A fresh ID never collides with the personal one...
+    let err = h
+        .app
+        .prepare(&MeetingForm {
+            meeting_id: "5550123456".into(),
+            ..form()
+        })
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::MeetingId));
+    // ...and a delegate cannot use it.
+    let err = h
+        .app
+        .prepare(&MeetingForm {
+            on_behalf_of: "host@example.com".into(),
+            ..f
+        })
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::Kind));
+}
+
+#[test]
+fn updates_and_cancellation_keep_the_uid_and_raise_the_sequence() {
+    let h = harness();
+    let first = h.app.ics(&form(), Method::Request).unwrap();
+    let id = first.prepared.meeting.id.digits();
+    let uid = first.prepared.record.uid.clone();
+    assert_eq!(first.prepared.record.sequence, 0);
+
+    let same = h
+        .app
+        .ics(
+            &MeetingForm {
+                meeting_id: id.clone(),
+                ..form()
+            },
+            Method::Request,
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            same.prepared.record.uid.as_str(),
+            same.prepared.record.sequence
+        ),
+        (uid.as_str(), 0)
+    );
+
+    let moved = MeetingForm {
+        meeting_id: id.clone(),
+        start: "2027-03-02T11:00".into(),
+        ..form()
+    };
+    let moved = h.app.ics(&moved, Method::Request).unwrap();
+    assert_eq!(
+        (
+            moved.prepared.record.uid.as_str(),
+            moved.prepared.record.sequence
+        ),
+        (uid.as_str(), 1)
+    );
+
+    let cancel = MeetingForm {
+        meeting_id: id.clone(),
+        start: "2027-03-02T11:00".into(),
+        ..form()
+    };
+    let cancel = h.app.ics(&cancel, Method::Cancel).unwrap();
+    assert_eq!(cancel.prepared.record.sequence, 2);
+    assert!(cancel.text.contains(&format!("UID:{uid}\r\n")));
+    assert!(cancel.text.contains("METHOD:CANCEL\r\n"));
+    assert!(cancel.text.contains("STATUS:CANCELLED\r\n"));
+    assert!(cancel.text.contains("SEQUENCE:2\r\n"));
+    assert!(cancel.text.contains("mailto:meet@chime.aws\r\n"));
+    assert!(
+        cancel
+            .text
+            .contains(&format!("mailto:pin+{id}@chime.aws\r\n"))
+    );
+    let entry = &h.app.history(&id, 10).unwrap()[0];
+    assert!(entry.cancelled);
+}
+
+#[test]
+fn cancelling_needs_a_meeting_in_the_history() {
+    let h = harness();
+    let err = h.app.ics(&form(), Method::Cancel).unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::MeetingId));
+    let err = h
+        .app
+        .ics(
+            &MeetingForm {
+                meeting_id: "1234567890".into(),
+                ..form()
+            },
+            Method::Cancel,
+        )
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::MeetingId));
+}
+
+#[test]
+fn an_invitation_needs_an_organizer_before_an_id_is_spent() {
+    let h = harness();
+    let f = MeetingForm {
+        organizer: String::new(),
+        ..form()
+    };
+    assert_eq!(
+        h.app.ics(&f, Method::Request).unwrap_err().first_field(),
+        Some(Field::Organizer)
+    );
+    assert!(h.app.history("", 10).unwrap().is_empty());
+    assert!(h.app.ics(&f, Method::Publish).is_ok());
+    h.app
+        .set_setting(SettingKey::Organizer, "me@example.com")
+        .unwrap();
+    let ics = h.app.ics(&f, Method::Request).unwrap();
+    assert!(
+        ics.text.contains("ORGANIZER:mailto:me@example.com\r\n"),
+        "{}",
+        ics.text
+    );
+}
+
+#[test]
+fn an_id_handed_over_by_a_host_is_used_as_given() {
+    let h = harness();
+    let f = MeetingForm {
+        meeting_id: "7777 77 7777".into(),
+        on_behalf_of: "host@example.com".into(),
+        ..form()
+    };
+    let p = h.app.prepare(&f).unwrap();
+    assert_eq!(p.meeting.id.digits(), "7777777777");
+    // A moderated ID from elsewhere needs the host's passcode.
+    let m = MeetingForm {
+        meeting_id: "8888888888".into(),
+        kind: MeetingKind::Moderated,
+        ..form()
+    };
+    assert_eq!(
+        h.app.prepare(&m).unwrap_err().first_field(),
+        Some(Field::Passcode)
+    );
+    let m = MeetingForm {
+        passcode: "24680".into(),
+        ..m
+    };
+    let p = h.app.prepare(&m).unwrap();
+    assert!(
+        h.app
+            .moderator_info(p.meeting.id)
+            .unwrap()
+            .contains("24680")
+    );
+    // And a meeting made without a moderator cannot gain one.
+    let err = h
+        .app
+        .prepare(&MeetingForm {
+            kind: MeetingKind::Moderated,
+            passcode: "1234".into(),
+            ..f
+        })
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::Kind));
+}
+
+#[test]
+fn settings_are_checked_before_they_are_saved() {
+    let h = harness();
+    assert_eq!(
+        h.app
+            .set_setting(SettingKey::PersonalId, "123")
+            .unwrap_err()
+            .first_field(),
+        Some(Field::MeetingId)
+    );
+    assert_eq!(
+        h.app
+            .set_setting(SettingKey::TimeZone, "Mars/Base")
+            .unwrap_err()
+            .first_field(),
+        Some(Field::TimeZone)
+    );
+    assert_eq!(
+        h.app
+            .set_setting(SettingKey::DialIn, "XX")
+            .unwrap_err()
+            .first_field(),
+        Some(Field::DialIn)
+    );
+    let err = h
+        .app
+        .set_setting(SettingKey::Template, "{{ nosuchvalue }}")
+        .unwrap_err();
+    assert!(err.message.contains("undefined"), "{}", err.message);
+    let err = h
+        .app
+        .set_setting(SettingKey::Template, "{% for %}")
+        .unwrap_err();
+    assert!(
+        err.message.starts_with("template line 1"),
+        "{}",
+        err.message
+    );
+    assert_eq!(h.app.settings().unwrap(), Settings::default());
+
+    h.app
+        .set_setting(SettingKey::TimeZone, "asia/kathmandu")
+        .unwrap();
+    h.app.set_setting(SettingKey::DialIn, "us, US").unwrap();
+    h.app
+        .set_setting(SettingKey::Template, "{{ title }} {{ join_url }}")
+        .unwrap();
+    let s = h.app.settings().unwrap();
+    assert_eq!(s.time_zone, Some(Tz::Asia__Kathmandu));
+    assert_eq!(s.dial_in, ["US"]);
+    let p = h.app.prepare(&form()).unwrap();
+    assert_eq!(
+        p.invitation.text,
+        format!("Physics 101 https://chime.aws/{}\n", p.meeting.id.digits())
+    );
+    assert_eq!(p.meeting.time_zone, Tz::Asia__Kathmandu);
+}
+
+#[test]
+fn history_invitation_is_rendered_again() {
+    let h = harness();
+    let p = h.app.prepare(&form()).unwrap();
+    assert_eq!(
+        h.app.history_invitation(p.meeting.id).unwrap().text,
+        p.invitation.text
+    );
+    let reserved = h.app.new_meeting(false, None).unwrap();
+    assert_eq!(
+        h.app
+            .history_invitation(reserved.meeting_id)
+            .unwrap_err()
+            .code,
+        ErrorCode::NotFound
+    );
+}
+
+#[test]
+fn drafts_keep_invalid_input() {
+    let h = harness();
+    let f = MeetingForm {
+        start: "2027-02-3".into(),
+        ..form()
+    };
+    h.app.save_draft(&f).unwrap();
+    assert_eq!(h.app.draft().unwrap(), Some(f));
+}

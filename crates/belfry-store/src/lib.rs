@@ -1,0 +1,423 @@
+//! Belfry's local state in SQLite: the meeting history (so fresh IDs are never reused and a
+//! past invitation can be copied again), settings and drafts.
+//!
+//! Invariant: no secret is ever written here. A moderated meeting records only that it has
+//! a passcode; the passcode itself lives in the keyring (`belfry-secrets`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use belfry_core::{Meeting, MeetingForm, MeetingId, MeetingKind};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+
+/// The environment variable that moves the data directory (tests use it).
+pub const DATA_DIR_ENV: &str = "BELFRY_DATA_DIR";
+const DB_FILE: &str = "belfry.sqlite3";
+
+/// Why the store could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot use the data directory {path}: {source}")]
+    Directory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no data directory could be found for this user; set {DATA_DIR_ENV}")]
+    NoDataDir,
+    #[error("the meeting ID {0} is already in the history")]
+    IdTaken(MeetingId),
+    #[error(
+        "the local database {path} is from a newer Belfry (schema {found}, this one knows {known})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("a stored record is damaged: {0}")]
+    Damaged(String),
+    #[error("local database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// The schema, one migration per version. Never edit a released step: add one.
+const MIGRATIONS: &[&str] = &[
+    // 1: history, settings, drafts.
+    "CREATE TABLE meetings (
+        uid TEXT PRIMARY KEY,
+        meeting_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        sequence INTEGER NOT NULL DEFAULT 0,
+        title TEXT,
+        start_utc TEXT,
+        meeting_json TEXT,
+        search_text TEXT NOT NULL DEFAULT '',
+        has_passcode INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        cancelled_at TEXT
+    ) STRICT;
+    CREATE INDEX meetings_by_id ON meetings(meeting_id);
+    CREATE UNIQUE INDEX meetings_fresh_id_once ON meetings(meeting_id) WHERE kind <> 'personal';
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    CREATE TABLE drafts (
+        name TEXT PRIMARY KEY,
+        form_json TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;",
+];
+
+/// One meeting in the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingRecord {
+    /// The calendar UID, stable across updates and the cancellation.
+    pub uid: String,
+    pub meeting_id: MeetingId,
+    pub kind: MeetingKind,
+    /// The iCalendar SEQUENCE last written.
+    pub sequence: u32,
+    /// `None` while the ID is only reserved (`belfry new`).
+    pub meeting: Option<Meeting>,
+    /// Whether a moderator passcode is kept in the keyring for it.
+    pub has_passcode: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// The local database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The data directory: `$BELFRY_DATA_DIR`, else the platform's (for example
+/// `~/.local/share/belfry` on Linux).
+pub fn data_dir() -> Result<PathBuf, StoreError> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "belfry")
+        .map(|p| p.data_dir().to_path_buf())
+        .ok_or(StoreError::NoDataDir)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in the default data directory.
+    pub fn open_default() -> Result<Store, StoreError> {
+        Store::open(&data_dir()?)
+    }
+
+    /// Opens (creating if needed) the database in `dir`, in WAL mode, migrated.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE);
+        let mut conn = Connection::open(&path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn, &path)?;
+        Ok(Store { conn, path })
+    }
+
+    /// Where the database file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether `id` was ever used for a meeting recorded here.
+    pub fn id_in_history(&self, id: MeetingId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM meetings WHERE meeting_id = ?1 LIMIT 1",
+                [id.digits()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Records a new meeting. A fresh (non-personal) ID that is already in the history is
+    /// refused with [`StoreError::IdTaken`], atomically, even against another process.
+    pub fn insert(&self, rec: &MeetingRecord) -> Result<(), StoreError> {
+        let json = rec.meeting.as_ref().map(to_json).transpose()?;
+        let result = self.conn.execute(
+            "INSERT INTO meetings (uid, meeting_id, kind, sequence, title, start_utc, meeting_json,
+                                   has_passcode, created_at, updated_at, cancelled_at, search_text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                rec.uid,
+                rec.meeting_id.digits(),
+                rec.kind.as_str(),
+                rec.sequence,
+                rec.meeting.as_ref().map(|m| m.title.clone()),
+                rec.meeting.as_ref().map(start_utc),
+                json,
+                rec.has_passcode,
+                rec.created_at.to_rfc3339(),
+                rec.updated_at.to_rfc3339(),
+                rec.cancelled_at.map(|t| t.to_rfc3339()),
+                search_text(rec),
+            ],
+        );
+        match result {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == ErrorCode::ConstraintViolation && rec.kind.is_fresh() =>
+            {
+                Err(StoreError::IdTaken(rec.meeting_id))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Saves a changed record (details, sequence, cancellation) by its UID.
+    pub fn update(&self, rec: &MeetingRecord) -> Result<(), StoreError> {
+        let json = rec.meeting.as_ref().map(to_json).transpose()?;
+        let n = self.conn.execute(
+            "UPDATE meetings SET kind = ?2, sequence = ?3, title = ?4, start_utc = ?5,
+                 meeting_json = ?6, has_passcode = ?7, updated_at = ?8, cancelled_at = ?9,
+                 search_text = ?10
+             WHERE uid = ?1",
+            params![
+                rec.uid,
+                rec.kind.as_str(),
+                rec.sequence,
+                rec.meeting.as_ref().map(|m| m.title.clone()),
+                rec.meeting.as_ref().map(start_utc),
+                json,
+                rec.has_passcode,
+                rec.updated_at.to_rfc3339(),
+                rec.cancelled_at.map(|t| t.to_rfc3339()),
+                search_text(rec),
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Damaged(format!(
+                "no meeting with UID {}",
+                rec.uid
+            )));
+        }
+        Ok(())
+    }
+
+    /// The most recent meeting recorded with `id`.
+    pub fn latest_with_id(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StoreError> {
+        self.conn
+            .query_row(
+                &format!(
+                    "{SELECT} WHERE meeting_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1"
+                ),
+                [id.digits()],
+                row_to_raw,
+            )
+            .optional()?
+            .map(RawRecord::into_record)
+            .transpose()
+    }
+
+    /// The history, newest first. `query` matches title, meeting ID (any grouping) or an
+    /// attendee, case-insensitively; empty matches all.
+    pub fn history(&self, query: &str, limit: usize) -> Result<Vec<MeetingRecord>, StoreError> {
+        let q = query.trim();
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        let like = format!("%{}%", escape_like(&q.to_lowercase()));
+        let id_like = if digits.len() >= 3
+            && digits.len()
+                == q.chars()
+                    .filter(|c| !c.is_whitespace() && *c != '-')
+                    .count()
+        {
+            format!("%{digits}%")
+        } else {
+            "\u{0}".to_owned() // matches nothing
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare(&format!(
+            "{SELECT} WHERE ?1 = '' OR search_text LIKE ?2 ESCAPE '\\' OR meeting_id LIKE ?3
+             ORDER BY created_at DESC, rowid DESC LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(params![q, like, id_like, limit], row_to_raw)?;
+        rows.map(|r| r.map_err(StoreError::from).and_then(RawRecord::into_record))
+            .collect()
+    }
+
+    /// A setting's value.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a setting; `true` when it was set.
+    pub fn unset_setting(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM settings WHERE key = ?1", [key])?
+            > 0)
+    }
+
+    /// Saves the draft `name` (the form exactly as typed).
+    pub fn save_draft(
+        &self,
+        name: &str,
+        form: &MeetingForm,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO drafts (name, form_json, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(name) DO UPDATE SET form_json = excluded.form_json,
+                                             updated_at = excluded.updated_at",
+            params![name, to_json(form)?, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// The draft `name`, if one was saved.
+    pub fn draft(&self, name: &str) -> Result<Option<MeetingForm>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT form_json FROM drafts WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        json.map(|j| from_json(&j)).transpose()
+    }
+
+    /// Deletes the draft `name`.
+    pub fn delete_draft(&self, name: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM drafts WHERE name = ?1", [name])?;
+        Ok(())
+    }
+}
+
+const SELECT: &str = "SELECT uid, meeting_id, kind, sequence, meeting_json, has_passcode,
+    created_at, updated_at, cancelled_at FROM meetings";
+
+struct RawRecord {
+    uid: String,
+    meeting_id: String,
+    kind: String,
+    sequence: u32,
+    meeting_json: Option<String>,
+    has_passcode: bool,
+    created_at: String,
+    updated_at: String,
+    cancelled_at: Option<String>,
+}
+
+fn row_to_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
+    Ok(RawRecord {
+        uid: r.get(0)?,
+        meeting_id: r.get(1)?,
+        kind: r.get(2)?,
+        sequence: r.get(3)?,
+        meeting_json: r.get(4)?,
+        has_passcode: r.get(5)?,
+        created_at: r.get(6)?,
+        updated_at: r.get(7)?,
+        cancelled_at: r.get(8)?,
+    })
+}
+
+impl RawRecord {
+    fn into_record(self) -> Result<MeetingRecord, StoreError> {
+        let time = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| StoreError::Damaged(format!("time {s:?}: {e}")))
+        };
+        Ok(MeetingRecord {
+            meeting_id: MeetingId::parse(&self.meeting_id)
+                .map_err(|e| StoreError::Damaged(format!("meeting ID: {e}")))?,
+            kind: MeetingKind::from_name(&self.kind)
+                .ok_or_else(|| StoreError::Damaged(format!("meeting kind {:?}", self.kind)))?,
+            sequence: self.sequence,
+            meeting: self.meeting_json.as_deref().map(from_json).transpose()?,
+            has_passcode: self.has_passcode,
+            created_at: time(&self.created_at)?,
+            updated_at: time(&self.updated_at)?,
+            cancelled_at: self.cancelled_at.as_deref().map(time).transpose()?,
+            uid: self.uid,
+        })
+    }
+}
+
+/// What the history search looks in: title, people and description, lower-cased.
+fn search_text(rec: &MeetingRecord) -> String {
+    let Some(m) = &rec.meeting else {
+        return String::new();
+    };
+    let mut parts = vec![m.title.clone(), m.description.clone()];
+    parts.extend(m.attendees.iter().map(|a| a.to_string()));
+    parts.extend(m.organizer.iter().map(|a| a.to_string()));
+    parts.extend(m.on_behalf_of.iter().map(|a| a.to_string()));
+    parts.join("\n").to_lowercase()
+}
+
+fn start_utc(m: &Meeting) -> String {
+    m.resolved_start().at.with_timezone(&Utc).to_rfc3339()
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Damaged(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Damaged(e.to_string()))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

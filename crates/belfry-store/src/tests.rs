@@ -1,0 +1,212 @@
+use belfry_core::{Defaults, MeetingForm, Provider};
+use chrono::TimeZone;
+use chrono_tz::Tz;
+
+use super::*;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 2, 1, 12, 0, 0).unwrap()
+}
+
+fn id(s: &str) -> MeetingId {
+    MeetingId::parse(s).unwrap()
+}
+
+fn meeting(id_: MeetingId, title: &str, attendee: &str) -> Meeting {
+    let form = MeetingForm {
+        title: title.into(),
+        start: "2027-03-01T10:00".into(),
+        attendees: vec![attendee.into()],
+        ..MeetingForm::default()
+    };
+    let defaults = Defaults {
+        time_zone: Tz::Europe__Berlin,
+        dial_in: vec!["US".into()],
+        organizer: None,
+    };
+    form.validate(id_, &defaults, Provider::chime()).unwrap()
+}
+
+fn record(uid: &str, id_: MeetingId, kind: MeetingKind, m: Option<Meeting>) -> MeetingRecord {
+    MeetingRecord {
+        uid: uid.into(),
+        meeting_id: id_,
+        kind,
+        sequence: 0,
+        meeting: m,
+        has_passcode: false,
+        created_at: now(),
+        updated_at: now(),
+        cancelled_at: None,
+    }
+}
+
+#[test]
+fn opens_in_wal_mode_and_migrates_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mode: String = store
+        .conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let version: i64 = store
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, MIGRATIONS.len() as i64);
+    drop(store);
+    // Reopening does not run the migrations again (they would fail on existing tables).
+    Store::open(dir.path()).unwrap();
+}
+
+#[test]
+fn refuses_a_database_from_a_newer_belfry() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(store);
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+}
+
+#[test]
+fn a_fresh_id_is_recorded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let a = id("0123456789");
+    assert!(!store.id_in_history(a).unwrap());
+    store
+        .insert(&record("u1", a, MeetingKind::OneTime, None))
+        .unwrap();
+    assert!(store.id_in_history(a).unwrap());
+    let again = store
+        .insert(&record("u2", a, MeetingKind::Moderated, None))
+        .unwrap_err();
+    assert!(matches!(again, StoreError::IdTaken(x) if x == a));
+}
+
+#[test]
+fn a_personal_id_may_serve_many_meetings() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let p = id("5555555555");
+    store
+        .insert(&record(
+            "u1",
+            p,
+            MeetingKind::Personal,
+            Some(meeting(p, "A", "a@example.com")),
+        ))
+        .unwrap();
+    store
+        .insert(&record(
+            "u2",
+            p,
+            MeetingKind::Personal,
+            Some(meeting(p, "B", "b@example.com")),
+        ))
+        .unwrap();
+    assert_eq!(store.latest_with_id(p).unwrap().unwrap().uid, "u2");
+}
+
+#[test]
+fn records_round_trip_and_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let a = id("0000000001");
+    let mut rec = record("u1", a, MeetingKind::Moderated, None);
+    rec.has_passcode = true;
+    store.insert(&rec).unwrap();
+    assert_eq!(store.latest_with_id(a).unwrap().unwrap(), rec);
+
+    rec.meeting = Some(meeting(a, "Physics", "ana@example.com"));
+    rec.sequence = 1;
+    rec.cancelled_at = Some(now());
+    store.update(&rec).unwrap();
+    assert_eq!(store.latest_with_id(a).unwrap().unwrap(), rec);
+}
+
+#[test]
+fn history_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let ids = ["1111111111", "2222222222", "3333333333"];
+    let titles = ["Physics 101", "Chemistry 50%", "Office hours"];
+    let people = ["ana@example.com", "bob@example.com", "cy@school.edu"];
+    for i in 0..3 {
+        let m = meeting(id(ids[i]), titles[i], people[i]);
+        let mut rec = record(&format!("u{i}"), id(ids[i]), MeetingKind::OneTime, Some(m));
+        rec.created_at = now() + chrono::TimeDelta::minutes(i as i64);
+        store.insert(&rec).unwrap();
+    }
+    let titles_of = |q: &str| -> Vec<String> {
+        store
+            .history(q, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.meeting.unwrap().title)
+            .collect()
+    };
+    assert_eq!(
+        titles_of(""),
+        ["Office hours", "Chemistry 50%", "Physics 101"]
+    );
+    assert_eq!(titles_of("physics"), ["Physics 101"]);
+    assert_eq!(titles_of("2222 22 2222"), ["Chemistry 50%"]);
+    assert_eq!(titles_of("2222-22"), ["Chemistry 50%"]);
+    assert_eq!(titles_of("SCHOOL.EDU"), ["Office hours"]);
+    assert_eq!(titles_of("50%"), ["Chemistry 50%"]);
+    assert!(
+        titles_of("_").is_empty(),
+        "LIKE wildcards are taken literally"
+    );
+    assert!(
+        titles_of("time_zone").is_empty(),
+        "stored field names are not searched"
+    );
+    assert!(titles_of("nothing like it").is_empty());
+    assert_eq!(store.history("", 1).unwrap().len(), 1);
+}
+
+#[test]
+fn settings_and_drafts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.setting("personal_id").unwrap(), None);
+    store.set_setting("personal_id", "0123456789").unwrap();
+    store.set_setting("personal_id", "9876543210").unwrap();
+    assert_eq!(
+        store.setting("personal_id").unwrap().as_deref(),
+        Some("9876543210")
+    );
+    assert!(store.unset_setting("personal_id").unwrap());
+    assert!(!store.unset_setting("personal_id").unwrap());
+
+    // A draft keeps exactly what was typed, even when it would not validate.
+    let form = MeetingForm {
+        title: "Half-typed".into(),
+        start: "2027-13-".into(),
+        ..MeetingForm::default()
+    };
+    store.save_draft("schedule", &form, now()).unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.draft("schedule").unwrap(), Some(form));
+    store.delete_draft("schedule").unwrap();
+    assert_eq!(store.draft("schedule").unwrap(), None);
+}
+
+#[test]
+fn two_connections_see_each_others_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = Store::open(dir.path()).unwrap();
+    let two = Store::open(dir.path()).unwrap();
+    one.insert(&record("u1", id("4444444444"), MeetingKind::OneTime, None))
+        .unwrap();
+    assert!(two.id_in_history(id("4444444444")).unwrap());
+    assert!(matches!(
+        two.insert(&record("u2", id("4444444444"), MeetingKind::OneTime, None)),
+        Err(StoreError::IdTaken(_))
+    ));
+}
