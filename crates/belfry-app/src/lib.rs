@@ -155,6 +155,17 @@ impl App {
         }
     }
 
+    /// What Belfry is, which provider it schedules for, and that service's status.
+    pub fn about() -> String {
+        let p = Provider::chime();
+        format!(
+            "Belfry {} schedules {} meetings.\n\n{}\n",
+            env!("CARGO_PKG_VERSION"),
+            p.name,
+            p.service_status.trim()
+        )
+    }
+
     /// The meeting provider's profile.
     pub fn provider(&self) -> &'static Provider {
         self.provider

@@ -83,15 +83,19 @@ pub fn render_ics(
 
     let utc = time::is_utc(tz);
     if !utc {
+        // Cover the whole series, and at least a year, so clients see both of a zone's
+        // observances even for a single meeting.
+        let start_utc = start.with_timezone(&Utc);
         let until = match meeting
             .recurrence
             .as_ref()
             .map(|r| r.last_day(start.date_naive()))
         {
             Some(Some(last)) => last.and_time(start.time()).and_utc() + TimeDelta::days(2),
-            Some(None) => start.with_timezone(&Utc) + TimeDelta::days(366 * OPEN_SERIES_YEARS),
-            None => end.with_timezone(&Utc) + TimeDelta::days(1),
-        };
+            Some(None) => start_utc + TimeDelta::days(366 * OPEN_SERIES_YEARS),
+            None => end.with_timezone(&Utc),
+        }
+        .max(start_utc + TimeDelta::days(366));
         write_vtimezone(&mut w, tz, start.with_timezone(&Utc), until);
     }
 
@@ -249,7 +253,8 @@ impl Writer {
 }
 
 /// Appends `line` folded at 75 octets (continuations start with one space, which counts),
-/// never inside a UTF-8 character, each physical line ended by CRLF.
+/// never inside a UTF-8 character and never right after white space, each physical line
+/// ended by CRLF.
 pub fn fold_into(out: &mut String, line: &str) {
     let mut rest = line;
     let mut limit = 75;
@@ -263,6 +268,15 @@ pub fn fold_into(out: &mut String, line: &str) {
         while !rest.is_char_boundary(cut) {
             cut -= 1;
         }
+        // Never end a physical line with white space: some transports and parsers strip it.
+        let mut trimmed = cut;
+        while trimmed > 1 && rest[..trimmed].ends_with([' ', '\t']) {
+            trimmed -= 1;
+        }
+        if rest[..trimmed].ends_with([' ', '\t']) {
+            trimmed = cut;
+        }
+        let cut = trimmed;
         out.push_str(&rest[..cut]);
         out.push_str("\r\n ");
         rest = &rest[cut..];
@@ -299,6 +313,17 @@ mod tests {
         }
         let unfolded = out.trim_end_matches("\r\n").replace("\r\n ", "");
         assert_eq!(unfolded, line);
+    }
+
+    #[test]
+    fn physical_lines_never_end_in_white_space() {
+        let mut out = String::new();
+        let line = format!("{} {}", "A".repeat(74), "B".repeat(10));
+        fold_into(&mut out, &line);
+        assert_eq!(
+            out,
+            format!("{}\r\n  {}\r\n", "A".repeat(74), "B".repeat(10))
+        );
     }
 
     #[test]

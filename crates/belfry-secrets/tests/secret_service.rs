@@ -1,6 +1,8 @@
 //! Against the real OS keyring (on Linux, the Secret Service on the session D-Bus).
 //! `scripts/test` runs these under a private D-Bus session with an unlocked gnome-keyring.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Command;
 
 use belfry_secrets::{Keyring, SecretStore, Sensitive};

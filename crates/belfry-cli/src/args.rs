@@ -1,0 +1,239 @@
+use std::path::PathBuf;
+
+use belfry_core::{MeetingForm, MeetingKind, Method};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Schedule Amazon Chime meetings: meeting IDs, moderator passcodes, invitations \
+and calendar files.";
+
+const LONG_ABOUT: &str = "Schedule Amazon Chime meetings: meeting IDs, moderator passcodes, \
+invitations and calendar files.
+
+AWS ended support for the Amazon Chime service on 20 February 2026. Belfry still does everything \
+that does not need the service; `belfry about` says more.
+
+Data: the history, settings and drafts live in a local SQLite database (BELFRY_DATA_DIR moves it). \
+Moderator passcodes live in the OS keyring only.
+
+Exit codes: 0 done; 2 bad input (the message names the option); 1 anything else.";
+
+/// The `belfry` command line.
+#[derive(Debug, Parser)]
+#[command(name = "belfry", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Draw a fresh meeting ID (and a moderator passcode) and reserve it in the history.
+    New {
+        /// Require a moderator to start the meeting; draws an 8-digit passcode.
+        #[arg(long)]
+        moderated: bool,
+        /// Use this moderator passcode (4-8 digits) instead of drawing one.
+        #[arg(long, value_name = "DIGITS", requires = "moderated")]
+        passcode: Option<String>,
+        /// Print {"meeting_id", "display", "moderator_passcode"?} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the attendee invitation (never contains the moderator passcode).
+    Invite {
+        #[command(flatten)]
+        meeting: MeetingOptions,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = InviteFormat::Text)]
+        format: InviteFormat,
+    },
+    /// Write the meeting as an iCalendar (.ics) file for any calendar app.
+    Ics {
+        #[command(flatten)]
+        meeting: MeetingOptions,
+        /// request: an invitation to the attendees; publish: an event for your own calendar
+        /// (no attendees); cancel: calls a meeting from the history off for everyone.
+        #[arg(long, value_enum, default_value_t = MethodArg::Request)]
+        method: MethodArg,
+        /// Write to FILE (atomically) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Show a moderated meeting's ID, link and passcode (from the keyring) for its moderators.
+    ModeratorInfo {
+        /// The meeting ID, in any grouping.
+        #[arg(long, value_name = "ID")]
+        meeting_id: String,
+    },
+    /// List past meetings, newest first.
+    History {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Only meetings whose title, ID or attendees contain TEXT.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// At most N meetings.
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+    },
+    /// Show or change settings: personal-id, time-zone, dial-in, organizer, template.
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
+    /// The provider profile and the Chime service's end of support.
+    About,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Print every setting.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set KEY to VALUE. For `template`, VALUE is a file (or - for standard input).
+    Set { key: String, value: String },
+    /// Return KEY to its default.
+    Unset { key: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InviteFormat {
+    Text,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    Request,
+    Publish,
+    Cancel,
+}
+
+impl From<MethodArg> for Method {
+    fn from(m: MethodArg) -> Method {
+        match m {
+            MethodArg::Request => Method::Request,
+            MethodArg::Publish => Method::Publish,
+            MethodArg::Cancel => Method::Cancel,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Repeat {
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+/// What a meeting is. Values are checked by Belfry's engine, which names the option at fault.
+#[derive(Debug, Args)]
+pub struct MeetingOptions {
+    /// The meeting's title.
+    #[arg(long, value_name = "TEXT")]
+    pub title: String,
+    /// Local start time in --tz.
+    #[arg(long, value_name = "YYYY-MM-DDTHH:MM")]
+    pub start: String,
+    /// IANA time zone (default: the time-zone setting, else the system's).
+    #[arg(long, value_name = "IANA")]
+    pub tz: Option<String>,
+    /// Length, like 45m or 1h30m (default 1h).
+    #[arg(long, value_name = "45m|1h30m")]
+    pub duration: Option<String>,
+    /// Use this meeting ID (from `belfry new`, the history, or a host) instead of a fresh one.
+    #[arg(long, value_name = "ID", conflicts_with = "personal")]
+    pub meeting_id: Option<String>,
+    /// Use your personal meeting ID (the personal-id setting).
+    #[arg(long)]
+    pub personal: bool,
+    /// Require a moderator (with a passcode) to start the meeting.
+    #[arg(long, conflicts_with = "personal")]
+    pub moderated: bool,
+    /// The moderator passcode, 4-8 digits (default: a fresh 8-digit one).
+    #[arg(long, value_name = "DIGITS", requires = "moderated")]
+    pub passcode: Option<String>,
+    /// Repeat the meeting.
+    #[arg(long, value_enum)]
+    pub repeat: Option<Repeat>,
+    /// End the series after N meetings.
+    #[arg(long, value_name = "N", requires = "repeat", conflicts_with = "until")]
+    pub count: Option<String>,
+    /// End the series on this date (inclusive).
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "repeat")]
+    pub until: Option<String>,
+    /// Weekdays of a weekly series, like mon,wed (must include the start's day).
+    #[arg(long, value_name = "mon,wed,...", requires = "repeat")]
+    pub on: Option<String>,
+    /// An attendee's email address; repeat for more (up to 298).
+    #[arg(long = "attendee", value_name = "EMAIL")]
+    pub attendees: Vec<String>,
+    /// Your email address, the organizer (default: the organizer setting).
+    #[arg(long, value_name = "EMAIL")]
+    pub organizer: Option<String>,
+    /// Schedule as a delegate on this host's behalf (the host becomes the organizer).
+    #[arg(long, value_name = "EMAIL")]
+    pub on_behalf_of: Option<String>,
+    /// Dial-in countries, like US,GB (default: the dial-in setting, else US).
+    #[arg(long, value_name = "US,GB,...")]
+    pub dial_in: Option<String>,
+    /// Also show the time in this IANA zone; repeat for more.
+    #[arg(long = "show-zone", value_name = "IANA")]
+    pub show_zones: Vec<String>,
+    /// Text shown above the joining details.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+}
+
+impl MeetingOptions {
+    /// The options as the engine's form.
+    pub fn to_form(&self) -> MeetingForm {
+        let kind = if self.personal {
+            MeetingKind::Personal
+        } else if self.moderated {
+            MeetingKind::Moderated
+        } else {
+            MeetingKind::OneTime
+        };
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        MeetingForm {
+            kind,
+            meeting_id: opt(&self.meeting_id),
+            passcode: opt(&self.passcode),
+            title: self.title.clone(),
+            start: self.start.clone(),
+            time_zone: opt(&self.tz),
+            duration: opt(&self.duration),
+            repeat: match self.repeat {
+                None => String::new(),
+                Some(Repeat::Daily) => "daily".into(),
+                Some(Repeat::Weekly) => "weekly".into(),
+                Some(Repeat::Monthly) => "monthly".into(),
+            },
+            repeat_count: opt(&self.count),
+            repeat_until: opt(&self.until),
+            repeat_on: self.on.iter().cloned().collect(),
+            attendees: self.attendees.clone(),
+            organizer: opt(&self.organizer),
+            on_behalf_of: opt(&self.on_behalf_of),
+            description: opt(&self.description),
+            dial_in: self.dial_in.iter().cloned().collect(),
+            show_zones: self.show_zones.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,204 @@
+//! `belfry`: schedule Amazon Chime meetings from the command line.
+//!
+//! Invariant: parsing and printing only. Every decision is made in `belfry-app`.
+
+mod args;
+mod output;
+
+use std::process::ExitCode;
+
+use belfry_app::{App, AppError, ErrorCode, SettingKey, write_atomically};
+use belfry_core::{Field, MeetingId};
+use clap::Parser;
+
+use args::{Cli, Command, InviteFormat, SettingsCommand};
+use output::Out;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            // One line: what is wrong, and where to read more.
+            let rendered = e.render().to_string();
+            let first: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = first.join(" ");
+            let first = first.strip_prefix("error: ").unwrap_or(&first);
+            eprintln!("belfry: {first} (see belfry --help)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("belfry: {}", describe(&e));
+            match e.code {
+                ErrorCode::Invalid | ErrorCode::NotFound => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            }
+        }
+    }
+}
+
+/// The error in one line, naming the command-line option at fault.
+fn describe(e: &AppError) -> String {
+    match e.first_field() {
+        Some(field) => format!("{}: {}", option_name(field), e.message),
+        None => e.message.clone(),
+    }
+}
+
+fn option_name(field: Field) -> &'static str {
+    match field {
+        Field::Kind => "--personal/--moderated",
+        Field::MeetingId => "--meeting-id",
+        Field::Passcode => "--passcode",
+        Field::Title => "--title",
+        Field::Start => "--start",
+        Field::TimeZone => "--tz",
+        Field::Duration => "--duration",
+        Field::Repeat => "--repeat",
+        Field::RepeatCount => "--count",
+        Field::RepeatUntil => "--until",
+        Field::RepeatOn => "--on",
+        Field::Attendees => "--attendee",
+        Field::Organizer => "--organizer",
+        Field::OnBehalfOf => "--on-behalf-of",
+        Field::Description => "--description",
+        Field::DialIn => "--dial-in",
+        Field::ShowZones => "--show-zone",
+    }
+}
+
+fn run(cli: Cli) -> Result<(), AppError> {
+    let mut out = Out::new();
+    if let Command::About = cli.command {
+        return out.line(&App::about());
+    }
+    let app = App::open()?;
+    match cli.command {
+        Command::About => Ok(()),
+        Command::New {
+            moderated,
+            passcode,
+            json,
+        } => {
+            let made = app.new_meeting(moderated, passcode.as_deref())?;
+            out.new_meeting(&made, app.provider(), json)
+        }
+        Command::Invite { meeting, format } => {
+            let prepared = app.prepare(&meeting.to_form())?;
+            output::notices(&prepared);
+            match format {
+                InviteFormat::Text => out.raw(&prepared.invitation.text),
+                InviteFormat::Html => out.raw(&prepared.invitation.html),
+                InviteFormat::Json => out.json(&output::invitation_json(&prepared)),
+            }
+        }
+        Command::Ics {
+            meeting,
+            method,
+            output,
+        } => {
+            let file = app.ics(&meeting.to_form(), method.into())?;
+            output::notices(&file.prepared);
+            match output {
+                None => out.raw(&file.text),
+                Some(path) => {
+                    write_atomically(&path, file.text.as_bytes())?;
+                    eprintln!(
+                        "Wrote {} (meeting {}, sequence {})",
+                        path.display(),
+                        file.prepared.meeting.id,
+                        file.prepared.record.sequence
+                    );
+                    Ok(())
+                }
+            }
+        }
+        Command::ModeratorInfo { meeting_id } => {
+            let id = MeetingId::parse(&meeting_id)
+                .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+            out.raw(&app.moderator_info(id)?)
+        }
+        Command::History {
+            json,
+            search,
+            limit,
+        } => {
+            let entries = app.history(search.as_deref().unwrap_or(""), limit)?;
+            if json {
+                out.json(&entries)
+            } else {
+                out.history(&entries)
+            }
+        }
+        Command::Settings { command } => match command {
+            SettingsCommand::Show { json } => {
+                let s = app.settings()?;
+                if json {
+                    out.json(&output::settings_json(&s))
+                } else {
+                    out.settings(&s)
+                }
+            }
+            SettingsCommand::Set { key, value } => {
+                let key = SettingKey::parse(&key)?;
+                let value = if key == SettingKey::Template {
+                    read_template(&value)?
+                } else {
+                    value
+                };
+                app.set_setting(key, &value)?;
+                eprintln!("Saved {}.", key.name());
+                Ok(())
+            }
+            SettingsCommand::Unset { key } => {
+                let key = SettingKey::parse(&key)?;
+                let was = app.unset_setting(key)?;
+                eprintln!(
+                    "{} {}.",
+                    key.name(),
+                    if was {
+                        "is back to its default"
+                    } else {
+                        "was not set"
+                    }
+                );
+                Ok(())
+            }
+        },
+    }
+}
+
+/// `settings set template FILE` (or `-` for stdin).
+fn read_template(source: &str) -> Result<String, AppError> {
+    let read = if source == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(source)
+    };
+    read.map_err(|e| {
+        AppError::new(
+            ErrorCode::Invalid,
+            format!("cannot read template {source}: {e}"),
+        )
+    })
+}

@@ -1,0 +1,165 @@
+use std::io::{self, Write};
+
+use belfry_app::{AppError, ErrorCode, HistoryEntry, NewMeeting, Prepared, Settings};
+use belfry_core::Provider;
+use serde::Serialize;
+
+/// Standard output. A closed pipe (`belfry history | head`) ends output quietly.
+pub struct Out {
+    stdout: io::Stdout,
+}
+
+impl Out {
+    pub fn new() -> Self {
+        Out {
+            stdout: io::stdout(),
+        }
+    }
+
+    /// Writes `text` as is.
+    pub fn raw(&mut self, text: &str) -> Result<(), AppError> {
+        let mut lock = self.stdout.lock();
+        match lock.write_all(text.as_bytes()).and_then(|()| lock.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(AppError::new(
+                ErrorCode::Internal,
+                format!("cannot write output: {e}"),
+            )),
+        }
+    }
+
+    /// Writes `text` and a newline.
+    pub fn line(&mut self, text: &str) -> Result<(), AppError> {
+        self.raw(&format!("{}\n", text.trim_end()))
+    }
+
+    /// Writes pretty JSON.
+    pub fn json<T: Serialize>(&mut self, value: &T) -> Result<(), AppError> {
+        let text = serde_json::to_string_pretty(value)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        self.line(&text)
+    }
+
+    pub fn new_meeting(
+        &mut self,
+        made: &NewMeeting,
+        provider: &Provider,
+        json: bool,
+    ) -> Result<(), AppError> {
+        let id = made.meeting_id;
+        if json {
+            let mut v = serde_json::json!({ "meeting_id": id.digits(), "display": id.grouped() });
+            if let Some(p) = &made.passcode {
+                v["moderator_passcode"] = p.expose().into();
+            }
+            return self.json(&v);
+        }
+        let mut text = format!("Meeting ID: {id}\nJoin: {}\n", provider.join_url(id));
+        if let Some(p) = &made.passcode {
+            text.push_str(&format!(
+                "Moderator passcode: {}\n(kept in your keyring; `belfry moderator-info --meeting-id {}` shows it again)\n",
+                p.expose(),
+                id.digits()
+            ));
+        }
+        self.raw(&text)
+    }
+
+    pub fn history(&mut self, entries: &[HistoryEntry]) -> Result<(), AppError> {
+        if entries.is_empty() {
+            return self.line("No meetings yet.");
+        }
+        let mut text = String::new();
+        for e in entries {
+            let mut flags = Vec::new();
+            if e.moderated {
+                flags.push("moderated");
+            }
+            if e.kind == belfry_core::MeetingKind::Personal {
+                flags.push("personal");
+            }
+            if e.cancelled {
+                flags.push("cancelled");
+            }
+            let title = if e.title.is_empty() {
+                "(reserved, not scheduled yet)"
+            } else {
+                &e.title
+            };
+            let when = if e.start.is_empty() {
+                String::new()
+            } else {
+                format!("{} {}", e.start.replace('T', " "), e.time_zone)
+            };
+            let flags = if flags.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", flags.join(", "))
+            };
+            text.push_str(&format!("{}  {:<36}  {title}{flags}\n", e.display, when));
+        }
+        self.raw(&text)
+    }
+
+    pub fn settings(&mut self, s: &Settings) -> Result<(), AppError> {
+        let or_default =
+            |v: Option<String>, d: &str| v.unwrap_or_else(|| format!("(default: {d})"));
+        let text = format!(
+            "personal-id  {}\ntime-zone    {}\ndial-in      {}\norganizer    {}\ntemplate     {}\n",
+            or_default(s.personal_id.map(|i| i.grouped()), "not set"),
+            or_default(s.time_zone.map(|z| z.name().to_owned()), "the system's"),
+            if s.dial_in.is_empty() {
+                "(default: US)".to_owned()
+            } else {
+                s.dial_in.join(",")
+            },
+            or_default(s.organizer.as_ref().map(|o| o.to_string()), "not set"),
+            match &s.template {
+                Some(t) => format!("custom, {} lines", t.lines().count()),
+                None => "(default)".to_owned(),
+            },
+        );
+        self.raw(&text)
+    }
+}
+
+/// `invite --format json`.
+pub fn invitation_json(p: &Prepared) -> serde_json::Value {
+    let inv = &p.invitation;
+    serde_json::json!({
+        "meeting_id": inv.meeting_id.digits(),
+        "display": inv.meeting_id.grouped(),
+        "title": inv.title,
+        "text": inv.text,
+        "html": inv.html,
+        "location": inv.location,
+        "join_url": inv.join_url,
+        "attendees": inv.attendees,
+        "notices": inv.notices.iter().map(|n| n.message()).collect::<Vec<_>>(),
+    })
+}
+
+/// `settings show --json`.
+pub fn settings_json(s: &Settings) -> serde_json::Value {
+    serde_json::json!({
+        "personal-id": s.personal_id.map(|i| i.digits()),
+        "time-zone": s.time_zone.map(|z| z.name().to_owned()),
+        "dial-in": s.dial_in,
+        "organizer": s.organizer,
+        "template": s.template,
+    })
+}
+
+/// DST notices and where the passcode went, on standard error.
+pub fn notices(p: &Prepared) {
+    for n in &p.invitation.notices {
+        eprintln!("note: {}", n.message());
+    }
+    if p.new_passcode.is_some() {
+        eprintln!(
+            "note: the moderator passcode is in your keyring; `belfry moderator-info --meeting-id {}` shows it",
+            p.meeting.id.digits()
+        );
+    }
+}

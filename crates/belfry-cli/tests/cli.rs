@@ -1,0 +1,519 @@
+//! The real `belfry` binary, each test with its own data directory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use calcard::icalendar::{ICalendar, ICalendarComponentType as C, ICalendarProperty as P};
+use serde_json::Value;
+
+struct Env {
+    data: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("belfry").unwrap();
+        c.env("BELFRY_DATA_DIR", self.data.path())
+            .env_remove("BELFRY_CONFIG");
+        c
+    }
+
+    /// Runs with `args`, expecting success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "belfry {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs with `args`, expecting exit code `code`; returns stderr.
+    fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.cmd().args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "belfry {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "no partial output on failure");
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+}
+
+const MEETING: &[&str] = &[
+    "--title",
+    "Physics 101",
+    "--start",
+    "2027-03-01T10:00",
+    "--tz",
+    "America/New_York",
+];
+
+fn with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v: Vec<&str> = MEETING.to_vec();
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn new_prints_a_fresh_id_and_records_it() {
+    let env = Env::new();
+    let a = env.json(&["new", "--json"]);
+    let b = env.json(&["new", "--json"]);
+    let id = a["meeting_id"].as_str().unwrap();
+    assert_eq!(id.len(), 10);
+    assert!(id.chars().all(|c| c.is_ascii_digit()));
+    assert_eq!(
+        a["display"].as_str().unwrap(),
+        format!("{} {} {}", &id[..4], &id[4..6], &id[6..])
+    );
+    assert!(a.get("moderator_passcode").is_none());
+    assert_ne!(a["meeting_id"], b["meeting_id"]);
+    let history = env.json(&["history", "--json"]);
+    let ids: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["meeting_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [b["meeting_id"].as_str().unwrap(), id]);
+}
+
+#[test]
+fn invite_text_and_json() {
+    let env = Env::new();
+    let v = env.json(
+        &["invite", "--format", "json"]
+            .iter()
+            .copied()
+            .chain(with(&["--attendee", "ana@example.com"]))
+            .collect::<Vec<_>>(),
+    );
+    let id = v["meeting_id"].as_str().unwrap();
+    assert_eq!(v["join_url"], format!("https://chime.aws/{id}"));
+    assert_eq!(v["location"], format!("+12064625569,,{id}#"));
+    let attendees: Vec<&str> = v["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let pin = format!("pin+{id}@chime.aws");
+    assert_eq!(
+        attendees,
+        ["ana@example.com", "meet@chime.aws", pin.as_str()]
+    );
+    let text = v["text"].as_str().unwrap();
+    assert!(text.starts_with("Physics 101\n"), "{text}");
+    assert!(text.contains(&format!("Meeting ID: {}", v["display"].as_str().unwrap())));
+    assert!(
+        v["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<a href=\"https://chime.aws/{id}\">"))
+    );
+
+    let plain = env.ok(&["invite"]
+        .iter()
+        .copied()
+        .chain(with(&[]))
+        .collect::<Vec<_>>());
+    assert!(
+        plain.contains("When: Mon 1 Mar 2027, 10:00–11:00 EST (America/New_York)"),
+        "{plain}"
+    );
+}
+
+#[test]
+fn ics_to_stdout_and_to_a_file_parse_back() {
+    let env = Env::new();
+    let args: Vec<&str> = ["ics"]
+        .iter()
+        .copied()
+        .chain(with(&[
+            "--organizer",
+            "me@example.com",
+            "--attendee",
+            "ana@example.com",
+        ]))
+        .collect();
+    let ics = env.ok(&args);
+    let cal = ICalendar::parse(&ics).unwrap();
+    let event = cal
+        .components
+        .iter()
+        .find(|c| c.component_type == C::VEvent)
+        .unwrap();
+    assert_eq!(
+        event
+            .entries
+            .iter()
+            .filter(|e| e.name == P::Attendee)
+            .count(),
+        3
+    );
+    assert!(ics.contains("METHOD:REQUEST\r\n"));
+
+    let out = env.data.path().join("meeting.ics");
+    let mut args = args.clone();
+    let path = out.to_str().unwrap().to_owned();
+    args.extend(["--output", &path]);
+    assert_eq!(env.ok(&args), "", "nothing on stdout when writing a file");
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(ICalendar::parse(&written).is_ok());
+    assert!(written.starts_with("BEGIN:VCALENDAR\r\n"));
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_option_with_exit_2_and_no_file() {
+    let env = Env::new();
+    let out = env.data.path().join("never.ics");
+    let path = out.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "ics",
+                "--title",
+                "x",
+                "--start",
+                "2027-02-30T10:00",
+                "--organizer",
+                "a@b.co",
+                "--output",
+                path,
+            ],
+            "--start:",
+        ),
+        (
+            &[
+                "ics",
+                "--title",
+                "x",
+                "--start",
+                "2027-03-01T10:00",
+                "--tz",
+                "Mars/Base",
+                "--organizer",
+                "a@b.co",
+                "--output",
+                path,
+            ],
+            "--tz:",
+        ),
+        (
+            &[
+                "ics",
+                "--title",
+                "x",
+                "--start",
+                "2027-03-01T10:00",
+                "--duration",
+                "90",
+                "--organizer",
+                "a@b.co",
+                "--output",
+                path,
+            ],
+            "--duration:",
+        ),
+        (
+            &[
+                "ics",
+                "--title",
+                "x",
+                "--start",
+                "2027-03-01T10:00",
+                "--attendee",
+                "bob",
+                "--organizer",
+                "a@b.co",
+                "--output",
+                path,
+            ],
+            "--attendee:",
+        ),
+        (
+            &[
+                "ics",
+                "--title",
+                "x",
+                "--start",
+                "2027-03-01T10:00",
+                "--output",
+                path,
+            ],
+            "--organizer:",
+        ),
+        (
+            &[
+                "invite",
+                "--title",
+                "x",
+                "--start",
+                "2027-03-01T10:00",
+                "--repeat",
+                "weekly",
+                "--on",
+                "tue",
+            ],
+            "--on:",
+        ),
+        (
+            &[
+                "invite",
+                "--title",
+                "x",
+                "--start",
+                "2027-03-01T10:00",
+                "--meeting-id",
+                "12-34",
+            ],
+            "--meeting-id:",
+        ),
+        (
+            &[
+                "invite",
+                "--title",
+                "x",
+                "--start",
+                "2027-03-01T10:00",
+                "--dial-in",
+                "XX",
+            ],
+            "--dial-in:",
+        ),
+        (
+            &[
+                "invite",
+                "--title",
+                "x",
+                "--start",
+                "2027-03-01T10:00",
+                "--personal",
+            ],
+            "--personal/--moderated:",
+        ),
+        (
+            &[
+                "invite",
+                "--title",
+                "x",
+                "--start",
+                "2027-03-01T10:00",
+                "--repeat",
+                "yearly",
+            ],
+            "--repeat",
+        ),
+        (&["invite", "--title", "x"], "--start"),
+        (&["new", "--passcode", "1234"], "--moderated"),
+        (&["moderator-info", "--meeting-id", "abc"], "--meeting-id:"),
+    ];
+    for (args, option) in cases {
+        let err = env.fails(args, 2);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("belfry: "), "{err}");
+        assert!(err.contains(option), "{args:?} should name {option}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!out.exists(), "a refused command wrote a file");
+    // Nothing was recorded either.
+    assert_eq!(env.json(&["history", "--json"]), Value::Array(vec![]));
+}
+
+#[test]
+fn cancel_reaches_every_attendee_with_a_higher_sequence() {
+    let env = Env::new();
+    let first: Vec<&str> = ["invite", "--format", "json"]
+        .iter()
+        .copied()
+        .chain(with(&["--attendee", "ana@example.com"]))
+        .collect();
+    let v = env.json(&first);
+    let id = v["meeting_id"].as_str().unwrap().to_owned();
+    let cancel: Vec<&str> = [
+        "ics",
+        "--method",
+        "cancel",
+        "--meeting-id",
+        &id,
+        "--organizer",
+        "me@example.com",
+    ]
+    .iter()
+    .copied()
+    .chain(with(&["--attendee", "ana@example.com"]))
+    .collect();
+    let ics = env.ok(&cancel);
+    assert!(ics.contains("METHOD:CANCEL\r\n") && ics.contains("STATUS:CANCELLED\r\n"));
+    assert!(ics.contains("SEQUENCE:1\r\n"), "{ics}");
+    for a in [
+        "mailto:ana@example.com",
+        "mailto:meet@chime.aws",
+        &format!("mailto:pin+{id}@chime.aws"),
+    ] {
+        assert!(ics.contains(&format!("{a}\r\n")), "{a} missing");
+    }
+    let history = env.ok(&["history"]);
+    assert!(history.contains("[cancelled]"), "{history}");
+}
+
+#[test]
+fn settings_round_trip_and_personal_meetings() {
+    let env = Env::new();
+    let err = env.fails(&["settings", "set", "personal-id", "123"], 2);
+    assert!(
+        err.contains("--meeting-id") || err.contains("10 digits"),
+        "{err}"
+    );
+    env.ok(&["settings", "set", "personal-id", "5550 12 3456"]);
+    env.ok(&["settings", "set", "time-zone", "Asia/Kathmandu"]);
+    let s = env.json(&["settings", "show", "--json"]);
+    assert_eq!(s["personal-id"], "5550123456");
+    assert_eq!(s["time-zone"], "Asia/Kathmandu");
+    let v = env.json(&[
+        "invite",
+        "--format",
+        "json",
+        "--personal",
+        "--title",
+        "Office hours",
+        "--start",
+        "2027-03-01T09:00",
+    ]);
+    assert_eq!(v["meeting_id"], "5550123456");
+    assert!(v["text"].as_str().unwrap().contains("(Asia/Kathmandu)"));
+
+    let template = env.data.path().join("t.j2");
+    std::fs::write(&template, "{{ title }} -> {{ join_url }}").unwrap();
+    env.ok(&["settings", "set", "template", template.to_str().unwrap()]);
+    let text = env.ok(&[
+        "invite",
+        "--personal",
+        "--title",
+        "T",
+        "--start",
+        "2027-03-01T09:00",
+    ]);
+    assert_eq!(text, "T -> https://chime.aws/5550123456\n");
+    std::fs::write(&template, "{{ nope }").unwrap();
+    let err = env.fails(
+        &["settings", "set", "template", template.to_str().unwrap()],
+        2,
+    );
+    assert!(err.contains("template line 1"), "{err}");
+    env.ok(&["settings", "unset", "template"]);
+    assert!(
+        env.ok(&[
+            "invite",
+            "--personal",
+            "--title",
+            "T",
+            "--start",
+            "2027-03-01T09:00"
+        ])
+        .contains("Join the Amazon Chime meeting")
+    );
+}
+
+#[test]
+fn without_a_keyring_moderated_meetings_say_what_is_missing() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args(["new", "--moderated"])
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/belfry-test-bus",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Secret Service"), "{err}");
+    assert!(err.contains("gnome-keyring"), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(env.json(&["history", "--json"]), Value::Array(vec![]));
+}
+
+#[test]
+fn about_and_help_state_the_service_status() {
+    let env = Env::new();
+    assert!(
+        env.ok(&["about"])
+            .contains("ended support for the Amazon Chime service on 20 February 2026")
+    );
+    assert!(env.ok(&["--help"]).contains("20 February 2026"));
+    for cmd in [
+        "new",
+        "invite",
+        "ics",
+        "moderator-info",
+        "history",
+        "settings",
+    ] {
+        assert!(
+            env.ok(&[cmd, "--help"]).contains("Usage: belfry"),
+            "{cmd} --help"
+        );
+    }
+}
+
+/// Needs the real Secret Service: the passcode must survive into a second process.
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn moderated_passcode_is_kept_in_the_keyring_across_processes() {
+    let env = Env::new();
+    let v = env.json(&["new", "--moderated", "--json"]);
+    let id = v["meeting_id"].as_str().unwrap();
+    let passcode = v["moderator_passcode"].as_str().unwrap();
+    assert_eq!(passcode.len(), 8);
+    let info = env.ok(&["moderator-info", "--meeting-id", id]);
+    assert!(
+        info.contains(&format!("Moderator passcode: {passcode}")),
+        "{info}"
+    );
+
+    // An invitation and .ics for the same meeting never carry it, and neither does the disk.
+    let mut args: Vec<&str> = vec!["ics", "--meeting-id", id, "--organizer", "me@example.com"];
+    args.extend(MEETING);
+    let ics = env.ok(&args);
+    assert!(ics.contains("starts when a moderator joins"));
+    assert!(!ics.contains(passcode));
+    assert!(
+        !dir_contains(env.data.path(), passcode),
+        "the passcode reached the data directory"
+    );
+
+    // A chosen passcode is kept as given.
+    let v = env.json(&["new", "--moderated", "--passcode", "4321", "--json"]);
+    assert_eq!(v["moderator_passcode"], "4321");
+    let info = env.ok(&[
+        "moderator-info",
+        "--meeting-id",
+        v["meeting_id"].as_str().unwrap(),
+    ]);
+    assert!(info.contains("Moderator passcode: 4321"));
+}
+
+fn dir_contains(dir: &Path, needle: &str) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|e| {
+        let p = e.unwrap().path();
+        p.is_file() && String::from_utf8_lossy(&std::fs::read(&p).unwrap()).contains(needle)
+    })
+}
