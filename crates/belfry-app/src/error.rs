@@ -5,6 +5,7 @@ use serde::Serialize;
 
 /// What kind of failure, for a front end to branch on (never on the English text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The user's input was refused; `fields` says which and why.
@@ -23,12 +24,12 @@ pub enum ErrorCode {
 
 /// The one error every front end receives: a code, a sentence, and the fields at fault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[error("{message}")]
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
     /// For [`ErrorCode::Invalid`]: every refused field, in form order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
 }
 
@@ -114,7 +115,7 @@ mod tests {
         let e = AppError::new(ErrorCode::KeyringLocked, "locked");
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"code": "keyring_locked", "message": "locked"})
+            serde_json::json!({"code": "keyring_locked", "message": "locked", "fields": []})
         );
     }
 }

@@ -9,6 +9,7 @@
 mod error;
 mod files;
 mod settings;
+mod views;
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -27,6 +28,10 @@ use serde::Serialize;
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
 pub use settings::{SettingKey, Settings};
+pub use views::{
+    Catalog, Clipboard, CountryView, HistoryView, Host, NewMeetingView, Preview, SettingsView,
+    ics_file_name,
+};
 
 /// Minutes before the start for the reminder written into calendar files.
 pub const REMINDER_MINUTES: u32 = 10;
@@ -210,6 +215,11 @@ impl App {
             },
             organizer: s.organizer,
         })
+    }
+
+    /// The zone meetings use when neither the form nor the settings name one.
+    pub fn system_zone(&self) -> Tz {
+        self.system_tz
     }
 
     fn template(&self) -> Result<String, AppError> {

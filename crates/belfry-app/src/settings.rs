@@ -119,6 +119,12 @@ impl App {
 
     /// Checks and saves a setting.
     pub fn set_setting(&self, key: SettingKey, value: &str) -> Result<(), AppError> {
+        let stored = self.check_setting(key, value)?;
+        Ok(self.store().set_setting(key.name(), &stored)?)
+    }
+
+    /// Checks a setting and returns the form it is stored in.
+    pub(crate) fn check_setting(&self, key: SettingKey, value: &str) -> Result<String, AppError> {
         let invalid = |msg: String| match key.field() {
             Some(f) => AppError::field(f, msg),
             None => AppError::new(ErrorCode::Invalid, msg),
@@ -155,7 +161,7 @@ impl App {
                 value.to_owned()
             }
         };
-        Ok(self.store().set_setting(key.name(), &stored)?)
+        Ok(stored)
     }
 
     /// Returns a setting to its default; `true` when it was set.

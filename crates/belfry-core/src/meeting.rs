@@ -23,6 +23,7 @@ pub const MAX_DESCRIPTION: usize = 8_000;
 pub const MAX_SHOW_ZONES: usize = 8;
 
 /// The three ways to pick a meeting ID.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MeetingKind {
@@ -63,6 +64,7 @@ impl MeetingKind {
 }
 
 /// The input fields of a meeting, for error messages (CLI options, UI labels).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -86,6 +88,7 @@ pub enum Field {
 }
 
 /// A refusal of one field, in words a presenter understands.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct FieldError {
@@ -105,6 +108,7 @@ impl FieldError {
 
 /// What the user typed, unchecked. Empty strings mean "not given". This is also the shape
 /// of a saved draft, so nothing typed is lost when it does not validate.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MeetingForm {

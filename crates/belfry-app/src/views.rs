@@ -1,0 +1,398 @@
+//! What the desktop window exchanges with the application layer: plain, serializable views
+//! (TypeScript declarations generated with ts-rs), and the host services a window provides.
+
+use std::path::{Path, PathBuf};
+
+use belfry_core::{Field, MeetingForm, MeetingId, MeetingKind, Method, render_invitation};
+use serde::{Deserialize, Serialize};
+
+use crate::{App, AppError, ErrorCode, HistoryEntry, SettingKey, write_atomically};
+
+/// The clipboard of the machine the user sits at. The desktop shell implements it with its
+/// clipboard plugin, in Rust, so what is copied (a passcode included) never passes through
+/// the web view.
+pub trait Clipboard {
+    fn write_text(&self, text: &str) -> Result<(), String>;
+}
+
+/// The services of the window the user sits at, beyond the clipboard.
+pub trait Host: Clipboard {
+    /// Asks where to save a file; `None` when the user cancels.
+    fn ask_save_path(&self, suggested_name: &str) -> Option<PathBuf>;
+    /// Opens a file with the system's default application for it.
+    fn open_path(&self, path: &Path) -> Result<(), String>;
+}
+
+/// The live invitation preview of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Preview {
+    pub meeting_id: String,
+    pub display: String,
+    pub text: String,
+    pub html: String,
+    pub location: String,
+    pub attendees: Vec<String>,
+    /// DST notices, in words.
+    pub notices: Vec<String>,
+    pub moderated: bool,
+}
+
+/// A freshly drawn meeting ID. The passcode of a moderated one stays in Rust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NewMeetingView {
+    pub meeting_id: String,
+    pub display: String,
+    pub moderated: bool,
+}
+
+/// The settings as the window edits them (text fields; empty means "default").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SettingsView {
+    pub personal_id: String,
+    pub time_zone: String,
+    pub dial_in: Vec<String>,
+    pub organizer: String,
+    /// The template in use (the default one when none is saved).
+    pub template: String,
+    pub template_is_default: bool,
+    /// The zone used when `time_zone` is empty.
+    pub system_time_zone: String,
+}
+
+/// What the window needs once at start: choices and the provider's note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Catalog {
+    pub provider: String,
+    pub service_status: String,
+    pub time_zones: Vec<String>,
+    pub countries: Vec<CountryView>,
+    pub default_template: String,
+    pub version: String,
+}
+
+/// A dial-in country.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CountryView {
+    pub code: String,
+    pub name: String,
+}
+
+/// One history line for the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HistoryView {
+    pub meeting_id: String,
+    pub display: String,
+    pub kind: MeetingKind,
+    pub title: String,
+    pub start: String,
+    pub time_zone: String,
+    pub attendees: u32,
+    pub moderated: bool,
+    pub cancelled: bool,
+}
+
+impl From<HistoryEntry> for HistoryView {
+    fn from(e: HistoryEntry) -> Self {
+        HistoryView {
+            meeting_id: e.meeting_id.digits(),
+            display: e.display,
+            kind: e.kind,
+            title: e.title,
+            start: e.start,
+            time_zone: e.time_zone,
+            attendees: u32::try_from(e.attendees).unwrap_or(u32::MAX),
+            moderated: e.moderated,
+            cancelled: e.cancelled,
+        }
+    }
+}
+
+impl App {
+    /// The live preview of a form: checked and rendered, nothing written. The form must name
+    /// its ID (the window draws one with [`App::new_meeting`]) or be a personal meeting.
+    pub fn preview(&self, form: &MeetingForm) -> Result<Preview, AppError> {
+        self.preview_with(form, None)
+    }
+
+    /// The preview rendered with `template` instead of the saved one (the settings editor).
+    pub fn preview_with(
+        &self,
+        form: &MeetingForm,
+        template: Option<&str>,
+    ) -> Result<Preview, AppError> {
+        let id = match (form.kind, form.parse_meeting_id()?) {
+            (MeetingKind::Personal, _) => self.settings()?.personal_id.ok_or_else(|| {
+                AppError::field(
+                    Field::Kind,
+                    "no personal meeting ID is set yet: add it in settings",
+                )
+            })?,
+            (_, Some(id)) => id,
+            (_, None) => {
+                return Err(AppError::field(
+                    Field::MeetingId,
+                    "draw a meeting ID first (New meeting ID)",
+                ));
+            }
+        };
+        let meeting = form
+            .validate(id, &self.defaults()?, self.provider())
+            .map_err(AppError::fields)?;
+        let saved;
+        let template = match template {
+            Some(t) => t,
+            None => {
+                saved = self.template()?;
+                &saved
+            }
+        };
+        let inv = render_invitation(&meeting, self.provider(), template)
+            .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
+        Ok(Preview {
+            meeting_id: id.digits(),
+            display: id.grouped(),
+            text: inv.text,
+            html: inv.html,
+            location: inv.location,
+            attendees: inv.attendees.iter().map(|a| a.to_string()).collect(),
+            notices: inv.notices.iter().map(|n| n.message()).collect(),
+            moderated: meeting.kind == MeetingKind::Moderated,
+        })
+    }
+
+    /// Draws and reserves a fresh ID for the window (one-time or moderated).
+    pub fn new_meeting_view(&self, moderated: bool) -> Result<NewMeetingView, AppError> {
+        let made = self.new_meeting(moderated, None)?;
+        Ok(NewMeetingView {
+            meeting_id: made.meeting_id.digits(),
+            display: made.meeting_id.grouped(),
+            moderated: made.passcode.is_some(),
+        })
+    }
+
+    /// Records the meeting and copies its invitation; returns the preview of what was copied.
+    pub fn copy_invitation(
+        &self,
+        form: &MeetingForm,
+        clipboard: &dyn Clipboard,
+    ) -> Result<Preview, AppError> {
+        let prepared = self.prepare(form)?;
+        clipboard
+            .write_text(&prepared.invitation.text)
+            .map_err(clipboard_error)?;
+        self.preview(&MeetingForm {
+            meeting_id: prepared.meeting.id.digits(),
+            ..form.clone()
+        })
+    }
+
+    /// Copies a meeting's moderator info (with its passcode) without showing it.
+    pub fn copy_moderator_info(
+        &self,
+        meeting_id: &str,
+        clipboard: &dyn Clipboard,
+    ) -> Result<(), AppError> {
+        let id = MeetingId::parse(meeting_id)
+            .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+        clipboard
+            .write_text(&self.moderator_info(id)?)
+            .map_err(clipboard_error)
+    }
+
+    /// Copies the invitation of a meeting in the history.
+    pub fn copy_history_invitation(
+        &self,
+        meeting_id: &str,
+        clipboard: &dyn Clipboard,
+    ) -> Result<(), AppError> {
+        let id = MeetingId::parse(meeting_id)
+            .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+        clipboard
+            .write_text(&self.history_invitation(id)?.text)
+            .map_err(clipboard_error)
+    }
+
+    /// Records the meeting and saves its invitation (.ics) where the user chooses; returns
+    /// the path, or `None` when the user cancelled (the meeting is recorded either way).
+    pub fn save_ics(
+        &self,
+        form: &MeetingForm,
+        host: &dyn Host,
+    ) -> Result<Option<String>, AppError> {
+        let file = self.ics(form, Method::Request)?;
+        let name = ics_file_name(&file.prepared.meeting.title, file.prepared.meeting.id);
+        let Some(path) = host.ask_save_path(&name) else {
+            return Ok(None);
+        };
+        write_atomically(&path, file.text.as_bytes())?;
+        Ok(Some(path.to_string_lossy().into_owned()))
+    }
+
+    /// Records the meeting, writes its invitation (.ics) to a temporary file and hands it to
+    /// the system's calendar application. Returns the file's path.
+    pub fn open_in_calendar(
+        &self,
+        form: &MeetingForm,
+        host: &dyn Host,
+    ) -> Result<String, AppError> {
+        let file = self.ics(form, Method::Request)?;
+        let dir = std::env::temp_dir().join("belfry");
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!("cannot create {}: {e}", dir.display()),
+            )
+        })?;
+        let path = dir.join(ics_file_name(
+            &file.prepared.meeting.title,
+            file.prepared.meeting.id,
+        ));
+        write_atomically(&path, file.text.as_bytes())?;
+        host.open_path(&path).map_err(|e| {
+            AppError::new(
+                ErrorCode::Internal,
+                format!("no calendar application opened the file: {e}"),
+            )
+        })?;
+        Ok(path.to_string_lossy().into_owned())
+    }
+
+    /// The history for the window: scheduled meetings only (not bare reservations).
+    pub fn history_view(&self, query: &str) -> Result<Vec<HistoryView>, AppError> {
+        Ok(self
+            .history(query, 200)?
+            .into_iter()
+            .filter(|e| !e.title.is_empty())
+            .map(HistoryView::from)
+            .collect())
+    }
+
+    /// The preview of a meeting in the history.
+    pub fn history_preview(&self, meeting_id: &str) -> Result<Preview, AppError> {
+        let id = MeetingId::parse(meeting_id)
+            .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+        let rec = self.store().latest_with_id(id)?;
+        let meeting = rec.and_then(|r| r.meeting).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("meeting {id} has no invitation in your history"),
+            )
+        })?;
+        self.preview(&meeting.to_form())
+    }
+
+    /// The settings as text fields.
+    pub fn settings_view(&self) -> Result<SettingsView, AppError> {
+        let s = self.settings()?;
+        Ok(SettingsView {
+            personal_id: s.personal_id.map(|i| i.grouped()).unwrap_or_default(),
+            time_zone: s.time_zone.map(|z| z.name().to_owned()).unwrap_or_default(),
+            dial_in: s.dial_in,
+            organizer: s.organizer.map(|o| o.to_string()).unwrap_or_default(),
+            template_is_default: s.template.is_none(),
+            template: s
+                .template
+                .unwrap_or_else(|| belfry_core::DEFAULT_TEMPLATE.to_owned()),
+            system_time_zone: self.system_zone().name().to_owned(),
+        })
+    }
+
+    /// Saves every setting of the window at once: all are checked before any is written.
+    /// Empty fields return to their defaults; the default template is stored as "none".
+    pub fn save_settings(&self, view: &SettingsView) -> Result<SettingsView, AppError> {
+        let text_fields = [
+            (SettingKey::PersonalId, view.personal_id.trim().to_owned()),
+            (SettingKey::TimeZone, view.time_zone.trim().to_owned()),
+            (SettingKey::DialIn, view.dial_in.join(",")),
+            (SettingKey::Organizer, view.organizer.trim().to_owned()),
+        ];
+        let template =
+            (view.template != belfry_core::DEFAULT_TEMPLATE).then(|| view.template.clone());
+        let mut errors = Vec::new();
+        for (key, value) in &text_fields {
+            if value.is_empty() {
+                continue;
+            }
+            if let Err(e) = self.check_setting(*key, value) {
+                errors.extend(e.fields);
+            }
+        }
+        if let Some(t) = &template {
+            self.check_template(t)?;
+        }
+        if !errors.is_empty() {
+            return Err(AppError::fields(errors));
+        }
+        for (key, value) in text_fields {
+            if value.is_empty() {
+                self.unset_setting(key)?;
+            } else {
+                self.set_setting(key, &value)?;
+            }
+        }
+        match template {
+            Some(t) => self.set_setting(SettingKey::Template, &t)?,
+            None => {
+                self.unset_setting(SettingKey::Template)?;
+            }
+        }
+        self.settings_view()
+    }
+
+    /// Choices for the window's pickers and the About note.
+    pub fn catalog(&self) -> Catalog {
+        let p = self.provider();
+        Catalog {
+            provider: p.name.clone(),
+            service_status: p.service_status.trim().to_owned(),
+            time_zones: chrono_tz::TZ_VARIANTS
+                .iter()
+                .map(|z| z.name().to_owned())
+                .collect(),
+            countries: p
+                .countries
+                .iter()
+                .map(|c| CountryView {
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                })
+                .collect(),
+            default_template: belfry_core::DEFAULT_TEMPLATE.to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+/// `Physics-101-0123456789.ics`: letters, digits and dashes only.
+pub fn ics_file_name(title: &str, id: MeetingId) -> String {
+    let mut name = String::new();
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('-') && !name.is_empty() {
+            name.push('-');
+        }
+        if name.chars().count() >= 60 {
+            break;
+        }
+    }
+    let name = name.trim_end_matches('-');
+    if name.is_empty() {
+        format!("{}.ics", id.digits())
+    } else {
+        format!("{name}-{}.ics", id.digits())
+    }
+}
+
+fn clipboard_error(e: String) -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        format!("cannot copy to the clipboard: {e}"),
+    )
+}

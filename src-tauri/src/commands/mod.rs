@@ -1,0 +1,29 @@
+//! The commands the web UI may call, grouped by feature. Each is one line into `belfry-app`.
+
+mod history;
+mod schedule;
+mod settings;
+
+use tauri::Runtime;
+use tauri::ipc::Invoke;
+
+/// Every command, registered with Tauri.
+pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        schedule::catalog,
+        schedule::load_draft,
+        schedule::save_draft,
+        schedule::preview,
+        schedule::new_meeting_id,
+        schedule::copy_invitation,
+        schedule::copy_moderator_info,
+        schedule::save_ics,
+        schedule::open_in_calendar,
+        history::history,
+        history::history_preview,
+        history::copy_history_invitation,
+        settings::get_settings,
+        settings::save_settings,
+        settings::preview_template,
+    ]
+}

@@ -1,0 +1,162 @@
+//! The shell's contracts: the lockdown (CSP, capabilities, command ACL) and the TypeScript
+//! bindings the UI compiles against.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn json(path: &str) -> Value {
+    let text = std::fs::read_to_string(root().join(path)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn csp_is_strict() {
+    let conf = json("tauri.conf.json");
+    let csp = &conf["app"]["security"]["csp"];
+    let directive = |name: &str| {
+        csp[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("CSP lacks {name}"))
+    };
+    assert_eq!(directive("default-src"), "'self'");
+    let scripts = directive("script-src");
+    for banned in [
+        "unsafe-eval",
+        "unsafe-inline",
+        "data:",
+        "blob:",
+        "http:",
+        "https:",
+        "*",
+    ] {
+        assert!(
+            !scripts.contains(banned),
+            "script-src allows {banned}: {scripts}"
+        );
+    }
+    for (name, value) in csp.as_object().unwrap() {
+        let value = value.as_str().unwrap();
+        assert!(!value.contains("unsafe-eval"), "{name} allows unsafe-eval");
+        for token in value.split_whitespace() {
+            let remote = token.starts_with("http") && token != "http://ipc.localhost";
+            assert!(
+                !remote && token != "*",
+                "{name} allows the remote origin {token}"
+            );
+        }
+    }
+    assert_eq!(directive("object-src"), "'none'");
+    assert_eq!(directive("frame-ancestors"), "'none'");
+    assert_eq!(conf["app"]["security"]["freezePrototype"], true);
+    assert_eq!(conf["app"]["withGlobalTauri"], false);
+    assert!(conf["app"]["security"]["dangerousDisableAssetCspModification"].is_null());
+    // The UI comes from the binary, never from a server.
+    assert!(conf["build"]["devUrl"].is_null());
+    assert_eq!(conf["build"]["frontendDist"], "ui/dist");
+}
+
+#[test]
+fn capabilities_grant_only_the_apps_commands() {
+    let conf = json("tauri.conf.json");
+    assert_eq!(
+        conf["app"]["security"]["capabilities"],
+        serde_json::json!(["main"])
+    );
+    let dir = root().join("src-tauri/capabilities");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "unexpected capability files: {files:?}");
+    let cap = json("src-tauri/capabilities/main.json");
+    assert_eq!(cap["windows"], serde_json::json!(["main"]));
+    assert!(
+        cap["remote"].is_null(),
+        "no remote origin may use a capability"
+    );
+    let granted: Vec<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    let mut expected: Vec<String> = crate::command_names::ALL
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    expected.extend([
+        "core:event:allow-listen".to_owned(),
+        "core:event:allow-unlisten".to_owned(),
+    ]);
+    let mut granted_sorted: Vec<String> = granted.iter().map(|s| (*s).to_owned()).collect();
+    granted_sorted.sort();
+    expected.sort();
+    assert_eq!(
+        granted_sorted, expected,
+        "capabilities must be exactly the app's commands and event listening"
+    );
+}
+
+#[test]
+fn every_command_is_registered_and_under_the_acl() {
+    // The handler list and the ACL list are the same names.
+    let source = std::fs::read_to_string(root().join("src-tauri/src/commands/mod.rs")).unwrap();
+    let registered: Vec<&str> = source
+        .lines()
+        .filter_map(|l| l.trim().strip_suffix(','))
+        .filter_map(|l| l.split("::").nth(1))
+        .collect();
+    let mut a: Vec<&str> = registered.clone();
+    let mut b: Vec<&str> = crate::command_names::ALL.to_vec();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+}
+
+/// The TypeScript declarations of every IPC type, in one file.
+pub fn bindings() -> String {
+    use ts_rs::TS;
+    let cfg = ts_rs::Config::default();
+    let decls = [
+        belfry_core::MeetingKind::decl(&cfg),
+        belfry_core::Field::decl(&cfg),
+        belfry_core::FieldError::decl(&cfg),
+        belfry_core::MeetingForm::decl(&cfg),
+        belfry_app::ErrorCode::decl(&cfg),
+        belfry_app::AppError::decl(&cfg),
+        belfry_app::Preview::decl(&cfg),
+        belfry_app::NewMeetingView::decl(&cfg),
+        belfry_app::SettingsView::decl(&cfg),
+        belfry_app::CountryView::decl(&cfg),
+        belfry_app::Catalog::decl(&cfg),
+        belfry_app::HistoryView::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by `BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop`.\n// Do not edit: a test fails when this file and the Rust types drift apart.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(d.trim());
+        out.push_str("\n\n");
+    }
+    out.trim_end().to_owned() + "\n"
+}
+
+#[test]
+fn typescript_bindings_are_current() {
+    let path = root().join("ui/src/ipc/bindings.ts");
+    let want = bindings();
+    if std::env::var_os("BELFRY_UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "ui/src/ipc/bindings.ts is out of date: run BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop"
+    );
+}

@@ -1,0 +1,414 @@
+//! The real Belfry window under Xvfb, driven through tauri-driver and WebKitWebDriver.
+//! `scripts/test` builds the app and runs these (one at a time: Belfry is single-instance).
+//! Set BELFRY_SCREENSHOTS to a folder to keep screenshots of the window.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use belfry_e2e::{Driver, Session, app_binary, app_pids, clear_clipboard, clipboard, xdotool};
+use calcard::icalendar::{ICalendar, ICalendarComponentType as C, ICalendarProperty as P};
+use serde_json::json;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+fn screenshot(s: &Session, name: &str) {
+    if let Some(dir) = std::env::var_os("BELFRY_SCREENSHOTS") {
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        s.screenshot(&dir.join(format!("{name}.png")));
+    }
+}
+
+/// Fills the Schedule form as a presenter would.
+fn fill_meeting(s: &Session, title: &str) {
+    s.clear("#title");
+    s.type_into("#title", title);
+    s.set_value("#start-date", "2027-03-01");
+    s.set_value("#start-time", "10:00");
+    s.set_value("#time-zone", "America/New_York");
+    s.clear("#duration");
+    s.type_into("#duration", "1h30m");
+}
+
+fn preview_text(s: &Session) -> String {
+    s.text_content("#preview-text")
+}
+
+fn wait_preview_contains(s: &Session, needle: &str) {
+    s.wait_until(
+        &format!("the preview shows {needle:?}"),
+        10 * SECOND,
+        || preview_text(s).contains(needle),
+    );
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn a_presenter_schedules_copies_and_finds_it_in_history() {
+    let driver = Driver::start();
+    let s = driver.session();
+
+    // Every field has a visible label that is its accessible name.
+    for (id, label) in [
+        ("kind", "Meeting type"),
+        ("title", "Title"),
+        ("start-date", "Start"),
+        ("time-zone", "Time zone"),
+        ("duration", "Duration"),
+        ("repeat", "Repeat"),
+        ("attendee-input", "Attendees"),
+        ("dial-in", "Dial-in countries"),
+        ("show-zone-input", "Also show times in"),
+        ("description", "Description"),
+    ] {
+        assert_eq!(s.label_of(id), label, "the label of #{id}");
+    }
+    assert_eq!(
+        s.execute("return document.querySelector('[role=region][aria-label=\"Invitation preview\"]') !== null", json!([])),
+        json!(true)
+    );
+
+    fill_meeting(&s, "Physics 101");
+    // Attendees are checked one by one as they are entered; a bad one stays in the input.
+    s.type_into("#attendee-input", "ana@example.com");
+    s.press_enter("#attendee-input");
+    s.type_into("#attendee-input", "bob-at-example");
+    s.press_enter("#attendee-input");
+    s.wait_until("the attendee error shows", 5 * SECOND, || {
+        s.text_content("#attendee-input-error").contains("no @")
+    });
+    assert_eq!(
+        s.value("#attendee-input"),
+        "bob-at-example",
+        "what the user typed is kept"
+    );
+    s.clear("#attendee-input");
+    s.type_into("#attendee-input", "bob@example.com");
+    s.press_enter("#attendee-input");
+    s.set_value("#show-zone-input", "Europe/London");
+    s.press_enter("#show-zone-input");
+    s.type_into("#description", "Bring your lab notes.");
+
+    wait_preview_contains(&s, "Bring your lab notes.");
+    let text = preview_text(&s);
+    let id_display = s.text_content("#meeting-id");
+    assert_eq!(id_display.len(), 12, "{id_display}");
+    let digits: String = id_display.chars().filter(char::is_ascii_digit).collect();
+    assert!(text.starts_with("Physics 101\n"), "{text}");
+    assert!(
+        text.contains("When: Mon 1 Mar 2027, 10:00–11:30 EST (America/New_York)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Mon 1 Mar 2027, 15:00–16:30 GMT (Europe/London)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Meeting ID: {id_display}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("https://chime.aws/{digits}")),
+        "{text}"
+    );
+    s.execute(
+        "document.querySelector('.meeting-form').scrollTop = 0; document.activeElement.blur();",
+        json!([]),
+    );
+    screenshot(&s, "schedule");
+
+    // The HTML view shows the same invitation.
+    s.click("[aria-controls=preview-html]");
+    s.wait_until("the HTML view shows", 5 * SECOND, || {
+        s.text("#preview-html").contains("Physics 101")
+    });
+    s.click("[aria-controls=preview-text]");
+
+    // Copy the invitation: the clipboard holds exactly the preview.
+    clear_clipboard();
+    s.click("button.primary");
+    s.wait_until("the clipboard holds the invitation", 10 * SECOND, || {
+        clipboard() == text
+    });
+
+    // History lists it; selecting it shows the invitation again.
+    s.click("[data-page=history]");
+    s.wait_until("history lists the meeting", 10 * SECOND, || {
+        s.text_content(".history-list").contains("Physics 101")
+    });
+    s.click(".history-entry");
+    s.wait_until("history shows the invitation", 10 * SECOND, || {
+        s.text_content("#history-preview") == text
+    });
+    s.type_into("#history-search", "nothing like this");
+    s.wait_until("the search filters", 10 * SECOND, || {
+        s.text_content(".history-list")
+            .contains("No meeting matches")
+    });
+    screenshot(&s, "history");
+    s.click("[data-page=about]");
+    assert!(
+        s.text_content("#service-status")
+            .contains("20 February 2026")
+    );
+    screenshot(&s, "about");
+    s.close();
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn moderator_info_is_copied_without_the_passcode_reaching_the_page() {
+    let driver = Driver::start();
+    let s = driver.session();
+    fill_meeting(&s, "Board meeting");
+    let before = s.text_content("#meeting-id");
+    assert!(
+        s.execute("return document.querySelector('#kind').value", json!([])) == json!("one_time")
+    );
+    s.set_value("#kind", "moderated");
+    s.wait_until(
+        "a new ID is drawn for the moderated meeting",
+        10 * SECOND,
+        || {
+            let now = s.text_content("#meeting-id");
+            now != before && now.len() == 12
+        },
+    );
+    wait_preview_contains(&s, "The meeting starts when a moderator joins.");
+    let id = s.text_content("#meeting-id");
+
+    clear_clipboard();
+    s.execute(
+        "document.querySelector('[aria-keyshortcuts=\"Control+M\"]').click()",
+        json!([]),
+    );
+    s.wait_until("the moderator info is copied", 10 * SECOND, || {
+        clipboard().contains("Moderator passcode:")
+    });
+    let info = clipboard();
+    assert!(info.contains(&format!("Meeting ID: {id}")), "{info}");
+    let passcode: String = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Moderator passcode: "))
+        .unwrap()
+        .to_owned();
+    assert_eq!(passcode.len(), 8);
+    // The passcode never entered the web view, and the invitation does not carry it.
+    let html = s.execute("return document.documentElement.outerHTML", json!([]));
+    assert!(
+        !html.as_str().unwrap().contains(&passcode),
+        "the passcode reached the page"
+    );
+    assert!(!preview_text(&s).contains(&passcode));
+    screenshot(&s, "moderated");
+    s.close();
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn save_ics_through_the_save_dialog() {
+    let driver = Driver::start();
+    let s = driver.session();
+    fill_meeting(&s, "Chemistry lab");
+    s.type_into("#organizer", "prof@example.edu");
+    s.type_into("#attendee-input", "ana@example.com");
+    s.press_enter("#attendee-input");
+    wait_preview_contains(&s, "Chemistry lab");
+    let digits: String = s
+        .text_content("#meeting-id")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+
+    let target = driver.data_dir.path().join("saved").join("chemistry.ics");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    // The click waits for the dialog, so send it without waiting for the command.
+    s.execute(
+        "setTimeout(() => document.querySelector('[aria-keyshortcuts=\"Control+S\"]').click(), 0)",
+        json!([]),
+    );
+
+    // The native GTK save dialog: type the path into its name field and press Return.
+    let deadline = Instant::now() + 20 * SECOND;
+    while !xdotool(&["search", "--name", "Save the meeting"]) {
+        assert!(Instant::now() < deadline, "the save dialog did not open");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(SECOND);
+    let window = String::from_utf8(
+        Command::new("xdotool")
+            .args(["search", "--name", "Save the meeting"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let window = window.lines().last().unwrap().to_owned();
+    xdotool(&["windowfocus", "--sync", &window]);
+    xdotool(&["key", "--window", &window, "ctrl+a"]);
+    xdotool(&[
+        "type",
+        "--window",
+        &window,
+        "--delay",
+        "20",
+        target.to_str().unwrap(),
+    ]);
+    xdotool(&["key", "--window", &window, "Return"]);
+
+    let deadline = Instant::now() + 20 * SECOND;
+    while !target.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the .ics was not written to {}",
+            target.display()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let ics = std::fs::read_to_string(&target).unwrap();
+    let cal = ICalendar::parse(&ics).unwrap();
+    let event = cal
+        .components
+        .iter()
+        .find(|c| c.component_type == C::VEvent)
+        .unwrap();
+    assert_eq!(
+        event
+            .entries
+            .iter()
+            .filter(|e| e.name == P::Attendee)
+            .count(),
+        3
+    );
+    assert!(ics.contains("METHOD:REQUEST\r\n"));
+    assert!(
+        ics.contains("DTSTART;TZID=America/New_York:20270301T100000\r\n"),
+        "{ics}"
+    );
+    assert!(ics.contains(&format!("mailto:pin+{digits}@chime.aws\r\n")));
+    assert!(ics.contains("ORGANIZER:mailto:prof@example.edu\r\n"));
+    s.wait_until("the window reports the save", 10 * SECOND, || {
+        s.text_content("#toast").contains("Saved")
+    });
+    s.close();
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn a_killed_window_reopens_with_the_draft() {
+    let driver = Driver::start();
+    let s = driver.session();
+    s.clear("#title");
+    s.type_into("#title", "Half-typed lecture");
+    s.clear("#duration");
+    s.type_into("#duration", "forever");
+    s.type_into("#attendee-input", "ana@example.com");
+    s.press_enter("#attendee-input");
+    // A wrong duration is named next to its field, in words, and the text stays.
+    s.wait_until("the duration error shows", 10 * SECOND, || {
+        s.text_content("#duration-error")
+            .contains("write a duration like 45m")
+    });
+    let id = s.text_content("#meeting-id");
+    std::thread::sleep(SECOND); // the draft is saved as it changes (debounced)
+
+    for pid in app_pids() {
+        Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .unwrap();
+    }
+    let deadline = Instant::now() + 10 * SECOND;
+    while !app_pids().is_empty() {
+        assert!(Instant::now() < deadline, "the app did not die");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(s);
+
+    let s = driver.session();
+    s.wait_until("the draft is restored", 10 * SECOND, || {
+        s.value("#title") == "Half-typed lecture"
+    });
+    assert_eq!(s.value("#duration"), "forever");
+    assert!(s.text_content(".chips").contains("ana@example.com"));
+    assert_eq!(s.text_content("#meeting-id"), id);
+    s.close();
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn a_second_launch_focuses_the_first_window() {
+    let driver = Driver::start();
+    let s = driver.session();
+    let first = app_pids();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let status = Command::new(app_binary())
+        .env("BELFRY_DATA_DIR", driver.data_dir.path())
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "the second launch should hand over and exit: {status}"
+    );
+    s.wait_until(
+        "the first window hears of the second launch",
+        10 * SECOND,
+        || {
+            s.execute(
+                "return document.body.dataset.secondLaunches || ''",
+                json!([]),
+            ) == json!("1")
+        },
+    );
+    assert_eq!(app_pids(), first, "still one window");
+    s.close();
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn settings_template_errors_keep_the_text_and_the_personal_id_is_used() {
+    let driver = Driver::start();
+    let s = driver.session();
+    fill_meeting(&s, "Office hours");
+    s.click("[data-page=settings]");
+    s.set_value("#set-personal-id", "5550 12 3456");
+    s.set_value("#set-template", "{{ title }} at {{ join_url }} {% if %}");
+    s.wait_until("the template error shows", 10 * SECOND, || {
+        s.text_content("#set-template-error").contains("line 1")
+    });
+    assert_eq!(
+        s.value("#set-template"),
+        "{{ title }} at {{ join_url }} {% if %}",
+        "the text is kept"
+    );
+    s.set_value("#set-template", "{{ title }} at {{ join_url }}");
+    s.wait_until("the template preview follows", 10 * SECOND, || {
+        s.text_content("#template-preview")
+            .starts_with("Office hours at https://chime.aws/")
+    });
+    screenshot(&s, "settings");
+    s.click(".settings .primary");
+    s.wait_until("settings are saved", 10 * SECOND, || {
+        s.text_content("#toast").contains("Settings saved")
+    });
+
+    s.click("[data-page=schedule]");
+    s.set_value("#kind", "personal");
+    s.wait_until("the personal ID is used", 10 * SECOND, || {
+        preview_text(&s) == "Office hours at https://chime.aws/5550123456\n"
+    });
+    assert_eq!(s.text_content("#meeting-id"), "5550 12 3456");
+
+    // Restore the default template.
+    s.click("[data-page=settings]");
+    s.click(".settings .secondary");
+    s.click(".settings .primary");
+    s.click("[data-page=schedule]");
+    s.set_value("#title", "Office hours again");
+    wait_preview_contains(&s, "Join the Amazon Chime meeting:");
+    s.close();
+}

@@ -1,0 +1,87 @@
+// A tiny DOM builder. Text always goes in as text nodes: nothing typed becomes markup.
+type Attrs = Record<string, string | boolean | number | EventListener | undefined>;
+type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === "class") {
+      el.className = String(value);
+    } else if (value === true) {
+      el.setAttribute(key, "");
+    } else {
+      el.setAttribute(key, String(value));
+    }
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return el;
+}
+
+/** A labelled field: the visible label is the control's accessible name. */
+export function field(id: string, label: string, control: HTMLElement, hint?: string): HTMLElement {
+  control.id = id;
+  control.setAttribute("aria-describedby", `${id}-error`);
+  return h(
+    "div",
+    { class: "field" },
+    h("label", { for: id }, label),
+    control,
+    hint ? h("p", { class: "hint" }, hint) : null,
+    h("p", { class: "error", id: `${id}-error`, role: "alert", "aria-live": "polite" }),
+  );
+}
+
+/** Sets (or clears) the error shown under field `id`. */
+export function setError(id: string, message: string | undefined): void {
+  const el = document.getElementById(`${id}-error`);
+  const control = document.getElementById(id);
+  if (el) el.textContent = message ?? "";
+  if (control) control.toggleAttribute("aria-invalid", Boolean(message));
+}
+
+let toastTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** A short status message at the bottom of the window. */
+export function toast(message: string, kind: "ok" | "error" = "ok"): void {
+  const el = document.getElementById("toast");
+  if (!el) return;
+  el.textContent = message;
+  el.className = `toast show ${kind}`;
+  if (toastTimer !== null) clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    el.className = "toast";
+  }, 3500);
+}
+
+/** Shows Rust-escaped invitation HTML; links never navigate the window. */
+export function showInvitationHtml(container: HTMLElement, html: string): void {
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  const allowed = new Set(["DIV", "P", "BR", "A"]);
+  const clean = (node: Node): Node | null => {
+    if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.textContent ?? "");
+    if (!(node instanceof Element) || !allowed.has(node.tagName)) return null;
+    const copy = document.createElement(node.tagName.toLowerCase());
+    if (node.tagName === "A") {
+      const href = node.getAttribute("href") ?? "";
+      if (href.startsWith("https://")) copy.setAttribute("title", href);
+      copy.setAttribute("role", "link");
+    }
+    for (const child of Array.from(node.childNodes)) {
+      const c = clean(child);
+      if (c) copy.append(c);
+    }
+    return copy;
+  };
+  const nodes = Array.from(doc.body.childNodes).map(clean).filter((n): n is Node => n !== null);
+  container.replaceChildren(...nodes);
+}

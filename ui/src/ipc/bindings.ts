@@ -1,0 +1,70 @@
+// Generated from the Rust types by `BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop`.
+// Do not edit: a test fails when this file and the Rust types drift apart.
+
+export type MeetingKind = "one_time" | "moderated" | "personal";
+
+export type Field = "kind" | "meeting_id" | "passcode" | "title" | "start" | "time_zone" | "duration" | "repeat" | "repeat_count" | "repeat_until" | "repeat_on" | "attendees" | "organizer" | "on_behalf_of" | "description" | "dial_in" | "show_zones";
+
+export type FieldError = { field: Field, message: string, };
+
+export type MeetingForm = { kind: MeetingKind, 
+/**
+ * An ID to use instead of a fresh one (a host's one-time ID handed to a delegate).
+ */
+meeting_id: string, 
+/**
+ * A moderator passcode chosen by the user (moderated meetings only).
+ */
+passcode: string, title: string, 
+/**
+ * `YYYY-MM-DDTHH:MM`, local to `time_zone`.
+ */
+start: string, 
+/**
+ * An IANA zone; empty means the default zone.
+ */
+time_zone: string, 
+/**
+ * `45m`, `1h30m`; empty means one hour.
+ */
+duration: string, 
+/**
+ * `daily`, `weekly`, `monthly`, or empty for a single meeting.
+ */
+repeat: string, repeat_count: string, repeat_until: string, repeat_on: Array<string>, attendees: Array<string>, organizer: string, on_behalf_of: string, description: string, 
+/**
+ * Country codes; empty means the default countries.
+ */
+dial_in: Array<string>, show_zones: Array<string>, };
+
+export type ErrorCode = "invalid" | "not_found" | "keyring_unavailable" | "keyring_locked" | "storage" | "internal";
+
+export type AppError = { code: ErrorCode, message: string, 
+/**
+ * For [`ErrorCode::Invalid`]: every refused field, in form order.
+ */
+fields: Array<FieldError>, };
+
+export type Preview = { meeting_id: string, display: string, text: string, html: string, location: string, attendees: Array<string>, 
+/**
+ * DST notices, in words.
+ */
+notices: Array<string>, moderated: boolean, };
+
+export type NewMeetingView = { meeting_id: string, display: string, moderated: boolean, };
+
+export type SettingsView = { personal_id: string, time_zone: string, dial_in: Array<string>, organizer: string, 
+/**
+ * The template in use (the default one when none is saved).
+ */
+template: string, template_is_default: boolean, 
+/**
+ * The zone used when `time_zone` is empty.
+ */
+system_time_zone: string, };
+
+export type CountryView = { code: string, name: string, };
+
+export type Catalog = { provider: string, service_status: string, time_zones: Array<string>, countries: Array<CountryView>, default_template: string, version: string, };
+
+export type HistoryView = { meeting_id: string, display: string, kind: MeetingKind, title: string, start: string, time_zone: string, attendees: number, moderated: boolean, cancelled: boolean, };

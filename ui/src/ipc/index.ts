@@ -1,0 +1,63 @@
+// The only module that talks to Rust. Everything else imports from here.
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+
+import type {
+  AppError,
+  Catalog,
+  HistoryView,
+  MeetingForm,
+  NewMeetingView,
+  Preview,
+  SettingsView,
+} from "./bindings";
+
+export type * from "./bindings";
+
+/** A failed command: the Rust `AppError`, whose `code` the UI branches on. */
+export class IpcError extends Error {
+  readonly error: AppError;
+  constructor(error: AppError) {
+    super(error.message);
+    this.error = error;
+  }
+}
+
+function toAppError(e: unknown): AppError {
+  if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
+    const err = e as AppError;
+    return { code: err.code, message: err.message, fields: err.fields ?? [] };
+  }
+  return { code: "internal", message: String(e), fields: [] };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw new IpcError(toAppError(e));
+  }
+}
+
+/** Belfry's commands, typed. */
+export const ipc = {
+  catalog: () => call<Catalog>("catalog"),
+  loadDraft: () => call<MeetingForm | null>("load_draft"),
+  saveDraft: (form: MeetingForm) => call<void>("save_draft", { form }),
+  preview: (form: MeetingForm) => call<Preview>("preview", { form }),
+  previewTemplate: (form: MeetingForm, template: string) =>
+    call<Preview>("preview_template", { form, template }),
+  newMeetingId: (moderated: boolean) => call<NewMeetingView>("new_meeting_id", { moderated }),
+  copyInvitation: (form: MeetingForm) => call<Preview>("copy_invitation", { form }),
+  copyModeratorInfo: (meetingId: string) => call<void>("copy_moderator_info", { meetingId }),
+  saveIcs: (form: MeetingForm) => call<string | null>("save_ics", { form }),
+  openInCalendar: (form: MeetingForm) => call<string>("open_in_calendar", { form }),
+  history: (query: string) => call<HistoryView[]>("history", { query }),
+  historyPreview: (meetingId: string) => call<Preview>("history_preview", { meetingId }),
+  copyHistoryInvitation: (meetingId: string) => call<void>("copy_history_invitation", { meetingId }),
+  getSettings: () => call<SettingsView>("get_settings"),
+  saveSettings: (settings: SettingsView) => call<SettingsView>("save_settings", { settings }),
+  onSecondLaunch: (handler: () => void) => listen("belfry://second-launch", handler),
+};
+
+export type Ipc = typeof ipc;

@@ -1,0 +1,234 @@
+// The Schedule window's state and rules, without the DOM: testable with a fake IPC.
+import type { AppError, Field, MeetingForm, MeetingKind, NewMeetingView, Preview } from "./ipc/bindings";
+
+/** What the model needs from Rust. */
+export interface ScheduleIpc {
+  preview(form: MeetingForm): Promise<Preview>;
+  saveDraft(form: MeetingForm): Promise<void>;
+  newMeetingId(moderated: boolean): Promise<NewMeetingView>;
+}
+
+/** Turns a thrown value into an AppError (IpcError carries one). */
+export function appErrorOf(e: unknown): AppError {
+  if (typeof e === "object" && e !== null && "error" in e) {
+    return (e as { error: AppError }).error;
+  }
+  return { code: "internal", message: String(e), fields: [] };
+}
+
+export function emptyForm(): MeetingForm {
+  return {
+    kind: "one_time",
+    meeting_id: "",
+    passcode: "",
+    title: "",
+    start: "",
+    time_zone: "",
+    duration: "1h",
+    repeat: "",
+    repeat_count: "",
+    repeat_until: "",
+    repeat_on: [],
+    attendees: [],
+    organizer: "",
+    on_behalf_of: "",
+    description: "",
+    dial_in: [],
+    show_zones: [],
+  };
+}
+
+/** A quick check as an address is typed; Rust checks again, authoritatively. */
+export function checkEmail(text: string): string | null {
+  const t = text.trim();
+  if (t === "") return "type an email address";
+  if (/[\s\u0000-\u001f\u007f]/.test(t)) return `${t} contains a space or control character`;
+  const at = t.lastIndexOf("@");
+  if (at <= 0) return `${t} has no @: write it as name@example.com`;
+  const domain = t.slice(at + 1);
+  if (!/^[^.@]+(\.[^.@]+)+$/.test(domain)) return `${t} has no valid domain after the @ (like example.com)`;
+  if (t.length > 254) return `${t} is longer than 254 characters`;
+  if (at > 64) return `${t} has more than 64 characters before the @`;
+  return null;
+}
+
+/** Splits typed text into addresses (comma, semicolon, space or newline separated). */
+export function splitAddresses(text: string): string[] {
+  return text
+    .split(/[,;\s]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/** The next-hour start `YYYY-MM-DDTHH:00` after `now`, local to the machine. */
+export function nextHour(now: Date): string {
+  const d = new Date(now.getTime());
+  d.setMinutes(0, 0, 0);
+  d.setHours(d.getHours() + 1);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:00`;
+}
+
+/** Zones whose name contains every word of `query` (case-insensitive), best matches first. */
+export function searchZones(zones: string[], query: string, limit = 50): string[] {
+  const words = query.toLowerCase().replace(/[_/]/g, " ").split(/\s+/).filter((w) => w !== "");
+  if (words.length === 0) return zones.slice(0, limit);
+  const scored: [number, string][] = [];
+  for (const z of zones) {
+    const name = z.toLowerCase().replace(/[_/]/g, " ");
+    if (words.every((w) => name.includes(w))) {
+      const city = name.split(" ").pop() ?? name;
+      scored.push([city.startsWith(words[0] ?? "") ? 0 : 1, z]);
+    }
+  }
+  scored.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]));
+  return scored.slice(0, limit).map(([, z]) => z);
+}
+
+export type Listener = () => void;
+
+/**
+ * The Schedule form: every edit saves the draft and refreshes the preview (debounced; a
+ * late answer never overwrites a newer one). Errors are kept per field; the last good
+ * preview stays on screen while the form is being fixed.
+ */
+export class ScheduleModel {
+  form: MeetingForm;
+  preview: Preview | null = null;
+  errors = new Map<Field, string>();
+  general: string | null = null;
+  /** Fields the user has changed; errors of untouched fields wait until `showAll`. */
+  touched = new Set<string>();
+  /** Set once the user tried an action: every error shows from then on. */
+  showAll = false;
+  private seq = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private listeners: Listener[] = [];
+
+  constructor(
+    private readonly ipc: ScheduleIpc,
+    form: MeetingForm,
+    private readonly delayMs = 150,
+  ) {
+    this.form = form;
+  }
+
+  onChange(l: Listener): void {
+    this.listeners.push(l);
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** Changes fields; the draft and the preview follow. */
+  update(patch: Partial<MeetingForm>): void {
+    this.form = { ...this.form, ...patch };
+    for (const key of Object.keys(patch)) {
+      this.errors.delete(key as Field);
+      this.touched.add(key);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.refresh();
+    }, this.delayMs);
+  }
+
+  /** Saves the draft and renders the preview now. */
+  async refresh(): Promise<void> {
+    const seq = ++this.seq;
+    const form = this.form;
+    try {
+      await this.ipc.saveDraft(form);
+    } catch (e) {
+      this.general = `Your draft could not be saved: ${appErrorOf(e).message}`;
+    }
+    try {
+      const preview = await this.ipc.preview(form);
+      if (seq !== this.seq) return;
+      this.preview = preview;
+      this.errors.clear();
+      this.general = null;
+    } catch (e) {
+      if (seq !== this.seq) return;
+      this.applyError(appErrorOf(e));
+    }
+    this.emit();
+  }
+
+  /** Shows an error: next to its fields when it names them, else as a general message. */
+  applyError(error: AppError): void {
+    this.errors.clear();
+    this.general = null;
+    if (error.fields.length > 0) {
+      for (const f of error.fields) if (!this.errors.has(f.field)) this.errors.set(f.field, f.message);
+    } else {
+      this.general = error.message;
+    }
+    this.emit();
+  }
+
+  /** The errors to show now: those of touched fields, or all after an action was tried. */
+  visibleErrors(): Map<Field, string> {
+    if (this.showAll) return this.errors;
+    return new Map([...this.errors].filter(([f]) => this.touched.has(f) || f === "kind" || f === "meeting_id"));
+  }
+
+  /** Adds typed addresses; returns what could not be added (to stay in the input). */
+  addAttendees(text: string): string {
+    const rejected: string[] = [];
+    const list = [...this.form.attendees];
+    let firstError: string | null = null;
+    for (const address of splitAddresses(text)) {
+      const problem = checkEmail(address);
+      if (problem !== null) {
+        rejected.push(address);
+        firstError ??= problem;
+      } else if (!list.some((a) => a.toLowerCase() === address.toLowerCase())) {
+        list.push(address);
+      }
+    }
+    this.update({ attendees: list });
+    if (firstError !== null) {
+      this.errors.set("attendees", firstError);
+      this.emit();
+    }
+    return rejected.join(", ");
+  }
+
+  removeAttendee(address: string): void {
+    this.update({ attendees: this.form.attendees.filter((a) => a !== address) });
+  }
+
+  /** Switches the meeting type. A fresh ID is drawn when the new type needs one. */
+  async setKind(kind: MeetingKind): Promise<void> {
+    const before = this.form.kind;
+    if (kind === before) return;
+    if (kind === "personal") {
+      this.update({ kind, meeting_id: "", passcode: "" });
+      return;
+    }
+    // A passcode cannot be added to (or removed from) an existing ID: draw a new one.
+    if (kind === "moderated" || before === "moderated" || this.form.meeting_id === "") {
+      await this.newId(kind);
+    } else {
+      this.update({ kind });
+    }
+  }
+
+  /** Draws a fresh ID for the current (or given) type. */
+  async newId(kind: MeetingKind = this.form.kind): Promise<void> {
+    if (kind === "personal") kind = "one_time";
+    try {
+      const made = await this.ipc.newMeetingId(kind === "moderated");
+      this.update({ kind, meeting_id: made.meeting_id, passcode: "" });
+    } catch (e) {
+      this.applyError(appErrorOf(e));
+    }
+  }
+}

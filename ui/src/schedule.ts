@@ -1,0 +1,400 @@
+// The Schedule page: the form on the left, the live invitation on the right.
+import { ipc } from "./ipc";
+import type { Catalog, Field, MeetingForm, MeetingKind, SettingsView } from "./ipc";
+import { field, h, setError, showInvitationHtml, toast } from "./dom";
+import { ScheduleModel, appErrorOf, nextHour, searchZones } from "./model";
+
+const FIELD_IDS: Record<Field, string> = {
+  kind: "kind",
+  meeting_id: "meeting-id",
+  passcode: "kind",
+  title: "title",
+  start: "start-date",
+  time_zone: "time-zone",
+  duration: "duration",
+  repeat: "repeat",
+  repeat_count: "repeat-count",
+  repeat_until: "repeat-until",
+  repeat_on: "repeat-on",
+  attendees: "attendee-input",
+  organizer: "organizer",
+  on_behalf_of: "on-behalf-of",
+  description: "description",
+  dial_in: "dial-in",
+  show_zones: "show-zone-input",
+};
+
+const WEEKDAYS: [string, string][] = [
+  ["mon", "Mon"], ["tue", "Tue"], ["wed", "Wed"], ["thu", "Thu"], ["fri", "Fri"], ["sat", "Sat"], ["sun", "Sun"],
+];
+
+const DURATIONS = ["15m", "30m", "45m", "1h", "1h30m", "2h", "3h"];
+
+export interface SchedulePage {
+  element: HTMLElement;
+  model: ScheduleModel;
+  /** Runs the action behind a keyboard shortcut. */
+  shortcut(e: KeyboardEvent): boolean;
+}
+
+export async function schedulePage(catalog: Catalog, settings: () => SettingsView): Promise<SchedulePage> {
+  let draft: MeetingForm | null = null;
+  try {
+    draft = await ipc.loadDraft();
+  } catch (e) {
+    toast(`Your last draft could not be read: ${appErrorOf(e).message}`, "error");
+  }
+  const form: MeetingForm = draft ?? {
+    kind: "one_time", meeting_id: "", passcode: "", title: "", start: nextHour(new Date()),
+    time_zone: "", duration: "1h", repeat: "", repeat_count: "", repeat_until: "", repeat_on: [],
+    attendees: [], organizer: "", on_behalf_of: "", description: "", dial_in: [], show_zones: [],
+  };
+  const model = new ScheduleModel(ipc, form);
+  if (model.form.kind !== "personal" && model.form.meeting_id === "") await model.newId();
+
+  const f = () => model.form;
+  const input = (attrs: Record<string, string>, on: (v: string) => void) =>
+    h("input", { ...attrs, oninput: (e: Event) => on((e.target as HTMLInputElement).value) });
+
+  // Meeting type and ID
+  const kind = h(
+    "select",
+    { onchange: (e: Event) => void model.setKind((e.target as HTMLSelectElement).value as MeetingKind) },
+    h("option", { value: "one_time" }, "New meeting ID"),
+    h("option", { value: "moderated" }, "New meeting ID with moderator"),
+    h("option", { value: "personal" }, "My personal meeting ID"),
+  );
+  const idText = h("output", { id: "meeting-id", "aria-live": "polite" });
+  const newIdButton = h("button", { type: "button", class: "secondary", "aria-keyshortcuts": "Control+N", title: "Ctrl+N", onclick: () => void newId() }, "New meeting ID");
+
+  const title = input({ type: "text", autocomplete: "off", placeholder: "Physics 101" }, (v) => model.update({ title: v }));
+  const startDate = input({ type: "date" }, () => updateStart());
+  const startTime = input({ type: "time", "aria-label": "Start time", step: "300" }, () => updateStart());
+  const updateStart = () => model.update({ start: startDate.value && startTime.value ? `${startDate.value}T${startTime.value}` : startDate.value || startTime.value });
+
+  const zoneList = h("datalist", { id: "zone-list" });
+  const zone = input({ type: "search", list: "zone-list", autocomplete: "off", spellcheck: "false" }, (v) => {
+    fillZones(zoneList, catalog.time_zones, v);
+    model.update({ time_zone: v });
+  });
+  const durationList = h("datalist", { id: "duration-list" }, ...DURATIONS.map((d) => h("option", { value: d })));
+  const duration = input({ type: "text", list: "duration-list", autocomplete: "off", spellcheck: "false", placeholder: "1h" }, (v) => model.update({ duration: v }));
+
+  const repeat = h(
+    "select",
+    { onchange: (e: Event) => { model.update({ repeat: (e.target as HTMLSelectElement).value }); syncRepeat(); } },
+    h("option", { value: "" }, "Does not repeat"),
+    h("option", { value: "daily" }, "Daily"),
+    h("option", { value: "weekly" }, "Weekly"),
+    h("option", { value: "monthly" }, "Monthly"),
+  );
+  const endsKind = h(
+    "select",
+    { id: "repeat-ends", onchange: () => syncEnds() },
+    h("option", { value: "count" }, "After a number of meetings"),
+    h("option", { value: "until" }, "On a date"),
+    h("option", { value: "never" }, "Never"),
+  );
+  const repeatCount = input({ type: "number", min: "1", max: "730", inputmode: "numeric" }, (v) => model.update({ repeat_count: v }));
+  const repeatUntil = input({ type: "date" }, (v) => model.update({ repeat_until: v }));
+  const dayBoxes = WEEKDAYS.map(([value, label]) =>
+    h("label", { class: "day" }, h("input", { type: "checkbox", value, onchange: () => model.update({ repeat_on: dayBoxes.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? "") }) }), label),
+  );
+  const repeatOn = h("div", { class: "days", role: "group", "aria-label": "Repeat on" }, ...dayBoxes);
+  const repeatDetails = h("div", { class: "repeat-details" });
+
+  // Attendees
+  const chips = h("ul", { class: "chips", "aria-label": "Attendees added" });
+  const attendeeInput = h("input", { id: "attendee-input", type: "email", autocomplete: "off", spellcheck: "false", placeholder: "name@example.com, then Enter", "aria-describedby": "attendee-input-error" });
+  const addTyped = () => {
+    if (attendeeInput.value.trim() === "") return;
+    attendeeInput.value = model.addAttendees(attendeeInput.value);
+    renderChips();
+  };
+  attendeeInput.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === "," || e.key === ";") {
+      e.preventDefault();
+      addTyped();
+    } else if (e.key === "Backspace" && attendeeInput.value === "" && f().attendees.length > 0) {
+      model.removeAttendee(f().attendees[f().attendees.length - 1] ?? "");
+      renderChips();
+    }
+  });
+  attendeeInput.addEventListener("blur", addTyped);
+  attendeeInput.addEventListener("paste", () => setTimeout(addTyped, 0));
+
+  const organizer = input({ type: "email", autocomplete: "email", spellcheck: "false" }, (v) => model.update({ organizer: v }));
+  const onBehalf = input({ type: "email", autocomplete: "off", spellcheck: "false", placeholder: "Only when you schedule for someone else" }, (v) => model.update({ on_behalf_of: v }));
+
+  const countryBoxes = catalog.countries.map((c) =>
+    h("label", { class: "check" }, h("input", { type: "checkbox", value: c.code, onchange: () => model.update({ dial_in: countryBoxes.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? "") }) }), `${c.name} (${c.code})`),
+  );
+  const dialIn = h("div", { class: "checks", role: "group", "aria-label": "Dial-in countries" }, ...countryBoxes);
+
+  const showZoneList = h("datalist", { id: "show-zone-list" });
+  const showZoneChips = h("ul", { class: "chips", "aria-label": "Extra time zones" });
+  const showZoneInput = h("input", { id: "show-zone-input", type: "search", list: "show-zone-list", autocomplete: "off", spellcheck: "false", placeholder: "Europe/London", "aria-describedby": "show-zone-input-error" });
+  showZoneInput.addEventListener("input", () => fillZones(showZoneList, catalog.time_zones, showZoneInput.value));
+  const addZone = () => {
+    const z = showZoneInput.value.trim();
+    if (z === "") return;
+    const match = catalog.time_zones.find((t) => t.toLowerCase() === z.toLowerCase());
+    if (!match) {
+      setError("show-zone-input", `${z} is not a time zone; pick one from the list`);
+      return;
+    }
+    if (!f().show_zones.includes(match)) model.update({ show_zones: [...f().show_zones, match] });
+    showZoneInput.value = "";
+    renderChips();
+  };
+  showZoneInput.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      addZone();
+    }
+  });
+  showZoneInput.addEventListener("change", addZone);
+
+  const description = h("textarea", { rows: "3" });
+  description.addEventListener("input", () => model.update({ description: description.value }));
+
+  // Preview and actions
+  const textView = h("pre", { class: "invitation-text", id: "preview-text", tabindex: "0" });
+  const htmlView = h("div", { class: "invitation-html", id: "preview-html", hidden: true, tabindex: "0" });
+  htmlView.addEventListener("click", (e) => e.preventDefault());
+  const tabText = h("button", { type: "button", role: "tab", "aria-selected": "true", "aria-controls": "preview-text", onclick: () => showTab(true) }, "Text");
+  const tabHtml = h("button", { type: "button", role: "tab", "aria-selected": "false", "aria-controls": "preview-html", onclick: () => showTab(false) }, "HTML");
+  const showTab = (text: boolean) => {
+    textView.hidden = !text;
+    htmlView.hidden = text;
+    tabText.setAttribute("aria-selected", String(text));
+    tabHtml.setAttribute("aria-selected", String(!text));
+  };
+  const notices = h("ul", { class: "notices", "aria-live": "polite" });
+  const general = h("p", { class: "general-error", role: "alert" });
+
+  const copyButton = h("button", { type: "button", class: "primary", "aria-keyshortcuts": "Control+Enter", title: "Ctrl+Enter", onclick: () => void copyInvitation() }, "Copy invitation");
+  const moderatorButton = h("button", { type: "button", "aria-keyshortcuts": "Control+M", title: "Ctrl+M", onclick: () => void copyModerator() }, "Copy moderator info");
+  const saveButton = h("button", { type: "button", "aria-keyshortcuts": "Control+S", title: "Ctrl+S", onclick: () => void saveIcs() }, "Save .ics");
+  const openButton = h("button", { type: "button", "aria-keyshortcuts": "Control+O", title: "Ctrl+O", onclick: () => void openIcs() }, "Open in calendar app");
+
+  const startGroup = h(
+    "div",
+    { class: "field" },
+    h("label", { for: "start-date", id: "start-label" }, "Start"),
+    h("div", { class: "row", role: "group", "aria-labelledby": "start-label" }, startDate, startTime),
+    h("p", { class: "error", id: "start-date-error", role: "alert" }),
+  );
+  startDate.id = "start-date";
+  startTime.id = "start-time";
+  startDate.setAttribute("aria-describedby", "start-date-error");
+
+  const element = h(
+    "section",
+    { class: "page schedule", "aria-label": "Schedule" },
+    h(
+      "form",
+      { class: "meeting-form", novalidate: true, onsubmit: (e: Event) => e.preventDefault() },
+      h("div", { class: "id-row" },
+        field("kind", "Meeting type", kind),
+        h("div", { class: "field id-field" }, h("span", { class: "label" }, "Meeting ID"), h("div", { class: "row" }, idText, newIdButton), h("p", { class: "error", id: "meeting-id-error", role: "alert" })),
+      ),
+      field("title", "Title", title),
+      h("div", { class: "grid-2" }, startGroup, field("duration", "Duration", duration)),
+      field("time-zone", "Time zone", zone),
+      h("div", { class: "grid-2" }, field("repeat", "Repeat", repeat), repeatDetails),
+      h("div", { class: "field" }, h("label", { for: "attendee-input" }, "Attendees"), chips, attendeeInput, h("p", { class: "hint" }, "meet@chime.aws and the meeting's pin+ address are added for you."), h("p", { class: "error", id: "attendee-input-error", role: "alert" })),
+      h("div", { class: "grid-2" }, field("organizer", "Your email (organizer)", organizer), field("on-behalf-of", "On behalf of (host)", onBehalf)),
+      h("div", { class: "field" }, h("span", { class: "label", id: "dial-in-label" }, "Dial-in countries"), dialIn, h("p", { class: "error", id: "dial-in-error", role: "alert" })),
+      h("div", { class: "field" }, h("label", { for: "show-zone-input" }, "Also show times in"), showZoneChips, showZoneInput, h("p", { class: "error", id: "show-zone-input-error", role: "alert" })),
+      field("description", "Description", description),
+      zoneList, durationList, showZoneList,
+    ),
+    h(
+      "aside",
+      { class: "preview-pane" },
+      h("div", { class: "preview-head" }, h("h2", { id: "preview-heading" }, "Invitation preview"), h("div", { role: "tablist", "aria-label": "Preview format" }, tabText, tabHtml)),
+      general,
+      notices,
+      h("div", { class: "preview-body", role: "region", "aria-labelledby": "preview-heading", "aria-label": "Invitation preview" }, textView, htmlView),
+      h("div", { class: "actions" }, copyButton, moderatorButton, saveButton, openButton),
+    ),
+  );
+  dialIn.id = "dial-in";
+  repeatOn.id = "repeat-on";
+
+  function fillZones(list: HTMLDataListElement, zones: string[], query: string) {
+    list.replaceChildren(...searchZones(zones, query, 40).map((z) => h("option", { value: z })));
+  }
+
+  function syncRepeat() {
+    const r = repeat.value;
+    if (r === "") {
+      repeatDetails.replaceChildren();
+      if (f().repeat_count || f().repeat_until || f().repeat_on.length) model.update({ repeat_count: "", repeat_until: "", repeat_on: [] });
+      return;
+    }
+    const parts: HTMLElement[] = [field("repeat-ends", "Ends", endsKind)];
+    if (endsKind.value === "count") parts.push(field("repeat-count", "Number of meetings", repeatCount));
+    if (endsKind.value === "until") parts.push(field("repeat-until", "Last day", repeatUntil));
+    if (r === "weekly") {
+      parts.push(h("div", { class: "field" }, h("span", { class: "label" }, "On"), repeatOn, h("p", { class: "error", id: "repeat-on-error", role: "alert" })));
+    }
+    repeatDetails.replaceChildren(...parts);
+    if (r !== "weekly" && f().repeat_on.length) model.update({ repeat_on: [] });
+  }
+
+  function syncEnds() {
+    if (endsKind.value !== "count" && f().repeat_count) model.update({ repeat_count: "" });
+    if (endsKind.value !== "until" && f().repeat_until) model.update({ repeat_until: "" });
+    if (endsKind.value === "count" && !f().repeat_count) {
+      repeatCount.value = "6";
+      model.update({ repeat_count: "6" });
+    }
+    syncRepeat();
+  }
+
+  function renderChips() {
+    chips.replaceChildren(
+      ...f().attendees.map((a) =>
+        h("li", {}, a, h("button", { type: "button", class: "chip-remove", "aria-label": `Remove ${a}`, onclick: () => { model.removeAttendee(a); renderChips(); } }, "×")),
+      ),
+    );
+    showZoneChips.replaceChildren(
+      ...f().show_zones.map((z) =>
+        h("li", {}, z, h("button", { type: "button", class: "chip-remove", "aria-label": `Remove ${z}`, onclick: () => { model.update({ show_zones: f().show_zones.filter((x) => x !== z) }); renderChips(); } }, "×")),
+      ),
+    );
+  }
+
+  /** Puts the form's values into the controls (at start, and after the ID changes). */
+  function fillControls() {
+    const form = f();
+    kind.value = form.kind;
+    title.value = form.title;
+    const [d = "", t = ""] = form.start.split("T");
+    startDate.value = d;
+    startTime.value = t.slice(0, 5);
+    zone.value = form.time_zone;
+    zone.placeholder = settings().time_zone || settings().system_time_zone;
+    duration.value = form.duration;
+    repeat.value = form.repeat;
+    endsKind.value = form.repeat_until ? "until" : form.repeat_count ? "count" : form.repeat ? "never" : "count";
+    repeatCount.value = form.repeat_count;
+    repeatUntil.value = form.repeat_until;
+    for (const b of dayBoxes) {
+      const box = b.querySelector("input");
+      if (box) box.checked = form.repeat_on.includes(box.value);
+    }
+    organizer.value = form.organizer;
+    organizer.placeholder = settings().organizer || "you@example.com";
+    onBehalf.value = form.on_behalf_of;
+    description.value = form.description;
+    const defaults = form.dial_in.length ? form.dial_in : settings().dial_in.length ? settings().dial_in : ["US"];
+    for (const b of countryBoxes) {
+      const box = b.querySelector("input");
+      if (box) box.checked = defaults.includes(box.value);
+    }
+    syncRepeat();
+    renderChips();
+  }
+
+  function render() {
+    const form = f();
+    const p = model.preview;
+    idText.textContent = form.kind === "personal"
+      ? (settings().personal_id || "Not set: add it in Settings")
+      : (p && p.meeting_id === form.meeting_id ? p.display : groupId(form.meeting_id));
+    newIdButton.disabled = form.kind === "personal";
+    moderatorButton.hidden = form.kind !== "moderated";
+    if (p) {
+      if (textView.textContent !== p.text) textView.textContent = p.text;
+      showInvitationHtml(htmlView, p.html);
+      notices.replaceChildren(...p.notices.map((n) => h("li", {}, n)));
+    }
+    if (!p) textView.textContent = "The invitation appears here as soon as the meeting has a title and a start.";
+    general.textContent = model.general ?? "";
+    const visible = model.visibleErrors();
+    for (const [fieldName, id] of Object.entries(FIELD_IDS)) {
+      if (fieldName === "passcode") continue;
+      setError(id, visible.get(fieldName as Field));
+    }
+    const passcodeError = visible.get("passcode");
+    if (passcodeError) setError("kind", passcodeError);
+    const ready = p !== null && model.errors.size === 0;
+    for (const b of [copyButton, saveButton, openButton]) b.toggleAttribute("aria-disabled", !ready);
+  }
+
+  async function act(label: string, action: () => Promise<string | null>) {
+    model.showAll = true;
+    await model.refresh();
+    if (model.errors.size > 0) {
+      toast("Fix the fields marked in red first.", "error");
+      focusFirstError();
+      return;
+    }
+    try {
+      const done = await action();
+      if (done) toast(done);
+    } catch (e) {
+      const err = appErrorOf(e);
+      if (err.fields.length) {
+        model.applyError(err);
+        focusFirstError();
+      } else {
+        toast(`${label}: ${err.message}`, "error");
+      }
+    }
+  }
+
+  function focusFirstError() {
+    const first = [...model.errors.keys()][0];
+    if (first) document.getElementById(FIELD_IDS[first])?.focus();
+  }
+
+  const copyInvitation = () => act("Copy invitation", async () => {
+    await ipc.copyInvitation(f());
+    return "Invitation copied. Paste it into your calendar event.";
+  });
+  const copyModerator = () => act("Copy moderator info", async () => {
+    await ipc.copyModeratorInfo(f().meeting_id);
+    return "Moderator info copied. Share it with moderators only.";
+  });
+  const saveIcs = () => act("Save .ics", async () => {
+    const path = await ipc.saveIcs(f());
+    return path ? `Saved ${path}` : null;
+  });
+  const openIcs = () => act("Open in calendar app", async () => {
+    await ipc.openInCalendar(f());
+    return "Handed to your calendar app.";
+  });
+  async function newId() {
+    await model.newId();
+    fillControls();
+  }
+
+  model.onChange(render);
+  fillControls();
+  render();
+  void model.refresh();
+
+  return {
+    element,
+    model,
+    shortcut(e: KeyboardEvent): boolean {
+      if (!(e.ctrlKey || e.metaKey)) return false;
+      const key = e.key.toLowerCase();
+      if (key === "enter") void copyInvitation();
+      else if (key === "s") void saveIcs();
+      else if (key === "o") void openIcs();
+      else if (key === "n") void newId();
+      else if (key === "m" && f().kind === "moderated") void copyModerator();
+      else return false;
+      return true;
+    },
+  };
+}
+
+function groupId(digits: string): string {
+  return digits.length === 10 ? `${digits.slice(0, 4)} ${digits.slice(4, 6)} ${digits.slice(6)}` : digits;
+}

@@ -1,0 +1,119 @@
+// The Settings page: personal meeting ID, defaults, and the invitation template with a live
+// preview. A broken template shows its error and keeps every character typed.
+import { ipc } from "./ipc";
+import type { Catalog, Field, MeetingForm, SettingsView } from "./ipc";
+import { field, h, setError, toast } from "./dom";
+import { appErrorOf } from "./model";
+
+const SETTING_FIELDS: Partial<Record<Field, string>> = {
+  meeting_id: "set-personal-id",
+  time_zone: "set-time-zone",
+  dial_in: "set-dial-in",
+  organizer: "set-organizer",
+};
+
+export function settingsPage(catalog: Catalog, current: SettingsView, sampleForm: () => MeetingForm, onSaved: (s: SettingsView) => void): HTMLElement {
+  let view: SettingsView = { ...current };
+  const personal = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "0123 45 6789" });
+  const zone = h("input", { type: "search", list: "settings-zone-list", autocomplete: "off", spellcheck: "false" });
+  const zoneList = h("datalist", { id: "settings-zone-list" }, ...catalog.time_zones.map((z) => h("option", { value: z })));
+  const organizer = h("input", { type: "email", autocomplete: "email", spellcheck: "false" });
+  const countries = catalog.countries.map((c) => h("label", { class: "check" }, h("input", { type: "checkbox", value: c.code }), `${c.name} (${c.code})`));
+  const dialIn = h("div", { class: "checks", role: "group", "aria-label": "Default dial-in countries" }, ...countries);
+  const template = h("textarea", { rows: "18", spellcheck: "false", class: "mono" });
+  const templateError = h("p", { class: "error", id: "set-template-error", role: "alert" });
+  const templatePreview = h("pre", { class: "invitation-text", id: "template-preview", tabindex: "0" });
+  let seq = 0;
+
+  function fill() {
+    personal.value = view.personal_id;
+    zone.value = view.time_zone;
+    zone.placeholder = `System: ${view.system_time_zone}`;
+    organizer.value = view.organizer;
+    for (const b of countries) {
+      const box = b.querySelector("input");
+      if (box) box.checked = view.dial_in.includes(box.value);
+    }
+    template.value = view.template;
+  }
+
+  async function previewTemplate() {
+    const mine = ++seq;
+    const form = sampleForm();
+    try {
+      const p = await ipc.previewTemplate(form, template.value);
+      if (mine !== seq) return;
+      templatePreview.textContent = p.text;
+      templateError.textContent = "";
+      template.removeAttribute("aria-invalid");
+    } catch (e) {
+      if (mine !== seq) return;
+      const err = appErrorOf(e);
+      // A form problem is the Schedule page's business; here only template errors matter.
+      if (err.fields.length === 0) {
+        templateError.textContent = err.message;
+        template.setAttribute("aria-invalid", "");
+      }
+    }
+  }
+  template.addEventListener("input", () => void previewTemplate());
+
+  const restore = h("button", { type: "button", class: "secondary", onclick: () => { template.value = catalog.default_template; void previewTemplate(); } }, "Restore default template");
+  const save = h("button", { type: "button", class: "primary", onclick: () => void doSave() }, "Save settings");
+
+  async function doSave() {
+    for (const id of Object.values(SETTING_FIELDS)) setError(id, undefined);
+    const next: SettingsView = {
+      ...view,
+      personal_id: personal.value,
+      time_zone: zone.value,
+      organizer: organizer.value,
+      dial_in: countries.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? ""),
+      template: template.value,
+    };
+    try {
+      view = await ipc.saveSettings(next);
+      fill();
+      onSaved(view);
+      toast("Settings saved.");
+    } catch (e) {
+      const err = appErrorOf(e);
+      if (err.fields.length === 0) {
+        templateError.textContent = err.message;
+        toast("The settings were not saved.", "error");
+      }
+      for (const f of err.fields) {
+        const id = SETTING_FIELDS[f.field];
+        if (id) setError(id, f.message);
+      }
+    }
+  }
+
+  const element = h(
+    "section",
+    { class: "page settings", "aria-label": "Settings" },
+    h(
+      "div",
+      { class: "settings-left" },
+      field("set-personal-id", "Personal meeting ID", personal, "Your static 10-digit Chime ID, used by the personal meeting type."),
+      field("set-time-zone", "Default time zone", zone, "Empty: the system's zone."),
+      field("set-organizer", "Your email (organizer)", organizer),
+      h("div", { class: "field" }, h("span", { class: "label" }, "Default dial-in countries"), dialIn, h("p", { class: "error", id: "set-dial-in-error", role: "alert" })),
+      zoneList,
+      h("div", { class: "actions" }, save),
+    ),
+    h(
+      "div",
+      { class: "settings-right" },
+      h("div", { class: "field" }, h("label", { for: "set-template" }, "Invitation template"), template, templateError),
+      h("div", { class: "actions" }, restore),
+      h("h2", { id: "template-preview-heading" }, "Template preview"),
+      h("div", { class: "preview-body", role: "region", "aria-labelledby": "template-preview-heading" }, templatePreview),
+    ),
+  );
+  template.id = "set-template";
+  dialIn.id = "set-dial-in";
+  fill();
+  void previewTemplate();
+  return element;
+}
