@@ -118,6 +118,34 @@ fn every_command_is_registered_and_under_the_acl() {
     assert_eq!(a, b);
 }
 
+#[test]
+fn only_the_ipc_module_imports_tauri() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "ts") {
+                out.push(path);
+            }
+        }
+    }
+    let src = root().join("ui/src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    assert!(files.len() > 5, "ui/src not found");
+    let ipc = src.join("ipc");
+    let offenders: Vec<_> = files
+        .iter()
+        .filter(|f| !f.starts_with(&ipc))
+        .filter(|f| std::fs::read_to_string(f).unwrap().contains("@tauri-apps/"))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "only ui/src/ipc may import @tauri-apps/*: {offenders:?}"
+    );
+}
+
 /// The TypeScript declarations of every IPC type, in one file.
 pub fn bindings() -> String {
     use ts_rs::TS;
