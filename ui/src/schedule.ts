@@ -290,7 +290,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     organizer.placeholder = settings().organizer || "you@example.com";
     onBehalf.value = form.on_behalf_of;
     description.value = form.description;
-    const defaults = form.dial_in.length ? form.dial_in : settings().dial_in.length ? settings().dial_in : ["US"];
+    const defaults = form.dial_in.length ? form.dial_in : settings().dial_in.length ? settings().dial_in : catalog.default_dial_in;
     for (const b of countryBoxes) {
       const box = b.querySelector("input");
       if (box) box.checked = defaults.includes(box.value);
@@ -338,11 +338,21 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       if (done) toast(done);
     } catch (e) {
       const err = appErrorOf(e);
-      if (err.fields.length) {
-        model.applyError(err);
-        focusFirstError();
-      } else {
-        toast(`${label}: ${err.message}`, "error");
+      switch (err.code) {
+        case "invalid":
+          if (err.fields.length) {
+            model.applyError(err);
+            focusFirstError();
+          } else {
+            toast(`${label}: ${err.message}`, "error");
+          }
+          break;
+        case "keyring_unavailable":
+        case "keyring_locked":
+          toast(`Moderator passcodes live in your system keyring, and it is not available: ${err.message}`, "error");
+          break;
+        default:
+          toast(`${label}: ${err.message}`, "error");
       }
     }
   }

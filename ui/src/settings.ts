@@ -30,9 +30,10 @@ export function settingsPage(catalog: Catalog, current: SettingsView, sampleForm
     zone.value = view.time_zone;
     zone.placeholder = `System: ${view.system_time_zone}`;
     organizer.value = view.organizer;
+    const dial = view.dial_in.length ? view.dial_in : catalog.default_dial_in;
     for (const b of countries) {
       const box = b.querySelector("input");
-      if (box) box.checked = view.dial_in.includes(box.value);
+      if (box) box.checked = dial.includes(box.value);
     }
     template.value = view.template;
   }

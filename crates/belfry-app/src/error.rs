@@ -18,6 +18,10 @@ pub enum ErrorCode {
     KeyringLocked,
     /// The local database or data directory failed.
     Storage,
+    /// A server refused the credentials: sign in again or fix the password.
+    Unauthorized,
+    /// A server could not be reached or answered with an error.
+    Remote,
     /// Something that should not happen; the message says what.
     Internal,
 }

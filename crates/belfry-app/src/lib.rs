@@ -6,6 +6,7 @@
 //! [`AppError`] (`{code, message, fields}`); no secret appears in a return value except the
 //! passcode handed to the user who asked for it ([`NewMeeting`], moderator info).
 
+mod accounts;
 mod error;
 mod files;
 mod settings;
@@ -25,6 +26,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+pub use accounts::{AccountKind, AccountView, CalendarView};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
 pub use settings::{SettingKey, Settings};
@@ -181,6 +183,14 @@ impl App {
         &self.store
     }
 
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn secrets_store(&self) -> Result<Arc<dyn SecretStore>, AppError> {
+        self.secrets()
+    }
+
     fn secrets(&self) -> Result<Arc<dyn SecretStore>, AppError> {
         self.secrets
             .get_or_init(|| (self.secrets_factory)())
@@ -188,7 +198,10 @@ impl App {
             .map_err(AppError::from)
     }
 
-    fn with_entropy<T>(&self, f: impl FnOnce(&mut dyn Entropy) -> T) -> Result<T, AppError> {
+    pub(crate) fn with_entropy<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Entropy) -> T,
+    ) -> Result<T, AppError> {
         let mut guard = self
             .entropy
             .lock()

@@ -70,6 +70,8 @@ pub struct Catalog {
     pub service_status: String,
     pub time_zones: Vec<String>,
     pub countries: Vec<CountryView>,
+    /// The countries used when neither the form nor the settings name any.
+    pub default_dial_in: Vec<String>,
     pub default_template: String,
     pub version: String,
 }
@@ -363,6 +365,7 @@ impl App {
                     name: c.name.clone(),
                 })
                 .collect(),
+            default_dial_in: p.default_countries.clone(),
             default_template: belfry_core::DEFAULT_TEMPLATE.to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }

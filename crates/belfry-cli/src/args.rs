@@ -82,8 +82,56 @@ pub enum Command {
         #[command(subcommand)]
         command: SettingsCommand,
     },
+    /// Calendar accounts: add, list, rename, remove, and their calendars.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
     /// The provider profile and the Chime service's end of support.
     About,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Add an account.
+    Add {
+        #[command(subcommand)]
+        kind: AddAccount,
+    },
+    /// List accounts: name, kind, signed-in identity, default calendar.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The calendars of an account: id, name, writable, whether the server sends invitations.
+    Calendars {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Choose the calendar meetings go to by default (its id or name).
+    DefaultCalendar { name: String, calendar: String },
+    /// Rename an account.
+    Rename { name: String, new_name: String },
+    /// Remove an account and its secrets from the keyring.
+    Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddAccount {
+    /// A CalDAV server (iCloud, Fastmail, Nextcloud, Radicale...): its URL or just its host.
+    Caldav {
+        #[arg(long)]
+        name: String,
+        /// Server URL, or just the host (discovery finds the calendars).
+        #[arg(long, value_name = "URL")]
+        url: String,
+        #[arg(long, value_name = "USER")]
+        username: String,
+        /// Read the (app) password from standard input; it goes to the keyring only.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

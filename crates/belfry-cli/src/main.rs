@@ -11,7 +11,7 @@ use belfry_app::{App, AppError, ErrorCode, SettingKey, write_atomically};
 use belfry_core::{Field, MeetingId};
 use clap::Parser;
 
-use args::{Cli, Command, InviteFormat, SettingsCommand};
+use args::{AccountsCommand, AddAccount, Cli, Command, InviteFormat, SettingsCommand};
 use output::Out;
 
 fn main() -> ExitCode {
@@ -150,6 +150,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 out.history(&entries)
             }
         }
+        Command::Accounts { command } => accounts(&app, &mut out, command),
         Command::Settings { command } => match command {
             SettingsCommand::Show { json } => {
                 let s = app.settings()?;
@@ -185,6 +186,116 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 Ok(())
             }
         },
+    }
+}
+
+fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), AppError> {
+    match command {
+        AccountsCommand::Add {
+            kind:
+                AddAccount::Caldav {
+                    name,
+                    url,
+                    username,
+                    password_stdin: _,
+                },
+        } => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| {
+                AppError::new(
+                    ErrorCode::Invalid,
+                    format!("cannot read the password from standard input: {e}"),
+                )
+            })?;
+            let password = line.trim_end_matches(['\r', '\n']).to_owned();
+            if password.is_empty() {
+                return Err(AppError::new(
+                    ErrorCode::Invalid,
+                    "--password-stdin: standard input held no password",
+                ));
+            }
+            let (account, calendars) = app.add_caldav_account(
+                &name,
+                &url,
+                &username,
+                belfry_secrets::Sensitive::new(password),
+            )?;
+            eprintln!(
+                "Added {:?} ({}) with {} calendars.",
+                account.name,
+                account.server,
+                calendars.len()
+            );
+            if calendars.first().is_some_and(|c| !c.sends_invitations) {
+                eprintln!(
+                    "note: this server does not send invitations itself (no RFC 6638 scheduling): \
+                     meet@chime.aws and your attendees will not be notified by it. Send them the \
+                     .ics (belfry ics) from your mail."
+                );
+            }
+            Ok(())
+        }
+        AccountsCommand::List { json } => {
+            let accounts = app.accounts()?;
+            if json {
+                return out.json(&accounts);
+            }
+            if accounts.is_empty() {
+                return out.line("No accounts yet: belfry accounts add caldav --name NAME --url URL --username USER --password-stdin");
+            }
+            let mut text = String::new();
+            for a in accounts {
+                text.push_str(&format!(
+                    "{:<20} {:<10} {:<28} {}\n",
+                    a.name,
+                    a.kind.as_str(),
+                    a.identity,
+                    if a.default_calendar.is_empty() {
+                        "(no default calendar)"
+                    } else {
+                        &a.default_calendar
+                    }
+                ));
+            }
+            out.raw(&text)
+        }
+        AccountsCommand::Calendars { name, json } => {
+            let calendars = app.account_calendars(&name)?;
+            if json {
+                return out.json(&calendars);
+            }
+            let mut text = String::new();
+            for c in calendars {
+                text.push_str(&format!(
+                    "{}{:<24} {:<10} {:<26} {}\n",
+                    if c.is_default { "* " } else { "  " },
+                    c.name,
+                    if c.writable { "writable" } else { "read-only" },
+                    if c.sends_invitations {
+                        "server sends invitations"
+                    } else {
+                        "server does not invite"
+                    },
+                    c.id
+                ));
+            }
+            out.raw(&text)
+        }
+        AccountsCommand::DefaultCalendar { name, calendar } => {
+            let a = app.set_default_calendar(&name, &calendar)?;
+            eprintln!("{:?} now schedules into {}.", a.name, a.default_calendar);
+            Ok(())
+        }
+        AccountsCommand::Rename { name, new_name } => {
+            let a = app.rename_account(&name, &new_name)?;
+            eprintln!("Renamed to {:?}.", a.name);
+            Ok(())
+        }
+        AccountsCommand::Remove { name } => {
+            app.remove_account(&name)?;
+            eprintln!("Removed {name:?} and its secrets.");
+            Ok(())
+        }
     }
 }
 

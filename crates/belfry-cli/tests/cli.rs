@@ -517,3 +517,157 @@ fn dir_contains(dir: &Path, needle: &str) -> bool {
         p.is_file() && String::from_utf8_lossy(&std::fs::read(&p).unwrap()).contains(needle)
     })
 }
+
+/// Needs the real Secret Service and Radicale: a CalDAV account from add to remove, its
+/// password only ever in the keyring.
+#[test]
+#[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
+fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
+    let env = Env::new();
+    let server = belfry_testkit::radicale();
+    belfry_testkit::mkcalendar(
+        &format!("{}/ana/lectures/", server.url),
+        "ana",
+        "ana-app-password",
+        "Lectures",
+    );
+    belfry_testkit::mkcalendar(
+        &format!("{}/ana/office/", server.url),
+        "ana",
+        "ana-app-password",
+        "Office hours",
+    );
+
+    // A wrong password is refused, and nothing is recorded.
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            &server.url,
+            "--username",
+            "ana",
+            "--password-stdin",
+        ])
+        .write_stdin("wrong-canary-password\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refused the user name or app password"),
+        "{err}"
+    );
+    assert!(!err.contains("wrong-canary-password"));
+
+    let canary = "ana-app-password";
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            server.url.trim_start_matches("http://"),
+            "--username",
+            "ana",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{canary}\n"))
+        .output()
+        .unwrap();
+    // Just the host: https is assumed, and Radicale speaks plain HTTP here.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            &server.url,
+            "--username",
+            "ana",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{canary}\n"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let note = String::from_utf8_lossy(&out.stderr);
+    assert!(note.contains("does not send invitations itself"), "{note}");
+
+    let list = env.json(&["accounts", "list", "--json"]);
+    assert_eq!(list[0]["name"], "School");
+    assert_eq!(list[0]["kind"], "caldav");
+    assert_eq!(list[0]["identity"], "ana");
+    assert_eq!(
+        list[0]["default_calendar"],
+        format!("{}/ana/lectures/", server.url)
+    );
+
+    let cals = env.json(&["accounts", "calendars", "school", "--json"]);
+    let names: Vec<&str> = cals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Lectures", "Office hours"]);
+    assert_eq!(cals[0]["writable"], true);
+    assert_eq!(cals[0]["sends_invitations"], false);
+
+    env.ok(&["accounts", "default-calendar", "School", "Office hours"]);
+    assert_eq!(
+        env.json(&["accounts", "list", "--json"])[0]["default_calendar"],
+        format!("{}/ana/office/", server.url)
+    );
+    env.ok(&["accounts", "rename", "School", "Lectures"]);
+    let err = env.fails(&["accounts", "calendars", "School"], 2);
+    assert!(err.contains("no account named"), "{err}");
+
+    // The password is in the keyring (read back by libsecret's own tool) and nowhere else.
+    let id_lookup = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "belfry"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&id_lookup.stdout).contains("account/"),
+        "no account secret in the keyring"
+    );
+    assert!(
+        !dir_contains(env.data.path(), canary),
+        "the password reached the data directory"
+    );
+
+    env.ok(&["accounts", "remove", "Lectures"]);
+    assert_eq!(
+        env.json(&["accounts", "list", "--json"]),
+        Value::Array(vec![])
+    );
+    let after = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "belfry"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&after.stdout).contains("account/"),
+        "the secret outlived its account"
+    );
+}

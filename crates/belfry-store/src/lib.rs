@@ -27,6 +27,8 @@ pub enum StoreError {
     NoDataDir,
     #[error("the meeting ID {0} is already in the history")]
     IdTaken(MeetingId),
+    #[error("an account named {0:?} already exists")]
+    NameTaken(String),
     #[error(
         "the local database {path} is from a newer Belfry (schema {found}, this one knows {known})"
     )]
@@ -66,7 +68,34 @@ const MIGRATIONS: &[&str] = &[
         form_json TEXT NOT NULL,
         updated_at TEXT NOT NULL
     ) STRICT;",
+    // 2: calendar and AWS accounts (their secrets live in the keyring).
+    "CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        kind TEXT NOT NULL,
+        identity TEXT NOT NULL DEFAULT '',
+        config_json TEXT NOT NULL DEFAULT '{}',
+        default_calendar TEXT,
+        created_at TEXT NOT NULL
+    ) STRICT;",
 ];
+
+/// A calendar or AWS account. Its secrets are in the keyring, under keys derived from `id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountRecord {
+    /// Stable and never shown; keyring keys are derived from it.
+    pub id: String,
+    /// Unique (case-insensitively); what the user types.
+    pub name: String,
+    /// `google`, `microsoft`, `caldav` or `aws`.
+    pub kind: String,
+    /// Who is signed in: an email, a user name, an AWS identity.
+    pub identity: String,
+    /// Non-secret settings (server URL, calendar home, profile...).
+    pub config: serde_json::Value,
+    pub default_calendar: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
 
 /// One meeting in the history.
 #[derive(Debug, Clone, PartialEq)]
@@ -311,6 +340,91 @@ impl Store {
         self.conn
             .execute("DELETE FROM drafts WHERE name = ?1", [name])?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Adds an account; a name already in use (in any letter case) is refused.
+    pub fn insert_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
+        let result = self.conn.execute(
+            "INSERT INTO accounts (id, name, kind, identity, config_json, default_calendar, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![a.id, a.name, a.kind, a.identity, to_json(&a.config)?, a.default_calendar, a.created_at.to_rfc3339()],
+        );
+        match result {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::NameTaken(a.name.clone()))
+            }
+            other => other.map(|_| ()).map_err(StoreError::from),
+        }
+    }
+
+    /// Every account, by name.
+    pub fn accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, kind, identity, config_json, default_calendar, created_at
+             FROM accounts ORDER BY name COLLATE NOCASE",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, name, kind, identity, config, default_calendar, created) = row?;
+            Ok(AccountRecord {
+                id,
+                name,
+                kind,
+                identity,
+                config: from_json(&config)?,
+                default_calendar,
+                created_at: DateTime::parse_from_rfc3339(&created)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| StoreError::Damaged(e.to_string()))?,
+            })
+        })
+        .collect()
+    }
+
+    /// The account called `name` (any letter case).
+    pub fn account(&self, name: &str) -> Result<Option<AccountRecord>, StoreError> {
+        Ok(self
+            .accounts()?
+            .into_iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name.trim())))
+    }
+
+    /// Saves an account's changed fields (by id).
+    pub fn update_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
+        let result = self.conn.execute(
+            "UPDATE accounts SET name = ?2, identity = ?3, config_json = ?4, default_calendar = ?5 WHERE id = ?1",
+            params![a.id, a.name, a.identity, to_json(&a.config)?, a.default_calendar],
+        );
+        match result {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::NameTaken(a.name.clone()))
+            }
+            other => other.map(|_| ()).map_err(StoreError::from),
+        }
+    }
+
+    /// Deletes an account's record; `true` when it existed.
+    pub fn delete_account(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM accounts WHERE id = ?1", [id])?
+            > 0)
     }
 }
 

@@ -210,3 +210,34 @@ fn two_connections_see_each_others_ids() {
         Err(StoreError::IdTaken(_))
     ));
 }
+
+#[test]
+fn accounts_are_unique_by_name_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let a = AccountRecord {
+        id: "a1".into(),
+        name: "School".into(),
+        kind: "caldav".into(),
+        identity: "ana".into(),
+        config: serde_json::json!({"server": "https://dav.example.com/"}),
+        default_calendar: Some("https://dav.example.com/ana/lectures/".into()),
+        created_at: now(),
+    };
+    store.insert_account(&a).unwrap();
+    let dup = AccountRecord {
+        id: "a2".into(),
+        name: "SCHOOL".into(),
+        ..a.clone()
+    };
+    assert!(matches!(store.insert_account(&dup), Err(StoreError::NameTaken(n)) if n == "SCHOOL"));
+    assert_eq!(store.account("school").unwrap().unwrap(), a);
+
+    let mut renamed = a.clone();
+    renamed.name = "Work".into();
+    store.update_account(&renamed).unwrap();
+    assert_eq!(store.accounts().unwrap(), vec![renamed.clone()]);
+    assert!(store.delete_account("a1").unwrap());
+    assert!(!store.delete_account("a1").unwrap());
+    assert!(store.accounts().unwrap().is_empty());
+}

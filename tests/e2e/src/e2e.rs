@@ -412,3 +412,33 @@ fn settings_template_errors_keep_the_text_and_the_personal_id_is_used() {
     wait_preview_contains(&s, "Join the Amazon Chime meeting:");
     s.close();
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn the_window_follows_a_dark_system_theme() {
+    let driver = Driver::start_with(
+        tempfile::tempdir().unwrap(),
+        &[("GTK_THEME", "Adwaita:dark")],
+    );
+    let s = driver.session();
+    assert_eq!(
+        s.execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches",
+            json!([])
+        ),
+        json!(true)
+    );
+    let bg = s.execute(
+        "return getComputedStyle(document.documentElement).backgroundColor",
+        json!([]),
+    );
+    assert_eq!(bg, json!("rgb(22, 25, 31)"), "the dark palette is in use");
+    fill_meeting(&s, "Evening seminar");
+    wait_preview_contains(&s, "Evening seminar");
+    s.execute(
+        "document.querySelector('.meeting-form').scrollTop = 0; document.activeElement.blur();",
+        json!([]),
+    );
+    screenshot(&s, "schedule-dark");
+    s.close();
+}

@@ -65,6 +65,10 @@ system_time_zone: string, };
 
 export type CountryView = { code: string, name: string, };
 
-export type Catalog = { provider: string, service_status: string, time_zones: Array<string>, countries: Array<CountryView>, default_template: string, version: string, };
+export type Catalog = { provider: string, service_status: string, time_zones: Array<string>, countries: Array<CountryView>, 
+/**
+ * The countries used when neither the form nor the settings name any.
+ */
+default_dial_in: Array<string>, default_template: string, version: string, };
 
 export type HistoryView = { meeting_id: string, display: string, kind: MeetingKind, title: string, start: string, time_zone: string, attendees: number, moderated: boolean, cancelled: boolean, };

@@ -1,0 +1,528 @@
+//! A CalDAV client (RFC 4791, RFC 6764 discovery, RFC 6638 detection) for Belfry's accounts.
+//!
+//! Invariant: the password is only ever put in an `Authorization` header; no URL, log line or
+//! error message carries it. Redirects are followed by hand, and only within the same origin,
+//! so credentials never travel to another host.
+
+use std::time::Duration;
+
+use belfry_secrets::Sensitive;
+use reqwest::blocking::{Client, Response};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use url::Url;
+
+const DAV: &str = "DAV:";
+const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
+const MAX_REDIRECTS: usize = 5;
+
+/// Why a CalDAV server could not be used. Messages never contain the password.
+#[derive(Debug, thiserror::Error)]
+pub enum CalDavError {
+    #[error(
+        "{0:?} is not a server address: write it like https://caldav.example.com or caldav.example.com"
+    )]
+    BadUrl(String),
+    #[error("the server refused the user name or app password (HTTP {0})")]
+    Unauthorized(u16),
+    #[error("no CalDAV service was found at {0}")]
+    NotCalDav(String),
+    #[error("{url} answered HTTP {status}")]
+    Http { url: String, status: u16 },
+    #[error("cannot reach {url}: {reason}")]
+    Network { url: String, reason: String },
+    #[error("{url} sent a reply Belfry cannot read: {reason}")]
+    BadReply { url: String, reason: String },
+    #[error("{0} redirects too often")]
+    RedirectLoop(String),
+}
+
+/// One calendar collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalendarInfo {
+    /// The collection's absolute URL: its id.
+    pub href: String,
+    pub name: String,
+    /// The user may create events in it.
+    pub writable: bool,
+    /// It accepts VEVENTs (some collections hold only tasks).
+    pub events: bool,
+}
+
+/// What discovery found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Discovery {
+    pub principal: String,
+    pub calendar_home: String,
+    pub calendars: Vec<CalendarInfo>,
+    /// The server sends invitations itself (RFC 6638 `calendar-auto-schedule`).
+    pub auto_schedule: bool,
+}
+
+/// A CalDAV account's connection.
+#[derive(Debug)]
+pub struct CalDav {
+    http: Client,
+    username: String,
+    password: Sensitive<String>,
+}
+
+/// Reads what a user typed as the server: a URL, or just a host (https is assumed).
+pub fn parse_server(input: &str) -> Result<Url, CalDavError> {
+    let t = input.trim();
+    let with_scheme = if t.contains("://") {
+        t.to_owned()
+    } else {
+        format!("https://{t}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|_| CalDavError::BadUrl(t.to_owned()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(CalDavError::BadUrl(t.to_owned()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Credentials belong in the user name and password fields, never in a URL.
+        return Err(CalDavError::BadUrl(format!(
+            "{}://{}",
+            url.scheme(),
+            url.host_str().unwrap_or("")
+        )));
+    }
+    Ok(url)
+}
+
+impl CalDav {
+    /// A connection with these credentials.
+    pub fn new(username: &str, password: Sensitive<String>) -> CalDav {
+        let http = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("Belfry/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_else(|_| Client::new());
+        CalDav {
+            http,
+            username: username.to_owned(),
+            password,
+        }
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        url: &Url,
+        depth: Option<&str>,
+        body: Option<&str>,
+    ) -> Result<Response, CalDavError> {
+        let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+        let mut req = self
+            .http
+            .request(method, url.clone())
+            .basic_auth(&self.username, Some(self.password.expose()));
+        if let Some(d) = depth {
+            req = req.header("Depth", d);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("Content-Type", "text/xml; charset=utf-8")
+                .body(b.to_owned());
+        }
+        req.send().map_err(|e| CalDavError::Network {
+            url: url.to_string(),
+            reason: short_reason(&e),
+        })
+    }
+
+    /// Sends a request, following same-origin redirects.
+    fn send_following(
+        &self,
+        method: &str,
+        url: &Url,
+        depth: Option<&str>,
+        body: Option<&str>,
+    ) -> Result<(Url, Response), CalDavError> {
+        let mut url = url.clone();
+        for _ in 0..MAX_REDIRECTS {
+            let resp = self.send(method, &url, depth, body)?;
+            if !resp.status().is_redirection() {
+                return Ok((url, resp));
+            }
+            let Some(location) = resp.headers().get("location").and_then(|l| l.to_str().ok())
+            else {
+                return Ok((url, resp));
+            };
+            let next = url.join(location).map_err(|_| CalDavError::BadReply {
+                url: url.to_string(),
+                reason: format!("a redirect to {location:?}"),
+            })?;
+            if next.origin() != url.origin() {
+                return Err(CalDavError::BadReply {
+                    url: url.to_string(),
+                    reason: format!(
+                        "a redirect to another server ({}); use that address instead",
+                        next.origin().ascii_serialization()
+                    ),
+                });
+            }
+            url = next;
+        }
+        Err(CalDavError::RedirectLoop(url.to_string()))
+    }
+
+    fn propfind(
+        &self,
+        url: &Url,
+        depth: &str,
+        body: &str,
+    ) -> Result<(Url, Vec<PropResponse>), CalDavError> {
+        let (url, resp) = self.send_following("PROPFIND", url, Some(depth), Some(body))?;
+        let status = resp.status();
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Err(CalDavError::Unauthorized(status.as_u16()));
+        }
+        if status != StatusCode::MULTI_STATUS {
+            return Err(CalDavError::Http {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
+        }
+        let text = resp.text().map_err(|e| CalDavError::Network {
+            url: url.to_string(),
+            reason: short_reason(&e),
+        })?;
+        let parsed = parse_multistatus(&text, &url).map_err(|reason| CalDavError::BadReply {
+            url: url.to_string(),
+            reason,
+        })?;
+        Ok((url, parsed))
+    }
+
+    /// Finds the user's calendars from a server address (or just its host): the
+    /// `/.well-known/caldav` redirect, `current-user-principal`, `calendar-home-set`, then the
+    /// collections in the home.
+    pub fn discover(&self, server: &str) -> Result<Discovery, CalDavError> {
+        let start = parse_server(server)?;
+        // Try the address as given, then the well-known location on its host.
+        let mut candidates = vec![start.clone()];
+        if let Ok(wk) = start.join("/.well-known/caldav") {
+            candidates.push(wk);
+        }
+        let mut last_err = None;
+        let mut found = None;
+        for candidate in candidates {
+            match self.principal_of(&candidate) {
+                Ok(p) => {
+                    found = Some(p);
+                    break;
+                }
+                Err(e @ CalDavError::Unauthorized(_)) => return Err(e),
+                Err(e @ CalDavError::Network { .. }) => return Err(e),
+                Err(e) => last_err = Some(e),
+            }
+        }
+        let Some(principal) = found else {
+            return Err(match last_err {
+                Some(CalDavError::Http { .. }) | Some(CalDavError::NotCalDav(_)) | None => {
+                    CalDavError::NotCalDav(start.to_string())
+                }
+                Some(e) => e,
+            });
+        };
+        let home = self.calendar_home(&principal)?;
+        let calendars = self.calendars(&home)?;
+        let auto_schedule = self.auto_schedule(&home)?;
+        Ok(Discovery {
+            principal: principal.to_string(),
+            calendar_home: home.to_string(),
+            calendars,
+            auto_schedule,
+        })
+    }
+
+    fn principal_of(&self, url: &Url) -> Result<Url, CalDavError> {
+        let body = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>"#;
+        let (base, responses) = self.propfind(url, "0", body)?;
+        responses
+            .iter()
+            .find_map(|r| r.href_prop(DAV, "current-user-principal"))
+            .and_then(|h| base.join(&h).ok())
+            .ok_or_else(|| CalDavError::NotCalDav(url.to_string()))
+    }
+
+    fn calendar_home(&self, principal: &Url) -> Result<Url, CalDavError> {
+        let body = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-home-set/></d:prop></d:propfind>"#;
+        let (base, responses) = self.propfind(principal, "0", body)?;
+        responses
+            .iter()
+            .find_map(|r| r.href_prop(CALDAV, "calendar-home-set"))
+            .and_then(|h| base.join(&h).ok())
+            .ok_or_else(|| CalDavError::NotCalDav(principal.to_string()))
+    }
+
+    /// The calendar collections in `home`.
+    pub fn calendars(&self, home: &Url) -> Result<Vec<CalendarInfo>, CalDavError> {
+        let body = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/><d:displayname/><d:current-user-privilege-set/><c:supported-calendar-component-set/></d:prop></d:propfind>"#;
+        let (_, responses) = self.propfind(home, "1", body)?;
+        let mut out: Vec<CalendarInfo> = responses
+            .into_iter()
+            .filter(|r| r.has_resource_type(CALDAV, "calendar"))
+            .map(|r| {
+                let name = r
+                    .text_prop(DAV, "displayname")
+                    .filter(|n| !n.trim().is_empty());
+                let fallback = r
+                    .href
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                CalendarInfo {
+                    writable: r.can_write(),
+                    events: r.supports_component("VEVENT"),
+                    name: name.unwrap_or(fallback),
+                    href: r.href,
+                }
+            })
+            .collect();
+        out.sort_by_key(|c| c.name.to_lowercase());
+        Ok(out)
+    }
+
+    /// Whether the server schedules (emails attendees) itself: RFC 6638 servers say
+    /// `calendar-auto-schedule` in the `DAV` header of OPTIONS.
+    pub fn auto_schedule(&self, url: &Url) -> Result<bool, CalDavError> {
+        let resp = self.send("OPTIONS", url, None, None)?;
+        if resp.status() == StatusCode::UNAUTHORIZED {
+            return Err(CalDavError::Unauthorized(401));
+        }
+        Ok(resp
+            .headers()
+            .get_all("dav")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|token| token.trim().eq_ignore_ascii_case("calendar-auto-schedule")))
+    }
+}
+
+fn short_reason(e: &reqwest::Error) -> String {
+    // reqwest's Display includes the URL (never credentials: they are in a header) and the cause.
+    let mut reason = if e.is_timeout() {
+        "the server did not answer in time".to_owned()
+    } else if e.is_connect() {
+        "the connection was refused or the host is unknown".to_owned()
+    } else {
+        e.to_string()
+    };
+    if let (Some(src), false) = (std::error::Error::source(e), e.is_timeout()) {
+        reason = format!("{reason} ({src})");
+    }
+    reason
+}
+
+/// One `<response>` of a multistatus, with the properties its 2xx propstats hold.
+#[derive(Debug, Clone, Default)]
+struct PropResponse {
+    /// Absolute URL.
+    href: String,
+    /// (namespace, local name) → the property element's XML, re-parsed on demand.
+    props: Vec<Prop>,
+}
+
+#[derive(Debug, Clone)]
+struct Prop {
+    ns: String,
+    name: String,
+    /// Text of the property (concatenated).
+    text: String,
+    /// `href` children's texts.
+    hrefs: Vec<String>,
+    /// (namespace, local name) of element children (and grandchildren).
+    children: Vec<(String, String)>,
+    /// `name` attributes of `comp` children (supported-calendar-component-set).
+    comps: Vec<String>,
+}
+
+impl PropResponse {
+    fn find(&self, ns: &str, name: &str) -> Option<&Prop> {
+        self.props.iter().find(|p| p.ns == ns && p.name == name)
+    }
+
+    fn href_prop(&self, ns: &str, name: &str) -> Option<String> {
+        self.find(ns, name).and_then(|p| p.hrefs.first().cloned())
+    }
+
+    fn text_prop(&self, ns: &str, name: &str) -> Option<String> {
+        self.find(ns, name).map(|p| p.text.trim().to_owned())
+    }
+
+    fn has_resource_type(&self, ns: &str, name: &str) -> bool {
+        self.find(DAV, "resourcetype")
+            .is_some_and(|p| p.children.iter().any(|(n, l)| n == ns && l == name))
+    }
+
+    fn can_write(&self) -> bool {
+        match self.find(DAV, "current-user-privilege-set") {
+            // Servers that do not report privileges are assumed writable; a PUT will tell.
+            None => true,
+            Some(p) => p.children.iter().any(|(n, l)| {
+                n == DAV && matches!(l.as_str(), "write" | "write-content" | "all" | "bind")
+            }),
+        }
+    }
+
+    fn supports_component(&self, comp: &str) -> bool {
+        match self.find(CALDAV, "supported-calendar-component-set") {
+            None => true, // RFC 4791: absent means any component
+            Some(p) => p.comps.is_empty() || p.comps.iter().any(|c| c.eq_ignore_ascii_case(comp)),
+        }
+    }
+}
+
+fn parse_multistatus(xml: &str, base: &Url) -> Result<Vec<PropResponse>, String> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
+    let root = doc.root_element();
+    if !(root.tag_name().namespace() == Some(DAV) && root.tag_name().name() == "multistatus") {
+        return Err("not a DAV multistatus".into());
+    }
+    let is = |n: &roxmltree::Node, ns: &str, name: &str| {
+        n.is_element() && n.tag_name().namespace() == Some(ns) && n.tag_name().name() == name
+    };
+    let mut out = Vec::new();
+    for response in root.children().filter(|n| is(n, DAV, "response")) {
+        let Some(href) = response
+            .children()
+            .find(|n| is(n, DAV, "href"))
+            .and_then(|n| n.text())
+        else {
+            continue;
+        };
+        let href = base
+            .join(href.trim())
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| href.trim().to_owned());
+        let mut props = Vec::new();
+        for propstat in response.children().filter(|n| is(n, DAV, "propstat")) {
+            let ok = propstat
+                .children()
+                .find(|n| is(n, DAV, "status"))
+                .and_then(|n| n.text())
+                .is_some_and(|s| {
+                    s.split_whitespace()
+                        .nth(1)
+                        .is_some_and(|c| c.starts_with('2'))
+                });
+            if !ok {
+                continue;
+            }
+            for prop in propstat.children().filter(|n| is(n, DAV, "prop")) {
+                for p in prop.children().filter(|n| n.is_element()) {
+                    let descendants: Vec<roxmltree::Node> =
+                        p.descendants().skip(1).filter(|n| n.is_element()).collect();
+                    props.push(Prop {
+                        ns: p.tag_name().namespace().unwrap_or("").to_owned(),
+                        name: p.tag_name().name().to_owned(),
+                        text: p
+                            .descendants()
+                            .filter(|n| n.is_text())
+                            .filter_map(|n| n.text())
+                            .collect::<Vec<_>>()
+                            .join(""),
+                        hrefs: descendants
+                            .iter()
+                            .filter(|n| is(n, DAV, "href"))
+                            .filter_map(|n| n.text())
+                            .map(|t| t.trim().to_owned())
+                            .collect(),
+                        children: descendants
+                            .iter()
+                            .map(|n| {
+                                (
+                                    n.tag_name().namespace().unwrap_or("").to_owned(),
+                                    n.tag_name().name().to_owned(),
+                                )
+                            })
+                            .collect(),
+                        comps: descendants
+                            .iter()
+                            .filter(|n| is(n, CALDAV, "comp"))
+                            .filter_map(|n| n.attribute("name"))
+                            .map(str::to_owned)
+                            .collect(),
+                    });
+                }
+            }
+        }
+        out.push(PropResponse { href, props });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses() {
+        assert_eq!(
+            parse_server("caldav.example.com").unwrap().as_str(),
+            "https://caldav.example.com/"
+        );
+        assert_eq!(
+            parse_server(" http://127.0.0.1:5232/ana/ ")
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:5232/ana/"
+        );
+        assert!(matches!(
+            parse_server("ftp://x.example"),
+            Err(CalDavError::BadUrl(_))
+        ));
+        assert!(matches!(parse_server(""), Err(CalDavError::BadUrl(_))));
+        let err = parse_server("https://ana:hunter2@dav.example.com/").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn reads_a_multistatus_with_relative_hrefs_and_failed_propstats() {
+        let xml = r#"<?xml version="1.0"?>
+<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:response>
+    <d:href>/ana/</d:href>
+    <d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>
+  </d:response>
+  <d:response>
+    <d:href>/ana/work/</d:href>
+    <d:propstat><d:prop>
+      <d:resourcetype><d:collection/><c:calendar/></d:resourcetype>
+      <d:displayname>Work</d:displayname>
+      <d:current-user-privilege-set><d:privilege><d:read/></d:privilege></d:current-user-privilege-set>
+      <c:supported-calendar-component-set><c:comp name="VTODO"/></c:supported-calendar-component-set>
+    </d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>
+  </d:response>
+  <d:response>
+    <d:href>/ana/home/</d:href>
+    <d:propstat><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>
+    <d:propstat><d:prop><d:displayname/></d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>
+  </d:response>
+</d:multistatus>"#;
+        let base = Url::parse("http://127.0.0.1:5232/ana/").unwrap();
+        let r = parse_multistatus(xml, &base).unwrap();
+        assert_eq!(r.len(), 3);
+        assert!(!r[0].has_resource_type(CALDAV, "calendar"));
+        assert!(r[1].has_resource_type(CALDAV, "calendar"));
+        assert_eq!(r[1].href, "http://127.0.0.1:5232/ana/work/");
+        assert_eq!(r[1].text_prop(DAV, "displayname").as_deref(), Some("Work"));
+        assert!(!r[1].can_write());
+        assert!(!r[1].supports_component("VEVENT"));
+        assert!(r[2].can_write() && r[2].supports_component("VEVENT"));
+        assert_eq!(r[2].text_prop(DAV, "displayname"), None);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_multistatus() {
+        let base = Url::parse("http://x.test/").unwrap();
+        assert!(parse_multistatus("<html/>", &base).is_err());
+        assert!(parse_multistatus("not xml", &base).is_err());
+    }
+}

@@ -1,0 +1,416 @@
+// Local OAuth 2.0 / OpenID Connect authorization server for Belfry's
+// integration tests, built on `oidc-provider`.
+//
+// Usage:
+//   node server.mjs [--port N]        (default port 0 = pick a free port)
+//
+// Environment:
+//   ACCESS_TOKEN_TTL   access token lifetime in seconds (default 60)
+//
+// Startup contract:
+//   The server binds to 127.0.0.1 only. Once it is listening it writes exactly
+//   one JSON line to stdout:
+//     {"issuer":"http://127.0.0.1:PORT","port":PORT,"authorization_endpoint":...,
+//      "token_endpoint":...,"revocation_endpoint":...,"userinfo_endpoint":...}
+//   Nothing else is ever written to stdout; diagnostics go to stderr. The
+//   process runs until it receives SIGTERM or SIGINT and then exits with 0.
+//
+// Clients (both native apps, authorization_code + refresh_token, PKCE S256
+// required, `plain` rejected):
+//   belfry-google     client_secret_post, secret "desktop-client-secret-not-secret",
+//                     redirect_uri http://127.0.0.1/callback/google
+//   belfry-microsoft  public client (token_endpoint_auth_method "none"),
+//                     redirect_uri http://127.0.0.1/callback/microsoft
+//   Loopback redirect URIs accept any port (RFC 8252 §7.3), e.g.
+//   http://127.0.0.1:54321/callback/google.
+//
+// The test "browser" protocol:
+//   There is no login page and no consent screen. Every authorization request
+//   is signed in as ana@example.com (sub "ana") and every requested scope is
+//   granted. A test browser only has to:
+//     1. GET the authorization URL;
+//     2. while the response is a 3xx redirect, resolve its Location header
+//        against the current URL and GET it;
+//     3. stop as soon as the Location starts with the client's redirect_uri
+//        (loopback host and path; any port). Do NOT request that URL: read
+//        `code` and `state` (or `error`, `error_description` and `state`) from
+//        its query string.
+//   Keeping cookies between the redirects of one flow is supported but NOT
+//   required: a plain HTTP client that sends no cookies at all works too.
+//   A successful flow is three redirects:
+//     /auth?...          -> 303 /interaction/<uid>
+//     /interaction/<uid> -> 303 /auth/<uid>
+//     /auth/<uid>        -> 303 <redirect_uri>?code=...&state=...&iss=...
+//   prompt=login, consent and select_account are resolved automatically like
+//   everything else; prompt=none yields error=login_required.
+//   Errors detected before the redirect_uri is trusted (unknown client,
+//   unregistered redirect_uri) are answered with 400 and a JSON body
+//   {"error": ..., "error_description": ...} instead of a redirect.
+//
+// Test hooks (plain JSON on the same origin):
+//   GET  /__test/token-requests  -> {"count": N}  requests received by the
+//                                   token endpoint (any grant, success or not)
+//   GET  /__test/revoked         -> {"count": N}  successful (HTTP 200)
+//                                   revocation requests
+//   POST /__test/reset           -> {"ok": true}  resets both counters
+//
+// Token behaviour worth knowing:
+//   * Refresh tokens are issued on every code exchange (no need for
+//     offline_access or prompt=consent) and rotate on every use.
+//   * offline_access is accepted but, per OIDC Core §11, only appears in the
+//     granted `scope` when prompt=consent is sent as well; every other
+//     requested scope is granted and echoed in the token response.
+//   * Presenting a refresh token that was already rotated away fails with
+//     invalid_grant AND revokes the whole grant (every access and refresh
+//     token issued from that authorization), as RFC 9700 §4.14.2 recommends.
+//   * Revoking a refresh token also revokes the access tokens of its grant.
+//   * Authorization codes are single use; a replay fails with invalid_grant
+//     and revokes the grant (the tokens issued for that code), per
+//     RFC 6749 §4.1.2.
+
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import process from 'node:process';
+
+import Provider, { interactionPolicy } from 'oidc-provider';
+
+// --- stdout discipline ---------------------------------------------------------
+// stdout carries only the single "ready" line. oidc-provider prints notices
+// with console.info, so console.log/info/debug are routed to stderr.
+for (const method of ['log', 'info', 'debug']) {
+  console[method] = console.error;
+}
+
+// --- command line and environment ----------------------------------------------
+
+function fail(message) {
+  console.error(`oauth-server: ${message}`);
+  process.exit(2);
+}
+
+function parsePort(argv) {
+  let port = 0;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    let value;
+    if (arg === '--port') {
+      value = argv[i + 1];
+      i += 1;
+    } else if (arg.startsWith('--port=')) {
+      value = arg.slice('--port='.length);
+    } else {
+      fail(`unknown argument ${JSON.stringify(arg)} (usage: node server.mjs [--port N])`);
+    }
+    if (!/^\d+$/.test(value ?? '') || Number(value) > 65535) {
+      fail(`invalid port ${JSON.stringify(value)}`);
+    }
+    port = Number(value);
+  }
+  return port;
+}
+
+function parseAccessTokenTtl(raw) {
+  if (raw === undefined || raw === '') return 60;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    fail(`ACCESS_TOKEN_TTL must be a positive integer number of seconds, got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+const requestedPort = parsePort(process.argv.slice(2));
+const accessTokenTtl = parseAccessTokenTtl(process.env.ACCESS_TOKEN_TTL);
+
+// --- fixtures ------------------------------------------------------------------
+
+// The only end-user. Every authorization request signs in as this account.
+const ACCOUNT = {
+  sub: 'ana',
+  email: 'ana@example.com',
+  email_verified: true,
+};
+
+const CLIENTS = [
+  {
+    client_id: 'belfry-google',
+    client_secret: 'desktop-client-secret-not-secret',
+    token_endpoint_auth_method: 'client_secret_post',
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback/google'],
+  },
+  {
+    client_id: 'belfry-microsoft',
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback/microsoft'],
+  },
+];
+
+const SCOPES = [
+  'openid',
+  'email',
+  'offline_access',
+  // Google Calendar
+  'https://www.googleapis.com/auth/calendar.events',
+  // Microsoft Graph
+  'Calendars.ReadWrite',
+  'Calendars.ReadWrite.Shared',
+];
+
+const ROUTES = {
+  authorization: '/auth',
+  token: '/token',
+  revocation: '/token/revocation',
+  userinfo: '/me',
+  jwks: '/jwks',
+};
+
+// Counters exposed through the /__test/ hooks.
+const counters = { tokenRequests: 0, revoked: 0 };
+
+// A fresh ID token signing key for every run.
+function signingKey() {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
+}
+
+// --- provider configuration ----------------------------------------------------
+
+// Also accept prompt=select_account (sent by some Google and Microsoft
+// clients); like every other prompt it is resolved automatically.
+const policy = interactionPolicy.base();
+policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
+
+function configuration() {
+  return {
+    clients: CLIENTS,
+    scopes: SCOPES,
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+    },
+    // Put scope-requested claims (email) in the ID token too, like Google and
+    // Microsoft do, not only in the userinfo response.
+    conformIdTokenClaims: false,
+
+    async findAccount(ctx, sub) {
+      if (sub !== ACCOUNT.sub) return undefined;
+      return {
+        accountId: ACCOUNT.sub,
+        async claims() {
+          return { ...ACCOUNT };
+        },
+      };
+    },
+
+    jwks: { keys: [signingKey()] },
+    routes: ROUTES,
+
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+    },
+
+    pkce: {
+      methods: ['S256'],
+      required: () => true,
+    },
+
+    // Refresh tokens for every code exchange of a client allowed to refresh,
+    // whether or not offline_access was requested (or survived the prompt
+    // rules), and a new refresh token on every refresh.
+    async issueRefreshToken(ctx, client) {
+      return client.grantTypeAllowed('refresh_token');
+    },
+    rotateRefreshToken: true,
+    // Tokens outlive the (throw-away) browser session.
+    async expiresWithSession() {
+      return false;
+    },
+
+    ttl: {
+      AccessToken: accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 60 * 60,
+      RefreshToken: 14 * 24 * 60 * 60,
+      Grant: 14 * 24 * 60 * 60,
+      Session: 14 * 24 * 60 * 60,
+      Interaction: 10 * 60,
+    },
+
+    interactions: {
+      policy,
+      url(ctx, interaction) {
+        return `/interaction/${interaction.uid}`;
+      },
+    },
+
+    cookies: {
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+
+    // Errors that cannot be redirected back to the client are rendered as
+    // JSON rather than an HTML page.
+    async renderError(ctx, out) {
+      ctx.type = 'json';
+      ctx.body = out;
+    },
+  };
+}
+
+// --- request handling in front of the provider ---------------------------------
+
+function json(ctx, status, body) {
+  ctx.status = status;
+  ctx.type = 'json';
+  ctx.body = body;
+}
+
+// Test hooks under /__test/.
+function testHooks(ctx) {
+  const route = `${ctx.method} ${ctx.path}`;
+  switch (route) {
+    case 'GET /__test/token-requests':
+      return json(ctx, 200, { count: counters.tokenRequests });
+    case 'GET /__test/revoked':
+      return json(ctx, 200, { count: counters.revoked });
+    case 'POST /__test/reset':
+      counters.tokenRequests = 0;
+      counters.revoked = 0;
+      return json(ctx, 200, { ok: true });
+    default:
+      return json(ctx, 404, { error: 'not_found', error_description: `no test hook ${route}` });
+  }
+}
+
+// The interaction endpoint: signs the request in as ACCOUNT and grants every
+// requested scope at once (login, consent and account selection),
+// then sends the browser back to the authorization endpoint to resume.
+//
+// The interaction is looked up by the uid in the URL rather than by the
+// `_interaction` cookie, so that clients without a cookie jar work as well.
+async function autoApprove(provider, ctx, uid) {
+  const interaction = await provider.Interaction.find(uid);
+  if (!interaction) {
+    return json(ctx, 400, {
+      error: 'invalid_request',
+      error_description: 'interaction not found or expired; restart the authorization request',
+    });
+  }
+
+  const { params } = interaction;
+  const accountId = ACCOUNT.sub;
+
+  let grant;
+  if (interaction.grantId) {
+    grant = await provider.Grant.find(interaction.grantId);
+  }
+  grant ??= new provider.Grant({ accountId, clientId: params.client_id });
+
+  if (params.scope) {
+    grant.addOIDCScope(params.scope);
+  }
+  const grantId = await grant.save();
+
+  interaction.result = {
+    login: { accountId, remember: true },
+    consent: { grantId },
+    select_account: {},
+  };
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+
+  ctx.status = 303;
+  ctx.redirect(interaction.returnTo);
+  return undefined;
+}
+
+// oidc-provider only resumes an authorization request (GET /auth/<uid>) when
+// the browser presents the `_interaction_resume` cookie it set at the start
+// of the flow. That cookie merely binds the flow to one browser, which is of
+// no use here, so it is (re)supplied from the uid in the URL. Browsers that
+// keep cookies send the same value anyway.
+function supplyResumeCookie(provider, ctx, uid) {
+  const name = provider.cookieName('resume');
+  const others = (ctx.get('cookie') || '')
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair && !pair.startsWith(`${name}=`) && !pair.startsWith(`${name}.`));
+  ctx.request.headers.cookie = [...others, `${name}=${uid}`].join('; ');
+}
+
+function frontMiddleware(provider) {
+  const resumePath = new RegExp(`^${ROUTES.authorization}/([\\w-]+)$`);
+
+  return async function front(ctx, next) {
+    if (ctx.path.startsWith('/__test/')) {
+      return testHooks(ctx);
+    }
+
+    const interaction = /^\/interaction\/([\w-]+)$/.exec(ctx.path);
+    if (interaction && ctx.method === 'GET') {
+      return autoApprove(provider, ctx, interaction[1]);
+    }
+
+    const resume = resumePath.exec(ctx.path);
+    if (resume && ctx.method === 'GET') {
+      supplyResumeCookie(provider, ctx, resume[1]);
+    }
+
+    const isToken = ctx.path === ROUTES.token && ctx.method === 'POST';
+    const isRevocation = ctx.path === ROUTES.revocation && ctx.method === 'POST';
+    if (isToken) counters.tokenRequests += 1;
+    try {
+      await next();
+    } finally {
+      if (isRevocation && ctx.status === 200) counters.revoked += 1;
+    }
+    return undefined;
+  };
+}
+
+// --- startup -------------------------------------------------------------------
+
+// The issuer contains the port, which is only known once the socket is bound,
+// so the provider is created after listen() and requests are dispatched to it
+// from then on. Nothing can connect before the ready line is printed.
+let dispatch = (req, res) => {
+  res.statusCode = 503;
+  res.end();
+};
+const server = createServer((req, res) => dispatch(req, res));
+
+server.on('error', (err) => fail(`cannot listen on 127.0.0.1:${requestedPort}: ${err.message}`));
+
+server.listen(requestedPort, '127.0.0.1', () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+
+  const provider = new Provider(issuer, configuration());
+  provider.use(frontMiddleware(provider));
+  provider.on('server_error', (ctx, err) => console.error('oauth-server: server_error', err));
+  dispatch = provider.callback();
+
+  const ready = {
+    issuer,
+    port,
+    authorization_endpoint: `${issuer}${ROUTES.authorization}`,
+    token_endpoint: `${issuer}${ROUTES.token}`,
+    revocation_endpoint: `${issuer}${ROUTES.revocation}`,
+    userinfo_endpoint: `${issuer}${ROUTES.userinfo}`,
+  };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+});
+
+function shutdown() {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  // Do not hang on a connection that refuses to close.
+  setTimeout(() => process.exit(0), 1000).unref();
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,223 @@
+//! Real servers for Belfry's tests, each started on 127.0.0.1 on a free port and stopped
+//! when dropped. `scripts/setup` installs them (a Python virtualenv for Radicale and
+//! Xandikos, npm for the OAuth server).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A program of the test virtualenv (`$BELFRY_VENV`, default `~/.cache/belfry/venv`).
+pub fn venv_bin(name: &str) -> PathBuf {
+    let venv = std::env::var_os("BELFRY_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/belfry/venv")
+        });
+    venv.join("bin").join(name)
+}
+
+/// A TCP port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A server process, killed on drop.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the server on port {port} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Radicale with users ana (password "ana-app-password") and bob.
+pub fn radicale() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let users = dir.path().join("users");
+    std::fs::write(&users, "ana:ana-app-password\nbob:bob-app-password\n").unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nhosts = 127.0.0.1:{port}\n[auth]\ntype = htpasswd\nhtpasswd_filename = {}\nhtpasswd_encryption = plain\n[storage]\nfilesystem_folder = {}\n[logging]\nlevel = warning\n",
+            users.display(),
+            dir.path().join("collections").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(venv_bin("radicale"))
+        .args(["--config", config.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("radicale is installed by scripts/setup");
+    wait_listening(port);
+    Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    }
+}
+
+/// Xandikos with its default principal (/user/) and calendar.
+pub fn xandikos() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new(venv_bin("xandikos"))
+        .args([
+            "serve",
+            "--defaults",
+            "-d",
+            dir.path().to_str().unwrap(),
+            "-l",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .or_else(|_| {
+            // Older releases have no `serve` subcommand.
+            Command::new(venv_bin("xandikos"))
+                .args([
+                    "--defaults",
+                    "-d",
+                    dir.path().to_str().unwrap(),
+                    "-l",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+        })
+        .expect("xandikos is installed by scripts/setup");
+    wait_listening(port);
+    Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    }
+}
+
+/// Creates a calendar with an independent client (curl), as another app would.
+pub fn mkcalendar(url: &str, user: &str, password: &str, name: &str) {
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop><d:displayname>{name}</d:displayname></d:prop></d:set></c:mkcalendar>"#
+    );
+    let status = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "MKCALENDAR",
+            "-u",
+            &format!("{user}:{password}"),
+            "-H",
+            "Content-Type: text/xml",
+            "--data",
+            &body,
+            url,
+        ])
+        .output()
+        .unwrap();
+    let code = String::from_utf8_lossy(&status.stdout).to_string();
+    assert!(code.starts_with('2'), "MKCALENDAR {url}: HTTP {code}");
+}
+
+/// The OAuth 2 / OpenID Connect server of `tests/oauth-server` (npm oidc-provider).
+#[derive(Debug)]
+pub struct OAuthServer {
+    child: Child,
+    /// The issuer, `http://127.0.0.1:PORT`.
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub revocation_endpoint: String,
+    pub userinfo_endpoint: String,
+}
+
+impl Drop for OAuthServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the OAuth server; access tokens live `access_token_ttl` seconds.
+pub fn oauth_server(access_token_ttl: u32) -> OAuthServer {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../oauth-server");
+    let mut child = Command::new("node")
+        .arg(dir.join("server.mjs"))
+        .env("ACCESS_TOKEN_TTL", access_token_ttl.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node is required; scripts/setup installs the server's packages");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("oauth server said {line:?}: {e}"));
+    let s = |k: &str| v[k].as_str().unwrap().to_owned();
+    OAuthServer {
+        issuer: s("issuer"),
+        authorization_endpoint: s("authorization_endpoint"),
+        token_endpoint: s("token_endpoint"),
+        revocation_endpoint: s("revocation_endpoint"),
+        userinfo_endpoint: s("userinfo_endpoint"),
+        child,
+    }
+}
+
+impl OAuthServer {
+    /// How many requests the token endpoint has received.
+    pub fn token_requests(&self) -> u64 {
+        self.counter("token-requests")
+    }
+
+    /// How many revocations succeeded.
+    pub fn revocations(&self) -> u64 {
+        self.counter("revoked")
+    }
+
+    fn counter(&self, name: &str) -> u64 {
+        let out = Command::new("curl")
+            .args(["-s", &format!("{}/__test/{name}", self.issuer)])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["count"].as_u64().unwrap()
+    }
+}
