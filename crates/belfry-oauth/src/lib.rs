@@ -1,0 +1,313 @@
+//! OAuth 2 sign-in for a desktop app, as RFC 8252 and RFC 9700 ask: the system browser (never
+//! a login page in the app), the authorization code flow with PKCE S256, a fresh `state`
+//! checked on every callback (errors included), a one-shot listener on 127.0.0.1 with an
+//! ephemeral port and a timeout, a distinct redirect path per provider (mix-up defence), and
+//! an HTTP client that does not follow redirects.
+//!
+//! Invariant: tokens are [`Sensitive`]; only the refresh token is kept (in the keyring, by
+//! the caller); access tokens live in memory. Error messages never carry a token.
+
+mod config;
+mod listener;
+mod session;
+
+use std::time::{Duration, Instant};
+
+use belfry_secrets::Sensitive;
+use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, PkceCodeChallenge, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    TokenResponse, TokenUrl,
+};
+
+pub use config::{Config, ProviderConfig, ProviderKind};
+pub use session::TokenSession;
+
+/// Why signing in (or refreshing) failed. Never contains a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OAuthError {
+    #[error("{0}")]
+    Config(String),
+    #[error("the browser could not be opened: {0}")]
+    Browser(String),
+    #[error("no answer came back from the browser within {0} seconds; try again")]
+    Timeout(u64),
+    #[error(
+        "the answer from the browser did not match this sign-in (wrong state); nothing was accepted"
+    )]
+    StateMismatch,
+    #[error("the sign-in was refused: {0}")]
+    Denied(String),
+    #[error("the sign-in has expired or was revoked: sign in again")]
+    SignInAgain,
+    #[error("the sign-in server answered with an error: {0}")]
+    Server(String),
+    #[error("cannot reach the sign-in server: {0}")]
+    Network(String),
+    #[error("the loopback listener failed: {0}")]
+    Listener(String),
+    #[error("the keyring failed: {0}")]
+    Keyring(String),
+}
+
+/// An access token and when it stops working.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: Sensitive<String>,
+    pub expires_at: Instant,
+    /// How long it was issued for.
+    pub lifetime: Duration,
+}
+
+impl AccessToken {
+    fn new(token: String, lifetime: Option<Duration>) -> AccessToken {
+        let lifetime = lifetime.unwrap_or(Duration::from_secs(3600));
+        AccessToken {
+            token: Sensitive::new(token),
+            expires_at: Instant::now() + lifetime,
+            lifetime,
+        }
+    }
+
+    /// Still usable for at least a minute (or a third of its life, for short-lived tokens),
+    /// so a request made with it does not fail in flight.
+    pub fn is_fresh(&self) -> bool {
+        let margin = (self.lifetime / 3).min(Duration::from_secs(60));
+        self.expires_at > Instant::now() + margin
+    }
+}
+
+/// A completed sign-in.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// Who signed in (their email address).
+    pub identity: String,
+    pub refresh_token: Sensitive<String>,
+    pub access: AccessToken,
+}
+
+pub(crate) type Client =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+pub(crate) fn http_client() -> Result<reqwest::blocking::Client, OAuthError> {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| OAuthError::Network(e.to_string()))
+}
+
+pub(crate) fn oauth_client(
+    cfg: &ProviderConfig,
+    redirect: Option<&str>,
+) -> Result<Client, OAuthError> {
+    if cfg.client_id.trim().is_empty() {
+        return Err(OAuthError::Config(format!(
+            "no OAuth client is configured for {}: set providers.{}.client_id in belfry.toml ({})",
+            cfg.kind.label(),
+            cfg.kind.as_str(),
+            config::config_path_hint()
+        )));
+    }
+    let bad = |what: &str| {
+        OAuthError::Config(format!(
+            "providers.{}.{what} is not a URL",
+            cfg.kind.as_str()
+        ))
+    };
+    let mut client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
+        .set_auth_uri(AuthUrl::new(cfg.auth_url.clone()).map_err(|_| bad("auth_url"))?)
+        .set_token_uri(TokenUrl::new(cfg.token_url.clone()).map_err(|_| bad("token_url"))?)
+        .set_auth_type(AuthType::RequestBody);
+    if let Some(secret) = cfg.client_secret.as_ref().filter(|s| !s.is_empty()) {
+        // Google's desktop clients have a secret that Google says is not confidential; it is
+        // still sent to the token endpoint.
+        client = client.set_client_secret(ClientSecret::new(secret.clone()));
+    }
+    if let Some(r) = redirect {
+        client =
+            client.set_redirect_uri(RedirectUrl::new(r.to_owned()).map_err(|_| bad("redirect"))?);
+    }
+    Ok(client)
+}
+
+fn token_error<RE: std::error::Error + 'static>(
+    e: RequestTokenError<RE, oauth2::StandardErrorResponse<BasicErrorResponseType>>,
+) -> OAuthError {
+    match e {
+        RequestTokenError::ServerResponse(r)
+            if *r.error() == BasicErrorResponseType::InvalidGrant =>
+        {
+            OAuthError::SignInAgain
+        }
+        RequestTokenError::ServerResponse(r) => OAuthError::Server(r.error().to_string()),
+        RequestTokenError::Request(e) => OAuthError::Network(e.to_string()),
+        RequestTokenError::Parse(_, _) => {
+            OAuthError::Server("a reply that is not an OAuth token response".into())
+        }
+        RequestTokenError::Other(s) => OAuthError::Server(s),
+    }
+}
+
+/// Signs in: opens `browser` on the provider's page and waits (up to `timeout`) for the one
+/// callback on the loopback listener. `browser` gets the authorization URL.
+pub fn sign_in(
+    cfg: &ProviderConfig,
+    browser: &dyn Fn(&str) -> Result<(), String>,
+    timeout: Duration,
+) -> Result<SignedIn, OAuthError> {
+    let listener = listener::Loopback::bind(cfg.kind.callback_path())?;
+    let redirect = listener.redirect_uri();
+    let client = oauth_client(cfg, Some(&redirect))?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(cfg.scopes.iter().map(|s| Scope::new(s.clone())))
+        .set_pkce_challenge(challenge);
+    for (k, v) in cfg.kind.extra_auth_params() {
+        request = request.add_extra_param(*k, *v);
+    }
+    let (url, state) = request.url();
+    browser(url.as_str()).map_err(OAuthError::Browser)?;
+
+    let callback = listener.wait(timeout)?;
+    // The state is checked first, on every path: a forged or stale answer is refused
+    // without a token request, whatever it carries.
+    if !constant_time_eq(
+        callback.state.as_deref().unwrap_or("").as_bytes(),
+        state.secret().as_bytes(),
+    ) {
+        callback.respond(
+            400,
+            "This answer does not belong to the sign-in Belfry started. Nothing was accepted.",
+        );
+        return Err(OAuthError::StateMismatch);
+    }
+    if let Some(error) = callback.error.clone() {
+        callback.respond(400, "The sign-in was refused. You can close this tab.");
+        return Err(OAuthError::Denied(error));
+    }
+    let Some(code) = callback.code.clone() else {
+        callback.respond(400, "The answer carried no authorization code.");
+        return Err(OAuthError::Server("the callback carried no code".into()));
+    };
+    let http = http_client()?;
+    let token = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request(&http)
+        .map_err(|e| {
+            callback.respond(400, "Signing in failed. Return to Belfry for details.");
+            token_error(e)
+        })?;
+    let refresh = token
+        .refresh_token()
+        .map(|r| Sensitive::new(r.secret().clone()))
+        .ok_or_else(|| {
+            OAuthError::Server(
+                "no refresh token was issued (offline access was not granted)".into(),
+            )
+        })?;
+    let access = AccessToken::new(token.access_token().secret().clone(), token.expires_in());
+    let identity = userinfo_email(cfg, &access.token).unwrap_or_default();
+    callback.respond(200, "Signed in to Belfry. You can close this tab.");
+    Ok(SignedIn {
+        identity,
+        refresh_token: refresh,
+        access,
+    })
+}
+
+/// Exchanges a refresh token; returns the new access token and the rotated refresh token,
+/// when the server rotated it.
+pub fn refresh(
+    cfg: &ProviderConfig,
+    refresh_token: &Sensitive<String>,
+) -> Result<(AccessToken, Option<Sensitive<String>>), OAuthError> {
+    let client = oauth_client(cfg, None)?;
+    let http = http_client()?;
+    let token = client
+        .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().clone()))
+        .request(&http)
+        .map_err(token_error)?;
+    let access = AccessToken::new(token.access_token().secret().clone(), token.expires_in());
+    Ok((
+        access,
+        token
+            .refresh_token()
+            .map(|r| Sensitive::new(r.secret().clone())),
+    ))
+}
+
+/// Revokes a refresh token where the provider allows it (RFC 7009). Providers without a
+/// revocation endpoint (Microsoft) return `Ok(false)`.
+pub fn revoke(cfg: &ProviderConfig, refresh_token: &Sensitive<String>) -> Result<bool, OAuthError> {
+    let Some(url) = cfg.revoke_url.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(false);
+    };
+    let mut form = vec![
+        ("token", refresh_token.expose().as_str()),
+        ("token_type_hint", "refresh_token"),
+        ("client_id", cfg.client_id.as_str()),
+    ];
+    if let Some(secret) = cfg.client_secret.as_deref().filter(|s| !s.is_empty()) {
+        form.push(("client_secret", secret));
+    }
+    let resp = http_client()?
+        .post(url)
+        .form(&form)
+        .send()
+        .map_err(|e| OAuthError::Network(e.without_url().to_string()))?;
+    if resp.status().is_success() {
+        Ok(true)
+    } else {
+        Err(OAuthError::Server(format!(
+            "revocation answered HTTP {}",
+            resp.status().as_u16()
+        )))
+    }
+}
+
+/// The signed-in user's email, from the userinfo endpoint.
+fn userinfo_email(cfg: &ProviderConfig, access: &Sensitive<String>) -> Option<String> {
+    let url = cfg.userinfo_url.as_deref().filter(|u| !u.is_empty())?;
+    let resp = http_client()
+        .ok()?
+        .get(url)
+        .bearer_auth(access.expose())
+        .send()
+        .ok()?;
+    let v: serde_json::Value = resp.json().ok()?;
+    v["email"]
+        .as_str()
+        .or_else(|| v["preferred_username"].as_str())
+        .map(str::to_owned)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
+
+    #[test]
+    fn a_missing_client_id_names_the_setting() {
+        let cfg = Config::default().provider(ProviderKind::Google).clone();
+        let err = oauth_client(&cfg, None).unwrap_err();
+        assert!(
+            err.to_string().contains("providers.google.client_id"),
+            "{err}"
+        );
+    }
+}
