@@ -343,12 +343,62 @@ function supplyResumeCookie(provider, ctx, uid) {
   ctx.request.headers.cookie = [...others, `${name}=${uid}`].join('; ');
 }
 
+// Calendar API fakes behind the same tokens, in the documented shapes:
+//   GET /calendar/v3/users/me/calendarList  (Google Calendar API v3, CalendarList: list)
+//   GET /v1.0/me/calendars                  (Microsoft Graph, List calendars)
+// Each needs a live access token issued to the matching client; otherwise 401 with the
+// provider's error shape.
+const CALENDARS = {
+  'belfry-google': {
+    path: '/calendar/v3/users/me/calendarList',
+    body: {
+      kind: 'calendar#calendarList',
+      items: [
+        { kind: 'calendar#calendarListEntry', id: 'ana@example.com', summary: 'ana@example.com', accessRole: 'owner', primary: true },
+        { kind: 'calendar#calendarListEntry', id: 'c_lectures@group.calendar.google.com', summary: 'Lectures', accessRole: 'writer' },
+        { kind: 'calendar#calendarListEntry', id: 'en.usa#holiday@group.v.calendar.google.com', summary: 'Holidays', accessRole: 'reader' },
+      ],
+    },
+    unauthorized: { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } },
+  },
+  'belfry-microsoft': {
+    path: '/v1.0/me/calendars',
+    body: {
+      value: [
+        { id: 'AAMkAGI2TG93AAA=', name: 'Calendar', canEdit: true, isDefaultCalendar: true, owner: { name: 'Ana', address: 'ana@example.com' } },
+        { id: 'AAMkAGI2TG94AAA=', name: 'Host: Prof. Lee', canEdit: true, isDefaultCalendar: false, owner: { name: 'Prof. Lee', address: 'lee@example.com' } },
+        { id: 'AAMkAGI2TG95AAA=', name: 'Team (read only)', canEdit: false, isDefaultCalendar: false, owner: { name: 'Team', address: 'team@example.com' } },
+      ],
+    },
+    unauthorized: { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired or is not yet valid.' } },
+  },
+};
+
+async function calendarApi(provider, ctx) {
+  const entry = Object.entries(CALENDARS).find(([, c]) => c.path === ctx.path);
+  if (!entry || ctx.method !== 'GET') return false;
+  const [clientId, api] = entry;
+  const auth = ctx.get('authorization') || '';
+  const value = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+  const token = value ? await provider.AccessToken.find(value) : undefined;
+  if (!token || token.clientId !== clientId) {
+    ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+    json(ctx, 401, api.unauthorized);
+    return true;
+  }
+  json(ctx, 200, api.body);
+  return true;
+}
+
 function frontMiddleware(provider) {
   const resumePath = new RegExp(`^${ROUTES.authorization}/([\\w-]+)$`);
 
   return async function front(ctx, next) {
     if (ctx.path.startsWith('/__test/')) {
       return testHooks(ctx);
+    }
+    if (await calendarApi(provider, ctx)) {
+      return undefined;
     }
 
     const interaction = /^\/interaction\/([\w-]+)$/.exec(ctx.path);

@@ -2,8 +2,13 @@
 //! passwords, refresh tokens) go to the keyring before the account is recorded, and leave
 //! it when the account is removed.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use belfry_caldav::{CalDav, CalDavError};
+use belfry_cloud::CloudError;
 use belfry_core::Entropy;
+use belfry_oauth::{OAuthError, ProviderKind, TokenSession};
 use belfry_secrets::Sensitive;
 use belfry_store::{AccountRecord, StoreError};
 use serde::Serialize;
@@ -68,6 +73,10 @@ pub struct CalendarView {
     /// The server emails the attendees itself (for CalDAV: RFC 6638).
     pub sends_invitations: bool,
     pub is_default: bool,
+    /// The account's own main calendar.
+    pub is_primary: bool,
+    /// Whose calendar it is, when it is another person's (delegates see their hosts').
+    pub owner: String,
 }
 
 /// The keyring key of an account's secret.
@@ -98,6 +107,53 @@ impl From<CalDavError> for AppError {
         };
         AppError::new(code, e.to_string())
     }
+}
+
+impl From<OAuthError> for AppError {
+    fn from(e: OAuthError) -> Self {
+        let code = match e {
+            OAuthError::Config(_) => ErrorCode::Invalid,
+            OAuthError::StateMismatch | OAuthError::Denied(_) | OAuthError::SignInAgain => {
+                ErrorCode::Unauthorized
+            }
+            OAuthError::Timeout(_) | OAuthError::Server(_) | OAuthError::Network(_) => {
+                ErrorCode::Remote
+            }
+            OAuthError::Browser(_) | OAuthError::Listener(_) | OAuthError::Keyring(_) => {
+                ErrorCode::Internal
+            }
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+impl From<CloudError> for AppError {
+    fn from(e: CloudError) -> Self {
+        match e {
+            CloudError::Auth(a) => a.into(),
+            CloudError::Unauthorized(_) => AppError::new(ErrorCode::Unauthorized, e.to_string()),
+            other => AppError::new(ErrorCode::Remote, other.to_string()),
+        }
+    }
+}
+
+/// How long a sign-in waits for the browser.
+pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn provider_kind(kind: AccountKind) -> Option<ProviderKind> {
+    match kind {
+        AccountKind::Google => Some(ProviderKind::Google),
+        AccountKind::Microsoft => Some(ProviderKind::Microsoft),
+        _ => None,
+    }
+}
+
+/// What removing an account did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Removed {
+    /// The provider revoked the sign-in (where it offers revocation).
+    pub revoked: bool,
 }
 
 impl App {
@@ -176,6 +232,181 @@ impl App {
         Ok((account_view(&record)?, calendars))
     }
 
+    /// Adds a Google or Microsoft 365 account: signs in through the system browser
+    /// (`browser` opens the URL), keeps the refresh token in the keyring, and shows who
+    /// signed in.
+    pub fn add_oauth_account(
+        &self,
+        kind: AccountKind,
+        name: &str,
+        browser: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<(AccountView, Vec<CalendarView>), AppError> {
+        let provider = provider_kind(kind).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Invalid,
+                "only Google and Microsoft accounts sign in through the browser",
+            )
+        })?;
+        let name = check_name(name)?;
+        if self.store().account(&name)?.is_some() {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                format!("an account named {name:?} already exists"),
+            ));
+        }
+        let secrets = self.secrets_store()?;
+        let config = belfry_oauth::Config::load()?;
+        let cfg = config.provider(provider).clone();
+        let signed = belfry_oauth::sign_in(&cfg, browser, SIGN_IN_TIMEOUT)?;
+        let id = self.new_account_id()?;
+        let key = secret_key(&id, "refresh-token");
+        secrets.set(&key, &signed.refresh_token)?;
+        let record = AccountRecord {
+            id: id.clone(),
+            name,
+            kind: kind.as_str().to_owned(),
+            identity: signed.identity.clone(),
+            config: serde_json::json!({ "provider": provider.as_str() }),
+            default_calendar: None,
+            created_at: self.now(),
+        };
+        if let Err(e) = self.store().insert_account(&record) {
+            let _ = secrets.delete(&key);
+            return Err(e.into());
+        }
+        let session = Arc::new(TokenSession::new(cfg, secrets, key).with_access(signed.access));
+        if let Ok(mut s) = self.sessions().lock() {
+            s.insert(id, session);
+        }
+        // Schedule into the primary calendar unless the user picks another.
+        let calendars = self.account_calendars(&record.name)?;
+        let mut record = record;
+        record.default_calendar = calendars
+            .iter()
+            .find(|c| c.writable && c.is_primary)
+            .map(|c| c.id.clone());
+        self.store().update_account(&record)?;
+        let calendars = self.account_calendars(&record.name)?;
+        Ok((account_view(&record)?, calendars))
+    }
+
+    fn token_session(
+        &self,
+        record: &AccountRecord,
+        provider: ProviderKind,
+    ) -> Result<Arc<TokenSession>, AppError> {
+        let mut sessions = self.sessions().lock().map_err(|_| {
+            AppError::new(
+                ErrorCode::Internal,
+                "a sign-in failed midway; restart Belfry",
+            )
+        })?;
+        if let Some(s) = sessions.get(&record.id) {
+            return Ok(s.clone());
+        }
+        let cfg = belfry_oauth::Config::load()?.provider(provider).clone();
+        let s = Arc::new(TokenSession::new(
+            cfg,
+            self.secrets_store()?,
+            secret_key(&record.id, "refresh-token"),
+        ));
+        sessions.insert(record.id.clone(), s.clone());
+        Ok(s)
+    }
+
+    /// Adds AWS credentials for the Chime administration: a named profile of the standard
+    /// AWS configuration (`~/.aws/config`, `~/.aws/credentials`, SSO included), or an access
+    /// key whose secret goes to the keyring. With neither, the standard credential chain.
+    pub fn add_aws_account(
+        &self,
+        name: &str,
+        profile: Option<&str>,
+        access_key: Option<(&str, Sensitive<String>)>,
+    ) -> Result<AccountView, AppError> {
+        let name = check_name(name)?;
+        if self.store().account(&name)?.is_some() {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                format!("an account named {name:?} already exists"),
+            ));
+        }
+        let id = self.new_account_id()?;
+        let (identity, config) = match (
+            profile.map(str::trim).filter(|p| !p.is_empty()),
+            access_key,
+        ) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::new(
+                    ErrorCode::Invalid,
+                    "give either a profile or an access key, not both",
+                ));
+            }
+            (Some(p), None) => {
+                if !aws_profile_exists(p) {
+                    return Err(AppError::new(
+                        ErrorCode::NotFound,
+                        format!(
+                            "there is no AWS profile {p:?} in ~/.aws/config or ~/.aws/credentials (aws configure --profile {p})"
+                        ),
+                    ));
+                }
+                (
+                    format!("profile {p}"),
+                    serde_json::json!({ "source": "profile", "profile": p }),
+                )
+            }
+            (None, Some((key_id, secret))) => {
+                let key_id = key_id.trim();
+                let valid_id = key_id.len() == 20
+                    && (key_id.starts_with("AKIA") || key_id.starts_with("ASIA"))
+                    && key_id
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+                if !valid_id {
+                    return Err(AppError::new(
+                        ErrorCode::Invalid,
+                        "an access key ID is 20 characters starting with AKIA (or ASIA)",
+                    ));
+                }
+                if secret.expose().trim().len() != 40 {
+                    return Err(AppError::new(
+                        ErrorCode::Invalid,
+                        "a secret access key is 40 characters",
+                    ));
+                }
+                let secrets = self.secrets_store()?;
+                secrets.set(
+                    &secret_key(&id, "aws-secret-access-key"),
+                    &Sensitive::new(secret.expose().trim().to_owned()),
+                )?;
+                (
+                    format!("access key {key_id}"),
+                    serde_json::json!({ "source": "access-key", "access_key_id": key_id }),
+                )
+            }
+            (None, None) => (
+                "the default AWS credential chain".to_owned(),
+                serde_json::json!({ "source": "chain" }),
+            ),
+        };
+        let record = AccountRecord {
+            id: id.clone(),
+            name,
+            kind: AccountKind::Aws.as_str().to_owned(),
+            identity,
+            config,
+            default_calendar: None,
+            created_at: self.now(),
+        };
+        if let Err(e) = self.store().insert_account(&record) {
+            if let Ok(secrets) = self.secrets_store() {
+                let _ = secrets.delete(&secret_key(&id, "aws-secret-access-key"));
+            }
+            return Err(e.into());
+        }
+        account_view(&record)
+    }
+
     /// Every account.
     pub fn accounts(&self) -> Result<Vec<AccountView>, AppError> {
         self.store().accounts()?.iter().map(account_view).collect()
@@ -209,12 +440,32 @@ impl App {
                 ErrorCode::Invalid,
                 "an AWS account has no calendars",
             )),
-            _ => Err(AppError::new(
-                ErrorCode::Invalid,
-                format!(
-                    "listing the calendars of a {} account is not available yet",
-                    record.kind
-                ),
+            Some(kind @ (AccountKind::Google | AccountKind::Microsoft)) => {
+                let provider = provider_kind(kind)
+                    .ok_or_else(|| AppError::new(ErrorCode::Internal, "no provider"))?;
+                let session = self.token_session(&record, provider)?;
+                let api_base = belfry_oauth::Config::load()?
+                    .provider(provider)
+                    .api_base
+                    .clone();
+                let calendars = belfry_cloud::list_calendars(provider, &api_base, &session)?;
+                Ok(calendars
+                    .into_iter()
+                    .map(|c| CalendarView {
+                        is_default: record.default_calendar.as_deref() == Some(c.id.as_str()),
+                        // Google sends invitations with sendUpdates=all, Graph always does.
+                        sends_invitations: true,
+                        is_primary: c.primary,
+                        owner: c.owner.unwrap_or_default(),
+                        id: c.id,
+                        name: c.name,
+                        writable: c.writable,
+                    })
+                    .collect())
+            }
+            None => Err(AppError::new(
+                ErrorCode::Storage,
+                format!("account {:?} has an unknown kind", record.name),
             )),
         }
     }
@@ -267,16 +518,59 @@ impl App {
         account_view(&record)
     }
 
-    /// Removes an account and every secret it had in the keyring.
-    pub fn remove_account(&self, name: &str) -> Result<(), AppError> {
+    /// Removes an account: revokes its sign-in where the provider allows it, deletes every
+    /// secret it had in the keyring, then its record.
+    pub fn remove_account(&self, name: &str) -> Result<Removed, AppError> {
         let record = self.account_record(name)?;
         let secrets = self.secrets_store()?;
+        let provider = AccountKind::from_name(&record.kind).and_then(provider_kind);
+        let token = match provider {
+            Some(_) => secrets.get(&secret_key(&record.id, "refresh-token"))?,
+            None => None,
+        };
+        let mut revoked = false;
+        if let (Some(provider), Some(token)) = (provider, token) {
+            let cfg = belfry_oauth::Config::load()?.provider(provider).clone();
+            // Best effort: an unreachable provider must not keep the account here.
+            revoked = belfry_oauth::revoke(&cfg, &token).unwrap_or(false);
+        }
         for what in SECRET_KINDS {
             secrets.delete(&secret_key(&record.id, what))?;
         }
+        if let Ok(mut s) = self.sessions().lock() {
+            s.remove(&record.id);
+        }
         self.store().delete_account(&record.id)?;
-        Ok(())
+        Ok(Removed { revoked })
     }
+}
+
+/// Whether the standard AWS files name `profile` (`[profile NAME]` in config, `[NAME]` in
+/// credentials; `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` move them).
+fn aws_profile_exists(profile: &str) -> bool {
+    let home = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    let config = std::env::var_os("AWS_CONFIG_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| home.join(".aws/config"));
+    let creds = std::env::var_os("AWS_SHARED_CREDENTIALS_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| home.join(".aws/credentials"));
+    let has = |path: &std::path::Path, headers: &[String]| {
+        std::fs::read_to_string(path)
+            .map(|t| t.lines().any(|l| headers.iter().any(|h| l.trim() == h)))
+            .unwrap_or(false)
+    };
+    let in_config = [
+        format!("[profile {profile}]"),
+        if profile == "default" {
+            "[default]".to_owned()
+        } else {
+            String::new()
+        },
+    ];
+    has(&config, &in_config) || has(&creds, &[format!("[{profile}]")])
 }
 
 fn account_view(r: &AccountRecord) -> Result<AccountView, AppError> {
@@ -309,6 +603,8 @@ fn calendar_views(
             writable: c.writable,
             sends_invitations: auto,
             is_default: default == Some(c.href.as_str()),
+            is_primary: false,
+            owner: String::new(),
         })
         .collect()
 }

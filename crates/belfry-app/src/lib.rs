@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-pub use accounts::{AccountKind, AccountView, CalendarView};
+pub use accounts::{AccountKind, AccountView, CalendarView, Removed};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
 pub use settings::{SettingKey, Settings};
@@ -113,6 +113,8 @@ pub struct HistoryEntry {
 /// Belfry, opened.
 pub struct App {
     store: Store,
+    /// Token sessions of signed-in accounts, by account id: access tokens stay in memory.
+    sessions: Mutex<std::collections::HashMap<String, Arc<belfry_oauth::TokenSession>>>,
     secrets: OnceLock<Result<Arc<dyn SecretStore>, SecretsError>>,
     secrets_factory: SecretsFactory,
     clock: Arc<dyn Clock>,
@@ -153,6 +155,7 @@ impl App {
     ) -> App {
         App {
             store,
+            sessions: Mutex::new(std::collections::HashMap::new()),
             secrets: OnceLock::new(),
             secrets_factory,
             clock,
@@ -185,6 +188,12 @@ impl App {
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    pub(crate) fn sessions(
+        &self,
+    ) -> &Mutex<std::collections::HashMap<String, Arc<belfry_oauth::TokenSession>>> {
+        &self.sessions
     }
 
     pub(crate) fn secrets_store(&self) -> Result<Arc<dyn SecretStore>, AppError> {

@@ -132,6 +132,30 @@ pub enum AddAccount {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// A Google account: sign in in your browser ($BROWSER, else the system's).
+    Google {
+        #[arg(long)]
+        name: String,
+    },
+    /// A Microsoft 365 / Outlook account: sign in in your browser ($BROWSER, else the system's).
+    Microsoft {
+        #[arg(long)]
+        name: String,
+    },
+    /// AWS credentials for Chime administration: a profile, an access key, or the default chain.
+    Aws {
+        #[arg(long)]
+        name: String,
+        /// A profile of ~/.aws/config or ~/.aws/credentials (SSO profiles too).
+        #[arg(long, conflicts_with_all = ["access_key_id", "secret_stdin"])]
+        profile: Option<String>,
+        /// An access key ID; the secret access key is read from standard input.
+        #[arg(long, value_name = "ID", requires = "secret_stdin")]
+        access_key_id: Option<String>,
+        /// Read the secret access key from standard input; it goes to the keyring only.
+        #[arg(long, requires = "access_key_id")]
+        secret_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

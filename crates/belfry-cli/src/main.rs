@@ -7,7 +7,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use belfry_app::{App, AppError, ErrorCode, SettingKey, write_atomically};
+use belfry_app::{AccountKind, App, AppError, ErrorCode, SettingKey, write_atomically};
 use belfry_core::{Field, MeetingId};
 use clap::Parser;
 
@@ -235,6 +235,36 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
             }
             Ok(())
         }
+        AccountsCommand::Add {
+            kind: AddAccount::Google { name },
+        } => add_oauth(app, AccountKind::Google, &name),
+        AccountsCommand::Add {
+            kind: AddAccount::Microsoft { name },
+        } => add_oauth(app, AccountKind::Microsoft, &name),
+        AccountsCommand::Add {
+            kind:
+                AddAccount::Aws {
+                    name,
+                    profile,
+                    access_key_id,
+                    secret_stdin,
+                },
+        } => {
+            let key = match (access_key_id, secret_stdin) {
+                (Some(id), true) => Some((
+                    id,
+                    belfry_secrets::Sensitive::new(read_stdin_line("--secret-stdin")?),
+                )),
+                _ => None,
+            };
+            let a = app.add_aws_account(
+                &name,
+                profile.as_deref(),
+                key.as_ref().map(|(id, s)| (id.as_str(), s.clone())),
+            )?;
+            eprintln!("Added {:?}: {}.", a.name, a.identity);
+            Ok(())
+        }
         AccountsCommand::List { json } => {
             let accounts = app.accounts()?;
             if json {
@@ -292,11 +322,100 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
             Ok(())
         }
         AccountsCommand::Remove { name } => {
-            app.remove_account(&name)?;
-            eprintln!("Removed {name:?} and its secrets.");
+            let removed = app.remove_account(&name)?;
+            let revoked = if removed.revoked {
+                " The sign-in was revoked at the provider."
+            } else {
+                ""
+            };
+            eprintln!("Removed {name:?} and its secrets from the keyring.{revoked}");
             Ok(())
         }
     }
+}
+
+/// One line of standard input (a password or secret), without its line end.
+fn read_stdin_line(option: &str) -> Result<String, AppError> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        AppError::new(
+            ErrorCode::Invalid,
+            format!("{option}: cannot read standard input: {e}"),
+        )
+    })?;
+    let value = line.trim_end_matches(['\r', '\n']).to_owned();
+    if value.is_empty() {
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            format!("{option}: standard input held nothing"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Signs in through the browser: prints the address, then opens it.
+fn add_oauth(app: &App, kind: AccountKind, name: &str) -> Result<(), AppError> {
+    let open = |url: &str| -> Result<(), String> {
+        eprintln!("Sign in in your browser. If it does not open, visit:\n  {url}");
+        open_browser(url)
+    };
+    let (account, calendars) = app.add_oauth_account(kind, name, &open)?;
+    eprintln!(
+        "Signed in as {} ({:?}); {} calendars, default: {}.",
+        account.identity,
+        account.name,
+        calendars.len(),
+        calendars
+            .iter()
+            .find(|c| c.is_default)
+            .map_or("none", |c| c.name.as_str())
+    );
+    Ok(())
+}
+
+/// Opens `url` with `$BROWSER` (a `:`-separated list; `%s` marks the URL) or the system's
+/// opener. Does not wait for the browser.
+fn open_browser(url: &str) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let spawn = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map(|_| ())
+    };
+    if let Ok(list) = std::env::var("BROWSER") {
+        for entry in list.split(':').filter(|e| !e.trim().is_empty()) {
+            let mut parts: Vec<String> = entry.split_whitespace().map(str::to_owned).collect();
+            if parts.iter().any(|p| p.contains("%s")) {
+                parts = parts.into_iter().map(|p| p.replace("%s", url)).collect();
+            } else {
+                parts.push(url.to_owned());
+            }
+            let (program, args) = parts.split_first().ok_or("empty $BROWSER entry")?;
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            if spawn(program, &args).is_ok() {
+                return Ok(());
+            }
+        }
+    }
+    let opener: &[(&str, &[&str])] = if cfg!(target_os = "macos") {
+        &[("open", &[])]
+    } else if cfg!(windows) {
+        &[("rundll32", &["url.dll,FileProtocolHandler"])]
+    } else {
+        &[("xdg-open", &[])]
+    };
+    for (program, pre) in opener {
+        let mut args: Vec<&str> = pre.to_vec();
+        args.push(url);
+        if spawn(program, &args).is_ok() {
+            return Ok(());
+        }
+    }
+    Err("no browser could be started; open the address above yourself".into())
 }
 
 /// `settings set template FILE` (or `-` for stdin).

@@ -671,3 +671,174 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
         "the secret outlived its account"
     );
 }
+
+/// Needs the real Secret Service and the OAuth test server: Google and Microsoft accounts
+/// signed in through a browser (here curl, following the redirects), their calendars, and
+/// removal with revocation. The refresh tokens, planted by the server, must appear nowhere
+/// but the keyring: not in the data directory, not in any output.
+#[test]
+#[ignore = "needs a real Secret Service and the OAuth test server: run scripts/test"]
+fn oauth_accounts_sign_in_list_and_remove_leaving_no_token_behind() {
+    let env = Env::new();
+    let server = belfry_testkit::oauth_server(60);
+    let config = env.data.path().join("belfry.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[providers.google]
+client_id = "belfry-google"
+client_secret = "desktop-client-secret-not-secret"
+auth_url = "{auth}"
+token_url = "{token}"
+revoke_url = "{revoke}"
+userinfo_url = "{userinfo}"
+api_base = "{issuer}/calendar/v3"
+
+[providers.microsoft]
+client_id = "belfry-microsoft"
+auth_url = "{auth}"
+token_url = "{token}"
+revoke_url = "{revoke}"
+userinfo_url = "{userinfo}"
+api_base = "{issuer}/v1.0"
+"#,
+            auth = server.authorization_endpoint,
+            token = server.token_endpoint,
+            revoke = server.revocation_endpoint,
+            userinfo = server.userinfo_endpoint,
+            issuer = server.issuer,
+        ),
+    )
+    .unwrap();
+    let browser = env.data.path().join("browser.sh");
+    std::fs::write(&browser, "#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n").unwrap();
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+
+    let mut outputs = String::new();
+    let mut run = |args: &[&str]| -> String {
+        let out = env
+            .cmd()
+            .args(args)
+            .env("BELFRY_CONFIG", &config)
+            .env("BROWSER", &browser)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "belfry {args:?}: {stderr}");
+        outputs.push_str(&stdout);
+        outputs.push_str(&stderr);
+        stdout + &stderr
+    };
+
+    let said = run(&["accounts", "add", "google", "--name", "Personal"]);
+    assert!(said.contains("Signed in as ana@example.com"), "{said}");
+    assert!(said.contains("default: ana@example.com"), "{said}");
+    let said = run(&["accounts", "add", "microsoft", "--name", "Work"]);
+    assert!(said.contains("Signed in as ana@example.com"), "{said}");
+
+    let list: Value = serde_json::from_str(&run(&["accounts", "list", "--json"])).unwrap();
+    let kinds: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["google", "microsoft"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["identity"] == "ana@example.com")
+    );
+
+    let google: Value =
+        serde_json::from_str(&run(&["accounts", "calendars", "Personal", "--json"])).unwrap();
+    let g: Vec<(&str, bool)> = google
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["writable"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        g,
+        [
+            ("ana@example.com", true),
+            ("Lectures", true),
+            ("Holidays", false)
+        ]
+    );
+    assert!(
+        google
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["sends_invitations"] == true)
+    );
+    let ms: Value =
+        serde_json::from_str(&run(&["accounts", "calendars", "Work", "--json"])).unwrap();
+    let host = ms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Host: Prof. Lee")
+        .unwrap();
+    assert_eq!(host["owner"], "lee@example.com");
+    assert_eq!(host["writable"], true);
+
+    // The canaries: the refresh tokens the server issued, as the keyring holds them.
+    let found = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "belfry"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&found.stdout).into_owned();
+    let tokens: Vec<String> = listing
+        .lines()
+        .filter_map(|l| l.strip_prefix("secret = "))
+        .filter(|t| t.len() > 20)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        tokens.len(),
+        2,
+        "two refresh tokens in the keyring: {listing}"
+    );
+
+    let revoked_before = server.revocations();
+    run(&["accounts", "remove", "Personal"]);
+    run(&["accounts", "remove", "Work"]);
+    assert_eq!(
+        server.revocations(),
+        revoked_before + 2,
+        "both sign-ins were revoked"
+    );
+
+    for token in &tokens {
+        assert!(
+            !dir_contains(env.data.path(), token),
+            "a token reached the data directory"
+        );
+        assert!(
+            !outputs.contains(token.as_str()),
+            "a token reached the output"
+        );
+    }
+    let after = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "belfry"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&after.stdout).contains("account/"),
+        "a token outlived its account"
+    );
+}
