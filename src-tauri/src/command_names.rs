@@ -18,4 +18,11 @@ pub const ALL: &[&str] = &[
     "copy_history_invitation",
     "get_settings",
     "save_settings",
+    "accounts",
+    "account_calendars",
+    "add_caldav_account",
+    "add_oauth_account",
+    "rename_account",
+    "remove_account",
+    "set_default_calendar",
 ];

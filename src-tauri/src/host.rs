@@ -39,4 +39,11 @@ impl<R: Runtime> Host for TauriHost<R> {
             .open_path(path.to_string_lossy(), None::<&str>)
             .map_err(|e| e.to_string())
     }
+
+    fn open_url(&self, url: &str) -> Result<(), String> {
+        self.0
+            .opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| e.to_string())
+    }
 }

@@ -8,24 +8,36 @@ mod commands;
 mod host;
 
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use belfry_app::{App, AppError, ErrorCode};
 use tauri::{Emitter, Manager};
 
-/// The application, shared by the commands.
-#[derive(Debug)]
-pub struct Shell(Mutex<App>);
+/// The application, shared by the commands (it synchronises itself).
+#[derive(Debug, Clone)]
+pub struct Shell(Arc<App>);
 
 impl Shell {
     /// The app, for one command.
-    pub fn app(&self) -> Result<std::sync::MutexGuard<'_, App>, AppError> {
-        self.0.lock().map_err(|_| {
-            AppError::new(
-                ErrorCode::Internal,
-                "a previous command failed midway; restart Belfry",
-            )
-        })
+    pub fn app(&self) -> Result<&App, AppError> {
+        Ok(&self.0)
+    }
+
+    /// Runs `f` on a blocking thread: network calls, dialogs and sign-ins never hold up the
+    /// window or the async runtime.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&App) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let app = self.0.clone();
+        tauri::async_runtime::spawn_blocking(move || f(&app))
+            .await
+            .map_err(|e| {
+                AppError::new(
+                    ErrorCode::Internal,
+                    format!("a background task failed: {e}"),
+                )
+            })?
     }
 }
 
@@ -52,7 +64,7 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(Shell(Mutex::new(app)))
+        .manage(Shell(Arc::new(app)))
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {

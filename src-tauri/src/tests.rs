@@ -163,6 +163,11 @@ pub fn bindings() -> String {
         belfry_app::CountryView::decl(&cfg),
         belfry_app::Catalog::decl(&cfg),
         belfry_app::HistoryView::decl(&cfg),
+        belfry_app::AccountKind::decl(&cfg),
+        belfry_app::AccountView::decl(&cfg),
+        belfry_app::CalendarView::decl(&cfg),
+        belfry_app::AccountAdded::decl(&cfg),
+        belfry_app::Removed::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop`.\n// Do not edit: a test fails when this file and the Rust types drift apart.\n\n",

@@ -2,29 +2,32 @@
 import { ipc } from "./ipc";
 import type { SettingsView } from "./ipc";
 import { aboutPage } from "./about";
+import { accountsPage } from "./accounts";
 import { h, toast } from "./dom";
 import { historyPage } from "./history";
 import { appErrorOf } from "./model";
 import { schedulePage } from "./schedule";
 import { settingsPage } from "./settings";
 
-type PageName = "schedule" | "history" | "settings" | "about";
+type PageName = "schedule" | "history" | "accounts" | "settings" | "about";
 
 async function boot(root: HTMLElement) {
   const catalog = await ipc.catalog();
   let settings: SettingsView = await ipc.getSettings();
   const schedule = await schedulePage(catalog, () => settings);
   const history = historyPage();
+  const accounts = accountsPage();
   const pages: Record<PageName, HTMLElement> = {
     schedule: schedule.element,
     history: history.element,
+    accounts: accounts.element,
     settings: settingsPage(catalog, settings, () => schedule.model.form, (s) => {
       settings = s;
       void schedule.model.refresh();
     }),
     about: aboutPage(catalog),
   };
-  const labels: Record<PageName, string> = { schedule: "Schedule", history: "History", settings: "Settings", about: "About" };
+  const labels: Record<PageName, string> = { schedule: "Schedule", history: "History", accounts: "Accounts", settings: "Settings", about: "About" };
   const navButtons = (Object.keys(pages) as PageName[]).map((name) =>
     h("button", { type: "button", class: "nav-item", "data-page": name, onclick: () => show(name) }, labels[name]),
   );
@@ -34,6 +37,7 @@ async function boot(root: HTMLElement) {
     for (const [n, el] of Object.entries(pages)) el.hidden = n !== name;
     for (const b of navButtons) b.setAttribute("aria-current", String(b.dataset.page === name));
     if (name === "history") void history.refresh();
+    if (name === "accounts") void accounts.refresh();
     document.body.dataset.page = name;
   }
 

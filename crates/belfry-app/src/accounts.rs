@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::{App, AppError, ErrorCode};
 
 /// The kinds of account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AccountKind {

@@ -31,8 +31,8 @@ pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
 pub use settings::{SettingKey, Settings};
 pub use views::{
-    Catalog, Clipboard, CountryView, HistoryView, Host, NewMeetingView, Preview, SettingsView,
-    ics_file_name,
+    AccountAdded, Catalog, Clipboard, CountryView, HistoryView, Host, NewMeetingView, Preview,
+    SettingsView, ics_file_name,
 };
 
 /// Minutes before the start for the reminder written into calendar files.

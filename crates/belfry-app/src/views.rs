@@ -21,6 +21,16 @@ pub trait Host: Clipboard {
     fn ask_save_path(&self, suggested_name: &str) -> Option<PathBuf>;
     /// Opens a file with the system's default application for it.
     fn open_path(&self, path: &Path) -> Result<(), String>;
+    /// Opens a web address in the system browser (never inside the app).
+    fn open_url(&self, url: &str) -> Result<(), String>;
+}
+
+/// An account just added, with its calendars.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AccountAdded {
+    pub account: crate::AccountView,
+    pub calendars: Vec<crate::CalendarView>,
 }
 
 /// The live invitation preview of a form.
@@ -263,6 +273,29 @@ impl App {
             )
         })?;
         Ok(path.to_string_lossy().into_owned())
+    }
+
+    /// Adds a CalDAV account from the window; the password goes to the keyring.
+    pub fn add_caldav_account_view(
+        &self,
+        name: &str,
+        server: &str,
+        username: &str,
+        password: belfry_secrets::Sensitive<String>,
+    ) -> Result<AccountAdded, AppError> {
+        let (account, calendars) = self.add_caldav_account(name, server, username, password)?;
+        Ok(AccountAdded { account, calendars })
+    }
+
+    /// Signs in to Google or Microsoft 365 in the system browser and adds the account.
+    pub fn add_oauth_account_view(
+        &self,
+        kind: crate::AccountKind,
+        name: &str,
+        host: &dyn Host,
+    ) -> Result<AccountAdded, AppError> {
+        let (account, calendars) = self.add_oauth_account(kind, name, &|url| host.open_url(url))?;
+        Ok(AccountAdded { account, calendars })
     }
 
     /// The history for the window: scheduled meetings only (not bare reservations).

@@ -118,7 +118,8 @@ pub struct MeetingRecord {
 /// The local database.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    /// One connection, used by one caller at a time (the desktop app calls from many threads).
+    conn: std::sync::Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -152,7 +153,16 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn, &path)?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn: std::sync::Mutex::new(conn),
+            path,
+        })
+    }
+
+    fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        self.conn.lock().map_err(|_| {
+            StoreError::Damaged("a database call failed midway; restart Belfry".into())
+        })
     }
 
     /// Where the database file is.
@@ -163,7 +173,7 @@ impl Store {
     /// Whether `id` was ever used for a meeting recorded here.
     pub fn id_in_history(&self, id: MeetingId) -> Result<bool, StoreError> {
         Ok(self
-            .conn
+            .conn()?
             .query_row(
                 "SELECT 1 FROM meetings WHERE meeting_id = ?1 LIMIT 1",
                 [id.digits()],
@@ -177,7 +187,7 @@ impl Store {
     /// refused with [`StoreError::IdTaken`], atomically, even against another process.
     pub fn insert(&self, rec: &MeetingRecord) -> Result<(), StoreError> {
         let json = rec.meeting.as_ref().map(to_json).transpose()?;
-        let result = self.conn.execute(
+        let result = self.conn()?.execute(
             "INSERT INTO meetings (uid, meeting_id, kind, sequence, title, start_utc, meeting_json,
                                    has_passcode, created_at, updated_at, cancelled_at, search_text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -210,7 +220,7 @@ impl Store {
     /// Saves a changed record (details, sequence, cancellation) by its UID.
     pub fn update(&self, rec: &MeetingRecord) -> Result<(), StoreError> {
         let json = rec.meeting.as_ref().map(to_json).transpose()?;
-        let n = self.conn.execute(
+        let n = self.conn()?.execute(
             "UPDATE meetings SET kind = ?2, sequence = ?3, title = ?4, start_utc = ?5,
                  meeting_json = ?6, has_passcode = ?7, updated_at = ?8, cancelled_at = ?9,
                  search_text = ?10
@@ -239,7 +249,7 @@ impl Store {
 
     /// The most recent meeting recorded with `id`.
     pub fn latest_with_id(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StoreError> {
-        self.conn
+        self.conn()?
             .query_row(
                 &format!(
                     "{SELECT} WHERE meeting_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1"
@@ -269,7 +279,8 @@ impl Store {
             "\u{0}".to_owned() // matches nothing
         };
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare(&format!(
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
             "{SELECT} WHERE ?1 = '' OR search_text LIKE ?2 ESCAPE '\\' OR meeting_id LIKE ?3
              ORDER BY created_at DESC, rowid DESC LIMIT ?4"
         ))?;
@@ -281,7 +292,7 @@ impl Store {
     /// A setting's value.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
-            .conn
+            .conn()?
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
                 r.get(0)
             })
@@ -290,7 +301,7 @@ impl Store {
 
     /// Sets a setting.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn()?.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [key, value],
@@ -301,7 +312,7 @@ impl Store {
     /// Removes a setting; `true` when it was set.
     pub fn unset_setting(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self
-            .conn
+            .conn()?
             .execute("DELETE FROM settings WHERE key = ?1", [key])?
             > 0)
     }
@@ -313,7 +324,7 @@ impl Store {
         form: &MeetingForm,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn()?.execute(
             "INSERT INTO drafts (name, form_json, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT(name) DO UPDATE SET form_json = excluded.form_json,
                                              updated_at = excluded.updated_at",
@@ -325,7 +336,7 @@ impl Store {
     /// The draft `name`, if one was saved.
     pub fn draft(&self, name: &str) -> Result<Option<MeetingForm>, StoreError> {
         let json: Option<String> = self
-            .conn
+            .conn()?
             .query_row(
                 "SELECT form_json FROM drafts WHERE name = ?1",
                 [name],
@@ -337,7 +348,7 @@ impl Store {
 
     /// Deletes the draft `name`.
     pub fn delete_draft(&self, name: &str) -> Result<(), StoreError> {
-        self.conn
+        self.conn()?
             .execute("DELETE FROM drafts WHERE name = ?1", [name])?;
         Ok(())
     }
@@ -346,7 +357,7 @@ impl Store {
 impl Store {
     /// Adds an account; a name already in use (in any letter case) is refused.
     pub fn insert_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
-        let result = self.conn.execute(
+        let result = self.conn()?.execute(
             "INSERT INTO accounts (id, name, kind, identity, config_json, default_calendar, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![a.id, a.name, a.kind, a.identity, to_json(&a.config)?, a.default_calendar, a.created_at.to_rfc3339()],
@@ -363,7 +374,8 @@ impl Store {
 
     /// Every account, by name.
     pub fn accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
             "SELECT id, name, kind, identity, config_json, default_calendar, created_at
              FROM accounts ORDER BY name COLLATE NOCASE",
         )?;
@@ -405,7 +417,7 @@ impl Store {
 
     /// Saves an account's changed fields (by id).
     pub fn update_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
-        let result = self.conn.execute(
+        let result = self.conn()?.execute(
             "UPDATE accounts SET name = ?2, identity = ?3, config_json = ?4, default_calendar = ?5 WHERE id = ?1",
             params![a.id, a.name, a.identity, to_json(&a.config)?, a.default_calendar],
         );
@@ -422,7 +434,7 @@ impl Store {
     /// Deletes an account's record; `true` when it existed.
     pub fn delete_account(&self, id: &str) -> Result<bool, StoreError> {
         Ok(self
-            .conn
+            .conn()?
             .execute("DELETE FROM accounts WHERE id = ?1", [id])?
             > 0)
     }

@@ -46,12 +46,14 @@ fn opens_in_wal_mode_and_migrates_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let mode: String = store
-        .conn
+        .conn()
+        .unwrap()
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
     let version: i64 = store
-        .conn
+        .conn()
+        .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, MIGRATIONS.len() as i64);
@@ -64,7 +66,11 @@ fn opens_in_wal_mode_and_migrates_once() {
 fn refuses_a_database_from_a_newer_belfry() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.conn.pragma_update(None, "user_version", 99).unwrap();
+    store
+        .conn()
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
     drop(store);
     let err = Store::open(dir.path()).unwrap_err();
     assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");

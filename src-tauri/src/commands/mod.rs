@@ -1,5 +1,6 @@
 //! The commands the web UI may call, grouped by feature. Each is one line into `belfry-app`.
 
+mod accounts;
 mod history;
 mod schedule;
 mod settings;
@@ -25,5 +26,12 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         settings::get_settings,
         settings::save_settings,
         settings::preview_template,
+        accounts::accounts,
+        accounts::account_calendars,
+        accounts::add_caldav_account,
+        accounts::add_oauth_account,
+        accounts::rename_account,
+        accounts::remove_account,
+        accounts::set_default_calendar,
     ]
 }

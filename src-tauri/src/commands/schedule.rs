@@ -59,7 +59,9 @@ pub async fn save_ics<R: Runtime>(
     shell: State<'_, Shell>,
     form: MeetingForm,
 ) -> Result<Option<String>, AppError> {
-    shell.app()?.save_ics(&form, &TauriHost(app))
+    shell
+        .blocking(move |a| a.save_ics(&form, &TauriHost(app)))
+        .await
 }
 
 #[tauri::command]
@@ -68,5 +70,7 @@ pub async fn open_in_calendar<R: Runtime>(
     shell: State<'_, Shell>,
     form: MeetingForm,
 ) -> Result<String, AppError> {
-    shell.app()?.open_in_calendar(&form, &TauriHost(app))
+    shell
+        .blocking(move |a| a.open_in_calendar(&form, &TauriHost(app)))
+        .await
 }

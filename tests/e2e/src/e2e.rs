@@ -442,3 +442,61 @@ fn the_window_follows_a_dark_system_theme() {
     screenshot(&s, "schedule-dark");
     s.close();
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver, Radicale and the built app: run scripts/test"]
+fn a_caldav_account_is_added_in_the_window_and_its_calendars_shown() {
+    let server = belfry_testkit::radicale();
+    belfry_testkit::mkcalendar(
+        &format!("{}/ana/lectures/", server.url),
+        "ana",
+        "ana-app-password",
+        "Lectures",
+    );
+    belfry_testkit::mkcalendar(
+        &format!("{}/ana/office/", server.url),
+        "ana",
+        "ana-app-password",
+        "Office hours",
+    );
+    let driver = Driver::start();
+    let s = driver.session();
+    s.click("[data-page=accounts]");
+    assert_eq!(s.label_of("account-server"), "Server");
+    assert_eq!(s.label_of("account-password"), "App password");
+    s.type_into("#account-name", "School");
+    s.type_into("#account-server", &server.url);
+    s.type_into("#account-username", "ana");
+    s.type_into("#account-password", "not-the-password");
+    s.click("#add-account");
+    s.wait_until("the refusal is shown", 15 * SECOND, || {
+        s.text_content("#add-account-error")
+            .contains("refused the user name or app password")
+    });
+    assert_eq!(s.value("#account-name"), "School", "what was typed stays");
+    assert_eq!(
+        s.value("#account-password"),
+        "",
+        "the refused password is cleared"
+    );
+
+    s.type_into("#account-password", "ana-app-password");
+    s.click("#add-account");
+    s.wait_until("the calendars are shown", 15 * SECOND, || {
+        let c = s.text_content("#account-calendars");
+        c.contains("Lectures") && c.contains("Office hours")
+    });
+    assert!(
+        s.text_content("#account-calendars")
+            .contains("does not send invitations itself")
+    );
+    assert!(s.text_content(".account-list").contains("School"));
+    assert_eq!(s.value("#account-password"), "");
+    let html = s.execute("return document.documentElement.outerHTML", json!([]));
+    assert!(
+        !html.as_str().unwrap().contains("ana-app-password"),
+        "the password stayed in the page"
+    );
+    screenshot(&s, "accounts");
+    s.close();
+}

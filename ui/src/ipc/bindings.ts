@@ -72,3 +72,41 @@ export type Catalog = { provider: string, service_status: string, time_zones: Ar
 default_dial_in: Array<string>, default_template: string, version: string, };
 
 export type HistoryView = { meeting_id: string, display: string, kind: MeetingKind, title: string, start: string, time_zone: string, attendees: number, moderated: boolean, cancelled: boolean, };
+
+export type AccountKind = "google" | "microsoft" | "caldav" | "aws";
+
+export type AccountView = { name: string, kind: AccountKind, 
+/**
+ * Who is signed in.
+ */
+identity: string, 
+/**
+ * The server, for CalDAV.
+ */
+server: string, 
+/**
+ * The default calendar's id (its URL for CalDAV), if one is chosen.
+ */
+default_calendar: string, };
+
+export type CalendarView = { id: string, name: string, writable: boolean, 
+/**
+ * The server emails the attendees itself (for CalDAV: RFC 6638).
+ */
+sends_invitations: boolean, is_default: boolean, 
+/**
+ * The account's own main calendar.
+ */
+is_primary: boolean, 
+/**
+ * Whose calendar it is, when it is another person's (delegates see their hosts').
+ */
+owner: string, };
+
+export type AccountAdded = { account: AccountView, calendars: Array<CalendarView>, };
+
+export type Removed = { 
+/**
+ * The provider revoked the sign-in (where it offers revocation).
+ */
+revoked: boolean, };

@@ -3,12 +3,17 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 
 import type {
+  AccountAdded,
+  AccountKind,
+  AccountView,
   AppError,
+  CalendarView,
   Catalog,
   HistoryView,
   MeetingForm,
   NewMeetingView,
   Preview,
+  Removed,
   SettingsView,
 } from "./bindings";
 
@@ -57,6 +62,14 @@ export const ipc = {
   copyHistoryInvitation: (meetingId: string) => call<void>("copy_history_invitation", { meetingId }),
   getSettings: () => call<SettingsView>("get_settings"),
   saveSettings: (settings: SettingsView) => call<SettingsView>("save_settings", { settings }),
+  accounts: () => call<AccountView[]>("accounts"),
+  accountCalendars: (name: string) => call<CalendarView[]>("account_calendars", { name }),
+  addCaldavAccount: (name: string, server: string, username: string, password: string) =>
+    call<AccountAdded>("add_caldav_account", { name, server, username, password }),
+  addOauthAccount: (kind: AccountKind, name: string) => call<AccountAdded>("add_oauth_account", { kind, name }),
+  renameAccount: (name: string, newName: string) => call<AccountView>("rename_account", { name, newName }),
+  removeAccount: (name: string) => call<Removed>("remove_account", { name }),
+  setDefaultCalendar: (name: string, calendar: string) => call<AccountView>("set_default_calendar", { name, calendar }),
   onSecondLaunch: (handler: () => void) => listen("belfry://second-launch", handler),
 };
 

@@ -1,0 +1,179 @@
+// The Accounts page: calendar accounts (CalDAV, Google, Microsoft 365), their calendars and
+// the default one. Passwords go straight to Rust and the keyring; nothing secret comes back.
+import { ipc } from "./ipc";
+import type { AccountKind, AccountView, CalendarView } from "./ipc";
+import { field, h, toast } from "./dom";
+import { appErrorOf } from "./model";
+
+const KIND_LABELS: Record<AccountKind, string> = {
+  caldav: "CalDAV",
+  google: "Google",
+  microsoft: "Microsoft 365",
+  aws: "AWS",
+};
+
+export function accountsPage(): { element: HTMLElement; refresh: () => Promise<void> } {
+  const list = h("ul", { class: "account-list", "aria-label": "Accounts" });
+  const calendarsPane = h("div", { class: "calendars", id: "account-calendars", "aria-live": "polite" });
+  const formError = h("p", { class: "error", id: "add-account-error", role: "alert" });
+
+  const kind = h(
+    "select",
+    { onchange: () => syncKind() },
+    h("option", { value: "caldav" }, "CalDAV (iCloud, Fastmail, Nextcloud, …)"),
+    h("option", { value: "google" }, "Google"),
+    h("option", { value: "microsoft" }, "Microsoft 365 / Outlook"),
+  );
+  const name = h("input", { type: "text", autocomplete: "off", placeholder: "School" });
+  const server = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "caldav.example.com" });
+  const username = h("input", { type: "text", autocomplete: "username", spellcheck: "false" });
+  const password = h("input", { type: "password", autocomplete: "current-password" });
+  const caldavFields = h(
+    "div",
+    {},
+    field("account-server", "Server", server, "The address, or just the host: Belfry finds the calendars."),
+    field("account-username", "User name", username),
+    field("account-password", "App password", password, "Kept in your system keyring, nowhere else."),
+  );
+  const oauthHint = h("p", { class: "hint", hidden: true }, "Sign in opens your browser. Come back here when it says you are signed in.");
+  const add = h("button", { type: "button", class: "primary", id: "add-account", onclick: () => void addAccount() }, "Add account");
+
+  function syncKind() {
+    const isCaldav = kind.value === "caldav";
+    caldavFields.hidden = !isCaldav;
+    oauthHint.hidden = isCaldav;
+    add.textContent = isCaldav ? "Add account" : "Sign in";
+  }
+
+  async function refresh() {
+    try {
+      const accounts = await ipc.accounts();
+      list.replaceChildren(
+        ...(accounts.length === 0
+          ? [h("li", { class: "empty" }, "No accounts yet. Add one to put meetings on a calendar.")]
+          : accounts.map((a) => h("li", {}, accountCard(a)))),
+      );
+    } catch (e) {
+      toast(appErrorOf(e).message, "error");
+    }
+  }
+
+  function accountCard(a: AccountView): HTMLElement {
+    let confirming = false;
+    const remove = h("button", { type: "button", class: "danger" }, "Remove");
+    remove.addEventListener("click", async () => {
+      if (!confirming) {
+        confirming = true;
+        remove.textContent = "Remove for good?";
+        setTimeout(() => {
+          confirming = false;
+          remove.textContent = "Remove";
+        }, 4000);
+        return;
+      }
+      try {
+        const r = await ipc.removeAccount(a.name);
+        toast(r.revoked ? `Removed ${a.name}; its sign-in was revoked.` : `Removed ${a.name}.`);
+        calendarsPane.replaceChildren();
+        await refresh();
+      } catch (e) {
+        toast(appErrorOf(e).message, "error");
+      }
+    });
+    return h(
+      "div",
+      { class: "account-card" },
+      h("div", {}, h("span", { class: "entry-title" }, a.name), h("span", { class: "entry-meta" }, `${KIND_LABELS[a.kind]} · ${a.identity}${a.server ? ` · ${a.server}` : ""}`)),
+      h("div", { class: "actions" }, a.kind === "aws" ? null : h("button", { type: "button", onclick: () => void showCalendars(a.name) }, "Calendars"), remove),
+    );
+  }
+
+  async function showCalendars(account: string, known?: CalendarView[]) {
+    try {
+      const calendars = known ?? (await ipc.accountCalendars(account));
+      const noInvites = calendars.length > 0 && calendars.every((c) => !c.sends_invitations);
+      const notice = h("p", { class: "notice", role: "note", hidden: !noInvites }, "This server does not send invitations itself, so meet@chime.aws and your attendees will not be notified by it. Send them the .ics from the Schedule page.");
+      calendarsPane.replaceChildren(
+        h("h2", {}, `Calendars of ${account}`),
+        notice,
+        h(
+          "ul",
+          { class: "calendar-list" },
+          ...calendars.map((c) =>
+            h(
+              "li",
+              {},
+              h(
+                "label",
+                { class: "check" },
+                h("input", {
+                  type: "radio",
+                  name: `default-${account}`,
+                  value: c.id,
+                  checked: c.is_default,
+                  disabled: !c.writable,
+                  onchange: () => void setDefault(account, c),
+                }),
+                c.name,
+              ),
+              h("span", { class: "entry-meta" }, [c.writable ? "writable" : "read-only", c.owner ? `owner ${c.owner}` : "", c.is_default ? "default" : ""].filter(Boolean).join(" · ")),
+            ),
+          ),
+        ),
+      );
+    } catch (e) {
+      toast(appErrorOf(e).message, "error");
+    }
+  }
+
+  async function setDefault(account: string, c: CalendarView) {
+    try {
+      await ipc.setDefaultCalendar(account, c.id);
+      toast(`Meetings of ${account} go to ${c.name}.`);
+      await showCalendars(account);
+    } catch (e) {
+      toast(appErrorOf(e).message, "error");
+    }
+  }
+
+  async function addAccount() {
+    formError.textContent = "";
+    add.disabled = true;
+    try {
+      const added =
+        kind.value === "caldav"
+          ? await ipc.addCaldavAccount(name.value, server.value, username.value, password.value)
+          : await ipc.addOauthAccount(kind.value as AccountKind, name.value);
+      password.value = "";
+      toast(`Added ${added.account.name} (${added.account.identity}).`);
+      await refresh();
+      await showCalendars(added.account.name, added.calendars);
+    } catch (e) {
+      // Everything typed stays, except the password the server refused.
+      const err = appErrorOf(e);
+      if (err.code === "unauthorized") password.value = "";
+      formError.textContent = err.message;
+    } finally {
+      add.disabled = false;
+    }
+  }
+
+  const element = h(
+    "section",
+    { class: "page accounts", "aria-label": "Accounts" },
+    h("div", { class: "accounts-left" }, h("h2", {}, "Accounts"), list, calendarsPane),
+    h(
+      "div",
+      { class: "accounts-right" },
+      h("h2", {}, "Add an account"),
+      field("account-kind", "Kind", kind),
+      field("account-name", "Name", name),
+      caldavFields,
+      oauthHint,
+      formError,
+      h("div", { class: "actions" }, add),
+    ),
+  );
+  syncKind();
+  return { element, refresh };
+}
