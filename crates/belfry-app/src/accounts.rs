@@ -557,20 +557,19 @@ fn aws_profile_exists(profile: &str) -> bool {
     let creds = std::env::var_os("AWS_SHARED_CREDENTIALS_FILE")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| home.join(".aws/credentials"));
-    let has = |path: &std::path::Path, headers: &[String]| {
+    profile_in_files(profile, &config, &creds)
+}
+
+/// `[profile NAME]` (or `[default]`) in the config file, `[NAME]` in the credentials file.
+fn profile_in_files(profile: &str, config: &std::path::Path, creds: &std::path::Path) -> bool {
+    let has = |path: &std::path::Path, header: &str| {
         std::fs::read_to_string(path)
-            .map(|t| t.lines().any(|l| headers.iter().any(|h| l.trim() == h)))
+            .map(|t| t.lines().any(|l| l.trim() == header))
             .unwrap_or(false)
     };
-    let in_config = [
-        format!("[profile {profile}]"),
-        if profile == "default" {
-            "[default]".to_owned()
-        } else {
-            String::new()
-        },
-    ];
-    has(&config, &in_config) || has(&creds, &[format!("[{profile}]")])
+    has(config, &format!("[profile {profile}]"))
+        || (profile == "default" && has(config, "[default]"))
+        || has(creds, &format!("[{profile}]"))
 }
 
 fn account_view(r: &AccountRecord) -> Result<AccountView, AppError> {
@@ -607,4 +606,39 @@ fn calendar_views(
             owner: String::new(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_profiles_are_found_in_either_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        let creds = dir.path().join("credentials");
+        std::fs::write(
+            &config,
+            "[default]\nregion = us-east-1\n[profile chime-admin]\nsso_session = corp\n",
+        )
+        .unwrap();
+        std::fs::write(&creds, "[ci]\naws_access_key_id = AKIAEXAMPLE\n").unwrap();
+        assert!(profile_in_files("chime-admin", &config, &creds));
+        assert!(profile_in_files("default", &config, &creds));
+        assert!(profile_in_files("ci", &config, &creds));
+        assert!(!profile_in_files("chime", &config, &creds));
+        assert!(!profile_in_files(
+            "ci",
+            &config,
+            &dir.path().join("missing")
+        ));
+    }
+
+    #[test]
+    fn account_names_are_checked() {
+        assert!(check_name("  School ").is_ok());
+        assert!(check_name("").is_err());
+        assert!(check_name("a\nb").is_err());
+        assert!(check_name(&"x".repeat(65)).is_err());
+    }
 }

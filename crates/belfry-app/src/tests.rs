@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use belfry_core::entropy::{Replay, SplitMix64};
+use belfry_secrets::Sensitive;
 use chrono::TimeZone;
 
 use super::*;
@@ -480,4 +481,67 @@ fn drafts_keep_invalid_input() {
     };
     h.app.save_draft(&f).unwrap();
     assert_eq!(h.app.draft().unwrap(), Some(f));
+}
+
+#[test]
+fn aws_access_keys_are_checked_and_never_stored_outside_the_keyring() {
+    let h = harness();
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let bad = h.app.add_aws_account(
+        "Admin",
+        None,
+        Some(("AKIA123", Sensitive::new(secret.into()))),
+    );
+    assert!(bad.unwrap_err().message.contains("20 characters"));
+    let short = h.app.add_aws_account(
+        "Admin",
+        None,
+        Some(("AKIAIOSFODNN7EXAMPLE", Sensitive::new("short".into()))),
+    );
+    assert!(short.unwrap_err().message.contains("40 characters"));
+
+    let a = h
+        .app
+        .add_aws_account(
+            "Admin",
+            None,
+            Some(("AKIAIOSFODNN7EXAMPLE", Sensitive::new(secret.into()))),
+        )
+        .unwrap();
+    assert_eq!(a.kind, AccountKind::Aws);
+    assert_eq!(a.identity, "access key AKIAIOSFODNN7EXAMPLE");
+    let listed = serde_json::to_string(&h.app.accounts().unwrap()).unwrap();
+    assert!(!listed.contains(secret), "the secret reached a view");
+    assert!(
+        !data_dir_bytes(h.dir.path()).contains(secret),
+        "the secret reached the database"
+    );
+    assert!(
+        h.app
+            .add_aws_account("admin", None, None)
+            .unwrap_err()
+            .message
+            .contains("already exists")
+    );
+
+    h.app.remove_account("Admin").unwrap();
+    assert!(h.app.accounts().unwrap().is_empty());
+}
+
+#[test]
+fn a_missing_aws_profile_is_named() {
+    let h = harness();
+    let err = h
+        .app
+        .add_aws_account("Admin", Some("no-such-profile-belfry"), None)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound);
+    assert!(
+        err.message
+            .contains("aws configure --profile no-such-profile-belfry"),
+        "{}",
+        err.message
+    );
+    let chain = h.app.add_aws_account("Chain", None, None).unwrap();
+    assert_eq!(chain.identity, "the default AWS credential chain");
 }

@@ -511,6 +511,39 @@ fn moderated_passcode_is_kept_in_the_keyring_across_processes() {
     assert!(info.contains("Moderator passcode: 4321"));
 }
 
+/// Belfry's entries in the real keyring, as libsecret's own tool sees them: (key, secret).
+fn keyring_entries() -> Vec<(String, String)> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "belfry"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "secret-tool: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut entries = Vec::new();
+    let (mut key, mut secret) = (None, None);
+    for line in text.lines() {
+        if line.starts_with('[') {
+            if let (Some(k), Some(v)) = (key.take(), secret.take()) {
+                entries.push((k, v));
+            }
+        } else if let Some(v) = line.strip_prefix("secret = ") {
+            secret = Some(v.to_owned());
+        } else if let Some(v) = line.strip_prefix("label = keyring:") {
+            // keyring-core labels entries `keyring:USER@SERVICE`; secret-tool prints the
+            // attributes themselves on standard error.
+            key = v.strip_suffix("@belfry").map(str::to_owned);
+        }
+    }
+    if let (Some(k), Some(v)) = (key, secret) {
+        entries.push((k, v));
+    }
+    entries
+}
+
 fn dir_contains(dir: &Path, needle: &str) -> bool {
     std::fs::read_dir(dir).unwrap().any(|e| {
         let p = e.unwrap().path();
@@ -644,13 +677,16 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
     assert!(err.contains("no account named"), "{err}");
 
     // The password is in the keyring (read back by libsecret's own tool) and nowhere else.
-    let id_lookup = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", "belfry"])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&id_lookup.stdout).contains("account/"),
-        "no account secret in the keyring"
+    let mine: Vec<String> = keyring_entries()
+        .into_iter()
+        .filter(|(k, v)| k.starts_with("account/") && v == canary)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        mine.len(),
+        1,
+        "the app password is in the keyring once: {:?}",
+        keyring_entries()
     );
     assert!(
         !dir_contains(env.data.path(), canary),
@@ -662,12 +698,9 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
         env.json(&["accounts", "list", "--json"]),
         Value::Array(vec![])
     );
-    let after = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", "belfry"])
-        .output()
-        .unwrap();
+    let left = keyring_entries();
     assert!(
-        !String::from_utf8_lossy(&after.stdout).contains("account/"),
+        !left.iter().any(|(k, _)| mine.contains(k)),
         "the secret outlived its account"
     );
 }
@@ -797,22 +830,17 @@ api_base = "{issuer}/v1.0"
     assert_eq!(host["writable"], true);
 
     // The canaries: the refresh tokens the server issued, as the keyring holds them.
-    let found = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", "belfry"])
-        .output()
-        .unwrap();
-    let listing = String::from_utf8_lossy(&found.stdout).into_owned();
-    let tokens: Vec<String> = listing
-        .lines()
-        .filter_map(|l| l.strip_prefix("secret = "))
-        .filter(|t| t.len() > 20)
-        .map(str::to_owned)
+    let entries: Vec<(String, String)> = keyring_entries()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("account/") && k.ends_with("/refresh-token"))
         .collect();
     assert_eq!(
-        tokens.len(),
+        entries.len(),
         2,
-        "two refresh tokens in the keyring: {listing}"
+        "two refresh tokens in the keyring: {entries:?}"
     );
+    let tokens: Vec<String> = entries.iter().map(|(_, v)| v.clone()).collect();
+    let keys: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
 
     let revoked_before = server.revocations();
     run(&["accounts", "remove", "Personal"]);
@@ -833,12 +861,9 @@ api_base = "{issuer}/v1.0"
             "a token reached the output"
         );
     }
-    let after = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", "belfry"])
-        .output()
-        .unwrap();
+    let left = keyring_entries();
     assert!(
-        !String::from_utf8_lossy(&after.stdout).contains("account/"),
+        !left.iter().any(|(k, _)| keys.contains(k)),
         "a token outlived its account"
     );
 }
