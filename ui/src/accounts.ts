@@ -80,11 +80,38 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
         toast(appErrorOf(e).message, "error");
       }
     });
+    const title = h("span", { class: "entry-title" }, a.name);
+    const rename = h("button", { type: "button" }, "Rename");
+    rename.addEventListener("click", () => {
+      const input = h("input", { type: "text", value: a.name, "aria-label": `New name for ${a.name}` });
+      const save = async () => {
+        if (input.value.trim() === a.name) return void refresh();
+        try {
+          const renamed = await ipc.renameAccount(a.name, input.value);
+          toast(`Renamed to ${renamed.name}.`);
+          await refresh();
+        } catch (e) {
+          // The typed name stays for another try.
+          toast(appErrorOf(e).message, "error");
+        }
+      };
+      input.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") void save();
+        if (e.key === "Escape") void refresh();
+      });
+      title.replaceWith(input);
+      rename.replaceWith(h("button", { type: "button", class: "primary", onclick: () => void save() }, "Save name"));
+      input.focus();
+      input.select();
+    });
+    const calendars = a.kind === "aws" ? null : h("button", { type: "button", onclick: () => void showCalendars(a.name) }, "Calendars");
+    const buttons = h("div", { class: "actions" }, rename, remove);
+    if (calendars) buttons.prepend(calendars);
     return h(
       "div",
       { class: "account-card" },
-      h("div", {}, h("span", { class: "entry-title" }, a.name), h("span", { class: "entry-meta" }, `${KIND_LABELS[a.kind]} · ${a.identity}${a.server ? ` · ${a.server}` : ""}`)),
-      h("div", { class: "actions" }, a.kind === "aws" ? null : h("button", { type: "button", onclick: () => void showCalendars(a.name) }, "Calendars"), remove),
+      h("div", {}, title, h("span", { class: "entry-meta" }, `${KIND_LABELS[a.kind]} · ${a.identity}${a.server ? ` · ${a.server}` : ""}`)),
+      buttons,
     );
   }
 

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use belfry_aws::{AwsCredentials, AwsError};
 use belfry_caldav::{CalDav, CalDavError};
 use belfry_cloud::CloudError;
 use belfry_core::Entropy;
@@ -134,6 +135,17 @@ impl From<CloudError> for AppError {
             CloudError::Unauthorized(_) => AppError::new(ErrorCode::Unauthorized, e.to_string()),
             other => AppError::new(ErrorCode::Remote, other.to_string()),
         }
+    }
+}
+
+impl From<AwsError> for AppError {
+    fn from(e: AwsError) -> Self {
+        let code = match e {
+            AwsError::NoCredentials(_) | AwsError::Refused(_) => ErrorCode::Unauthorized,
+            AwsError::Network(_) => ErrorCode::Remote,
+            AwsError::Other(_) => ErrorCode::Internal,
+        };
+        AppError::new(code, e.to_string())
     }
 }
 
@@ -331,10 +343,7 @@ impl App {
             ));
         }
         let id = self.new_account_id()?;
-        let (identity, config) = match (
-            profile.map(str::trim).filter(|p| !p.is_empty()),
-            access_key,
-        ) {
+        let (creds, config) = match (profile.map(str::trim).filter(|p| !p.is_empty()), access_key) {
             (Some(_), Some(_)) => {
                 return Err(AppError::new(
                     ErrorCode::Invalid,
@@ -351,7 +360,7 @@ impl App {
                     ));
                 }
                 (
-                    format!("profile {p}"),
+                    AwsCredentials::Profile(p.to_owned()),
                     serde_json::json!({ "source": "profile", "profile": p }),
                 )
             }
@@ -374,21 +383,25 @@ impl App {
                         "a secret access key is 40 characters",
                     ));
                 }
-                let secrets = self.secrets_store()?;
-                secrets.set(
-                    &secret_key(&id, "aws-secret-access-key"),
-                    &Sensitive::new(secret.expose().trim().to_owned()),
-                )?;
                 (
-                    format!("access key {key_id}"),
+                    AwsCredentials::AccessKey {
+                        id: key_id.to_owned(),
+                        secret: Sensitive::new(secret.expose().trim().to_owned()),
+                    },
                     serde_json::json!({ "source": "access-key", "access_key_id": key_id }),
                 )
             }
             (None, None) => (
-                "the default AWS credential chain".to_owned(),
+                AwsCredentials::Chain,
                 serde_json::json!({ "source": "chain" }),
             ),
         };
+        // Ask AWS whose credentials these are: a typo or an expired session shows now.
+        let identity = belfry_aws::caller_identity(&creds, None)?;
+        if let AwsCredentials::AccessKey { secret, .. } = &creds {
+            self.secrets_store()?
+                .set(&secret_key(&id, "aws-secret-access-key"), secret)?;
+        }
         let record = AccountRecord {
             id: id.clone(),
             name,

@@ -774,6 +774,16 @@ api_base = "{issuer}/v1.0"
     assert!(said.contains("default: ana@example.com"), "{said}");
     let said = run(&["accounts", "add", "microsoft", "--name", "Work"]);
     assert!(said.contains("Signed in as ana@example.com"), "{said}");
+    // Every refresh token the keyring ever holds is a canary: those of the sign-ins, and the
+    // rotated ones that later calls (new processes, so new refreshes) leave behind.
+    let refresh_tokens = || -> Vec<(String, String)> {
+        keyring_entries()
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("account/") && k.ends_with("/refresh-token"))
+            .collect()
+    };
+    let mut canaries: Vec<String> = refresh_tokens().into_iter().map(|(_, v)| v).collect();
+    assert_eq!(canaries.len(), 2, "two refresh tokens in the keyring");
 
     let list: Value = serde_json::from_str(&run(&["accounts", "list", "--json"])).unwrap();
     let kinds: Vec<&str> = list
@@ -829,18 +839,22 @@ api_base = "{issuer}/v1.0"
     assert_eq!(host["owner"], "lee@example.com");
     assert_eq!(host["writable"], true);
 
-    // The canaries: the refresh tokens the server issued, as the keyring holds them.
-    let entries: Vec<(String, String)> = keyring_entries()
-        .into_iter()
-        .filter(|(k, _)| k.starts_with("account/") && k.ends_with("/refresh-token"))
-        .collect();
+    let entries = refresh_tokens();
     assert_eq!(
         entries.len(),
         2,
         "two refresh tokens in the keyring: {entries:?}"
     );
-    let tokens: Vec<String> = entries.iter().map(|(_, v)| v.clone()).collect();
     let keys: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
+    for (_, token) in entries {
+        if !canaries.contains(&token) {
+            canaries.push(token);
+        }
+    }
+    assert!(
+        canaries.len() > 2,
+        "listing calendars in new processes refreshed and rotated the tokens"
+    );
 
     let revoked_before = server.revocations();
     run(&["accounts", "remove", "Personal"]);
@@ -851,7 +865,7 @@ api_base = "{issuer}/v1.0"
         "both sign-ins were revoked"
     );
 
-    for token in &tokens {
+    for token in &canaries {
         assert!(
             !dir_contains(env.data.path(), token),
             "a token reached the data directory"
@@ -865,5 +879,109 @@ api_base = "{issuer}/v1.0"
     assert!(
         !left.iter().any(|(k, _)| keys.contains(k)),
         "a token outlived its account"
+    );
+}
+
+/// Needs the real Secret Service: AWS credentials, checked with STS (a loopback stand-in set
+/// through the standard `AWS_ENDPOINT_URL_STS`), the secret key only in the keyring.
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn aws_accounts_show_whose_credentials_they_are() {
+    let env = Env::new();
+    let sts = belfry_testkit::fake_sts("arn:aws:iam::123456789012:user/chime-admin");
+    let aws_dir = tempfile::tempdir().unwrap();
+    let config = aws_dir.path().join("config");
+    let creds = aws_dir.path().join("credentials");
+    std::fs::write(&config, "[profile chime]\nregion = us-east-1\n").unwrap();
+    std::fs::write(
+        &creds,
+        "[chime]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = profileSecretExampleKey0000000000000000\n",
+    )
+    .unwrap();
+    let aws = |args: &[&str], stdin: &str| {
+        env.cmd()
+            .args(args)
+            .env("AWS_ENDPOINT_URL_STS", &sts.url)
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_PROFILE")
+            .write_stdin(stdin)
+            .output()
+            .unwrap()
+    };
+
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let out = aws(
+        &[
+            "accounts",
+            "add",
+            "aws",
+            "--name",
+            "Admin",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+            "--secret-stdin",
+        ],
+        &format!("{secret}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("arn:aws:iam::123456789012:user/chime-admin")
+    );
+    let out = aws(
+        &[
+            "accounts",
+            "add",
+            "aws",
+            "--name",
+            "Profile",
+            "--profile",
+            "chime",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let signed_by: Vec<String> = sts.authorizations.lock().unwrap().clone();
+    assert!(
+        signed_by[0].contains("Credential=AKIAIOSFODNN7EXAMPLE/"),
+        "{signed_by:?}"
+    );
+    assert!(
+        signed_by[1].contains("Credential=AKIAPROFILEEXAMPLE01/"),
+        "{signed_by:?}"
+    );
+
+    let list = env.json(&["accounts", "list", "--json"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["identity"] == "arn:aws:iam::123456789012:user/chime-admin")
+    );
+    let mine: Vec<String> = keyring_entries()
+        .into_iter()
+        .filter(|(k, v)| k.ends_with("/aws-secret-access-key") && v == secret)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(mine.len(), 1, "the secret key is in the keyring");
+    assert!(
+        !dir_contains(env.data.path(), secret),
+        "the secret key reached the data directory"
+    );
+
+    env.ok(&["accounts", "remove", "Admin"]);
+    assert!(
+        !keyring_entries().iter().any(|(k, _)| mine.contains(k)),
+        "the secret key outlived its account"
     );
 }

@@ -498,5 +498,14 @@ fn a_caldav_account_is_added_in_the_window_and_its_calendars_shown() {
         "the password stayed in the page"
     );
     screenshot(&s, "accounts");
+
+    // Rename it in place.
+    s.click(".account-card .actions button:nth-child(2)");
+    s.set_value(".account-card input", "University");
+    s.press_enter(".account-card input");
+    s.wait_until("the new name is listed", 10 * SECOND, || {
+        let list = s.text_content(".account-list");
+        list.contains("University") && !list.contains("School")
+    });
     s.close();
 }

@@ -221,3 +221,72 @@ impl OAuthServer {
         v["count"].as_u64().unwrap()
     }
 }
+
+/// A loopback stand-in for AWS STS `GetCallerIdentity` (the documented Query API answer),
+/// recording the SigV4 `Authorization` header of each request. It answers for the process's
+/// lifetime.
+#[derive(Debug, Clone)]
+pub struct FakeSts {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// The `Authorization` headers received.
+    pub authorizations: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// Starts the STS stand-in; its answer names `arn`.
+pub fn fake_sts(arn: &str) -> FakeSts {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let authorizations = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = authorizations.clone();
+    let arn = arn.to_owned();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            let mut auth = String::new();
+            let mut length = 0usize;
+            let _ = reader.read_line(&mut line);
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) <= 2 {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("authorization:") {
+                    auth = line[line.len() - v.len()..].trim().to_owned();
+                }
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            seen.lock().unwrap().push(auth.clone());
+            let (status, xml) = if auth.starts_with("AWS4-HMAC-SHA256 Credential=") {
+                (
+                    "200 OK",
+                    format!(
+                        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>{arn}</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+                    ),
+                )
+            } else {
+                (
+                    "403 Forbidden",
+                    "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error><RequestId>0</RequestId></ErrorResponse>".to_owned(),
+                )
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                xml.len()
+            );
+        }
+    });
+    FakeSts {
+        url,
+        authorizations,
+    }
+}
