@@ -22,6 +22,7 @@ pub const ALL: &[&str] = &[
     "account_calendars",
     "add_caldav_account",
     "add_oauth_account",
+    "add_aws_account",
     "rename_account",
     "remove_account",
     "set_default_calendar",

@@ -23,6 +23,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     h("option", { value: "caldav" }, "CalDAV (iCloud, Fastmail, Nextcloud, …)"),
     h("option", { value: "google" }, "Google"),
     h("option", { value: "microsoft" }, "Microsoft 365 / Outlook"),
+    h("option", { value: "aws" }, "AWS (Chime administration)"),
   );
   const name = h("input", { type: "text", autocomplete: "off", placeholder: "School" });
   const server = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "caldav.example.com" });
@@ -36,13 +37,24 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     field("account-password", "App password", password, "Kept in your system keyring, nowhere else."),
   );
   const oauthHint = h("p", { class: "hint", hidden: true }, "Sign in opens your browser. Come back here when it says you are signed in.");
+  const profile = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "chime-admin" });
+  const keyId = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "AKIA…" });
+  const secretKey = h("input", { type: "password", autocomplete: "off" });
+  const awsFields = h(
+    "div",
+    { hidden: true },
+    field("account-aws-profile", "AWS profile", profile, "A profile of ~/.aws/config (SSO too). Leave all three empty for the default credentials."),
+    field("account-aws-key-id", "Access key ID", keyId),
+    field("account-aws-secret", "Secret access key", secretKey, "Kept in your system keyring, nowhere else."),
+  );
   const add = h("button", { type: "button", class: "primary", id: "add-account", onclick: () => void addAccount() }, "Add account");
 
   function syncKind() {
-    const isCaldav = kind.value === "caldav";
-    caldavFields.hidden = !isCaldav;
-    oauthHint.hidden = isCaldav;
-    add.textContent = isCaldav ? "Add account" : "Sign in";
+    const k = kind.value;
+    caldavFields.hidden = k !== "caldav";
+    awsFields.hidden = k !== "aws";
+    oauthHint.hidden = k !== "google" && k !== "microsoft";
+    add.textContent = k === "google" || k === "microsoft" ? "Sign in" : "Add account";
   }
 
   async function refresh() {
@@ -167,18 +179,25 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     formError.textContent = "";
     add.disabled = true;
     try {
+      const k = kind.value as AccountKind;
       const added =
-        kind.value === "caldav"
+        k === "caldav"
           ? await ipc.addCaldavAccount(name.value, server.value, username.value, password.value)
-          : await ipc.addOauthAccount(kind.value as AccountKind, name.value);
+          : k === "aws"
+            ? await ipc.addAwsAccount(name.value, profile.value, keyId.value, secretKey.value)
+            : await ipc.addOauthAccount(k, name.value);
       password.value = "";
+      secretKey.value = "";
       toast(`Added ${added.account.name} (${added.account.identity}).`);
       await refresh();
-      await showCalendars(added.account.name, added.calendars);
+      if (k !== "aws") await showCalendars(added.account.name, added.calendars);
     } catch (e) {
       // Everything typed stays, except the password the server refused.
       const err = appErrorOf(e);
-      if (err.code === "unauthorized") password.value = "";
+      if (err.code === "unauthorized") {
+        password.value = "";
+        secretKey.value = "";
+      }
       formError.textContent = err.message;
     } finally {
       add.disabled = false;
@@ -196,6 +215,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
       field("account-kind", "Kind", kind),
       field("account-name", "Name", name),
       caldavFields,
+      awsFields,
       oauthHint,
       formError,
       h("div", { class: "actions" }, add),

@@ -287,6 +287,23 @@ impl App {
         Ok(AccountAdded { account, calendars })
     }
 
+    /// Adds AWS credentials from the window: a profile, an access key (its secret goes to the
+    /// keyring), or, with both empty, the default credential chain.
+    pub fn add_aws_account_view(
+        &self,
+        name: &str,
+        profile: &str,
+        access_key_id: &str,
+        secret: belfry_secrets::Sensitive<String>,
+    ) -> Result<AccountAdded, AppError> {
+        let key = (!access_key_id.trim().is_empty()).then_some((access_key_id, secret));
+        let account = self.add_aws_account(name, Some(profile), key)?;
+        Ok(AccountAdded {
+            account,
+            calendars: Vec::new(),
+        })
+    }
+
     /// Signs in to Google or Microsoft 365 in the system browser and adds the account.
     pub fn add_oauth_account_view(
         &self,

@@ -67,3 +67,16 @@ pub async fn set_default_calendar(
         .blocking(move |a| a.set_default_calendar(&name, &calendar))
         .await
 }
+
+#[tauri::command]
+pub async fn add_aws_account(
+    shell: State<'_, Shell>,
+    name: String,
+    profile: String,
+    access_key_id: String,
+    secret: Sensitive<String>,
+) -> Result<AccountAdded, AppError> {
+    shell
+        .blocking(move |a| a.add_aws_account_view(&name, &profile, &access_key_id, secret))
+        .await
+}

@@ -30,6 +30,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         accounts::account_calendars,
         accounts::add_caldav_account,
         accounts::add_oauth_account,
+        accounts::add_aws_account,
         accounts::rename_account,
         accounts::remove_account,
         accounts::set_default_calendar,

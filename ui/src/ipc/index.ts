@@ -67,6 +67,8 @@ export const ipc = {
   addCaldavAccount: (name: string, server: string, username: string, password: string) =>
     call<AccountAdded>("add_caldav_account", { name, server, username, password }),
   addOauthAccount: (kind: AccountKind, name: string) => call<AccountAdded>("add_oauth_account", { kind, name }),
+  addAwsAccount: (name: string, profile: string, accessKeyId: string, secret: string) =>
+    call<AccountAdded>("add_aws_account", { name, profile, accessKeyId, secret }),
   renameAccount: (name: string, newName: string) => call<AccountView>("rename_account", { name, newName }),
   removeAccount: (name: string) => call<Removed>("remove_account", { name }),
   setDefaultCalendar: (name: string, calendar: string) => call<AccountView>("set_default_calendar", { name, calendar }),
