@@ -1,21 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 
 import type { MeetingForm, Preview } from "./ipc/bindings";
-import { IpcErrorLike, fakeIpc } from "./testing";
+import { IpcErrorLike, fakeIpc, previewOf as preview } from "./testing";
 import { ScheduleModel, checkEmail, emptyForm, nextHour, searchZones, splitAddresses } from "./model";
-
-function preview(form: MeetingForm): Preview {
-  return {
-    meeting_id: form.meeting_id,
-    display: form.meeting_id,
-    text: `${form.title}\n`,
-    html: "",
-    location: "",
-    attendees: form.attendees,
-    notices: [],
-    moderated: form.kind === "moderated",
-  };
-}
 
 describe("addresses", () => {
   it("accepts ordinary addresses and names the problem otherwise", () => {

@@ -10,19 +10,24 @@ export class IpcErrorLike extends Error {
   }
 }
 
+/** The preview the fake renders: the title as the whole text. */
+export function previewOf(form: MeetingForm): Preview {
+  return {
+    meeting_id: form.meeting_id,
+    display: form.meeting_id,
+    text: `${form.title}\n`,
+    html: "",
+    location: "",
+    attendees: form.attendees,
+    notices: [],
+    moderated: form.kind === "moderated",
+  };
+}
+
 export function fakeIpc() {
   let next = 1;
   return {
-    preview: vi.fn(async (form: MeetingForm): Promise<Preview> => ({
-      meeting_id: form.meeting_id,
-      display: form.meeting_id,
-      text: `${form.title}\n`,
-      html: "",
-      location: "",
-      attendees: form.attendees,
-      notices: [],
-      moderated: form.kind === "moderated",
-    })),
+    preview: vi.fn(async (form: MeetingForm): Promise<Preview> => previewOf(form)),
     saveDraft: vi.fn(async (_form: MeetingForm): Promise<void> => {}),
     newMeetingId: vi.fn(async (moderated: boolean): Promise<NewMeetingView> => {
       next += 1;

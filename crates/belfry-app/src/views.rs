@@ -210,8 +210,7 @@ impl App {
         meeting_id: &str,
         clipboard: &dyn Clipboard,
     ) -> Result<(), AppError> {
-        let id = MeetingId::parse(meeting_id)
-            .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+        let id = parse_id(meeting_id)?;
         clipboard
             .write_text(&self.moderator_info(id)?)
             .map_err(clipboard_error)
@@ -223,8 +222,7 @@ impl App {
         meeting_id: &str,
         clipboard: &dyn Clipboard,
     ) -> Result<(), AppError> {
-        let id = MeetingId::parse(meeting_id)
-            .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+        let id = parse_id(meeting_id)?;
         clipboard
             .write_text(&self.history_invitation(id)?.text)
             .map_err(clipboard_error)
@@ -327,8 +325,7 @@ impl App {
 
     /// The preview of a meeting in the history.
     pub fn history_preview(&self, meeting_id: &str) -> Result<Preview, AppError> {
-        let id = MeetingId::parse(meeting_id)
-            .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+        let id = parse_id(meeting_id)?;
         let rec = self.store().latest_with_id(id)?;
         let meeting = rec.and_then(|r| r.meeting).ok_or_else(|| {
             AppError::new(
@@ -441,6 +438,11 @@ pub fn ics_file_name(title: &str, id: MeetingId) -> String {
     } else {
         format!("{name}-{}.ics", id.digits())
     }
+}
+
+/// A meeting ID the window sent back (from a view it was given).
+fn parse_id(meeting_id: &str) -> Result<MeetingId, AppError> {
+    MeetingId::parse(meeting_id).map_err(|e| AppError::field(Field::MeetingId, e.to_string()))
 }
 
 fn clipboard_error(e: String) -> AppError {

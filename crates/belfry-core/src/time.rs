@@ -227,20 +227,22 @@ pub fn observances(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Observ
         }
         t = next;
     }
-    let mut out = Vec::new();
-    let last_before = transitions.iter().rposition(|(at, _, _)| *at <= from);
-    match last_before {
-        Some(i) => {
-            let (at, off_from, (off_to, daylight, name)) = transitions[i].clone();
-            out.push(Observance {
+    let observance =
+        |(at, off_from, (off_to, daylight, name)): (DateTime<Utc>, i32, (i32, bool, String))| {
+            Observance {
                 start_local: at.naive_utc() + TimeDelta::seconds(i64::from(off_from)),
                 offset_from: off_from,
                 offset_to: off_to,
                 daylight,
                 name,
-            });
-        }
+            }
+        };
+    let last_before = transitions.iter().rposition(|(at, _, _)| *at <= from);
+    let mut out = Vec::new();
+    match last_before {
+        Some(i) => out.push(observance(transitions[i].clone())),
         None => {
+            // No change in the year before: the rules in force then, since the epoch.
             let (off, daylight, name) = state(from);
             out.push(Observance {
                 start_local: NaiveDate::from_ymd_opt(1970, 1, 1)
@@ -254,15 +256,7 @@ pub fn observances(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Observ
         }
     }
     let first_after = last_before.map_or(0, |i| i + 1);
-    for (at, off_from, (off_to, daylight, name)) in transitions.into_iter().skip(first_after) {
-        out.push(Observance {
-            start_local: at.naive_utc() + TimeDelta::seconds(i64::from(off_from)),
-            offset_from: off_from,
-            offset_to: off_to,
-            daylight,
-            name,
-        });
-    }
+    out.extend(transitions.into_iter().skip(first_after).map(observance));
     out
 }
 

@@ -10,7 +10,7 @@ use belfry_core::{
 use chrono::{TimeZone, Utc};
 use serde::Deserialize;
 
-use crate::meeting;
+use crate::{meeting, unescape};
 
 #[derive(Deserialize)]
 struct Case {
@@ -56,23 +56,6 @@ fn unfold(ics: &str) -> Vec<String> {
         .split("\r\n")
         .map(str::to_owned)
         .collect()
-}
-
-fn unescape(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n' | 'N') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[test]

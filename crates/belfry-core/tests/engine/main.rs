@@ -25,3 +25,21 @@ pub fn meeting(form: &MeetingForm, id: &str) -> Meeting {
     form.validate(id, &defaults(), Provider::chime())
         .unwrap_or_else(|errors| panic!("form refused: {errors:?}"))
 }
+
+/// Reads an iCalendar TEXT value back (RFC 5545 §3.3.11), independently of the writer.
+pub fn unescape(value: &str) -> String {
+    let mut out = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n' | 'N') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

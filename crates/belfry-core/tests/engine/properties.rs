@@ -12,7 +12,7 @@ use calcard::icalendar::{
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 
-use crate::meeting;
+use crate::{meeting, unescape};
 
 /// Text a user might paste: any Unicode, with CR, LF, tabs, controls and iCalendar syntax
 /// characters made likely.
@@ -29,23 +29,6 @@ fn hostile_text() -> impl Strategy<Value = String> {
         Just("\u{0}\u{7}\u{1b}\t".to_owned()),
     ];
     prop::collection::vec(piece, 0..60).prop_map(|v| v.concat())
-}
-
-fn unescape(value: &str) -> String {
-    let mut out = String::new();
-    let mut chars = value.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n' | 'N') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The text of a parsed TEXT property (the parser splits on unescaped commas; there are none).
