@@ -35,6 +35,51 @@ pub enum CalDavError {
     BadReply { url: String, reason: String },
     #[error("{0} redirects too often")]
     RedirectLoop(String),
+    #[error("{url} already holds another event at the place of this one; nothing was overwritten")]
+    Occupied { url: String },
+    #[error("the calendar already has an event with this meeting's UID at another place ({0})")]
+    UidElsewhere(String),
+}
+
+impl CalDavError {
+    /// Worth another try: the network, a 5xx, a 429.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CalDavError::Network { .. } => true,
+            CalDavError::Http { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// What writing an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Put {
+    /// The event did not exist and was created.
+    Created,
+    /// Our event was there (an earlier attempt or version) and now holds this version.
+    Replaced,
+}
+
+/// Where the event with `uid` lives in `calendar`: a name derived from the UID alone, so
+/// every attempt for one meeting writes the same resource.
+pub fn event_href(calendar: &Url, uid: &str) -> Result<Url, CalDavError> {
+    let name: String = uid
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut base = calendar.clone();
+    if !base.path().ends_with('/') {
+        base.set_path(&format!("{}/", base.path()));
+    }
+    base.join(&format!("{name}.ics"))
+        .map_err(|_| CalDavError::BadUrl(calendar.to_string()))
 }
 
 /// One calendar collection.
@@ -286,6 +331,78 @@ impl CalDav {
             .collect();
         out.sort_by_key(|c| c.name.to_lowercase());
         Ok(out)
+    }
+
+    /// Writes the event `ics` (UID `uid`) into `calendar`, exactly once: first as a creation
+    /// that never overwrites (`If-None-Match: *`); when something is already there, it is
+    /// read, and replaced only if it is this meeting (an earlier attempt or version).
+    pub fn put_event(
+        &self,
+        calendar: &Url,
+        uid: &str,
+        ics: &str,
+    ) -> Result<(Url, Put), CalDavError> {
+        let href = event_href(calendar, uid)?;
+        let created = self.put(&href, ics, true)?;
+        match created {
+            s if s.is_success() => return Ok((href, Put::Created)),
+            StatusCode::PRECONDITION_FAILED => {}
+            s @ (StatusCode::CONFLICT | StatusCode::FORBIDDEN) => {
+                return Err(CalDavError::UidElsewhere(format!("HTTP {}", s.as_u16())));
+            }
+            s => return Err(self.status_error(&href, s)),
+        }
+        // Something is at our place: ours, or not?
+        let resp = self.send("GET", &href, None, None)?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(self.status_error(&href, status));
+        }
+        let body = resp.text().map_err(|e| CalDavError::Network {
+            url: href.to_string(),
+            reason: short_reason(&e),
+        })?;
+        let unfolded = body.replace("\r\n ", "").replace("\n ", "");
+        let ours = unfolded
+            .lines()
+            .any(|l| l.trim_end() == format!("UID:{uid}"));
+        if !ours {
+            return Err(CalDavError::Occupied {
+                url: href.to_string(),
+            });
+        }
+        match self.put(&href, ics, false)? {
+            s if s.is_success() => Ok((href, Put::Replaced)),
+            s => Err(self.status_error(&href, s)),
+        }
+    }
+
+    fn put(&self, href: &Url, ics: &str, only_if_new: bool) -> Result<StatusCode, CalDavError> {
+        let mut req = self
+            .http
+            .put(href.clone())
+            .basic_auth(&self.username, Some(self.password.expose()))
+            .header("Content-Type", "text/calendar; charset=utf-8")
+            .body(ics.to_owned());
+        if only_if_new {
+            req = req.header("If-None-Match", "*");
+        }
+        let resp = req.send().map_err(|e| CalDavError::Network {
+            url: href.to_string(),
+            reason: short_reason(&e),
+        })?;
+        Ok(resp.status())
+    }
+
+    fn status_error(&self, url: &Url, status: StatusCode) -> CalDavError {
+        if status == StatusCode::UNAUTHORIZED {
+            CalDavError::Unauthorized(401)
+        } else {
+            CalDavError::Http {
+                url: url.to_string(),
+                status: status.as_u16(),
+            }
+        }
     }
 
     /// Whether the server schedules (emails attendees) itself: RFC 6638 servers say

@@ -95,3 +95,145 @@ fn an_unreachable_server_is_named() {
     assert!(matches!(err, CalDavError::Network { .. }), "{err}");
     assert!(err.to_string().contains(&port.to_string()), "{err}");
 }
+
+fn event(uid: &str, sequence: u32, summary: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Belfry test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20270201T120000Z\r\nSEQUENCE:{sequence}\r\nDTSTART:20270301T150000Z\r\nDTEND:20270301T160000Z\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// The `.ics` resources of a collection, read with an independent client (curl).
+fn resources(url: &str, user: &str, password: &str) -> Vec<String> {
+    let out = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            "PROPFIND",
+            "-H",
+            "Depth: 1",
+            "-u",
+            &format!("{user}:{password}"),
+            url,
+        ])
+        .output()
+        .unwrap();
+    let body = String::from_utf8_lossy(&out.stdout).into_owned();
+    body.split("href>")
+        .filter(|s| s.contains(".ics<"))
+        .map(|s| {
+            s.trim_end_matches("</d:")
+                .trim_end_matches("</D:")
+                .trim_end_matches('<')
+                .to_owned()
+        })
+        .collect()
+}
+
+fn get(url: &str, user: &str, password: &str) -> String {
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-u", &format!("{user}:{password}"), url])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+#[ignore = "needs Radicale and Xandikos: run scripts/test"]
+fn an_event_is_written_once_however_often_it_is_sent() {
+    let server = radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let dav = client("ana", "ana-app-password");
+    let cal_url = url::Url::parse(&cal).unwrap();
+
+    let (href, first) = dav
+        .put_event(
+            &cal_url,
+            "0123abcd@belfry",
+            &event("0123abcd@belfry", 0, "Physics"),
+        )
+        .unwrap();
+    assert_eq!(first, belfry_caldav::Put::Created);
+    assert_eq!(href.as_str(), format!("{cal}0123abcd-belfry.ics"));
+    // A retry (the answer to the first was lost) and a new version: still one event.
+    let (_, again) = dav
+        .put_event(
+            &cal_url,
+            "0123abcd@belfry",
+            &event("0123abcd@belfry", 0, "Physics"),
+        )
+        .unwrap();
+    assert_eq!(again, belfry_caldav::Put::Replaced);
+    dav.put_event(
+        &cal_url,
+        "0123abcd@belfry",
+        &event("0123abcd@belfry", 1, "Physics (room 12)"),
+    )
+    .unwrap();
+    assert_eq!(resources(&cal, "ana", "ana-app-password").len(), 1);
+    let stored = get(href.as_str(), "ana", "ana-app-password");
+    assert!(
+        stored.contains("SEQUENCE:1") && stored.contains("Physics (room 12)"),
+        "{stored}"
+    );
+}
+
+#[test]
+#[ignore = "needs Radicale and Xandikos: run scripts/test"]
+fn another_event_at_our_place_is_never_overwritten() {
+    let server = radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let dav = client("ana", "ana-app-password");
+    let cal_url = url::Url::parse(&cal).unwrap();
+    // Another app's event sits where ours would go.
+    let foreign = event("someone-else", 0, "Not ours");
+    let status = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "PUT",
+            "-u",
+            "ana:ana-app-password",
+            "-H",
+            "Content-Type: text/calendar",
+            "--data-binary",
+            &foreign,
+            &format!("{cal}x-belfry.ics"),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&status.stdout).starts_with('2'));
+    let err = dav
+        .put_event(&cal_url, "x@belfry", &event("x@belfry", 0, "Ours"))
+        .unwrap_err();
+    assert!(matches!(err, CalDavError::Occupied { .. }), "{err}");
+    assert!(get(&format!("{cal}x-belfry.ics"), "ana", "ana-app-password").contains("Not ours"));
+}
+
+#[test]
+#[ignore = "needs Radicale and Xandikos: run scripts/test"]
+fn xandikos_takes_events_once_too() {
+    let server = xandikos();
+    let dav = client("user", "any");
+    let found = dav.discover(&server.url).unwrap();
+    let cal = found
+        .calendars
+        .iter()
+        .find(|c| c.writable && c.events)
+        .unwrap();
+    let cal_url = url::Url::parse(&cal.href).unwrap();
+    let (_, first) = dav
+        .put_event(&cal_url, "77@belfry", &event("77@belfry", 0, "Lab"))
+        .unwrap();
+    assert_eq!(first, belfry_caldav::Put::Created);
+    let (_, second) = dav
+        .put_event(&cal_url, "77@belfry", &event("77@belfry", 0, "Lab"))
+        .unwrap();
+    assert_eq!(second, belfry_caldav::Put::Replaced);
+    assert_eq!(resources(&cal.href, "user", "any").len(), 1);
+}

@@ -78,7 +78,41 @@ const MIGRATIONS: &[&str] = &[
         default_calendar TEXT,
         created_at TEXT NOT NULL
     ) STRICT;",
+    // 3: the outbox: which version of which meeting each calendar must hold. Written
+    // before the first request, so a crash or a kill never loses or repeats a meeting.
+    "CREATE TABLE deliveries (
+        meeting_uid TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        calendar TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        cancelled INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        remote_ref TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (meeting_uid, account_id, calendar)
+    ) STRICT;",
 ];
+
+/// One meeting on one calendar: the version the calendar must hold, and how far that got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub meeting_uid: String,
+    pub account_id: String,
+    /// The calendar's id (a collection URL for CalDAV).
+    pub calendar: String,
+    /// The iCalendar SEQUENCE the calendar must hold.
+    pub sequence: u32,
+    /// The calendar must hold the cancelled event.
+    pub cancelled: bool,
+    /// `pending` until the server confirmed it, then `done`.
+    pub state: String,
+    /// Where the event is (its href, or the provider's event id).
+    pub remote_ref: Option<String>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
 
 /// A calendar or AWS account. Its secrets are in the keyring, under keys derived from `id`.
 #[derive(Debug, Clone, PartialEq)]
@@ -355,6 +389,114 @@ impl Store {
 }
 
 impl Store {
+    /// Records that `calendar` must hold version `sequence` of the meeting (pending), before
+    /// anything is sent. Keeps what is known of the remote event.
+    pub fn want_delivery(
+        &self,
+        meeting_uid: &str,
+        account_id: &str,
+        calendar: &str,
+        sequence: u32,
+        cancelled: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Delivery, StoreError> {
+        self.conn()?.execute(
+            "INSERT INTO deliveries (meeting_uid, account_id, calendar, sequence, cancelled, state, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)
+             ON CONFLICT (meeting_uid, account_id, calendar) DO UPDATE SET
+                 sequence = excluded.sequence, cancelled = excluded.cancelled, state = 'pending',
+                 attempts = 0, last_error = NULL, updated_at = excluded.updated_at",
+            params![meeting_uid, account_id, calendar, sequence, cancelled, now.to_rfc3339()],
+        )?;
+        self.deliveries_where(
+            "meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
+            params![meeting_uid, account_id, calendar],
+        )?
+        .pop()
+        .ok_or_else(|| StoreError::Damaged("a delivery vanished".into()))
+    }
+
+    /// Marks a delivery done (if it still asks for `sequence`: a newer wish stays pending).
+    pub fn delivered(
+        &self,
+        d: &Delivery,
+        remote_ref: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "UPDATE deliveries SET state = 'done', remote_ref = ?5, last_error = NULL, updated_at = ?6
+             WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3 AND sequence = ?4",
+            params![d.meeting_uid, d.account_id, d.calendar, d.sequence, remote_ref, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed attempt; the delivery stays pending for the next start.
+    pub fn delivery_failed(
+        &self,
+        d: &Delivery,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?4, updated_at = ?5
+             WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
+            params![
+                d.meeting_uid,
+                d.account_id,
+                d.calendar,
+                error,
+                now.to_rfc3339()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Deliveries not yet confirmed by their server.
+    pub fn pending_deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
+        self.deliveries_where("state = 'pending'", params![])
+    }
+
+    /// Every delivery of a meeting.
+    pub fn deliveries_of(&self, meeting_uid: &str) -> Result<Vec<Delivery>, StoreError> {
+        self.deliveries_where("meeting_uid = ?1", params![meeting_uid])
+    }
+
+    fn deliveries_where(
+        &self,
+        condition: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT meeting_uid, account_id, calendar, sequence, cancelled, state, remote_ref, attempts, last_error
+             FROM deliveries WHERE {condition} ORDER BY updated_at, meeting_uid"
+        ))?;
+        let rows = stmt.query_map(args, |r| {
+            Ok(Delivery {
+                meeting_uid: r.get(0)?,
+                account_id: r.get(1)?,
+                calendar: r.get(2)?,
+                sequence: r.get(3)?,
+                cancelled: r.get(4)?,
+                state: r.get(5)?,
+                remote_ref: r.get(6)?,
+                attempts: r.get(7)?,
+                last_error: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The meeting recorded under `uid`.
+    pub fn meeting_by_uid(&self, uid: &str) -> Result<Option<MeetingRecord>, StoreError> {
+        self.conn()?
+            .query_row(&format!("{SELECT} WHERE uid = ?1"), [uid], row_to_raw)
+            .optional()?
+            .map(RawRecord::into_record)
+            .transpose()
+    }
+
     /// Adds an account; a name already in use (in any letter case) is refused.
     pub fn insert_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
         let result = self.conn()?.execute(

@@ -247,3 +247,58 @@ fn accounts_are_unique_by_name_in_any_case() {
     assert!(!store.delete_account("a1").unwrap());
     assert!(store.accounts().unwrap().is_empty());
 }
+
+#[test]
+fn deliveries_are_wanted_before_they_are_sent_and_kept_until_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let d = store
+        .want_delivery(
+            "uid-1",
+            "acct",
+            "https://dav.example.com/ana/cal/",
+            0,
+            false,
+            now(),
+        )
+        .unwrap();
+    assert_eq!(d.state, "pending");
+    store
+        .delivery_failed(&d, "connection reset", now())
+        .unwrap();
+    drop(store);
+
+    // After a crash: still pending, with what went wrong.
+    let store = Store::open(dir.path()).unwrap();
+    let pending = store.pending_deliveries().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].attempts, 1);
+    assert_eq!(pending[0].last_error.as_deref(), Some("connection reset"));
+
+    // A newer version is wanted before the old one is confirmed: the old confirmation does
+    // not close the newer wish.
+    let newer = store
+        .want_delivery(
+            "uid-1",
+            "acct",
+            "https://dav.example.com/ana/cal/",
+            1,
+            false,
+            now(),
+        )
+        .unwrap();
+    store
+        .delivered(&d, "https://dav.example.com/ana/cal/uid-1.ics", now())
+        .unwrap();
+    assert_eq!(store.pending_deliveries().unwrap().len(), 1);
+    store
+        .delivered(&newer, "https://dav.example.com/ana/cal/uid-1.ics", now())
+        .unwrap();
+    assert!(store.pending_deliveries().unwrap().is_empty());
+    let all = store.deliveries_of("uid-1").unwrap();
+    assert_eq!(all.len(), 1, "one row per meeting and calendar");
+    assert_eq!(
+        all[0].remote_ref.as_deref(),
+        Some("https://dav.example.com/ana/cal/uid-1.ics")
+    );
+}
