@@ -9,6 +9,7 @@
 mod accounts;
 mod error;
 mod files;
+mod schedule;
 mod settings;
 mod views;
 
@@ -29,6 +30,7 @@ use serde::Serialize;
 pub use accounts::{AccountKind, AccountView, CalendarView, Removed};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
+pub use schedule::{DeliveryView, ScheduleOutcome};
 pub use settings::{SettingKey, Settings};
 pub use views::{
     AccountAdded, Catalog, Clipboard, CountryView, HistoryView, Host, NewMeetingView, Preview,
@@ -242,6 +244,10 @@ impl App {
     /// The zone meetings use when neither the form nor the settings name one.
     pub fn system_zone(&self) -> Tz {
         self.system_tz
+    }
+
+    pub(crate) fn template_text(&self) -> Result<String, AppError> {
+        self.template()
     }
 
     fn template(&self) -> Result<String, AppError> {

@@ -59,6 +59,34 @@ pub enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Put the meeting on a calendar of an account (CalDAV today), exactly once.
+    Schedule {
+        /// The account (see `belfry accounts list`).
+        #[arg(long, value_name = "NAME")]
+        account: String,
+        /// The calendar's id or name (default: the account's default calendar).
+        #[arg(long, value_name = "ID")]
+        calendar: Option<String>,
+        #[command(flatten)]
+        meeting: MeetingOptions,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a scheduled meeting (--meeting-id) on every calendar that holds it.
+    Reschedule {
+        #[command(flatten)]
+        meeting: MeetingOptions,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a scheduled meeting on every calendar that holds it.
+    Cancel {
+        #[arg(long, value_name = "ID")]
+        meeting_id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a moderated meeting's ID, link and passcode (from the keyring) for its moderators.
     ModeratorInfo {
         /// The meeting ID, in any grouping.

@@ -93,6 +93,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
         return out.line(&App::about());
     }
     let app = App::open()?;
+    finish_outbox(&app);
     match cli.command {
         Command::About => Ok(()),
         Command::New {
@@ -132,6 +133,25 @@ fn run(cli: Cli) -> Result<(), AppError> {
                     Ok(())
                 }
             }
+        }
+        Command::Schedule {
+            account,
+            calendar,
+            meeting,
+            json,
+        } => {
+            let done = app.schedule(&meeting.to_form(), &account, calendar.as_deref())?;
+            out.schedule(&done, json)
+        }
+        Command::Reschedule { meeting, json } => {
+            let done = app.reschedule(&meeting.to_form())?;
+            out.schedule(&done, json)
+        }
+        Command::Cancel { meeting_id, json } => {
+            let id = MeetingId::parse(&meeting_id)
+                .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+            let done = app.cancel_meeting(id)?;
+            out.schedule(&done, json)
         }
         Command::ModeratorInfo { meeting_id } => {
             let id = MeetingId::parse(&meeting_id)
@@ -331,6 +351,24 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
             eprintln!("Removed {name:?} and its secrets from the keyring.{revoked}");
             Ok(())
         }
+    }
+}
+
+/// Finishes deliveries an earlier run left pending (killed, offline), and says so.
+fn finish_outbox(app: &App) {
+    match app.resume_outbox() {
+        Ok(done) => {
+            for d in done {
+                eprintln!(
+                    "belfry: finished an earlier delivery to {} ({}): {}",
+                    d.account, d.calendar, d.status
+                );
+            }
+        }
+        Err(e) => eprintln!(
+            "belfry: earlier deliveries are still pending: {}",
+            e.message
+        ),
     }
 }
 

@@ -1,6 +1,8 @@
 use std::io::{self, Write};
 
-use belfry_app::{AppError, ErrorCode, HistoryEntry, NewMeeting, Prepared, Settings};
+use belfry_app::{
+    AppError, ErrorCode, HistoryEntry, NewMeeting, Prepared, ScheduleOutcome, Settings,
+};
 use belfry_core::Provider;
 use serde::Serialize;
 
@@ -64,6 +66,36 @@ impl Out {
             ));
         }
         self.raw(&text)
+    }
+
+    pub fn schedule(&mut self, done: &ScheduleOutcome, json: bool) -> Result<(), AppError> {
+        if json {
+            return self.json(done);
+        }
+        let mut text = format!(
+            "Meeting ID: {} (sequence {})\n",
+            done.display, done.sequence
+        );
+        for d in &done.deliveries {
+            text.push_str(&format!(
+                "{} {}: {} {}\n",
+                d.account, d.calendar, d.status, d.href
+            ));
+            if !d.message.is_empty() {
+                text.push_str(&format!("  {}\n", d.message));
+            }
+            if d.status != "failed" && !d.invitations_sent {
+                text.push_str("  This server does not email attendees: send them the invitation (belfry ics).\n");
+            }
+        }
+        self.raw(&text)?;
+        if done.deliveries.iter().any(|d| d.status == "failed") {
+            return Err(AppError::new(
+                ErrorCode::Remote,
+                "a calendar refused the meeting",
+            ));
+        }
+        Ok(())
     }
 
     pub fn history(&mut self, entries: &[HistoryEntry]) -> Result<(), AppError> {

@@ -985,3 +985,196 @@ fn aws_accounts_show_whose_credentials_they_are() {
         "the secret key outlived its account"
     );
 }
+
+/// Needs the real Secret Service and Radicale: a meeting onto a CalDAV calendar exactly
+/// once, updated, cancelled, and a delivery cut off by a dead server finished at the next
+/// start.
+#[test]
+#[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
+fn schedule_reschedule_cancel_and_resume_on_caldav() {
+    let env = Env::new();
+    let server_dir = tempfile::tempdir().unwrap();
+    let port = belfry_testkit::free_port();
+    let server = belfry_testkit::radicale_in(server_dir.path(), port);
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            &server.url,
+            "--username",
+            "ana",
+            "--password-stdin",
+        ])
+        .write_stdin("ana-app-password\n")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = || -> Vec<String> {
+        let out = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-X",
+                "PROPFIND",
+                "-H",
+                "Depth: 1",
+                "-u",
+                "ana:ana-app-password",
+                &cal,
+            ])
+            .output()
+            .unwrap();
+        let body = String::from_utf8_lossy(&out.stdout).into_owned();
+        body.split("href>")
+            .filter_map(|s| s.split('<').next())
+            .filter(|s| s.ends_with(".ics"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let fetch = |href: &str| -> String {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-u", "ana:ana-app-password", href])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    let mut args = vec![
+        "schedule",
+        "--account",
+        "School",
+        "--json",
+        "--organizer",
+        "prof@example.edu",
+        "--attendee",
+        "ana@example.com",
+    ];
+    args.extend(MEETING);
+    let done = env.json(&args);
+    let id = done["meeting_id"].as_str().unwrap().to_owned();
+    assert_eq!(done["deliveries"][0]["status"], "created");
+    assert_eq!(done["deliveries"][0]["invitations_sent"], false);
+    let href = done["deliveries"][0]["href"].as_str().unwrap().to_owned();
+    let ics = fetch(&href);
+    assert!(ics.contains(&format!("pin+{id}@chime.aws")), "{ics}");
+    assert!(ics.contains("mailto:meet@chime.aws"));
+    assert!(
+        !ics.contains("METHOD:"),
+        "a calendar resource has no METHOD"
+    );
+
+    // The same meeting again: the same event, not a second one.
+    let mut again = vec![
+        "schedule",
+        "--account",
+        "School",
+        "--json",
+        "--meeting-id",
+        &id,
+        "--organizer",
+        "prof@example.edu",
+        "--attendee",
+        "ana@example.com",
+    ];
+    again.extend(MEETING);
+    assert_eq!(env.json(&again)["deliveries"][0]["status"], "updated");
+    assert_eq!(events().len(), 1);
+
+    let moved = [
+        "reschedule",
+        "--json",
+        "--meeting-id",
+        &id,
+        "--title",
+        "Physics 101",
+        "--start",
+        "2027-03-02T11:00",
+        "--tz",
+        "America/New_York",
+        "--organizer",
+        "prof@example.edu",
+        "--attendee",
+        "ana@example.com",
+    ];
+    let r = env.json(&moved);
+    assert_eq!(r["sequence"], 1);
+    let ics = fetch(&href);
+    assert!(
+        ics.contains("SEQUENCE:1") && ics.contains("DTSTART;TZID=America/New_York:20270302T110000"),
+        "{ics}"
+    );
+    let c = env.json(&["cancel", "--json", "--meeting-id", &id]);
+    assert_eq!(c["sequence"], 2);
+    let ics = fetch(&href);
+    assert!(
+        ics.contains("STATUS:CANCELLED") && ics.contains("SEQUENCE:2"),
+        "{ics}"
+    );
+    assert_eq!(events().len(), 1);
+
+    // The server dies: a new meeting is recorded in the outbox and stays pending...
+    drop(server);
+    let mut later = vec![
+        "schedule",
+        "--account",
+        "School",
+        "--json",
+        "--organizer",
+        "prof@example.edu",
+    ];
+    later.extend([
+        "--title",
+        "Lab",
+        "--start",
+        "2027-03-05T09:00",
+        "--tz",
+        "Europe/Berlin",
+    ]);
+    let pending = env.json(&later);
+    assert_eq!(pending["deliveries"][0]["status"], "pending", "{pending}");
+    assert!(
+        pending["deliveries"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach"),
+        "{pending}"
+    );
+    let lab_id = pending["meeting_id"].as_str().unwrap().to_owned();
+
+    // ...and the next start, whatever the command, finishes it once the server is back.
+    let server = belfry_testkit::radicale_in(server_dir.path(), port);
+    let resumed = env.cmd().args(["history"]).output().unwrap();
+    assert!(resumed.status.success());
+    let said = String::from_utf8_lossy(&resumed.stderr).into_owned();
+    assert!(
+        said.contains("finished an earlier delivery") && said.contains("created"),
+        "{said}"
+    );
+    let all = events();
+    assert_eq!(
+        all.len(),
+        2,
+        "the cancelled meeting and the lab, each once: {all:?}"
+    );
+    let first_name = href.rsplit('/').next().unwrap().to_owned();
+    let lab = all.iter().find(|h| !h.ends_with(&first_name)).unwrap();
+    let lab_ics = fetch(&format!("{}{}", server.url, lab));
+    assert!(
+        lab_ics.contains(&format!("pin+{lab_id}@chime.aws")),
+        "{lab_ics}"
+    );
+    // Nothing is left to do: another start delivers nothing again.
+    let quiet = env.cmd().args(["history"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("finished an earlier delivery"));
+    assert_eq!(events().len(), 2);
+}

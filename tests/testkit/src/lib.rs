@@ -34,7 +34,7 @@ pub fn free_port() -> u16 {
 pub struct Server {
     child: Child,
     pub url: String,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Server {
@@ -55,19 +55,27 @@ fn wait_listening(port: u16) {
     }
 }
 
-/// Radicale with users ana (password "ana-app-password") and bob.
+/// Radicale with users ana (password "ana-app-password") and bob, in a fresh folder.
 pub fn radicale() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let users = dir.path().join("users");
+    let mut server = radicale_in(dir.path(), port);
+    server._dir = Some(dir);
+    server
+}
+
+/// Radicale serving the collections in `dir` on `port`: start it again on the same folder
+/// and port to bring a "crashed" server back.
+pub fn radicale_in(dir: &Path, port: u16) -> Server {
+    let users = dir.join("users");
     std::fs::write(&users, "ana:ana-app-password\nbob:bob-app-password\n").unwrap();
-    let config = dir.path().join("config");
+    let config = dir.join("config");
     std::fs::write(
         &config,
         format!(
             "[server]\nhosts = 127.0.0.1:{port}\n[auth]\ntype = htpasswd\nhtpasswd_filename = {}\nhtpasswd_encryption = plain\n[storage]\nfilesystem_folder = {}\n[logging]\nlevel = warning\n",
             users.display(),
-            dir.path().join("collections").display()
+            dir.join("collections").display()
         ),
     )
     .unwrap();
@@ -81,7 +89,7 @@ pub fn radicale() -> Server {
     Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
+        _dir: None,
     }
 }
 
@@ -124,7 +132,7 @@ pub fn xandikos() -> Server {
     Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
+        _dir: Some(dir),
     }
 }
 

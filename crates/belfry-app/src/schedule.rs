@@ -1,0 +1,339 @@
+//! Putting meetings on calendars, exactly once: each (meeting, calendar) is recorded in the
+//! outbox before the first byte is sent, written idempotently, and confirmed afterwards; what
+//! a crash or a kill left pending is finished at the next start.
+
+use std::time::Duration;
+
+use belfry_caldav::{CalDav, CalDavError, Put};
+use belfry_core::ics::IcsOptions;
+use belfry_core::{Field, MeetingForm, MeetingId, Method, render_ics, render_invitation};
+use belfry_store::{AccountRecord, Delivery, MeetingRecord};
+use serde::Serialize;
+
+use crate::accounts::secret_key;
+use crate::{App, AppError, ErrorCode, REMINDER_MINUTES};
+
+/// The most attempts at one request before it is left pending for later.
+const ATTEMPTS: u32 = 4;
+
+/// Where a meeting went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeliveryView {
+    pub account: String,
+    pub calendar: String,
+    /// The event's address on the server.
+    pub href: String,
+    /// `created`, `updated`, `pending` (will be retried at the next start) or `failed`.
+    pub status: String,
+    /// The server emailed the attendees itself.
+    pub invitations_sent: bool,
+    pub message: String,
+}
+
+/// The result of scheduling a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ScheduleOutcome {
+    pub meeting_id: String,
+    pub display: String,
+    pub sequence: u32,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+impl App {
+    /// Puts the meeting on `account`'s `calendar` (or its default calendar).
+    pub fn schedule(
+        &self,
+        form: &MeetingForm,
+        account: &str,
+        calendar: Option<&str>,
+    ) -> Result<ScheduleOutcome, AppError> {
+        let record = self.account_for_scheduling(account)?;
+        let calendar = self.pick_calendar(&record, calendar)?;
+        let prepared = self.prepare(form)?;
+        let d = self.store().want_delivery(
+            &prepared.record.uid,
+            &record.id,
+            &calendar,
+            prepared.record.sequence,
+            false,
+            self.now(),
+        )?;
+        let view = self.deliver(&d);
+        Ok(outcome(&prepared.record, vec![view]))
+    }
+
+    /// Sends a changed meeting (same meeting ID) to every calendar that holds it.
+    pub fn reschedule(&self, form: &MeetingForm) -> Result<ScheduleOutcome, AppError> {
+        let id = form.parse_meeting_id()?.ok_or_else(|| {
+            AppError::field(
+                Field::MeetingId,
+                "rescheduling needs the meeting ID of a scheduled meeting",
+            )
+        })?;
+        let existing = self.scheduled(id)?;
+        let prepared = self.prepare(form)?;
+        self.redeliver(&prepared.record, &existing, false)
+    }
+
+    /// Cancels a scheduled meeting on every calendar that holds it.
+    pub fn cancel_meeting(&self, id: MeetingId) -> Result<ScheduleOutcome, AppError> {
+        let existing = self.scheduled(id)?;
+        let meeting = existing.meeting.clone().ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("meeting {id} was never scheduled"),
+            )
+        })?;
+        let file = self.ics(&meeting.to_form(), Method::Cancel)?;
+        self.redeliver(&file.prepared.record, &existing, true)
+    }
+
+    /// Finishes what the outbox holds (run at every start). Returns what it did.
+    pub fn resume_outbox(&self) -> Result<Vec<DeliveryView>, AppError> {
+        Ok(self
+            .store()
+            .pending_deliveries()?
+            .iter()
+            .map(|d| self.deliver(d))
+            .collect())
+    }
+
+    fn scheduled(&self, id: MeetingId) -> Result<MeetingRecord, AppError> {
+        let rec = self.store().latest_with_id(id)?.ok_or_else(|| {
+            AppError::field(
+                Field::MeetingId,
+                format!("meeting {id} is not in your history"),
+            )
+        })?;
+        if self.store().deliveries_of(&rec.uid)?.is_empty() {
+            return Err(AppError::field(
+                Field::MeetingId,
+                format!("meeting {id} is on no calendar yet: schedule it first"),
+            ));
+        }
+        Ok(rec)
+    }
+
+    fn redeliver(
+        &self,
+        now: &MeetingRecord,
+        before: &MeetingRecord,
+        cancelled: bool,
+    ) -> Result<ScheduleOutcome, AppError> {
+        let mut views = Vec::new();
+        for old in self.store().deliveries_of(&before.uid)? {
+            let d = self.store().want_delivery(
+                &now.uid,
+                &old.account_id,
+                &old.calendar,
+                now.sequence,
+                cancelled,
+                self.now(),
+            )?;
+            views.push(self.deliver(&d));
+        }
+        Ok(outcome(now, views))
+    }
+
+    fn account_for_scheduling(&self, name: &str) -> Result<AccountRecord, AppError> {
+        let record = self.store().account(name)?.ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("there is no account named {:?}", name.trim()),
+            )
+        })?;
+        match record.kind.as_str() {
+            "caldav" => Ok(record),
+            "aws" => Err(AppError::new(
+                ErrorCode::Invalid,
+                "an AWS account has no calendars",
+            )),
+            other => Err(AppError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "putting meetings on {other} calendars is not available yet; use a CalDAV account or the .ics"
+                ),
+            )),
+        }
+    }
+
+    fn pick_calendar(
+        &self,
+        record: &AccountRecord,
+        wanted: Option<&str>,
+    ) -> Result<String, AppError> {
+        let wanted = wanted.map(str::trim).filter(|w| !w.is_empty());
+        if let (None, Some(default)) = (wanted, &record.default_calendar) {
+            // Chosen (and checked) when it was made the default: no round trip needed.
+            return Ok(default.clone());
+        }
+        let calendars = self.account_calendars(&record.name)?;
+        let chosen = match wanted {
+            Some(w) => calendars.iter().find(|c| c.id == w || c.name == w),
+            None => calendars.iter().find(|c| c.is_default),
+        };
+        let Some(c) = chosen else {
+            let names: Vec<&str> = calendars.iter().map(|c| c.name.as_str()).collect();
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                match wanted {
+                    Some(w) => format!(
+                        "{:?} has no calendar {w:?}; it has: {}",
+                        record.name,
+                        names.join(", ")
+                    ),
+                    None => format!(
+                        "{:?} has no default calendar; pick one of: {}",
+                        record.name,
+                        names.join(", ")
+                    ),
+                },
+            ));
+        };
+        if !c.writable {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                format!("{:?} is read-only for you", c.name),
+            ));
+        }
+        Ok(c.id.clone())
+    }
+
+    /// One delivery: render the version it asks for, write it with retries, record the result.
+    fn deliver(&self, d: &Delivery) -> DeliveryView {
+        let mut view = DeliveryView {
+            account: String::new(),
+            calendar: d.calendar.clone(),
+            href: d.remote_ref.clone().unwrap_or_default(),
+            status: "pending".into(),
+            invitations_sent: false,
+            message: String::new(),
+        };
+        match self.try_deliver(d, &mut view) {
+            Ok((href, put)) => {
+                view.href = href.clone();
+                view.status = match put {
+                    Put::Created => "created",
+                    Put::Replaced => "updated",
+                }
+                .into();
+                if let Err(e) = self.store().delivered(d, &href, self.now()) {
+                    view.message = format!("written, but not recorded: {e}");
+                }
+            }
+            Err((e, transient)) => {
+                let _ = self.store().delivery_failed(d, &e.message, self.now());
+                view.status = if transient { "pending" } else { "failed" }.into();
+                view.message = e.message;
+            }
+        }
+        view
+    }
+
+    fn try_deliver(
+        &self,
+        d: &Delivery,
+        view: &mut DeliveryView,
+    ) -> Result<(String, Put), (AppError, bool)> {
+        let fatal = |e: AppError| (e, false);
+        let record = self
+            .store()
+            .meeting_by_uid(&d.meeting_uid)
+            .map_err(|e| fatal(e.into()))?
+            .ok_or_else(|| {
+                fatal(AppError::new(
+                    ErrorCode::Storage,
+                    "the meeting of a pending delivery is gone",
+                ))
+            })?;
+        let meeting = record.meeting.clone().ok_or_else(|| {
+            fatal(AppError::new(
+                ErrorCode::Storage,
+                "a pending delivery has no meeting",
+            ))
+        })?;
+        let account = self
+            .store()
+            .accounts()
+            .map_err(|e| fatal(e.into()))?
+            .into_iter()
+            .find(|a| a.id == d.account_id)
+            .ok_or_else(|| {
+                fatal(AppError::new(
+                    ErrorCode::NotFound,
+                    "the account of a pending delivery was removed",
+                ))
+            })?;
+        view.account = account.name.clone();
+        view.invitations_sent = account.config["auto_schedule"].as_bool().unwrap_or(false);
+        let template = self.template_text().map_err(fatal)?;
+        let invitation = render_invitation(&meeting, self.provider(), &template)
+            .map_err(|e| fatal(AppError::new(ErrorCode::Invalid, e.to_string())))?;
+        // A calendar resource carries no METHOD; a cancellation is the event, cancelled.
+        let mut ics = render_ics(
+            &meeting,
+            &invitation,
+            self.provider(),
+            &IcsOptions {
+                uid: record.uid.clone(),
+                sequence: d.sequence,
+                dtstamp: self.now(),
+                method: None,
+                reminder_minutes: Some(REMINDER_MINUTES),
+            },
+        )
+        .map_err(|e| fatal(AppError::field(Field::Organizer, e.to_string())))?;
+        if d.cancelled {
+            ics = ics.replace("STATUS:CONFIRMED\r\n", "STATUS:CANCELLED\r\n");
+        }
+        let password = self
+            .secrets_store()
+            .map_err(fatal)?
+            .get(&secret_key(&account.id, "password"))
+            .map_err(|e| fatal(e.into()))?
+            .ok_or_else(|| {
+                fatal(AppError::new(
+                    ErrorCode::Unauthorized,
+                    "the account's password is not in this keyring",
+                ))
+            })?;
+        let calendar = url::Url::parse(&d.calendar).map_err(|_| {
+            fatal(AppError::new(
+                ErrorCode::Storage,
+                "a damaged calendar address",
+            ))
+        })?;
+        let dav = CalDav::new(&account.identity, password);
+        let mut wait = Duration::from_millis(200);
+        let mut last: Option<CalDavError> = None;
+        for attempt in 1..=ATTEMPTS {
+            match dav.put_event(&calendar, &record.uid, &ics) {
+                Ok((href, put)) => return Ok((href.to_string(), put)),
+                Err(e) if e.is_transient() && attempt < ATTEMPTS => {
+                    std::thread::sleep(wait);
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                    last = Some(e);
+                }
+                Err(e) => {
+                    let transient = e.is_transient();
+                    return Err((e.into(), transient));
+                }
+            }
+        }
+        let e = last
+            .map(AppError::from)
+            .unwrap_or_else(|| AppError::new(ErrorCode::Remote, "the server did not answer"));
+        Err((e, true))
+    }
+}
+
+fn outcome(record: &MeetingRecord, deliveries: Vec<DeliveryView>) -> ScheduleOutcome {
+    ScheduleOutcome {
+        meeting_id: record.meeting_id.digits(),
+        display: record.meeting_id.grouped(),
+        sequence: record.sequence,
+        deliveries,
+    }
+}
