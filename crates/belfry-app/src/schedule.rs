@@ -64,6 +64,57 @@ impl App {
         Ok(outcome(&prepared.record, vec![view]))
     }
 
+    /// Schedules many meetings (a bulk run, one form per row): a failure in one row does not
+    /// stop the others. Each row is remembered by its content, so running the same rows again
+    /// (after a kill, say) reuses their meetings and never makes a second event.
+    pub fn schedule_many(
+        &self,
+        rows: &[MeetingForm],
+        account: &str,
+        calendar: Option<&str>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Vec<Result<ScheduleOutcome, AppError>> {
+        let mut results = Vec::with_capacity(rows.len());
+        for (i, form) in rows.iter().enumerate() {
+            progress(i + 1, rows.len());
+            results.push(self.schedule_row(form, account, calendar));
+        }
+        results
+    }
+
+    fn schedule_row(
+        &self,
+        form: &MeetingForm,
+        account: &str,
+        calendar: Option<&str>,
+    ) -> Result<ScheduleOutcome, AppError> {
+        let key = row_key(form, account, calendar);
+        let form = match self.store().bulk_row(&key)? {
+            Some(id) => MeetingForm {
+                meeting_id: id.digits(),
+                ..form.clone()
+            },
+            None => form.clone(),
+        };
+        if form.meeting_id.is_empty() {
+            // Reserve the row's meeting first, then remember it, then schedule it: a kill at
+            // any point leaves at worst an ID that was never sent anywhere.
+            let made = self.new_meeting(
+                form.kind == belfry_core::MeetingKind::Moderated,
+                Some(&form.passcode),
+            )?;
+            self.store()
+                .remember_bulk_row(&key, made.meeting_id, self.now())?;
+            let form = MeetingForm {
+                meeting_id: made.meeting_id.digits(),
+                passcode: String::new(),
+                ..form
+            };
+            return self.schedule(&form, account, calendar);
+        }
+        self.schedule(&form, account, calendar)
+    }
+
     /// Sends a changed meeting (same meeting ID) to every calendar that holds it.
     pub fn reschedule(&self, form: &MeetingForm) -> Result<ScheduleOutcome, AppError> {
         let id = form.parse_meeting_id()?.ok_or_else(|| {
@@ -327,6 +378,23 @@ impl App {
             .unwrap_or_else(|| AppError::new(ErrorCode::Remote, "the server did not answer"));
         Err((e, true))
     }
+}
+
+/// A stable key for a bulk row: FNV-1a over the row's fields, the account and the calendar.
+fn row_key(form: &MeetingForm, account: &str, calendar: Option<&str>) -> String {
+    let text = serde_json::to_string(form).unwrap_or_default();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text
+        .bytes()
+        .chain([0])
+        .chain(account.trim().to_lowercase().bytes())
+        .chain([0])
+        .chain(calendar.unwrap_or("").bytes())
+    {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
 fn outcome(record: &MeetingRecord, deliveries: Vec<DeliveryView>) -> ScheduleOutcome {

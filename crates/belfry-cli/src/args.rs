@@ -67,6 +67,11 @@ pub enum Command {
         /// The calendar's id or name (default: the account's default calendar).
         #[arg(long, value_name = "ID")]
         calendar: Option<String>,
+        /// Schedule one meeting per row of a CSV file with a header row naming the meeting
+        /// options (title,start,tz,duration,attendees,organizer,...); attendees are separated
+        /// by semicolons. Running the same file again never schedules a row twice.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["title", "start", "meeting_id"])]
+        from_csv: Option<PathBuf>,
         #[command(flatten)]
         meeting: MeetingOptions,
         /// Print the result as JSON.
@@ -233,12 +238,12 @@ pub enum Repeat {
 /// What a meeting is. Values are checked by Belfry's engine, which names the option at fault.
 #[derive(Debug, Args)]
 pub struct MeetingOptions {
-    /// The meeting's title.
+    /// The meeting's title (required).
     #[arg(long, value_name = "TEXT")]
-    pub title: String,
-    /// Local start time in --tz.
+    pub title: Option<String>,
+    /// Local start time in --tz (required).
     #[arg(long, value_name = "YYYY-MM-DDTHH:MM")]
-    pub start: String,
+    pub start: Option<String>,
     /// IANA time zone (default: the time-zone setting, else the system's).
     #[arg(long, value_name = "IANA")]
     pub tz: Option<String>,
@@ -304,8 +309,8 @@ impl MeetingOptions {
             kind,
             meeting_id: opt(&self.meeting_id),
             passcode: opt(&self.passcode),
-            title: self.title.clone(),
-            start: self.start.clone(),
+            title: opt(&self.title),
+            start: opt(&self.start),
             time_zone: opt(&self.tz),
             duration: opt(&self.duration),
             repeat: match self.repeat {

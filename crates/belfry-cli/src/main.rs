@@ -3,6 +3,7 @@
 //! Invariant: parsing and printing only. Every decision is made in `belfry-app`.
 
 mod args;
+mod bulk;
 mod output;
 
 use std::process::ExitCode;
@@ -137,6 +138,20 @@ fn run(cli: Cli) -> Result<(), AppError> {
         Command::Schedule {
             account,
             calendar,
+            from_csv: Some(file),
+            meeting: _,
+            json,
+        } => {
+            let rows = bulk::read_csv(&file)?;
+            let progress = |i: usize, n: usize| eprint!("\rscheduling {i}/{n}");
+            let results = app.schedule_many(&rows, &account, calendar.as_deref(), &progress);
+            eprintln!();
+            out.bulk(&results, json)
+        }
+        Command::Schedule {
+            account,
+            calendar,
+            from_csv: None,
             meeting,
             json,
         } => {

@@ -98,6 +98,58 @@ impl Out {
         Ok(())
     }
 
+    /// A bulk run: one line (or JSON object) per row; a failed row fails the run at the end.
+    pub fn bulk(
+        &mut self,
+        results: &[Result<ScheduleOutcome, AppError>],
+        json: bool,
+    ) -> Result<(), AppError> {
+        if json {
+            let rows: Vec<serde_json::Value> = results
+                .iter()
+                .enumerate()
+                .map(|(i, r)| match r {
+                    Ok(done) => serde_json::json!({ "row": i + 1, "ok": true, "result": done }),
+                    Err(e) => serde_json::json!({ "row": i + 1, "ok": false, "error": e }),
+                })
+                .collect();
+            self.json(&rows)?;
+        } else {
+            let mut text = String::new();
+            for (i, r) in results.iter().enumerate() {
+                match r {
+                    Ok(done) => {
+                        for d in &done.deliveries {
+                            text.push_str(&format!(
+                                "row {}: {} {} {}\n",
+                                i + 1,
+                                done.display,
+                                d.status,
+                                d.href
+                            ));
+                        }
+                    }
+                    Err(e) => text.push_str(&format!("row {}: error: {}\n", i + 1, e.message)),
+                }
+            }
+            self.raw(&text)?;
+        }
+        let failed = results
+            .iter()
+            .filter(|r| {
+                r.as_ref()
+                    .map_or(true, |d| d.deliveries.iter().any(|x| x.status == "failed"))
+            })
+            .count();
+        if failed > 0 {
+            return Err(AppError::new(
+                ErrorCode::Remote,
+                format!("{failed} of {} rows were not scheduled", results.len()),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn history(&mut self, entries: &[HistoryEntry]) -> Result<(), AppError> {
         if entries.is_empty() {
             return self.line("No meetings yet.");

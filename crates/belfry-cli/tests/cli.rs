@@ -557,6 +557,8 @@ fn dir_contains(dir: &Path, needle: &str) -> bool {
 #[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
 fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
     let env = Env::new();
+    // Other tests' accounts may share this keyring: only what this test adds counts.
+    let before: Vec<String> = keyring_entries().into_iter().map(|(k, _)| k).collect();
     let server = belfry_testkit::radicale();
     belfry_testkit::mkcalendar(
         &format!("{}/ana/lectures/", server.url),
@@ -679,7 +681,7 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
     // The password is in the keyring (read back by libsecret's own tool) and nowhere else.
     let mine: Vec<String> = keyring_entries()
         .into_iter()
-        .filter(|(k, v)| k.starts_with("account/") && v == canary)
+        .filter(|(k, v)| k.starts_with("account/") && v == canary && !before.contains(k))
         .map(|(k, _)| k)
         .collect();
     assert_eq!(
@@ -1177,4 +1179,153 @@ fn schedule_reschedule_cancel_and_resume_on_caldav() {
     let quiet = env.cmd().args(["history"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("finished an earlier delivery"));
     assert_eq!(events().len(), 2);
+}
+
+/// Needs the real Secret Service and Radicale: a 20-meeting bulk run killed at random points
+/// (seeded, so a failure can be replayed) and run again until done; the calendar holds each
+/// meeting exactly once.
+#[test]
+#[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
+fn a_bulk_run_killed_at_random_points_schedules_each_meeting_once() {
+    let env = Env::new();
+    let server = belfry_testkit::radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            &server.url,
+            "--username",
+            "ana",
+            "--password-stdin",
+        ])
+        .write_stdin("ana-app-password\n")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let csv = env.data.path().join("term.csv");
+    let mut rows = String::from("title,start,tz,duration,attendees,organizer\n");
+    for n in 1..=20 {
+        rows.push_str(&format!(
+            "Lecture {n},2027-04-{n:02}T10:00,Europe/Berlin,1h30m,ana@example.com;bob@example.com,prof@example.edu\n"
+        ));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let run = || {
+        let mut c = env.cmd();
+        c.args([
+            "schedule",
+            "--account",
+            "School",
+            "--from-csv",
+            csv.to_str().unwrap(),
+        ])
+        .timeout(std::time::Duration::from_secs(120));
+        c.output().unwrap()
+    };
+
+    let seed: u64 = std::env::var("BELFRY_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20271);
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    for round in 0..6 {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("belfry"))
+            .args([
+                "schedule",
+                "--account",
+                "School",
+                "--from-csv",
+                csv.to_str().unwrap(),
+            ])
+            .env("BELFRY_DATA_DIR", env.data.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let delay = 30 + next() % 500;
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        eprintln!("seed {seed}: round {round} killed after {delay} ms");
+    }
+    let done = run();
+    assert!(
+        done.status.success(),
+        "seed {seed}: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    // Once more: nothing new.
+    let again = run();
+    assert!(again.status.success());
+    assert!(
+        !String::from_utf8_lossy(&again.stdout).contains(" created "),
+        "seed {seed}: a row was created twice"
+    );
+
+    let listing = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            "PROPFIND",
+            "-H",
+            "Depth: 1",
+            "-u",
+            "ana:ana-app-password",
+            &cal,
+        ])
+        .output()
+        .unwrap();
+    let body = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let hrefs: Vec<&str> = body
+        .split("href>")
+        .filter_map(|s| s.split('<').next())
+        .filter(|s| s.ends_with(".ics"))
+        .collect();
+    assert_eq!(
+        hrefs.len(),
+        20,
+        "seed {seed}: the calendar holds {} events",
+        hrefs.len()
+    );
+    let mut titles = Vec::new();
+    for h in hrefs {
+        let out = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-u",
+                "ana:ana-app-password",
+                &format!("{}{h}", server.url),
+            ])
+            .output()
+            .unwrap();
+        let ics = String::from_utf8_lossy(&out.stdout).into_owned();
+        let title = ics
+            .lines()
+            .find_map(|l| l.strip_prefix("SUMMARY:"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        titles.push(title);
+    }
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), 20, "seed {seed}: every lecture exactly once");
 }

@@ -93,6 +93,13 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT NOT NULL,
         PRIMARY KEY (meeting_uid, account_id, calendar)
     ) STRICT;",
+    // 4: which meeting each row of a bulk run became, so running the same file again (after
+    // a kill) reuses the meetings instead of making new ones.
+    "CREATE TABLE bulk_rows (
+        row_key TEXT PRIMARY KEY,
+        meeting_id TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// One meeting on one calendar: the version the calendar must hold, and how far that got.
@@ -486,6 +493,34 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The meeting ID a bulk row became, if it was scheduled before.
+    pub fn bulk_row(&self, row_key: &str) -> Result<Option<MeetingId>, StoreError> {
+        let id: Option<String> = self
+            .conn()?
+            .query_row(
+                "SELECT meeting_id FROM bulk_rows WHERE row_key = ?1",
+                [row_key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|i| MeetingId::parse(&i).map_err(|e| StoreError::Damaged(e.to_string())))
+            .transpose()
+    }
+
+    /// Remembers the meeting a bulk row became.
+    pub fn remember_bulk_row(
+        &self,
+        row_key: &str,
+        id: MeetingId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "INSERT OR IGNORE INTO bulk_rows (row_key, meeting_id, created_at) VALUES (?1, ?2, ?3)",
+            params![row_key, id.digits(), now.to_rfc3339()],
+        )?;
+        Ok(())
     }
 
     /// The meeting recorded under `uid`.
