@@ -2,6 +2,7 @@
 //! commands under the ACL: each needs an `allow-<command>` permission in a capability.
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/command_names.rs");
     let manifest = tauri_build::AppManifest::new().commands(belfry_commands::ALL);
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

@@ -13,6 +13,7 @@ pub const ALL: &[&str] = &[
     "copy_moderator_info",
     "save_ics",
     "open_in_calendar",
+    "add_to_calendar",
     "history",
     "history_preview",
     "copy_history_invitation",

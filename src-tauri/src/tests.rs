@@ -168,6 +168,8 @@ pub fn bindings() -> String {
         belfry_app::CalendarView::decl(&cfg),
         belfry_app::AccountAdded::decl(&cfg),
         belfry_app::Removed::decl(&cfg),
+        belfry_app::DeliveryView::decl(&cfg),
+        belfry_app::ScheduleOutcome::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop`.\n// Do not edit: a test fails when this file and the Rust types drift apart.\n\n",

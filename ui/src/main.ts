@@ -38,6 +38,7 @@ async function boot(root: HTMLElement) {
     for (const b of navButtons) b.setAttribute("aria-current", String(b.dataset.page === name));
     if (name === "history") void history.refresh();
     if (name === "accounts") void accounts.refresh();
+    if (name === "schedule") void schedule.refreshAccounts();
     document.body.dataset.page = name;
   }
 

@@ -33,6 +33,8 @@ const DURATIONS = ["15m", "30m", "45m", "1h", "1h30m", "2h", "3h"];
 export interface SchedulePage {
   element: HTMLElement;
   model: ScheduleModel;
+  /** Reloads the accounts the meeting can be added to. */
+  refreshAccounts(): Promise<void>;
   /** Runs the action behind a keyboard shortcut. */
   shortcut(e: KeyboardEvent): boolean;
 }
@@ -176,6 +178,9 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   const copyButton = h("button", { type: "button", class: "primary", "aria-keyshortcuts": "Control+Enter", title: "Ctrl+Enter", onclick: () => void copyInvitation() }, "Copy invitation");
   const moderatorButton = h("button", { type: "button", "aria-keyshortcuts": "Control+M", title: "Ctrl+M", onclick: () => void copyModerator() }, "Copy moderator info");
   const saveButton = h("button", { type: "button", "aria-keyshortcuts": "Control+S", title: "Ctrl+S", onclick: () => void saveIcs() }, "Save .ics");
+  const accountSelect = h("select", { id: "calendar-account", "aria-label": "Calendar account" });
+  const addButton = h("button", { type: "button", id: "add-to-calendar", onclick: () => void addToCalendar() }, "Add to calendar");
+  const calendarRow = h("div", { class: "actions calendar-row", hidden: true }, accountSelect, addButton);
   const openButton = h("button", { type: "button", "aria-keyshortcuts": "Control+O", title: "Ctrl+O", onclick: () => void openIcs() }, "Open in calendar app");
 
   const startGroup = h(
@@ -218,6 +223,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       notices,
       h("div", { class: "preview-body", role: "region", "aria-labelledby": "preview-heading", "aria-label": "Invitation preview" }, textView, htmlView),
       h("div", { class: "actions" }, copyButton, moderatorButton, saveButton, openButton),
+      calendarRow,
     ),
   );
   dialIn.id = "dial-in";
@@ -378,6 +384,25 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     await ipc.openInCalendar(f());
     return "Handed to your calendar app.";
   });
+  const addToCalendar = () => act("Add to calendar", async () => {
+    const done = await ipc.addToCalendar(f(), accountSelect.value);
+    const d = done.deliveries[0];
+    if (!d) return null;
+    if (d.status === "failed") throw { error: { code: "remote", message: d.message, fields: [] } };
+    const where = `${d.account}: ${d.status === "pending" ? "will be added when the server answers" : d.status}`;
+    return d.invitations_sent ? `Added to ${where}.` : `Added to ${where}. This server does not email attendees: send them the .ics.`;
+  });
+
+  async function refreshAccounts() {
+    try {
+      const accounts = (await ipc.accounts()).filter((a) => a.kind === "caldav" && a.default_calendar !== "");
+      accountSelect.replaceChildren(...accounts.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)));
+      calendarRow.hidden = accounts.length === 0;
+    } catch (e) {
+      toast(appErrorOf(e).message, "error");
+    }
+  }
+
   async function newId() {
     await model.newId();
     fillControls();
@@ -388,9 +413,12 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   render();
   void model.refresh();
 
+  void refreshAccounts();
+
   return {
     element,
     model,
+    refreshAccounts,
     shortcut(e: KeyboardEvent): boolean {
       if (!(e.ctrlKey || e.metaKey)) return false;
       const key = e.key.toLowerCase();

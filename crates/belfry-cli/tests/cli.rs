@@ -561,15 +561,15 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
     let before: Vec<String> = keyring_entries().into_iter().map(|(k, _)| k).collect();
     let server = belfry_testkit::radicale();
     belfry_testkit::mkcalendar(
-        &format!("{}/ana/lectures/", server.url),
-        "ana",
-        "ana-app-password",
+        &format!("{}/carol/lectures/", server.url),
+        "carol",
+        "carol-canary-app-password",
         "Lectures",
     );
     belfry_testkit::mkcalendar(
-        &format!("{}/ana/office/", server.url),
-        "ana",
-        "ana-app-password",
+        &format!("{}/carol/office/", server.url),
+        "carol",
+        "carol-canary-app-password",
         "Office hours",
     );
 
@@ -585,7 +585,7 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
             "--url",
             &server.url,
             "--username",
-            "ana",
+            "carol",
             "--password-stdin",
         ])
         .write_stdin("wrong-canary-password\n")
@@ -599,7 +599,7 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
     );
     assert!(!err.contains("wrong-canary-password"));
 
-    let canary = "ana-app-password";
+    let canary = "carol-canary-app-password";
     let out = env
         .cmd()
         .args([
@@ -611,7 +611,7 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
             "--url",
             server.url.trim_start_matches("http://"),
             "--username",
-            "ana",
+            "carol",
             "--password-stdin",
         ])
         .write_stdin(format!("{canary}\n"))
@@ -635,7 +635,7 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
             "--url",
             &server.url,
             "--username",
-            "ana",
+            "carol",
             "--password-stdin",
         ])
         .write_stdin(format!("{canary}\n"))
@@ -652,10 +652,10 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
     let list = env.json(&["accounts", "list", "--json"]);
     assert_eq!(list[0]["name"], "School");
     assert_eq!(list[0]["kind"], "caldav");
-    assert_eq!(list[0]["identity"], "ana");
+    assert_eq!(list[0]["identity"], "carol");
     assert_eq!(
         list[0]["default_calendar"],
-        format!("{}/ana/lectures/", server.url)
+        format!("{}/carol/lectures/", server.url)
     );
 
     let cals = env.json(&["accounts", "calendars", "school", "--json"]);
@@ -672,7 +672,7 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
     env.ok(&["accounts", "default-calendar", "School", "Office hours"]);
     assert_eq!(
         env.json(&["accounts", "list", "--json"])[0]["default_calendar"],
-        format!("{}/ana/office/", server.url)
+        format!("{}/carol/office/", server.url)
     );
     env.ok(&["accounts", "rename", "School", "Lectures"]);
     let err = env.fails(&["accounts", "calendars", "School"], 2);

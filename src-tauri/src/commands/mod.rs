@@ -20,6 +20,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         schedule::copy_moderator_info,
         schedule::save_ics,
         schedule::open_in_calendar,
+        schedule::add_to_calendar,
         history::history,
         history::history_preview,
         history::copy_history_invitation,

@@ -1,4 +1,4 @@
-use belfry_app::{AppError, Catalog, NewMeetingView, Preview};
+use belfry_app::{AppError, Catalog, NewMeetingView, Preview, ScheduleOutcome};
 use belfry_core::MeetingForm;
 use tauri::{AppHandle, Runtime, State};
 
@@ -72,5 +72,16 @@ pub async fn open_in_calendar<R: Runtime>(
 ) -> Result<String, AppError> {
     shell
         .blocking(move |a| a.open_in_calendar(&form, &TauriHost(app)))
+        .await
+}
+
+#[tauri::command]
+pub async fn add_to_calendar(
+    shell: State<'_, Shell>,
+    form: MeetingForm,
+    account: String,
+) -> Result<ScheduleOutcome, AppError> {
+    shell
+        .blocking(move |a| a.schedule(&form, &account, None))
         .await
 }

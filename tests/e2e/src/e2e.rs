@@ -507,5 +507,56 @@ fn a_caldav_account_is_added_in_the_window_and_its_calendars_shown() {
         let list = s.text_content(".account-list");
         list.contains("University") && !list.contains("School")
     });
+
+    // Put a meeting on the account's default calendar from the Schedule page.
+    s.click("[data-page=schedule]");
+    fill_meeting(&s, "Seminar on the calendar");
+    s.type_into("#organizer", "prof@example.edu");
+    wait_preview_contains(&s, "Seminar on the calendar");
+    s.wait_until("the account is offered", 10 * SECOND, || {
+        s.text_content("#calendar-account").contains("University")
+    });
+    s.click("#add-to-calendar");
+    s.wait_until("the window reports the event", 15 * SECOND, || {
+        s.text_content("#toast").contains("Added to University")
+    });
+    let digits: String = s
+        .text_content("#meeting-id")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let cal = format!("{}/ana/lectures/", server.url);
+    let listing = Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            "PROPFIND",
+            "-H",
+            "Depth: 1",
+            "-u",
+            "ana:ana-app-password",
+            &cal,
+        ])
+        .output()
+        .unwrap();
+    let body = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let hrefs: Vec<&str> = body
+        .split("href>")
+        .filter_map(|x| x.split('<').next())
+        .filter(|x| x.ends_with(".ics"))
+        .collect();
+    assert_eq!(hrefs.len(), 1, "one event on the calendar");
+    let event = Command::new("curl")
+        .args([
+            "-s",
+            "-u",
+            "ana:ana-app-password",
+            &format!("{}{}", server.url, hrefs[0]),
+        ])
+        .output()
+        .unwrap();
+    let ics = String::from_utf8_lossy(&event.stdout).into_owned();
+    assert!(ics.contains(&format!("pin+{digits}@chime.aws")), "{ics}");
+    assert!(ics.contains("SUMMARY:Seminar on the calendar"), "{ics}");
     s.close();
 }

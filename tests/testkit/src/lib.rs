@@ -55,7 +55,8 @@ fn wait_listening(port: u16) {
     }
 }
 
-/// Radicale with users ana (password "ana-app-password") and bob, in a fresh folder.
+/// Radicale with users ana (password "ana-app-password"), bob ("bob-app-password") and
+/// carol ("carol-canary-app-password", used by one test only), in a fresh folder.
 pub fn radicale() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -68,7 +69,11 @@ pub fn radicale() -> Server {
 /// and port to bring a "crashed" server back.
 pub fn radicale_in(dir: &Path, port: u16) -> Server {
     let users = dir.join("users");
-    std::fs::write(&users, "ana:ana-app-password\nbob:bob-app-password\n").unwrap();
+    std::fs::write(
+        &users,
+        "ana:ana-app-password\nbob:bob-app-password\ncarol:carol-canary-app-password\n",
+    )
+    .unwrap();
     let config = dir.join("config");
     std::fs::write(
         &config,

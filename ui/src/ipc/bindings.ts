@@ -110,3 +110,19 @@ export type Removed = {
  * The provider revoked the sign-in (where it offers revocation).
  */
 revoked: boolean, };
+
+export type DeliveryView = { account: string, calendar: string, 
+/**
+ * The event's address on the server.
+ */
+href: string, 
+/**
+ * `created`, `updated`, `pending` (will be retried at the next start) or `failed`.
+ */
+status: string, 
+/**
+ * The server emailed the attendees itself.
+ */
+invitations_sent: boolean, message: string, };
+
+export type ScheduleOutcome = { meeting_id: string, display: string, sequence: number, deliveries: Array<DeliveryView>, };

@@ -14,6 +14,7 @@ import type {
   NewMeetingView,
   Preview,
   Removed,
+  ScheduleOutcome,
   SettingsView,
 } from "./bindings";
 
@@ -57,6 +58,7 @@ export const ipc = {
   copyModeratorInfo: (meetingId: string) => call<void>("copy_moderator_info", { meetingId }),
   saveIcs: (form: MeetingForm) => call<string | null>("save_ics", { form }),
   openInCalendar: (form: MeetingForm) => call<string>("open_in_calendar", { form }),
+  addToCalendar: (form: MeetingForm, account: string) => call<ScheduleOutcome>("add_to_calendar", { form, account }),
   history: (query: string) => call<HistoryView[]>("history", { query }),
   historyPreview: (meetingId: string) => call<Preview>("history_preview", { meetingId }),
   copyHistoryInvitation: (meetingId: string) => call<void>("copy_history_invitation", { meetingId }),
