@@ -2,9 +2,7 @@
 //! outbox before the first byte is sent, written idempotently, and confirmed afterwards; what
 //! a crash or a kill left pending is finished at the next start.
 
-use std::time::Duration;
-
-use belfry_caldav::{CalDav, CalDavError, Put};
+use belfry_caldav::{CalDav, Put, Retry};
 use belfry_core::ics::IcsOptions;
 use belfry_core::{Field, MeetingForm, MeetingId, Method, render_ics, render_invitation};
 use belfry_store::{AccountRecord, Delivery, MeetingRecord};
@@ -12,9 +10,6 @@ use serde::Serialize;
 
 use crate::accounts::secret_key;
 use crate::{App, AppError, ErrorCode, REMINDER_MINUTES};
-
-/// The most attempts at one request before it is left pending for later.
-const ATTEMPTS: u32 = 4;
 
 /// Where a meeting went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -357,26 +352,13 @@ impl App {
             ))
         })?;
         let dav = CalDav::new(&account.identity, password);
-        let mut wait = Duration::from_millis(200);
-        let mut last: Option<CalDavError> = None;
-        for attempt in 1..=ATTEMPTS {
-            match dav.put_event(&calendar, &record.uid, &ics) {
-                Ok((href, put)) => return Ok((href.to_string(), put)),
-                Err(e) if e.is_transient() && attempt < ATTEMPTS => {
-                    std::thread::sleep(wait);
-                    wait = (wait * 2).min(Duration::from_secs(5));
-                    last = Some(e);
-                }
-                Err(e) => {
-                    let transient = e.is_transient();
-                    return Err((e.into(), transient));
-                }
+        match dav.put_event_retrying(&calendar, &record.uid, &ics, Retry::default()) {
+            Ok((href, put)) => Ok((href.to_string(), put)),
+            Err(e) => {
+                let transient = e.is_transient();
+                Err((e.into(), transient))
             }
         }
-        let e = last
-            .map(AppError::from)
-            .unwrap_or_else(|| AppError::new(ErrorCode::Remote, "the server did not answer"));
-        Err((e, true))
     }
 }
 

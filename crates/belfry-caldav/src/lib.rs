@@ -28,7 +28,12 @@ pub enum CalDavError {
     #[error("no CalDAV service was found at {0}")]
     NotCalDav(String),
     #[error("{url} answered HTTP {status}")]
-    Http { url: String, status: u16 },
+    Http {
+        url: String,
+        status: u16,
+        /// What the server's `Retry-After` asked for, in seconds.
+        retry_after: Option<u64>,
+    },
     #[error("cannot reach {url}: {reason}")]
     Network { url: String, reason: String },
     #[error("{url} sent a reply Belfry cannot read: {reason}")]
@@ -59,6 +64,43 @@ pub enum Put {
     Created,
     /// Our event was there (an earlier attempt or version) and now holds this version.
     Replaced,
+}
+
+/// How often and how patiently to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub attempts: u32,
+    /// The first backoff's ceiling; it doubles with every attempt.
+    pub base: Duration,
+    /// No wait is longer.
+    pub cap: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 5,
+            base: Duration::from_millis(200),
+            cap: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A uniformly random wait in `0..=ceiling` ("full jitter"), from the clock's nanoseconds.
+fn jitter(ceiling: Duration) -> Duration {
+    static COUNTER: std::sync::atomic::AtomicU64 =
+        std::sync::atomic::AtomicU64::new(0x9E37_79B9_7F4A_7C15);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mut x = COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, std::sync::atomic::Ordering::Relaxed)
+        ^ u64::from(nanos);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(if ms == 0 { 0 } else { x % (ms + 1) })
 }
 
 /// Where the event with `uid` lives in `calendar`: a name derived from the UID alone, so
@@ -228,6 +270,7 @@ impl CalDav {
             return Err(CalDavError::Http {
                 url: url.to_string(),
                 status: status.as_u16(),
+                retry_after: None,
             });
         }
         let text = resp.text().map_err(|e| CalDavError::Network {
@@ -343,14 +386,14 @@ impl CalDav {
         ics: &str,
     ) -> Result<(Url, Put), CalDavError> {
         let href = event_href(calendar, uid)?;
-        let created = self.put(&href, ics, true)?;
+        let (created, retry_after) = self.put(&href, ics, true)?;
         match created {
             s if s.is_success() => return Ok((href, Put::Created)),
             StatusCode::PRECONDITION_FAILED => {}
             s @ (StatusCode::CONFLICT | StatusCode::FORBIDDEN) => {
                 return Err(CalDavError::UidElsewhere(format!("HTTP {}", s.as_u16())));
             }
-            s => return Err(self.status_error(&href, s)),
+            s => return Err(self.status_error_after(&href, s, retry_after)),
         }
         // Something is at our place: ours, or not?
         let resp = self.send("GET", &href, None, None)?;
@@ -372,12 +415,50 @@ impl CalDav {
             });
         }
         match self.put(&href, ics, false)? {
-            s if s.is_success() => Ok((href, Put::Replaced)),
-            s => Err(self.status_error(&href, s)),
+            (s, _) if s.is_success() => Ok((href, Put::Replaced)),
+            (s, retry_after) => Err(self.status_error_after(&href, s, retry_after)),
         }
     }
 
-    fn put(&self, href: &Url, ics: &str, only_if_new: bool) -> Result<StatusCode, CalDavError> {
+    /// [`CalDav::put_event`], retried on network errors, 5xx and 429 with truncated
+    /// exponential backoff and full jitter, or after what `Retry-After` asks (up to `cap`).
+    /// Safe to retry: a repeat finds its own event and never makes a second one.
+    pub fn put_event_retrying(
+        &self,
+        calendar: &Url,
+        uid: &str,
+        ics: &str,
+        policy: Retry,
+    ) -> Result<(Url, Put), CalDavError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.put_event(calendar, uid, ics) {
+                Err(e) if e.is_transient() && attempt < policy.attempts => {
+                    let ceiling = policy
+                        .base
+                        .saturating_mul(1 << (attempt - 1).min(16))
+                        .min(policy.cap);
+                    let wait = match &e {
+                        CalDavError::Http {
+                            retry_after: Some(s),
+                            ..
+                        } => Duration::from_secs(*s).min(policy.cap),
+                        _ => jitter(ceiling),
+                    };
+                    std::thread::sleep(wait);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn put(
+        &self,
+        href: &Url,
+        ics: &str,
+        only_if_new: bool,
+    ) -> Result<(StatusCode, Option<u64>), CalDavError> {
         let mut req = self
             .http
             .put(href.clone())
@@ -391,16 +472,31 @@ impl CalDav {
             url: href.to_string(),
             reason: short_reason(&e),
         })?;
-        Ok(resp.status())
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        Ok((resp.status(), retry_after))
     }
 
     fn status_error(&self, url: &Url, status: StatusCode) -> CalDavError {
+        self.status_error_after(url, status, None)
+    }
+
+    fn status_error_after(
+        &self,
+        url: &Url,
+        status: StatusCode,
+        retry_after: Option<u64>,
+    ) -> CalDavError {
         if status == StatusCode::UNAUTHORIZED {
             CalDavError::Unauthorized(401)
         } else {
             CalDavError::Http {
                 url: url.to_string(),
                 status: status.as_u16(),
+                retry_after,
             }
         }
     }

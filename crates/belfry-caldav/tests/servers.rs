@@ -237,3 +237,72 @@ fn xandikos_takes_events_once_too() {
     assert_eq!(second, belfry_caldav::Put::Replaced);
     assert_eq!(resources(&cal.href, "user", "any").len(), 1);
 }
+
+fn fast() -> belfry_caldav::Retry {
+    belfry_caldav::Retry {
+        attempts: 4,
+        base: std::time::Duration::from_millis(20),
+        cap: std::time::Duration::from_secs(2),
+    }
+}
+
+fn h(k: &str, v: &str) -> (String, String) {
+    (k.to_owned(), v.to_owned())
+}
+
+#[test]
+fn busy_servers_are_retried_honouring_retry_after() {
+    let (url, seen) = belfry_testkit::scripted_server(vec![
+        (503, vec![h("Retry-After", "1")]),
+        (0, vec![]),
+        (201, vec![]),
+    ]);
+    let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
+    let (href, put) = client("ana", "pw")
+        .put_event_retrying(
+            &cal,
+            "9@belfry",
+            "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            fast(),
+        )
+        .unwrap();
+    assert_eq!(put, belfry_caldav::Put::Created);
+    assert_eq!(href.path(), "/cal/9-belfry.ics");
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(
+        requests.len(),
+        3,
+        "a 503, a dropped connection, then success: {requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.starts_with("PUT /cal/9-belfry.ics")),
+        "{requests:?}"
+    );
+}
+
+#[test]
+fn retries_stop_after_the_last_attempt_and_client_errors_are_not_retried() {
+    let (url, seen) = belfry_testkit::scripted_server(vec![(500, vec![])]);
+    let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
+    let err = client("ana", "pw")
+        .put_event_retrying(&cal, "1@belfry", "x", fast())
+        .unwrap_err();
+    assert!(
+        matches!(err, CalDavError::Http { status: 500, .. }),
+        "{err}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 4);
+
+    let (url, seen) = belfry_testkit::scripted_server(vec![(400, vec![])]);
+    let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
+    let err = client("ana", "pw")
+        .put_event_retrying(&cal, "1@belfry", "x", fast())
+        .unwrap_err();
+    assert!(
+        matches!(err, CalDavError::Http { status: 400, .. }),
+        "{err}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1, "a 400 is final");
+}

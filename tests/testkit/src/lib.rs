@@ -303,3 +303,54 @@ pub fn fake_sts(arn: &str) -> FakeSts {
         authorizations,
     }
 }
+
+/// An HTTP server on loopback that answers with `script` in order (the last answer repeats),
+/// recording each request line: for fault injection (503 with `Retry-After`, 500s, dropped
+/// connections when the status is 0).
+pub fn scripted_server(
+    script: Vec<(u16, Vec<(String, String)>)>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut length = 0usize;
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) <= 2 {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            log.lock().unwrap().push(request_line.trim().to_owned());
+            let (status, headers) = script
+                .get(n)
+                .or(script.last())
+                .cloned()
+                .unwrap_or((500, Vec::new()));
+            if status == 0 {
+                continue; // drop the connection without an answer
+            }
+            let mut head =
+                format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n");
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = stream.write_all(head.as_bytes());
+        }
+    });
+    (url, seen)
+}
