@@ -19,7 +19,7 @@ use belfry_core::ics::IcsOptions;
 use belfry_core::invitation::check_template;
 use belfry_core::{
     Defaults, Entropy, EntropyError, Field, Invitation, Meeting, MeetingForm, MeetingId,
-    MeetingKind, Method, Passcode, Provider, entropy::uniform_below, render_ics, render_invitation,
+    MeetingKind, Method, Passcode, Provider, render_ics, render_invitation,
 };
 use belfry_secrets::{Keyring, SecretStore, SecretsError, Sensitive};
 use belfry_store::{MeetingRecord, Store, StoreError};
@@ -558,6 +558,7 @@ impl App {
                 dtstamp: self.clock.now(),
                 method: Some(method),
                 reminder_minutes: Some(REMINDER_MINUTES),
+                cancelled: false,
             },
         )
         .map_err(|e| AppError::field(Field::Organizer, e.to_string()))?;
@@ -692,11 +693,6 @@ pub fn system_zone() -> Tz {
         .ok()
         .and_then(|name| belfry_core::time::parse_zone(&name).ok())
         .unwrap_or(Tz::UTC)
-}
-
-/// Draws a number in `0..n` from the OS CSPRNG (used by benchmarks and tools).
-pub fn os_uniform_below(n: u64) -> Result<u64, AppError> {
-    Ok(uniform_below(&mut OsEntropy, n)?)
 }
 
 #[cfg(test)]

@@ -318,7 +318,7 @@ impl App {
         let invitation = render_invitation(&meeting, self.provider(), &template)
             .map_err(|e| fatal(AppError::new(ErrorCode::Invalid, e.to_string())))?;
         // A calendar resource carries no METHOD; a cancellation is the event, cancelled.
-        let mut ics = render_ics(
+        let ics = render_ics(
             &meeting,
             &invitation,
             self.provider(),
@@ -328,12 +328,10 @@ impl App {
                 dtstamp: self.now(),
                 method: None,
                 reminder_minutes: Some(REMINDER_MINUTES),
+                cancelled: d.cancelled,
             },
         )
         .map_err(|e| fatal(AppError::field(Field::Organizer, e.to_string())))?;
-        if d.cancelled {
-            ics = ics.replace("STATUS:CONFIRMED\r\n", "STATUS:CANCELLED\r\n");
-        }
         let password = self
             .secrets_store()
             .map_err(fatal)?

@@ -49,6 +49,7 @@ fn bench(c: &mut Criterion) {
         dtstamp: chrono::Utc.with_ymd_and_hms(2027, 2, 1, 12, 0, 0).unwrap(),
         method: Some(Method::Request),
         reminder_minutes: Some(10),
+        cancelled: false,
     };
     let invitation = render_invitation(&meeting, provider, DEFAULT_TEMPLATE).unwrap();
 

@@ -44,6 +44,9 @@ pub struct IcsOptions {
     pub method: Option<Method>,
     /// Minutes before the start for a reminder; `None` for none.
     pub reminder_minutes: Option<u32>,
+    /// The event is cancelled (`STATUS:CANCELLED`, no reminder). Always so with
+    /// [`Method::Cancel`]; set it alone for a cancelled event stored on a server.
+    pub cancelled: bool,
 }
 
 /// Why no calendar object could be written.
@@ -149,7 +152,7 @@ pub fn render_ics(
             w.line("ATTENDEE", &params, &uri(&format!("mailto:{}", a.as_str())));
         }
     }
-    let cancelled = opts.method == Some(Method::Cancel);
+    let cancelled = opts.cancelled || opts.method == Some(Method::Cancel);
     w.line(
         "STATUS",
         &[],

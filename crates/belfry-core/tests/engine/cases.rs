@@ -81,6 +81,7 @@ fn every_case_matches_its_expected_output() {
                 dtstamp: Utc.with_ymd_and_hms(2027, 2, 1, 12, 0, 0).unwrap(),
                 method: Some(case.method.unwrap_or(Method::Request)),
                 reminder_minutes: Some(10),
+                cancelled: false,
             };
             let ics = render_ics(&m, &invitation, Provider::chime(), &opts).unwrap();
             let lines = unfold(&ics);

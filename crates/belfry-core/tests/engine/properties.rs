@@ -98,6 +98,7 @@ proptest! {
             dtstamp: Utc.with_ymd_and_hms(2027, 2, 1, 0, 0, 0).unwrap(),
             method: Some(Method::Request),
             reminder_minutes: Some(10),
+        cancelled: false,
         };
         let ics = render_ics(&m, &inv, Provider::chime(), &opts).unwrap();
 
