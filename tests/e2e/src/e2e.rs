@@ -560,3 +560,41 @@ fn a_caldav_account_is_added_in_the_window_and_its_calendars_shown() {
     assert!(ics.contains("SUMMARY:Seminar on the calendar"), "{ics}");
     s.close();
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn aws_credentials_are_added_in_the_window_and_named_by_sts() {
+    let sts = belfry_testkit::fake_sts("arn:aws:iam::123456789012:user/chime-admin");
+    let aws = tempfile::tempdir().unwrap();
+    let config = aws.path().join("config");
+    std::fs::write(&config, "[profile chime]\nregion = us-east-1\n").unwrap();
+    let creds = aws.path().join("credentials");
+    std::fs::write(&creds, "[chime]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = profileSecretExampleKey0000000000000000\n").unwrap();
+    let driver = Driver::start_with(
+        tempfile::tempdir().unwrap(),
+        &[
+            ("AWS_ENDPOINT_URL_STS", &sts.url),
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
+        ],
+    );
+    let s = driver.session();
+    s.click("[data-page=accounts]");
+    s.set_value("#account-kind", "aws");
+    assert_eq!(s.label_of("account-aws-profile"), "AWS profile");
+    s.type_into("#account-name", "Admin");
+    s.type_into("#account-aws-profile", "chime");
+    s.click("#add-account");
+    s.wait_until("the account is listed with its owner", 20 * SECOND, || {
+        s.text_content(".account-list")
+            .contains("arn:aws:iam::123456789012:user/chime-admin")
+    });
+    let signed: Vec<String> = sts.authorizations.lock().unwrap().clone();
+    assert!(
+        signed
+            .iter()
+            .any(|a| a.contains("Credential=AKIAPROFILEEXAMPLE01/")),
+        "{signed:?}"
+    );
+    s.close();
+}
