@@ -102,41 +102,6 @@ fn event(uid: &str, sequence: u32, summary: &str) -> String {
     )
 }
 
-/// The `.ics` resources of a collection, read with an independent client (curl).
-fn resources(url: &str, user: &str, password: &str) -> Vec<String> {
-    let out = std::process::Command::new("curl")
-        .args([
-            "-s",
-            "-X",
-            "PROPFIND",
-            "-H",
-            "Depth: 1",
-            "-u",
-            &format!("{user}:{password}"),
-            url,
-        ])
-        .output()
-        .unwrap();
-    let body = String::from_utf8_lossy(&out.stdout).into_owned();
-    body.split("href>")
-        .filter(|s| s.contains(".ics<"))
-        .map(|s| {
-            s.trim_end_matches("</d:")
-                .trim_end_matches("</D:")
-                .trim_end_matches('<')
-                .to_owned()
-        })
-        .collect()
-}
-
-fn get(url: &str, user: &str, password: &str) -> String {
-    let out = std::process::Command::new("curl")
-        .args(["-s", "-u", &format!("{user}:{password}"), url])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 #[ignore = "needs Radicale and Xandikos: run scripts/test"]
 fn an_event_is_written_once_however_often_it_is_sent() {
@@ -170,8 +135,11 @@ fn an_event_is_written_once_however_often_it_is_sent() {
         &event("0123abcd@belfry", 1, "Physics (room 12)"),
     )
     .unwrap();
-    assert_eq!(resources(&cal, "ana", "ana-app-password").len(), 1);
-    let stored = get(href.as_str(), "ana", "ana-app-password");
+    assert_eq!(
+        belfry_testkit::ics_paths(&cal, "ana", "ana-app-password").len(),
+        1
+    );
+    let stored = belfry_testkit::fetch(href.as_str(), "ana", "ana-app-password");
     assert!(
         stored.contains("SEQUENCE:1") && stored.contains("Physics (room 12)"),
         "{stored}"
@@ -212,7 +180,10 @@ fn another_event_at_our_place_is_never_overwritten() {
         .put_event(&cal_url, "x@belfry", &event("x@belfry", 0, "Ours"))
         .unwrap_err();
     assert!(matches!(err, CalDavError::Occupied { .. }), "{err}");
-    assert!(get(&format!("{cal}x-belfry.ics"), "ana", "ana-app-password").contains("Not ours"));
+    assert!(
+        belfry_testkit::fetch(&format!("{cal}x-belfry.ics"), "ana", "ana-app-password")
+            .contains("Not ours")
+    );
 }
 
 #[test]
@@ -235,7 +206,7 @@ fn xandikos_takes_events_once_too() {
         .put_event(&cal_url, "77@belfry", &event("77@belfry", 0, "Lab"))
         .unwrap();
     assert_eq!(second, belfry_caldav::Put::Replaced);
-    assert_eq!(resources(&cal.href, "user", "any").len(), 1);
+    assert_eq!(belfry_testkit::ics_paths(&cal.href, "user", "any").len(), 1);
 }
 
 fn fast() -> belfry_caldav::Retry {

@@ -544,6 +544,32 @@ fn keyring_entries() -> Vec<(String, String)> {
     entries
 }
 
+/// Adds the CalDAV account "School" for ana on `server_url` through the CLI.
+fn add_school(env: &Env, server_url: &str) {
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            server_url,
+            "--username",
+            "ana",
+            "--password-stdin",
+        ])
+        .write_stdin("ana-app-password\n")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn dir_contains(dir: &Path, needle: &str) -> bool {
     std::fs::read_dir(dir).unwrap().any(|e| {
         let p = e.unwrap().path();
@@ -1000,56 +1026,9 @@ fn schedule_reschedule_cancel_and_resume_on_caldav() {
     let server = belfry_testkit::radicale_in(server_dir.path(), port);
     let cal = format!("{}/ana/lectures/", server.url);
     belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
-    let out = env
-        .cmd()
-        .args([
-            "accounts",
-            "add",
-            "caldav",
-            "--name",
-            "School",
-            "--url",
-            &server.url,
-            "--username",
-            "ana",
-            "--password-stdin",
-        ])
-        .write_stdin("ana-app-password\n")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let events = || -> Vec<String> {
-        let out = std::process::Command::new("curl")
-            .args([
-                "-s",
-                "-X",
-                "PROPFIND",
-                "-H",
-                "Depth: 1",
-                "-u",
-                "ana:ana-app-password",
-                &cal,
-            ])
-            .output()
-            .unwrap();
-        let body = String::from_utf8_lossy(&out.stdout).into_owned();
-        body.split("href>")
-            .filter_map(|s| s.split('<').next())
-            .filter(|s| s.ends_with(".ics"))
-            .map(str::to_owned)
-            .collect()
-    };
-    let fetch = |href: &str| -> String {
-        let out = std::process::Command::new("curl")
-            .args(["-s", "-u", "ana:ana-app-password", href])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    add_school(&env, &server.url);
+    let events = || belfry_testkit::ics_paths(&cal, "ana", "ana-app-password");
+    let fetch = |href: &str| belfry_testkit::fetch(href, "ana", "ana-app-password");
 
     let mut args = vec![
         "schedule",
@@ -1191,28 +1170,7 @@ fn a_bulk_run_killed_at_random_points_schedules_each_meeting_once() {
     let server = belfry_testkit::radicale();
     let cal = format!("{}/ana/lectures/", server.url);
     belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
-    let out = env
-        .cmd()
-        .args([
-            "accounts",
-            "add",
-            "caldav",
-            "--name",
-            "School",
-            "--url",
-            &server.url,
-            "--username",
-            "ana",
-            "--password-stdin",
-        ])
-        .write_stdin("ana-app-password\n")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    add_school(&env, &server.url);
 
     let csv = env.data.path().join("term.csv");
     let mut rows = String::from("title,start,tz,duration,attendees,organizer\n");
@@ -1280,51 +1238,25 @@ fn a_bulk_run_killed_at_random_points_schedules_each_meeting_once() {
         "seed {seed}: a row was created twice"
     );
 
-    let listing = std::process::Command::new("curl")
-        .args([
-            "-s",
-            "-X",
-            "PROPFIND",
-            "-H",
-            "Depth: 1",
-            "-u",
-            "ana:ana-app-password",
-            &cal,
-        ])
-        .output()
-        .unwrap();
-    let body = String::from_utf8_lossy(&listing.stdout).into_owned();
-    let hrefs: Vec<&str> = body
-        .split("href>")
-        .filter_map(|s| s.split('<').next())
-        .filter(|s| s.ends_with(".ics"))
-        .collect();
+    let hrefs = belfry_testkit::ics_paths(&cal, "ana", "ana-app-password");
     assert_eq!(
         hrefs.len(),
         20,
         "seed {seed}: the calendar holds {} events",
         hrefs.len()
     );
-    let mut titles = Vec::new();
-    for h in hrefs {
-        let out = std::process::Command::new("curl")
-            .args([
-                "-s",
-                "-u",
-                "ana:ana-app-password",
-                &format!("{}{h}", server.url),
-            ])
-            .output()
-            .unwrap();
-        let ics = String::from_utf8_lossy(&out.stdout).into_owned();
-        let title = ics
-            .lines()
-            .find_map(|l| l.strip_prefix("SUMMARY:"))
-            .unwrap()
-            .trim()
-            .to_owned();
-        titles.push(title);
-    }
+    let mut titles: Vec<String> = hrefs
+        .iter()
+        .map(|h| {
+            let ics =
+                belfry_testkit::fetch(&format!("{}{h}", server.url), "ana", "ana-app-password");
+            ics.lines()
+                .find_map(|l| l.strip_prefix("SUMMARY:"))
+                .unwrap()
+                .trim()
+                .to_owned()
+        })
+        .collect();
     titles.sort();
     titles.dedup();
     assert_eq!(titles.len(), 20, "seed {seed}: every lecture exactly once");

@@ -526,36 +526,13 @@ fn a_caldav_account_is_added_in_the_window_and_its_calendars_shown() {
         .filter(char::is_ascii_digit)
         .collect();
     let cal = format!("{}/ana/lectures/", server.url);
-    let listing = Command::new("curl")
-        .args([
-            "-s",
-            "-X",
-            "PROPFIND",
-            "-H",
-            "Depth: 1",
-            "-u",
-            "ana:ana-app-password",
-            &cal,
-        ])
-        .output()
-        .unwrap();
-    let body = String::from_utf8_lossy(&listing.stdout).into_owned();
-    let hrefs: Vec<&str> = body
-        .split("href>")
-        .filter_map(|x| x.split('<').next())
-        .filter(|x| x.ends_with(".ics"))
-        .collect();
+    let hrefs = belfry_testkit::ics_paths(&cal, "ana", "ana-app-password");
     assert_eq!(hrefs.len(), 1, "one event on the calendar");
-    let event = Command::new("curl")
-        .args([
-            "-s",
-            "-u",
-            "ana:ana-app-password",
-            &format!("{}{}", server.url, hrefs[0]),
-        ])
-        .output()
-        .unwrap();
-    let ics = String::from_utf8_lossy(&event.stdout).into_owned();
+    let ics = belfry_testkit::fetch(
+        &format!("{}{}", server.url, hrefs[0]),
+        "ana",
+        "ana-app-password",
+    );
     assert!(ics.contains(&format!("pin+{digits}@chime.aws")), "{ics}");
     assert!(ics.contains("SUMMARY:Seminar on the calendar"), "{ics}");
     s.close();

@@ -354,3 +354,36 @@ pub fn scripted_server(
     });
     (url, seen)
 }
+
+/// The paths of the `.ics` resources in a collection, listed with an independent client
+/// (curl, `PROPFIND` depth 1).
+pub fn ics_paths(collection: &str, user: &str, password: &str) -> Vec<String> {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            "PROPFIND",
+            "-H",
+            "Depth: 1",
+            "-u",
+            &format!("{user}:{password}"),
+            collection,
+        ])
+        .output()
+        .unwrap();
+    let body = String::from_utf8_lossy(&out.stdout).into_owned();
+    body.split("href>")
+        .filter_map(|s| s.split('<').next())
+        .filter(|s| s.ends_with(".ics"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A resource's body, fetched with curl.
+pub fn fetch(url: &str, user: &str, password: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-s", "-u", &format!("{user}:{password}"), url])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
