@@ -110,9 +110,18 @@ describe("ScheduleModel", () => {
     const left = m.addAttendees("ana@example.com, bob, ANA@example.com cy@example.org");
     expect(m.form.attendees).toEqual(["ana@example.com", "cy@example.org"]);
     expect(left).toBe("bob");
-    expect(m.errors.get("attendees")).toMatch(/no @/);
+    expect(m.visibleErrors().get("attendees")).toMatch(/no @/);
     m.removeAttendee("ana@example.com");
     expect(m.form.attendees).toEqual(["cy@example.org"]);
+  });
+
+  it("keeps the complaint about a typed address through later previews", async () => {
+    const m = new ScheduleModel(fakeIpc(), { ...emptyForm(), meeting_id: "0123456789", title: "T" }, 0);
+    m.addAttendees("bob");
+    await m.refresh(); // a successful preview clears Rust's errors, not this one
+    expect(m.visibleErrors().get("attendees")).toMatch(/no @/);
+    m.setInputError("attendees", null);
+    expect(m.visibleErrors().has("attendees")).toBe(false);
   });
 
   it("draws a new ID when a moderator is added or removed, not otherwise", async () => {

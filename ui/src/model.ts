@@ -101,6 +101,9 @@ export class ScheduleModel {
   touched = new Set<string>();
   /** Set once the user tried an action: every error shows from then on. */
   showAll = false;
+  /** Problems with what is still in an input (an address, a zone name), found here rather
+   * than by Rust, so a later preview does not clear them. */
+  inputErrors = new Map<Field, string>();
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private listeners: Listener[] = [];
@@ -175,8 +178,19 @@ export class ScheduleModel {
 
   /** The errors to show now: those of touched fields, or all after an action was tried. */
   visibleErrors(): Map<Field, string> {
-    if (this.showAll) return this.errors;
-    return new Map([...this.errors].filter(([f]) => this.touched.has(f) || f === "kind" || f === "meeting_id"));
+    const shown = this.showAll
+      ? new Map(this.errors)
+      : new Map([...this.errors].filter(([f]) => this.touched.has(f) || f === "kind" || f === "meeting_id"));
+    for (const [f, m] of this.inputErrors) shown.set(f, m);
+    return shown;
+  }
+
+  /** Notes (or, with `null`, clears) a problem with what is still in an input. */
+  setInputError(field: Field, message: string | null): void {
+    const had = this.inputErrors.get(field) ?? null;
+    if (message === null) this.inputErrors.delete(field);
+    else this.inputErrors.set(field, message);
+    if (had !== message) this.emit();
   }
 
   /** Adds typed addresses; returns what could not be added (to stay in the input). */
@@ -194,10 +208,7 @@ export class ScheduleModel {
       }
     }
     this.update({ attendees: list });
-    if (firstError !== null) {
-      this.errors.set("attendees", firstError);
-      this.emit();
-    }
+    this.setInputError("attendees", firstError);
     return rejected.join(", ");
   }
 

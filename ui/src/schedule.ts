@@ -123,6 +123,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     }
   });
   attendeeInput.addEventListener("blur", addTyped);
+  attendeeInput.addEventListener("input", () => model.setInputError("attendees", null));
   attendeeInput.addEventListener("paste", () => setTimeout(addTyped, 0));
 
   const organizer = input({ type: "email", autocomplete: "email", spellcheck: "false" }, (v) => model.update({ organizer: v }));
@@ -136,13 +137,16 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   const showZoneList = h("datalist", { id: "show-zone-list" });
   const showZoneChips = h("ul", { class: "chips", "aria-label": "Extra time zones" });
   const showZoneInput = h("input", { id: "show-zone-input", type: "search", list: "show-zone-list", autocomplete: "off", spellcheck: "false", placeholder: "Europe/London", "aria-describedby": "show-zone-input-error" });
-  showZoneInput.addEventListener("input", () => fillZones(showZoneList, catalog.time_zones, showZoneInput.value));
+  showZoneInput.addEventListener("input", () => {
+    fillZones(showZoneList, catalog.time_zones, showZoneInput.value);
+    model.setInputError("show_zones", null);
+  });
   const addZone = () => {
     const z = showZoneInput.value.trim();
     if (z === "") return;
     const match = catalog.time_zones.find((t) => t.toLowerCase() === z.toLowerCase());
     if (!match) {
-      setError("show-zone-input", `${z} is not a time zone; pick one from the list`);
+      model.setInputError("show_zones", `${z} is not a time zone; pick one from the list`);
       return;
     }
     if (!f().show_zones.includes(match)) model.update({ show_zones: [...f().show_zones, match] });
