@@ -271,7 +271,31 @@ function json(ctx, status, body) {
   ctx.body = body;
 }
 
+// Google Calendar events (events.insert / events.get), by calendar and event id, and the
+// faults to inject into the next event requests, one each:
+//   "503", "429" (Retry-After: 0), "rate" (403 rateLimitExceeded), "reset" (the connection
+//   is closed before the request is handled), "lost" (the event is stored, then the
+//   connection is closed before the answer: the client cannot know it worked).
+const googleEvents = new Map();
+const faults = [];
+const EVENT_ID = /^[a-v0-9]{5,1024}$/;
+
+async function readBody(ctx) {
+  const chunks = [];
+  for await (const c of ctx.req) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 // Test hooks under /__test/.
+async function testHooksAsync(ctx) {
+  if (ctx.method === 'POST' && ctx.path === '/__test/faults') {
+    const body = JSON.parse((await readBody(ctx)) || '{}');
+    faults.push(...(body.faults || []));
+    return json(ctx, 200, { queued: faults.length });
+  }
+  return testHooks(ctx);
+}
+
 function testHooks(ctx) {
   const route = `${ctx.method} ${ctx.path}`;
   switch (route) {
@@ -282,7 +306,13 @@ function testHooks(ctx) {
     case 'POST /__test/reset':
       counters.tokenRequests = 0;
       counters.revoked = 0;
+      googleEvents.clear();
+      faults.length = 0;
       return json(ctx, 200, { ok: true });
+    case 'GET /__test/events':
+      return json(ctx, 200, {
+        calendars: Object.fromEntries([...googleEvents].map(([cal, events]) => [cal, [...events.keys()]])),
+      });
     default:
       return json(ctx, 404, { error: 'not_found', error_description: `no test hook ${route}` });
   }
@@ -374,6 +404,59 @@ const CALENDARS = {
   },
 };
 
+async function googleEventsApi(provider, ctx) {
+  const m = /^\/calendar\/v3\/calendars\/([^/]+)\/events(?:\/([^/]+))?$/.exec(ctx.path);
+  if (!m) return false;
+  const calendar = decodeURIComponent(m[1]);
+  const id = m[2] ? decodeURIComponent(m[2]) : undefined;
+  const auth = ctx.get('authorization') || '';
+  const value = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+  const token = value ? await provider.AccessToken.find(value) : undefined;
+  if (!token || token.clientId !== 'belfry-google') {
+    json(ctx, 401, CALENDARS['belfry-google'].unauthorized);
+    return true;
+  }
+  const fault = faults.shift();
+  if (fault === 'reset') {
+    ctx.respond = false;
+    ctx.req.socket.destroy();
+    return true;
+  }
+  if (fault === '503') return json(ctx, 503, { error: { code: 503, message: 'Backend Error' } }), true;
+  if (fault === '429') {
+    ctx.set('Retry-After', '0');
+    return json(ctx, 429, { error: { code: 429, message: 'Rate Limit Exceeded' } }), true;
+  }
+  if (fault === 'rate') {
+    return json(ctx, 403, { error: { code: 403, message: 'Rate Limit Exceeded', errors: [{ reason: 'rateLimitExceeded' }] } }), true;
+  }
+  const events = googleEvents.get(calendar) ?? new Map();
+  googleEvents.set(calendar, events);
+  if (ctx.method === 'GET' && id) {
+    const event = events.get(id);
+    if (!event) return json(ctx, 404, { error: { code: 404, message: 'Not Found' } }), true;
+    return json(ctx, 200, event), true;
+  }
+  if (ctx.method === 'POST' && !id) {
+    const event = JSON.parse((await readBody(ctx)) || '{}');
+    if (!EVENT_ID.test(event.id || '')) {
+      return json(ctx, 400, { error: { code: 400, message: 'Invalid resource id value.' } }), true;
+    }
+    if (events.has(event.id)) {
+      return json(ctx, 409, { error: { code: 409, message: 'The requested identifier already exists.', errors: [{ reason: 'duplicate' }] } }), true;
+    }
+    const stored = { ...event, kind: 'calendar#event', status: 'confirmed', htmlLink: `https://calendar.google.test/${event.id}` };
+    events.set(event.id, stored);
+    if (fault === 'lost') {
+      ctx.respond = false;
+      ctx.req.socket.destroy();
+      return true;
+    }
+    return json(ctx, 200, stored), true;
+  }
+  return json(ctx, 405, { error: { code: 405, message: 'Method Not Allowed' } }), true;
+}
+
 async function calendarApi(provider, ctx) {
   const entry = Object.entries(CALENDARS).find(([, c]) => c.path === ctx.path);
   if (!entry || ctx.method !== 'GET') return false;
@@ -395,9 +478,12 @@ function frontMiddleware(provider) {
 
   return async function front(ctx, next) {
     if (ctx.path.startsWith('/__test/')) {
-      return testHooks(ctx);
+      return testHooksAsync(ctx);
     }
     if (await calendarApi(provider, ctx)) {
+      return undefined;
+    }
+    if (await googleEventsApi(provider, ctx)) {
       return undefined;
     }
 

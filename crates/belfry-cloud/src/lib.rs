@@ -43,6 +43,188 @@ fn http() -> Result<reqwest::blocking::Client, CloudError> {
         .map_err(|e| CloudError::Network(e.to_string()))
 }
 
+/// How often and how patiently to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub attempts: u32,
+    /// The first backoff's ceiling; it doubles with every attempt.
+    pub base: Duration,
+    /// No wait is longer.
+    pub cap: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 6,
+            base: Duration::from_millis(250),
+            cap: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Full jitter: a uniformly random wait in `0..=ceiling`.
+fn jitter(ceiling: Duration) -> Duration {
+    static COUNTER: std::sync::atomic::AtomicU64 =
+        std::sync::atomic::AtomicU64::new(0x2545_F491_4F6C_DD1D);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mut x = COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, std::sync::atomic::Ordering::Relaxed)
+        ^ u64::from(nanos);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(if ms == 0 { 0 } else { x % (ms + 1) })
+}
+
+/// A Google Calendar event id for a meeting UID: base32hex (`[0-9a-v]`), the same for every
+/// attempt, so the API itself refuses a second copy (409).
+pub fn google_event_id(uid: &str) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
+    let mut out = String::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for byte in uid.bytes() {
+        buffer = (buffer << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// Whether an event was made by this call or found from an earlier attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Inserted {
+    Created,
+    /// A 409 on our own id: an earlier attempt (whose answer was lost) made it.
+    AlreadyThere,
+}
+
+/// Inserts `event` (its `id` set from the meeting's UID) into a Google calendar, exactly once,
+/// and has Google email the attendees (`sendUpdates=all`). Retries 429, rate-limit 403s, 5xx
+/// and network errors with full-jitter backoff (or `Retry-After`); a 409 on our own id means
+/// an earlier attempt succeeded and is confirmed with a GET; a 401 refreshes the token once.
+pub fn insert_google_event(
+    session: &TokenSession,
+    api_base: &str,
+    calendar_id: &str,
+    event: &serde_json::Value,
+    retry: Retry,
+) -> Result<(String, Inserted), CloudError> {
+    let id = event["id"]
+        .as_str()
+        .ok_or_else(|| CloudError::BadReply("the event has no id".into()))?
+        .to_owned();
+    let base = api_base.trim_end_matches('/');
+    let cal = url_segment(calendar_id);
+    let insert_url = format!("{base}/calendars/{cal}/events?sendUpdates=all");
+    let get_url = format!("{base}/calendars/{cal}/events/{}", url_segment(&id));
+    let client = http()?;
+    let mut refreshed = false;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let token = session.access_token()?;
+        let outcome = client
+            .post(&insert_url)
+            .bearer_auth(token.expose())
+            .json(event)
+            .send();
+        let (status, retry_after, body) = match outcome {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let retry_after = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                let body: serde_json::Value = resp.json().unwrap_or(serde_json::Value::Null);
+                (Some(status), retry_after, body)
+            }
+            Err(_) => (None, None, serde_json::Value::Null),
+        };
+        let transient = match status {
+            Some(200) => return Ok((id, Inserted::Created)),
+            Some(409) => {
+                // Ours already? Confirm it, do not assume it.
+                let got = client
+                    .get(&get_url)
+                    .bearer_auth(session.access_token()?.expose())
+                    .send();
+                match got {
+                    Ok(r) if r.status().is_success() => return Ok((id, Inserted::AlreadyThere)),
+                    Ok(r) if r.status().as_u16() == 404 => {
+                        return Err(CloudError::Http {
+                            status: 409,
+                            message: "the id is taken by a deleted event".into(),
+                        });
+                    }
+                    _ => true,
+                }
+            }
+            Some(401) if !refreshed => {
+                refreshed = true;
+                session.invalidate();
+                attempt -= 1;
+                continue;
+            }
+            Some(401) => return Err(CloudError::Unauthorized(401)),
+            Some(403) => {
+                let reason = body["error"]["errors"][0]["reason"].as_str().unwrap_or("");
+                if !matches!(reason, "rateLimitExceeded" | "userRateLimitExceeded") {
+                    return Err(CloudError::Unauthorized(403));
+                }
+                true
+            }
+            Some(429) | Some(500..=599) | None => true,
+            Some(status) => {
+                let message = body["error"]["message"]
+                    .as_str()
+                    .unwrap_or("no details")
+                    .to_owned();
+                return Err(CloudError::Http { status, message });
+            }
+        };
+        if !transient || attempt >= retry.attempts {
+            return Err(match status {
+                Some(status) => CloudError::Http {
+                    status,
+                    message: "still failing after retries".into(),
+                },
+                None => CloudError::Network("the connection failed on every attempt".into()),
+            });
+        }
+        let ceiling = retry
+            .base
+            .saturating_mul(1 << (attempt - 1).min(16))
+            .min(retry.cap);
+        std::thread::sleep(retry_after.map_or_else(
+            || jitter(ceiling),
+            |s| Duration::from_secs(s).min(retry.cap),
+        ));
+    }
+}
+
+fn url_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// GET `url` with the session's token; one refresh and retry on 401.
 fn get_json(session: &TokenSession, url: &str) -> Result<serde_json::Value, CloudError> {
     let client = http()?;
@@ -120,5 +302,39 @@ pub fn list_calendars(
                 })
                 .collect())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn google_ids_are_base32hex_and_stable() {
+        let id = google_event_id("0f1e2d3c4b5a69788796a5b4c3d2e1f0@belfry");
+        assert!(id.len() >= 5 && id.len() <= 1024);
+        assert!(
+            id.chars().all(|c| matches!(c, '0'..='9' | 'a'..='v')),
+            "{id}"
+        );
+        assert_eq!(
+            id,
+            google_event_id("0f1e2d3c4b5a69788796a5b4c3d2e1f0@belfry")
+        );
+        assert_ne!(
+            id,
+            google_event_id("0f1e2d3c4b5a69788796a5b4c3d2e1f1@belfry")
+        );
+        // RFC 4648 base32hex of "f" is "co" (without padding).
+        assert_eq!(google_event_id("f"), "co");
+    }
+
+    #[test]
+    fn calendar_ids_are_escaped_in_paths() {
+        assert_eq!(url_segment("ana@example.com"), "ana@example.com");
+        assert_eq!(
+            url_segment("en.usa#holiday@group"),
+            "en.usa%23holiday@group"
+        );
     }
 }
