@@ -302,7 +302,7 @@ impl App {
         Ok((account_view(&record)?, calendars))
     }
 
-    fn token_session(
+    pub(crate) fn token_session(
         &self,
         record: &AccountRecord,
         provider: ProviderKind,

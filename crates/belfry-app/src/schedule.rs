@@ -191,7 +191,7 @@ impl App {
             )
         })?;
         match record.kind.as_str() {
-            "caldav" => Ok(record),
+            "caldav" | "google" => Ok(record),
             "aws" => Err(AppError::new(
                 ErrorCode::Invalid,
                 "an AWS account has no calendars",
@@ -199,7 +199,7 @@ impl App {
             other => Err(AppError::new(
                 ErrorCode::Invalid,
                 format!(
-                    "putting meetings on {other} calendars is not available yet; use a CalDAV account or the .ics"
+                    "putting meetings on {other} calendars is not available yet; use a CalDAV or Google account, or the .ics"
                 ),
             )),
         }
@@ -258,13 +258,9 @@ impl App {
             message: String::new(),
         };
         match self.try_deliver(d, &mut view) {
-            Ok((href, put)) => {
+            Ok((href, status)) => {
                 view.href = href.clone();
-                view.status = match put {
-                    Put::Created => "created",
-                    Put::Replaced => "updated",
-                }
-                .into();
+                view.status = status.into();
                 if let Err(e) = self.store().delivered(d, &href, self.now()) {
                     view.message = format!("written, but not recorded: {e}");
                 }
@@ -282,7 +278,7 @@ impl App {
         &self,
         d: &Delivery,
         view: &mut DeliveryView,
-    ) -> Result<(String, Put), (AppError, bool)> {
+    ) -> Result<(String, &'static str), (AppError, bool)> {
         let fatal = |e: AppError| (e, false);
         let record = self
             .store()
@@ -313,10 +309,15 @@ impl App {
                 ))
             })?;
         view.account = account.name.clone();
-        view.invitations_sent = account.config["auto_schedule"].as_bool().unwrap_or(false);
+        // Google emails the attendees (sendUpdates=all); a CalDAV server only if it schedules.
+        view.invitations_sent =
+            account.kind == "google" || account.config["auto_schedule"].as_bool().unwrap_or(false);
         let template = self.template_text().map_err(fatal)?;
         let invitation = render_invitation(&meeting, self.provider(), &template)
             .map_err(|e| fatal(AppError::new(ErrorCode::Invalid, e.to_string())))?;
+        if account.kind == "google" {
+            return self.deliver_google(d, &record, &meeting, &invitation, &account);
+        }
         // A calendar resource carries no METHOD; a cancellation is the event, cancelled.
         let ics = render_ics(
             &meeting,
@@ -351,9 +352,77 @@ impl App {
         })?;
         let dav = CalDav::new(&account.identity, password);
         match dav.put_event_retrying(&calendar, &record.uid, &ics, Retry::default()) {
-            Ok((href, put)) => Ok((href.to_string(), put)),
+            Ok((href, Put::Created)) => Ok((href.to_string(), "created")),
+            Ok((href, Put::Replaced)) => Ok((href.to_string(), "updated")),
             Err(e) => {
                 let transient = e.is_transient();
+                Err((e.into(), transient))
+            }
+        }
+    }
+}
+
+impl App {
+    /// A Google Calendar event, inserted exactly once with an id derived from the meeting's
+    /// UID; Google emails the attendees (meet@chime.aws included).
+    fn deliver_google(
+        &self,
+        d: &Delivery,
+        record: &MeetingRecord,
+        meeting: &belfry_core::Meeting,
+        invitation: &belfry_core::Invitation,
+        account: &AccountRecord,
+    ) -> Result<(String, &'static str), (AppError, bool)> {
+        let fatal = |e: AppError| (e, false);
+        if d.cancelled || d.sequence > 0 {
+            return Err(fatal(AppError::new(
+                ErrorCode::Invalid,
+                "changing or cancelling a meeting on a Google calendar is not available yet; send the .ics",
+            )));
+        }
+        let tz = meeting.time_zone;
+        let local = |t: chrono::DateTime<chrono_tz::Tz>| {
+            t.naive_local().format("%Y-%m-%dT%H:%M:%S").to_string()
+        };
+        let mut event = serde_json::json!({
+            "id": belfry_cloud::google_event_id(&record.uid),
+            "summary": meeting.title,
+            "description": invitation.text,
+            "location": invitation.location,
+            "start": { "dateTime": local(meeting.resolved_start().at), "timeZone": tz.name() },
+            "end": { "dateTime": local(meeting.end()), "timeZone": tz.name() },
+            "attendees": invitation.attendees.iter().map(|a| serde_json::json!({ "email": a.as_str() })).collect::<Vec<_>>(),
+            "reminders": { "useDefault": false, "overrides": [{ "method": "popup", "minutes": REMINDER_MINUTES }] },
+        });
+        if let Some(r) = &meeting.recurrence {
+            event["recurrence"] = serde_json::json!([format!("RRULE:{}", r.rrule(tz))]);
+        }
+        let session = self
+            .token_session(account, belfry_oauth::ProviderKind::Google)
+            .map_err(fatal)?;
+        let api_base = belfry_oauth::Config::load()
+            .map_err(|e| fatal(e.into()))?
+            .provider(belfry_oauth::ProviderKind::Google)
+            .api_base
+            .clone();
+        match belfry_cloud::insert_google_event(
+            &session,
+            &api_base,
+            &d.calendar,
+            &event,
+            belfry_cloud::Retry::default(),
+        ) {
+            Ok((id, belfry_cloud::Inserted::Created)) => Ok((id, "created")),
+            Ok((id, belfry_cloud::Inserted::AlreadyThere)) => Ok((id, "already there")),
+            Err(e) => {
+                let transient = matches!(
+                    e,
+                    belfry_cloud::CloudError::Network(_)
+                        | belfry_cloud::CloudError::Http {
+                            status: 429 | 500..=599,
+                            ..
+                        }
+                );
                 Err((e.into(), transient))
             }
         }

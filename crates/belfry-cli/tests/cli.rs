@@ -741,6 +741,8 @@ fn caldav_account_lifecycle_keeps_the_password_in_the_keyring_only() {
 #[ignore = "needs a real Secret Service and the OAuth test server: run scripts/test"]
 fn oauth_accounts_sign_in_list_and_remove_leaving_no_token_behind() {
     let env = Env::new();
+    // Other tests' accounts may share this keyring: only what this test adds counts.
+    let before: Vec<String> = keyring_entries().into_iter().map(|(k, _)| k).collect();
     let server = belfry_testkit::oauth_server(60);
     let config = env.data.path().join("belfry.toml");
     std::fs::write(
@@ -807,7 +809,9 @@ api_base = "{issuer}/v1.0"
     let refresh_tokens = || -> Vec<(String, String)> {
         keyring_entries()
             .into_iter()
-            .filter(|(k, _)| k.starts_with("account/") && k.ends_with("/refresh-token"))
+            .filter(|(k, _)| {
+                k.starts_with("account/") && k.ends_with("/refresh-token") && !before.contains(k)
+            })
             .collect()
     };
     let mut canaries: Vec<String> = refresh_tokens().into_iter().map(|(_, v)| v).collect();
@@ -1260,4 +1264,87 @@ fn a_bulk_run_killed_at_random_points_schedules_each_meeting_once() {
     titles.sort();
     titles.dedup();
     assert_eq!(titles.len(), 20, "seed {seed}: every lecture exactly once");
+}
+
+/// Needs the real Secret Service and the OAuth test server: a meeting inserted into a Google
+/// calendar (the loopback fake) exactly once, however often it is scheduled.
+#[test]
+#[ignore = "needs a real Secret Service and the OAuth test server: run scripts/test"]
+fn a_meeting_goes_onto_a_google_calendar_once() {
+    let env = Env::new();
+    let server = belfry_testkit::oauth_server(3600);
+    let config = env.data.path().join("belfry.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[providers.google]\nclient_id = \"belfry-google\"\nclient_secret = \"desktop-client-secret-not-secret\"\nauth_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\napi_base = \"{}/calendar/v3\"\n",
+            server.authorization_endpoint, server.token_endpoint, server.userinfo_endpoint, server.issuer
+        ),
+    )
+    .unwrap();
+    let browser = env.data.path().join("browser.sh");
+    std::fs::write(&browser, "#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n").unwrap();
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .args(args)
+            .env("BELFRY_CONFIG", &config)
+            .env("BROWSER", &browser)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "belfry {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["accounts", "add", "google", "--name", "Personal"]);
+    let mut args = vec![
+        "schedule",
+        "--account",
+        "Personal",
+        "--json",
+        "--organizer",
+        "ana@example.com",
+        "--attendee",
+        "bob@example.com",
+    ];
+    args.extend(MEETING);
+    let done: Value = serde_json::from_str(&run(&args)).unwrap();
+    assert_eq!(done["deliveries"][0]["status"], "created", "{done}");
+    assert_eq!(done["deliveries"][0]["invitations_sent"], true);
+    let id = done["meeting_id"].as_str().unwrap().to_owned();
+    let mut again = vec![
+        "schedule",
+        "--account",
+        "Personal",
+        "--json",
+        "--meeting-id",
+        &id,
+        "--organizer",
+        "ana@example.com",
+        "--attendee",
+        "bob@example.com",
+    ];
+    again.extend(MEETING);
+    let again: Value = serde_json::from_str(&run(&again)).unwrap();
+    assert_eq!(again["deliveries"][0]["status"], "already there", "{again}");
+
+    let listing = std::process::Command::new("curl")
+        .args(["-s", &format!("{}/__test/events", server.issuer)])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&listing.stdout).unwrap();
+    assert_eq!(
+        v["calendars"]["ana@example.com"].as_array().unwrap().len(),
+        1,
+        "{v}"
+    );
+    run(&["accounts", "remove", "Personal"]);
 }
