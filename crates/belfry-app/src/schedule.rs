@@ -410,7 +410,7 @@ impl App {
             &api_base,
             &d.calendar,
             &event,
-            belfry_cloud::Retry::default(),
+            Retry::default(),
         ) {
             Ok((id, belfry_cloud::Inserted::Created)) => Ok((id, "created")),
             Ok((id, belfry_cloud::Inserted::AlreadyThere)) => Ok((id, "already there")),

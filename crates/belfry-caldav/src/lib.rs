@@ -12,6 +12,8 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use url::Url;
 
+pub use belfry_http::Retry;
+
 const DAV: &str = "DAV:";
 const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
 const MAX_REDIRECTS: usize = 5;
@@ -64,43 +66,6 @@ pub enum Put {
     Created,
     /// Our event was there (an earlier attempt or version) and now holds this version.
     Replaced,
-}
-
-/// How often and how patiently to retry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retry {
-    pub attempts: u32,
-    /// The first backoff's ceiling; it doubles with every attempt.
-    pub base: Duration,
-    /// No wait is longer.
-    pub cap: Duration,
-}
-
-impl Default for Retry {
-    fn default() -> Self {
-        Retry {
-            attempts: 5,
-            base: Duration::from_millis(200),
-            cap: Duration::from_secs(10),
-        }
-    }
-}
-
-/// A uniformly random wait in `0..=ceiling` ("full jitter"), from the clock's nanoseconds.
-fn jitter(ceiling: Duration) -> Duration {
-    static COUNTER: std::sync::atomic::AtomicU64 =
-        std::sync::atomic::AtomicU64::new(0x9E37_79B9_7F4A_7C15);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let mut x = COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, std::sync::atomic::Ordering::Relaxed)
-        ^ u64::from(nanos);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
-    Duration::from_millis(if ms == 0 { 0 } else { x % (ms + 1) })
 }
 
 /// Where the event with `uid` lives in `calendar`: a name derived from the UID alone, so
@@ -180,12 +145,7 @@ pub fn parse_server(input: &str) -> Result<Url, CalDavError> {
 impl CalDav {
     /// A connection with these credentials.
     pub fn new(username: &str, password: Sensitive<String>) -> CalDav {
-        let http = Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("Belfry/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_else(|_| Client::new());
+        let http = belfry_http::client(Duration::from_secs(30)).unwrap_or_else(|_| Client::new());
         CalDav {
             http,
             username: username.to_owned(),
@@ -435,18 +395,11 @@ impl CalDav {
             attempt += 1;
             match self.put_event(calendar, uid, ics) {
                 Err(e) if e.is_transient() && attempt < policy.attempts => {
-                    let ceiling = policy
-                        .base
-                        .saturating_mul(1 << (attempt - 1).min(16))
-                        .min(policy.cap);
-                    let wait = match &e {
-                        CalDavError::Http {
-                            retry_after: Some(s),
-                            ..
-                        } => Duration::from_secs(*s).min(policy.cap),
-                        _ => jitter(ceiling),
+                    let retry_after = match &e {
+                        CalDavError::Http { retry_after, .. } => *retry_after,
+                        _ => None,
                     };
-                    std::thread::sleep(wait);
+                    std::thread::sleep(policy.wait(attempt, retry_after));
                 }
                 other => return other,
             }
@@ -472,12 +425,7 @@ impl CalDav {
             url: href.to_string(),
             reason: short_reason(&e),
         })?;
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        Ok((resp.status(), retry_after))
+        Ok((resp.status(), belfry_http::retry_after(&resp)))
     }
 
     fn status_error(&self, url: &Url, status: StatusCode) -> CalDavError {

@@ -8,6 +8,8 @@ use std::time::Duration;
 use belfry_oauth::{OAuthError, ProviderKind, TokenSession};
 use serde::Serialize;
 
+pub use belfry_http::Retry;
+
 /// Why the provider's API could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CloudError {
@@ -36,48 +38,7 @@ pub struct CloudCalendar {
 }
 
 fn http() -> Result<reqwest::blocking::Client, CloudError> {
-    reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| CloudError::Network(e.to_string()))
-}
-
-/// How often and how patiently to retry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retry {
-    pub attempts: u32,
-    /// The first backoff's ceiling; it doubles with every attempt.
-    pub base: Duration,
-    /// No wait is longer.
-    pub cap: Duration,
-}
-
-impl Default for Retry {
-    fn default() -> Self {
-        Retry {
-            attempts: 6,
-            base: Duration::from_millis(250),
-            cap: Duration::from_secs(20),
-        }
-    }
-}
-
-/// Full jitter: a uniformly random wait in `0..=ceiling`.
-fn jitter(ceiling: Duration) -> Duration {
-    static COUNTER: std::sync::atomic::AtomicU64 =
-        std::sync::atomic::AtomicU64::new(0x2545_F491_4F6C_DD1D);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let mut x = COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, std::sync::atomic::Ordering::Relaxed)
-        ^ u64::from(nanos);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
-    Duration::from_millis(if ms == 0 { 0 } else { x % (ms + 1) })
+    belfry_http::client(Duration::from_secs(30)).map_err(CloudError::Network)
 }
 
 /// A Google Calendar event id for a meeting UID: base32hex (`[0-9a-v]`), the same for every
@@ -142,11 +103,7 @@ pub fn insert_google_event(
         let (status, retry_after, body) = match outcome {
             Ok(resp) => {
                 let status = resp.status().as_u16();
-                let retry_after = resp
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok());
+                let retry_after = belfry_http::retry_after(&resp);
                 let body: serde_json::Value = resp.json().unwrap_or(serde_json::Value::Null);
                 (Some(status), retry_after, body)
             }
@@ -203,14 +160,7 @@ pub fn insert_google_event(
                 None => CloudError::Network("the connection failed on every attempt".into()),
             });
         }
-        let ceiling = retry
-            .base
-            .saturating_mul(1 << (attempt - 1).min(16))
-            .min(retry.cap);
-        std::thread::sleep(retry_after.map_or_else(
-            || jitter(ceiling),
-            |s| Duration::from_secs(s).min(retry.cap),
-        ));
+        std::thread::sleep(retry.wait(attempt, retry_after));
     }
 }
 

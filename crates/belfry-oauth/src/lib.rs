@@ -91,11 +91,7 @@ pub(crate) type Client =
     BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 pub(crate) fn http_client() -> Result<reqwest::blocking::Client, OAuthError> {
-    reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| OAuthError::Network(e.to_string()))
+    belfry_http::client(Duration::from_secs(30)).map_err(OAuthError::Network)
 }
 
 pub(crate) fn oauth_client(
