@@ -24,26 +24,9 @@ fn session(server: &OAuthServer) -> TokenSession {
     let browser = |auth: &str| {
         let auth = auth.to_owned();
         std::thread::spawn(move || {
-            let http = reqwest::blocking::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let mut url = url::Url::parse(&auth).unwrap();
-            for _ in 0..10 {
-                let resp = http.get(url.clone()).send().unwrap();
-                let loc = resp
-                    .headers()
-                    .get("location")
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_owned();
-                url = url.join(&loc).unwrap();
-                if url.host_str() == Some("127.0.0.1") && url.path().starts_with("/callback") {
-                    let _ = http.get(url).send();
-                    return;
-                }
-            }
+            belfry_testkit::browse_to_callback(&auth, |callback| {
+                let _ = reqwest::blocking::get(callback);
+            })
         });
         Ok(())
     };

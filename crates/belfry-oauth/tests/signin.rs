@@ -36,29 +36,15 @@ fn browser(seen: Arc<Mutex<Vec<String>>>, tamper: Tamper) -> impl Fn(&str) -> Re
         let auth = auth.to_owned();
         let tamper = tamper.clone();
         std::thread::spawn(move || {
-            let http = reqwest::blocking::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let mut url = url::Url::parse(&auth).unwrap();
-            for _ in 0..10 {
-                let resp = http.get(url.clone()).send().unwrap();
-                let loc = resp
-                    .headers()
-                    .get("location")
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_owned();
-                url = url.join(&loc).unwrap();
-                if url.host_str() == Some("127.0.0.1") && url.path().starts_with("/callback") {
-                    for u in tamper(url) {
-                        let _ = http.get(u).send();
-                    }
-                    return;
+            belfry_testkit::browse_to_callback(&auth, |callback| {
+                let http = reqwest::blocking::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                for u in tamper(callback) {
+                    let _ = http.get(u).send();
                 }
-            }
-            panic!("never reached the callback");
+            })
         });
         Ok(())
     }

@@ -387,3 +387,30 @@ pub fn fetch(url: &str, user: &str, password: &str) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Plays the browser's part of an OAuth sign-in against [`oauth_server`]: follows the
+/// redirects (no cookies needed) from the authorization URL to the app's loopback callback,
+/// and hands the callback URL to `deliver` (which normally just requests it).
+pub fn browse_to_callback(auth: &str, deliver: impl FnOnce(url::Url)) {
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut url = url::Url::parse(auth).unwrap();
+    for _ in 0..10 {
+        let resp = http.get(url.clone()).send().unwrap();
+        let location = resp
+            .headers()
+            .get("location")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        url = url.join(&location).unwrap();
+        if url.host_str() == Some("127.0.0.1") && url.path().starts_with("/callback") {
+            deliver(url);
+            return;
+        }
+    }
+    panic!("the sign-in never reached the callback");
+}
