@@ -277,6 +277,7 @@ function json(ctx, status, body) {
 //   is closed before the request is handled), "lost" (the event is stored, then the
 //   connection is closed before the answer: the client cannot know it worked).
 const googleEvents = new Map();
+const googleDeleted = new Set(); // "calendar/id": ids stay reserved after deletion
 const faults = [];
 const EVENT_ID = /^[a-v0-9]{5,1024}$/;
 
@@ -307,11 +308,14 @@ function testHooks(ctx) {
       counters.tokenRequests = 0;
       counters.revoked = 0;
       googleEvents.clear();
+      googleDeleted.clear();
       faults.length = 0;
       return json(ctx, 200, { ok: true });
     case 'GET /__test/events':
       return json(ctx, 200, {
         calendars: Object.fromEntries([...googleEvents].map(([cal, events]) => [cal, [...events.keys()]])),
+        events: Object.fromEntries([...googleEvents].map(([cal, events]) => [cal, [...events.values()]])),
+        deleted: [...googleDeleted],
       });
     default:
       return json(ctx, 404, { error: 'not_found', error_description: `no test hook ${route}` });
@@ -442,7 +446,7 @@ async function googleEventsApi(provider, ctx) {
     if (!EVENT_ID.test(event.id || '')) {
       return json(ctx, 400, { error: { code: 400, message: 'Invalid resource id value.' } }), true;
     }
-    if (events.has(event.id)) {
+    if (events.has(event.id) || googleDeleted.has(`${calendar}/${event.id}`)) {
       return json(ctx, 409, { error: { code: 409, message: 'The requested identifier already exists.', errors: [{ reason: 'duplicate' }] } }), true;
     }
     const stored = { ...event, kind: 'calendar#event', status: 'confirmed', htmlLink: `https://calendar.google.test/${event.id}` };
@@ -453,6 +457,31 @@ async function googleEventsApi(provider, ctx) {
       return true;
     }
     return json(ctx, 200, stored), true;
+  }
+  if (ctx.method === 'PUT' && id) {
+    if (!events.has(id)) return json(ctx, 404, { error: { code: 404, message: 'Not Found' } }), true;
+    const event = JSON.parse((await readBody(ctx)) || '{}');
+    const stored = { ...event, id, kind: 'calendar#event', status: 'confirmed' };
+    events.set(id, stored);
+    if (fault === 'lost') {
+      ctx.respond = false;
+      ctx.req.socket.destroy();
+      return true;
+    }
+    return json(ctx, 200, stored), true;
+  }
+  if (ctx.method === 'DELETE' && id) {
+    if (googleDeleted.has(`${calendar}/${id}`)) return json(ctx, 410, { error: { code: 410, message: 'Resource has been deleted' } }), true;
+    if (!events.has(id)) return json(ctx, 404, { error: { code: 404, message: 'Not Found' } }), true;
+    events.delete(id);
+    googleDeleted.add(`${calendar}/${id}`);
+    if (fault === 'lost') {
+      ctx.respond = false;
+      ctx.req.socket.destroy();
+      return true;
+    }
+    ctx.status = 204;
+    return true;
   }
   return json(ctx, 405, { error: { code: 405, message: 'Method Not Allowed' } }), true;
 }

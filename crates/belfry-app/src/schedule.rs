@@ -364,7 +364,8 @@ impl App {
 
 impl App {
     /// A Google Calendar event, inserted exactly once with an id derived from the meeting's
-    /// UID; Google emails the attendees (meet@chime.aws included).
+    /// UID, replaced when it changes (SEQUENCE up) and deleted when cancelled; Google emails
+    /// the attendees each time (meet@chime.aws included).
     fn deliver_google(
         &self,
         d: &Delivery,
@@ -374,12 +375,6 @@ impl App {
         account: &AccountRecord,
     ) -> Result<(String, &'static str), (AppError, bool)> {
         let fatal = |e: AppError| (e, false);
-        if d.cancelled || d.sequence > 0 {
-            return Err(fatal(AppError::new(
-                ErrorCode::Invalid,
-                "changing or cancelling a meeting on a Google calendar is not available yet; send the .ics",
-            )));
-        }
         let tz = meeting.time_zone;
         let local = |t: chrono::DateTime<chrono_tz::Tz>| {
             t.naive_local().format("%Y-%m-%dT%H:%M:%S").to_string()
@@ -393,6 +388,7 @@ impl App {
             "end": { "dateTime": local(meeting.end()), "timeZone": tz.name() },
             "attendees": invitation.attendees.iter().map(|a| serde_json::json!({ "email": a.as_str() })).collect::<Vec<_>>(),
             "reminders": { "useDefault": false, "overrides": [{ "method": "popup", "minutes": REMINDER_MINUTES }] },
+            "sequence": d.sequence,
         });
         if let Some(r) = &meeting.recurrence {
             event["recurrence"] = serde_json::json!([format!("RRULE:{}", r.rrule(tz))]);
@@ -405,15 +401,40 @@ impl App {
             .provider(belfry_oauth::ProviderKind::Google)
             .api_base
             .clone();
-        match belfry_cloud::insert_google_event(
-            &session,
-            &api_base,
-            &d.calendar,
-            &event,
-            Retry::default(),
-        ) {
-            Ok((id, belfry_cloud::Inserted::Created)) => Ok((id, "created")),
-            Ok((id, belfry_cloud::Inserted::AlreadyThere)) => Ok((id, "already there")),
+        let id = belfry_cloud::google_event_id(&record.uid);
+        let result = if d.cancelled {
+            belfry_cloud::delete_google_event(
+                &session,
+                &api_base,
+                &d.calendar,
+                &id,
+                Retry::default(),
+            )
+            .map(|_| (id, "cancelled"))
+        } else if d.sequence > 0 {
+            belfry_cloud::update_google_event(
+                &session,
+                &api_base,
+                &d.calendar,
+                &event,
+                Retry::default(),
+            )
+            .map(|_| (id, "updated"))
+        } else {
+            belfry_cloud::insert_google_event(
+                &session,
+                &api_base,
+                &d.calendar,
+                &event,
+                Retry::default(),
+            )
+            .map(|(id, how)| match how {
+                belfry_cloud::Inserted::Created => (id, "created"),
+                belfry_cloud::Inserted::AlreadyThere => (id, "already there"),
+            })
+        };
+        match result {
+            Ok(done) => Ok(done),
             Err(e) => {
                 let transient = matches!(
                     e,

@@ -1346,5 +1346,48 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
         1,
         "{v}"
     );
+    // Moved: the same event, replaced, SEQUENCE up.
+    let moved = [
+        "reschedule",
+        "--json",
+        "--meeting-id",
+        &id,
+        "--title",
+        "Physics 101",
+        "--start",
+        "2027-03-02T11:00",
+        "--tz",
+        "America/New_York",
+        "--organizer",
+        "ana@example.com",
+        "--attendee",
+        "bob@example.com",
+    ];
+    let r: Value = serde_json::from_str(&run(&moved)).unwrap();
+    assert_eq!(r["deliveries"][0]["status"], "updated", "{r}");
+    let events = || -> Value {
+        let out = std::process::Command::new("curl")
+            .args(["-s", &format!("{}/__test/events", server.issuer)])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let now = events();
+    let event = &now["events"]["ana@example.com"][0];
+    assert_eq!(event["start"]["dateTime"], "2027-03-02T11:00:00", "{now}");
+    assert_eq!(event["sequence"], 1);
+    // Cancelled: deleted with sendUpdates=all, so Google mails the cancellation to everyone.
+    let c: Value = serde_json::from_str(&run(&["cancel", "--json", "--meeting-id", &id])).unwrap();
+    assert_eq!(c["deliveries"][0]["status"], "cancelled", "{c}");
+    let after = events();
+    assert_eq!(
+        after["calendars"]["ana@example.com"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "{after}"
+    );
+    assert_eq!(after["deleted"].as_array().unwrap().len(), 1, "{after}");
     run(&["accounts", "remove", "Personal"]);
 }

@@ -70,10 +70,95 @@ pub enum Inserted {
     AlreadyThere,
 }
 
+/// What changed on a Google calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Changed {
+    Updated,
+    Deleted,
+    /// Already deleted (410): an earlier attempt, whose answer was lost, did it.
+    AlreadyDeleted,
+}
+
+/// One Google Calendar request, retried: 429, rate-limit 403s, 5xx and network errors with
+/// full-jitter backoff or `Retry-After`; a 401 refreshes the token once. Returns the final
+/// status (`None` when every attempt failed on the network) and body.
+fn google_request(
+    session: &TokenSession,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<&serde_json::Value>,
+    retry: Retry,
+) -> Result<(u16, serde_json::Value), CloudError> {
+    let client = http()?;
+    let mut refreshed = false;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let token = session.access_token()?;
+        let mut req = client
+            .request(method.clone(), url)
+            .bearer_auth(token.expose());
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let (status, retry_after, answer) = match req.send() {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let retry_after = belfry_http::retry_after(&resp);
+                (
+                    Some(status),
+                    retry_after,
+                    resp.json().unwrap_or(serde_json::Value::Null),
+                )
+            }
+            Err(_) => (None, None, serde_json::Value::Null),
+        };
+        let transient = match status {
+            Some(401) if !refreshed => {
+                refreshed = true;
+                session.invalidate();
+                attempt -= 1;
+                continue;
+            }
+            Some(403) => matches!(
+                answer["error"]["errors"][0]["reason"].as_str(),
+                Some("rateLimitExceeded" | "userRateLimitExceeded")
+            ),
+            Some(429 | 500..=599) | None => true,
+            Some(status) => return Ok((status, answer)),
+        };
+        if !transient || attempt >= retry.attempts {
+            return match status {
+                Some(s) if !transient => Ok((s, answer)),
+                Some(s) => Err(CloudError::Http {
+                    status: s,
+                    message: "still failing after retries".into(),
+                }),
+                None => Err(CloudError::Network(
+                    "the connection failed on every attempt".into(),
+                )),
+            };
+        }
+        std::thread::sleep(retry.wait(attempt, retry_after));
+    }
+}
+
+fn google_error(status: u16, body: &serde_json::Value) -> CloudError {
+    match status {
+        401 | 403 => CloudError::Unauthorized(status),
+        _ => CloudError::Http {
+            status,
+            message: body["error"]["message"]
+                .as_str()
+                .unwrap_or("no details")
+                .to_owned(),
+        },
+    }
+}
+
 /// Inserts `event` (its `id` set from the meeting's UID) into a Google calendar, exactly once,
-/// and has Google email the attendees (`sendUpdates=all`). Retries 429, rate-limit 403s, 5xx
-/// and network errors with full-jitter backoff (or `Retry-After`); a 409 on our own id means
-/// an earlier attempt succeeded and is confirmed with a GET; a 401 refreshes the token once.
+/// and has Google email the attendees (`sendUpdates=all`). A 409 on our own id means an
+/// earlier attempt succeeded; it is confirmed with a GET, not assumed.
 pub fn insert_google_event(
     session: &TokenSession,
     api_base: &str,
@@ -85,82 +170,79 @@ pub fn insert_google_event(
         .as_str()
         .ok_or_else(|| CloudError::BadReply("the event has no id".into()))?
         .to_owned();
-    let base = api_base.trim_end_matches('/');
-    let cal = url_segment(calendar_id);
-    let insert_url = format!("{base}/calendars/{cal}/events?sendUpdates=all");
-    let get_url = format!("{base}/calendars/{cal}/events/{}", url_segment(&id));
-    let client = http()?;
-    let mut refreshed = false;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let token = session.access_token()?;
-        let outcome = client
-            .post(&insert_url)
-            .bearer_auth(token.expose())
-            .json(event)
-            .send();
-        let (status, retry_after, body) = match outcome {
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let retry_after = belfry_http::retry_after(&resp);
-                let body: serde_json::Value = resp.json().unwrap_or(serde_json::Value::Null);
-                (Some(status), retry_after, body)
+    let base = format!(
+        "{}/calendars/{}/events",
+        api_base.trim_end_matches('/'),
+        url_segment(calendar_id)
+    );
+    let (status, body) = google_request(
+        session,
+        reqwest::Method::POST,
+        &format!("{base}?sendUpdates=all"),
+        Some(event),
+        retry,
+    )?;
+    match status {
+        200 => Ok((id, Inserted::Created)),
+        409 => {
+            let (found, body) = google_request(
+                session,
+                reqwest::Method::GET,
+                &format!("{base}/{}", url_segment(&id)),
+                None,
+                retry,
+            )?;
+            match found {
+                200 => Ok((id, Inserted::AlreadyThere)),
+                _ => Err(google_error(409, &body)),
             }
-            Err(_) => (None, None, serde_json::Value::Null),
-        };
-        let transient = match status {
-            Some(200) => return Ok((id, Inserted::Created)),
-            Some(409) => {
-                // Ours already? Confirm it, do not assume it.
-                let got = client
-                    .get(&get_url)
-                    .bearer_auth(session.access_token()?.expose())
-                    .send();
-                match got {
-                    Ok(r) if r.status().is_success() => return Ok((id, Inserted::AlreadyThere)),
-                    Ok(r) if r.status().as_u16() == 404 => {
-                        return Err(CloudError::Http {
-                            status: 409,
-                            message: "the id is taken by a deleted event".into(),
-                        });
-                    }
-                    _ => true,
-                }
-            }
-            Some(401) if !refreshed => {
-                refreshed = true;
-                session.invalidate();
-                attempt -= 1;
-                continue;
-            }
-            Some(401) => return Err(CloudError::Unauthorized(401)),
-            Some(403) => {
-                let reason = body["error"]["errors"][0]["reason"].as_str().unwrap_or("");
-                if !matches!(reason, "rateLimitExceeded" | "userRateLimitExceeded") {
-                    return Err(CloudError::Unauthorized(403));
-                }
-                true
-            }
-            Some(429) | Some(500..=599) | None => true,
-            Some(status) => {
-                let message = body["error"]["message"]
-                    .as_str()
-                    .unwrap_or("no details")
-                    .to_owned();
-                return Err(CloudError::Http { status, message });
-            }
-        };
-        if !transient || attempt >= retry.attempts {
-            return Err(match status {
-                Some(status) => CloudError::Http {
-                    status,
-                    message: "still failing after retries".into(),
-                },
-                None => CloudError::Network("the connection failed on every attempt".into()),
-            });
         }
-        std::thread::sleep(retry.wait(attempt, retry_after));
+        s => Err(google_error(s, &body)),
+    }
+}
+
+/// Replaces the event with this version (its `sequence` raised), emailing the attendees.
+pub fn update_google_event(
+    session: &TokenSession,
+    api_base: &str,
+    calendar_id: &str,
+    event: &serde_json::Value,
+    retry: Retry,
+) -> Result<Changed, CloudError> {
+    let id = event["id"]
+        .as_str()
+        .ok_or_else(|| CloudError::BadReply("the event has no id".into()))?;
+    let url = format!(
+        "{}/calendars/{}/events/{}?sendUpdates=all",
+        api_base.trim_end_matches('/'),
+        url_segment(calendar_id),
+        url_segment(id)
+    );
+    match google_request(session, reqwest::Method::PUT, &url, Some(event), retry)? {
+        (200, _) => Ok(Changed::Updated),
+        (s, body) => Err(google_error(s, &body)),
+    }
+}
+
+/// Deletes the event, which makes Google send the cancellation to every attendee
+/// (meet@chime.aws included). A 410 means an earlier attempt already did.
+pub fn delete_google_event(
+    session: &TokenSession,
+    api_base: &str,
+    calendar_id: &str,
+    event_id: &str,
+    retry: Retry,
+) -> Result<Changed, CloudError> {
+    let url = format!(
+        "{}/calendars/{}/events/{}?sendUpdates=all",
+        api_base.trim_end_matches('/'),
+        url_segment(calendar_id),
+        url_segment(event_id)
+    );
+    match google_request(session, reqwest::Method::DELETE, &url, None, retry)? {
+        (200 | 204, _) => Ok(Changed::Deleted),
+        (410, _) => Ok(Changed::AlreadyDeleted),
+        (s, body) => Err(google_error(s, &body)),
     }
 }
 

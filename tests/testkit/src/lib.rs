@@ -169,6 +169,19 @@ pub fn mkcalendar(url: &str, user: &str, password: &str, name: &str) {
     assert!(code.starts_with('2'), "MKCALENDAR {url}: HTTP {code}");
 }
 
+/// The checkout the tests run in: found from the test's `CARGO_MANIFEST_DIR` at run time
+/// (not at compile time: a build shared between two checkouts must not reach into the other).
+pub fn workspace_root() -> PathBuf {
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().unwrap());
+    start
+        .ancestors()
+        .find(|d| d.join("tests/oauth-server/server.mjs").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(start)
+}
+
 /// The OAuth 2 / OpenID Connect server of `tests/oauth-server` (npm oidc-provider).
 #[derive(Debug)]
 pub struct OAuthServer {
@@ -190,7 +203,7 @@ impl Drop for OAuthServer {
 
 /// Starts the OAuth server; access tokens live `access_token_ttl` seconds.
 pub fn oauth_server(access_token_ttl: u32) -> OAuthServer {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../oauth-server");
+    let dir = workspace_root().join("tests/oauth-server");
     let mut child = Command::new("node")
         .arg(dir.join("server.mjs"))
         .env("ACCESS_TOKEN_TTL", access_token_ttl.to_string())
