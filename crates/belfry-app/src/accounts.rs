@@ -174,6 +174,14 @@ impl App {
         Ok(format!("{word:016x}"))
     }
 
+    /// Refuses a name another account has (before any secret is stored or sign-in begins).
+    fn ensure_name_free(&self, name: &str) -> Result<(), AppError> {
+        match self.store().account(name)? {
+            Some(_) => Err(StoreError::NameTaken(name.to_owned()).into()),
+            None => Ok(()),
+        }
+    }
+
     fn account_record(&self, name: &str) -> Result<AccountRecord, AppError> {
         self.store().account(name)?.ok_or_else(|| {
             AppError::new(
@@ -194,12 +202,7 @@ impl App {
         password: Sensitive<String>,
     ) -> Result<(AccountView, Vec<CalendarView>), AppError> {
         let name = check_name(name)?;
-        if self.store().account(&name)?.is_some() {
-            return Err(AppError::new(
-                ErrorCode::Invalid,
-                format!("an account named {name:?} already exists"),
-            ));
-        }
+        self.ensure_name_free(&name)?;
         if username.trim().is_empty() {
             return Err(AppError::new(ErrorCode::Invalid, "a user name is required"));
         }
@@ -228,13 +231,7 @@ impl App {
         };
         if let Err(e) = self.store().insert_account(&record) {
             let _ = secrets.delete(&secret_key(&id, "password"));
-            return Err(match e {
-                StoreError::NameTaken(n) => AppError::new(
-                    ErrorCode::Invalid,
-                    format!("an account named {n:?} already exists"),
-                ),
-                other => other.into(),
-            });
+            return Err(e.into());
         }
         let calendars = calendar_views(
             &found.calendars,
@@ -260,12 +257,7 @@ impl App {
             )
         })?;
         let name = check_name(name)?;
-        if self.store().account(&name)?.is_some() {
-            return Err(AppError::new(
-                ErrorCode::Invalid,
-                format!("an account named {name:?} already exists"),
-            ));
-        }
+        self.ensure_name_free(&name)?;
         let secrets = self.secrets_store()?;
         let config = belfry_oauth::Config::load()?;
         let cfg = config.provider(provider).clone();
@@ -336,12 +328,7 @@ impl App {
         access_key: Option<(&str, Sensitive<String>)>,
     ) -> Result<AccountView, AppError> {
         let name = check_name(name)?;
-        if self.store().account(&name)?.is_some() {
-            return Err(AppError::new(
-                ErrorCode::Invalid,
-                format!("an account named {name:?} already exists"),
-            ));
-        }
+        self.ensure_name_free(&name)?;
         let id = self.new_account_id()?;
         let (creds, config) = match (profile.map(str::trim).filter(|p| !p.is_empty()), access_key) {
             (Some(_), Some(_)) => {
@@ -521,13 +508,7 @@ impl App {
     pub fn rename_account(&self, name: &str, new_name: &str) -> Result<AccountView, AppError> {
         let mut record = self.account_record(name)?;
         record.name = check_name(new_name)?;
-        self.store().update_account(&record).map_err(|e| match e {
-            StoreError::NameTaken(n) => AppError::new(
-                ErrorCode::Invalid,
-                format!("an account named {n:?} already exists"),
-            ),
-            other => other.into(),
-        })?;
+        self.store().update_account(&record)?;
         account_view(&record)
     }
 

@@ -79,7 +79,12 @@ impl From<FieldError> for AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        AppError::new(ErrorCode::Storage, e.to_string())
+        let code = match e {
+            // The user chose a name in use: theirs to change, not a storage failure.
+            StoreError::NameTaken(_) => ErrorCode::Invalid,
+            _ => ErrorCode::Storage,
+        };
+        AppError::new(code, e.to_string())
     }
 }
 

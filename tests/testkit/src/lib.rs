@@ -116,22 +116,6 @@ pub fn xandikos() -> Server {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .or_else(|_| {
-            // Older releases have no `serve` subcommand.
-            Command::new(venv_bin("xandikos"))
-                .args([
-                    "--defaults",
-                    "-d",
-                    dir.path().to_str().unwrap(),
-                    "-l",
-                    "127.0.0.1",
-                    "-p",
-                    &port.to_string(),
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-        })
         .expect("xandikos is installed by scripts/setup");
     wait_listening(port);
     Server {
