@@ -52,7 +52,11 @@
 //                                   token endpoint (any grant, success or not)
 //   GET  /__test/revoked         -> {"count": N}  successful (HTTP 200)
 //                                   revocation requests
-//   POST /__test/reset           -> {"ok": true}  resets both counters
+//   POST /__test/reset           -> {"ok": true}  resets the counters, events and faults
+//   POST /__test/faults          {"faults": [...]} queues faults for the next event requests
+//   GET  /__test/events          -> the Google events, by calendar
+//   GET  /__test/graph           -> the Graph events by mailbox, the most requests seen in
+//                                   flight on each mailbox, and how many were throttled
 //
 // Token behaviour worth knowing:
 //   * Refresh tokens are issued on every code exchange (no need for
@@ -309,6 +313,10 @@ function testHooks(ctx) {
       counters.revoked = 0;
       googleEvents.clear();
       googleDeleted.clear();
+      graphEvents.clear();
+      graphTransactions.clear();
+      graphStats.maxInFlight = {};
+      graphStats.throttled = 0;
       faults.length = 0;
       return json(ctx, 200, { ok: true });
     case 'GET /__test/events':
@@ -316,6 +324,12 @@ function testHooks(ctx) {
         calendars: Object.fromEntries([...googleEvents].map(([cal, events]) => [cal, [...events.keys()]])),
         events: Object.fromEntries([...googleEvents].map(([cal, events]) => [cal, [...events.values()]])),
         deleted: [...googleDeleted],
+      });
+    case 'GET /__test/graph':
+      return json(ctx, 200, {
+        mailboxes: Object.fromEntries([...graphEvents].map(([mb, events]) => [mb, [...events.values()]])),
+        maxInFlight: graphStats.maxInFlight,
+        throttled: graphStats.throttled,
       });
     default:
       return json(ctx, 404, { error: 'not_found', error_description: `no test hook ${route}` });
@@ -486,6 +500,136 @@ async function googleEventsApi(provider, ctx) {
   return json(ctx, 405, { error: { code: 405, message: 'Method Not Allowed' } }), true;
 }
 
+// Microsoft Graph events, by mailbox, with the documented behaviour Belfry relies on:
+//   POST /v1.0/me/calendars/{id}/events      a calendar of the signed-in user (canEdit)
+//   POST /v1.0/users/{owner}/calendar/events a host's calendar shared with the signed-in user
+//   GET|PATCH|DELETE /v1.0/me/events/{id} and /v1.0/users/{owner}/events/{id}
+// The server assigns event ids; a POST whose `transactionId` the mailbox has seen returns the
+// event made the first time instead of a second one. The calendar owner is the organizer.
+// `start`/`end` need a Windows time zone name (or UTC). More than 4 requests in flight on
+// one mailbox are refused with 429 ApplicationThrottled (MailboxConcurrency), as Exchange
+// Online does. Faults are taken from the same queue as Google's, plus "slow" (answer after
+// 250 ms) and "504".
+const GRAPH_ME = 'ana@example.com';
+const GRAPH_SHARED = new Map([['lee@example.com', 'Prof. Lee']]); // owner -> name (writable)
+const GRAPH_READONLY = new Set(['team@example.com']);
+const graphEvents = new Map(); // mailbox -> Map(id -> event)
+const graphTransactions = new Map(); // mailbox -> Map(transactionId -> id)
+const graphInFlight = new Map();
+const graphStats = { maxInFlight: {}, throttled: 0 };
+const WINDOWS_ZONE = /^(UTC|[A-Za-z .()+-]+ (Standard|Daylight) Time)$/;
+
+function graphError(ctx, status, code, message) {
+  json(ctx, status, { error: { code, message, innerError: { 'request-id': randomUUID() } } });
+  return true;
+}
+
+async function graphEventsApi(provider, ctx) {
+  const m = /^\/v1\.0\/(me|users\/([^/]+))\/(calendars\/([^/]+)\/events|calendar\/events|events)(?:\/([^/]+))?$/.exec(ctx.path);
+  if (!m) return false;
+  const auth = ctx.get('authorization') || '';
+  const value = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+  const token = value ? await provider.AccessToken.find(value) : undefined;
+  if (!token || token.clientId !== 'belfry-microsoft') {
+    return graphError(ctx, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
+  }
+  const mailbox = m[2] ? decodeURIComponent(m[2]).toLowerCase() : GRAPH_ME;
+  const calendarId = m[4] ? decodeURIComponent(m[4]) : undefined;
+  const id = m[5] ? decodeURIComponent(m[5]) : undefined;
+  if (mailbox !== GRAPH_ME && !GRAPH_SHARED.has(mailbox)) {
+    if (GRAPH_READONLY.has(mailbox)) return graphError(ctx, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+    return graphError(ctx, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+  }
+  if (calendarId !== undefined) {
+    const own = CALENDARS['belfry-microsoft'].body.value.find((c) => c.id === calendarId && c.owner.address === GRAPH_ME);
+    if (!own) return graphError(ctx, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    if (!own.canEdit) return graphError(ctx, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+  }
+  const inFlight = (graphInFlight.get(mailbox) ?? 0) + 1;
+  graphInFlight.set(mailbox, inFlight);
+  graphStats.maxInFlight[mailbox] = Math.max(graphStats.maxInFlight[mailbox] ?? 0, inFlight);
+  try {
+    if (inFlight > 4) {
+      graphStats.throttled += 1;
+      ctx.set('Retry-After', '1');
+      return graphError(ctx, 429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.');
+    }
+    return await graphHandle(ctx, mailbox, calendarId, id);
+  } finally {
+    graphInFlight.set(mailbox, graphInFlight.get(mailbox) - 1);
+  }
+}
+
+async function graphHandle(ctx, mailbox, calendarId, id) {
+  const fault = faults.shift();
+  if (fault === 'reset') {
+    ctx.respond = false;
+    ctx.req.socket.destroy();
+    return true;
+  }
+  if (fault === 'slow') await new Promise((r) => setTimeout(r, 250));
+  if (fault === '503') return graphError(ctx, 503, 'ServiceNotAvailable', 'Service Unavailable');
+  if (fault === '504') return graphError(ctx, 504, 'UnknownError', '');
+  if (fault === '429') {
+    ctx.set('Retry-After', '0');
+    return graphError(ctx, 429, 'TooManyRequests', 'Too many requests.');
+  }
+  const events = graphEvents.get(mailbox) ?? new Map();
+  graphEvents.set(mailbox, events);
+  const lost = () => {
+    ctx.respond = false;
+    ctx.req.socket.destroy();
+    return true;
+  };
+  if (ctx.method === 'POST' && !id) {
+    const body = JSON.parse((await readBody(ctx)) || '{}');
+    for (const key of ['start', 'end']) {
+      if (!WINDOWS_ZONE.test(body[key]?.timeZone ?? '')) {
+        return graphError(ctx, 400, 'TimeZoneNotSupportedException', `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${body[key]?.timeZone}'.`);
+      }
+    }
+    const transactions = graphTransactions.get(mailbox) ?? new Map();
+    graphTransactions.set(mailbox, transactions);
+    const earlier = body.transactionId && transactions.get(body.transactionId);
+    if (earlier && events.has(earlier)) {
+      json(ctx, 201, events.get(earlier));
+      return true;
+    }
+    const newId = `AAMkAD${randomUUID().replaceAll('-', '')}`;
+    const name = mailbox === GRAPH_ME ? 'Ana' : GRAPH_SHARED.get(mailbox);
+    const stored = {
+      ...body,
+      id: newId,
+      calendarId: calendarId ?? 'default',
+      organizer: { emailAddress: { name, address: mailbox } },
+      isOrganizer: mailbox === GRAPH_ME,
+      createdDateTime: new Date().toISOString(),
+    };
+    events.set(newId, stored);
+    if (body.transactionId) transactions.set(body.transactionId, newId);
+    if (fault === 'lost') return lost();
+    json(ctx, 201, stored);
+    return true;
+  }
+  if (!id || calendarId !== undefined) return graphError(ctx, 405, 'ErrorInvalidRequest', 'The OData request is not supported.');
+  if (!events.has(id)) return graphError(ctx, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+  if (ctx.method === 'GET') return json(ctx, 200, events.get(id)), true;
+  if (ctx.method === 'PATCH') {
+    const body = JSON.parse((await readBody(ctx)) || '{}');
+    const stored = { ...events.get(id), ...body, id };
+    events.set(id, stored);
+    if (fault === 'lost') return lost();
+    return json(ctx, 200, stored), true;
+  }
+  if (ctx.method === 'DELETE') {
+    events.delete(id);
+    if (fault === 'lost') return lost();
+    ctx.status = 204;
+    return true;
+  }
+  return graphError(ctx, 405, 'ErrorInvalidRequest', 'The OData request is not supported.');
+}
+
 async function calendarApi(provider, ctx) {
   const entry = Object.entries(CALENDARS).find(([, c]) => c.path === ctx.path);
   if (!entry || ctx.method !== 'GET') return false;
@@ -513,6 +657,9 @@ function frontMiddleware(provider) {
       return undefined;
     }
     if (await googleEventsApi(provider, ctx)) {
+      return undefined;
+    }
+    if (await graphEventsApi(provider, ctx)) {
       return undefined;
     }
 

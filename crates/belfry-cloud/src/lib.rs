@@ -70,24 +70,42 @@ pub enum Inserted {
     AlreadyThere,
 }
 
-/// What changed on a Google calendar.
+/// What changed on a Google or Graph calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Changed {
     Updated,
     Deleted,
-    /// Already deleted (410): an earlier attempt, whose answer was lost, did it.
+    /// Already deleted (Google 410, Graph 404 on our own event): an earlier attempt, whose
+    /// answer was lost, did it.
     AlreadyDeleted,
 }
 
-/// One Google Calendar request, retried: 429, rate-limit 403s, 5xx and network errors with
-/// full-jitter backoff or `Retry-After`; a 401 refreshes the token once. Returns the final
-/// status (`None` when every attempt failed on the network) and body.
+/// One Google Calendar request; see [`api_request`].
 fn google_request(
     session: &TokenSession,
     method: reqwest::Method,
     url: &str,
     body: Option<&serde_json::Value>,
     retry: Retry,
+) -> Result<(u16, serde_json::Value), CloudError> {
+    api_request(session, method, url, body, retry, |answer| {
+        matches!(
+            answer["error"]["errors"][0]["reason"].as_str(),
+            Some("rateLimitExceeded" | "userRateLimitExceeded")
+        )
+    })
+}
+
+/// One API request, retried: 429, rate-limit 403s (as `rate_limited_403` reads the body),
+/// 5xx and network errors with full-jitter backoff or `Retry-After`; a 401 refreshes the
+/// token once. Returns the final status and body.
+fn api_request(
+    session: &TokenSession,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<&serde_json::Value>,
+    retry: Retry,
+    rate_limited_403: fn(&serde_json::Value) -> bool,
 ) -> Result<(u16, serde_json::Value), CloudError> {
     let client = http()?;
     let mut refreshed = false;
@@ -120,10 +138,7 @@ fn google_request(
                 attempt -= 1;
                 continue;
             }
-            Some(403) => matches!(
-                answer["error"]["errors"][0]["reason"].as_str(),
-                Some("rateLimitExceeded" | "userRateLimitExceeded")
-            ),
+            Some(403) => rate_limited_403(&answer),
             Some(429 | 500..=599) | None => true,
             Some(status) => return Ok((status, answer)),
         };
@@ -246,6 +261,154 @@ pub fn delete_google_event(
     }
 }
 
+/// A Graph `transactionId` for a meeting UID on a calendar: a UUID made from them, the same
+/// for every attempt, so a retried POST gets back the event the first one made.
+pub fn graph_transaction_id(uid: &str, calendar: &str) -> String {
+    let fnv = |seed: u64| {
+        let mut hash = seed;
+        for b in uid.bytes().chain([0]).chain(calendar.bytes()) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        hash
+    };
+    let (a, b) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4));
+    // Shaped as a version-8 (custom) UUID, RFC 9562.
+    let a = (a & !0xf000) | 0x8000;
+    let b = (b & !(0xc << 60)) | (0x8 << 60);
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// One Microsoft Graph request; see [`api_request`]. Graph throttles with 429 only.
+fn graph_request(
+    session: &TokenSession,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<&serde_json::Value>,
+    retry: Retry,
+) -> Result<(u16, serde_json::Value), CloudError> {
+    api_request(session, method, url, body, retry, |_| false)
+}
+
+fn graph_error(status: u16, body: &serde_json::Value) -> CloudError {
+    let code = body["error"]["code"].as_str().unwrap_or("");
+    match status {
+        401 => CloudError::Unauthorized(status),
+        403 => CloudError::Http {
+            status,
+            message: format!(
+                "access is denied ({code}): the calendar's owner must share it with you and let you edit it"
+            ),
+        },
+        _ => CloudError::Http {
+            status,
+            message: match body["error"]["message"].as_str() {
+                Some(m) if !m.is_empty() => format!("{m} ({code})"),
+                _ => format!("no details ({code})"),
+            },
+        },
+    }
+}
+
+/// The mailbox part of a Graph calendar path: `me` for `me/calendars/{id}`, `users/{owner}`
+/// for `users/{owner}/calendar`.
+pub fn graph_mailbox(calendar_path: &str) -> &str {
+    match calendar_path.strip_prefix("users/") {
+        Some(rest) => {
+            let owner_len = rest.find('/').unwrap_or(rest.len());
+            &calendar_path[..6 + owner_len]
+        }
+        None => "me",
+    }
+}
+
+/// The Graph path of a calendar: `me/calendars/{id}` for the user's own, and
+/// `users/{owner}/calendar` for a host's calendar a delegate writes to (the host becomes the
+/// organizer).
+pub fn graph_calendar_path(calendar: &CloudCalendar, own_address: &str) -> String {
+    match &calendar.owner {
+        Some(owner) if !owner.eq_ignore_ascii_case(own_address) => {
+            format!("users/{}/calendar", url_segment(&owner.to_lowercase()))
+        }
+        _ => format!("me/calendars/{}", url_segment(&calendar.id)),
+    }
+}
+
+/// Creates `event` on a Graph calendar (`calendar_path` from [`graph_calendar_path`]),
+/// exactly once: the event carries a `transactionId`, so a retried POST whose first answer
+/// was lost gets the first event back. Graph emails the attendees. Returns the event's id.
+pub fn create_graph_event(
+    session: &TokenSession,
+    api_base: &str,
+    calendar_path: &str,
+    event: &serde_json::Value,
+    retry: Retry,
+) -> Result<String, CloudError> {
+    if event["transactionId"].as_str().is_none() {
+        return Err(CloudError::BadReply(
+            "the event has no transactionId".into(),
+        ));
+    }
+    let url = format!("{}/{calendar_path}/events", api_base.trim_end_matches('/'));
+    match graph_request(session, reqwest::Method::POST, &url, Some(event), retry)? {
+        (200 | 201, body) => body["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| CloudError::BadReply("the created event has no id".into())),
+        (s, body) => Err(graph_error(s, &body)),
+    }
+}
+
+/// Updates a Graph event (Graph emails the attendees the change).
+pub fn update_graph_event(
+    session: &TokenSession,
+    api_base: &str,
+    calendar_path: &str,
+    event_id: &str,
+    patch: &serde_json::Value,
+    retry: Retry,
+) -> Result<Changed, CloudError> {
+    let url = format!(
+        "{}/{}/events/{}",
+        api_base.trim_end_matches('/'),
+        graph_mailbox(calendar_path),
+        url_segment(event_id)
+    );
+    match graph_request(session, reqwest::Method::PATCH, &url, Some(patch), retry)? {
+        (200, _) => Ok(Changed::Updated),
+        (s, body) => Err(graph_error(s, &body)),
+    }
+}
+
+/// Deletes a Graph event from the organizer's calendar, which sends the cancellation to every
+/// attendee. A 404 on an event Belfry made means an earlier attempt already deleted it.
+pub fn delete_graph_event(
+    session: &TokenSession,
+    api_base: &str,
+    calendar_path: &str,
+    event_id: &str,
+    retry: Retry,
+) -> Result<Changed, CloudError> {
+    let url = format!(
+        "{}/{}/events/{}",
+        api_base.trim_end_matches('/'),
+        graph_mailbox(calendar_path),
+        url_segment(event_id)
+    );
+    match graph_request(session, reqwest::Method::DELETE, &url, None, retry)? {
+        (200 | 204, _) => Ok(Changed::Deleted),
+        (404, _) => Ok(Changed::AlreadyDeleted),
+        (s, body) => Err(graph_error(s, &body)),
+    }
+}
+
 fn url_segment(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -359,6 +522,42 @@ mod tests {
         );
         // RFC 4648 base32hex of "f" is "co" (without padding).
         assert_eq!(google_event_id("f"), "co");
+    }
+
+    #[test]
+    fn graph_transaction_ids_are_stable_uuids() {
+        let t = graph_transaction_id("a@belfry", "me/calendars/X");
+        assert_eq!(t, graph_transaction_id("a@belfry", "me/calendars/X"));
+        assert_ne!(t, graph_transaction_id("b@belfry", "me/calendars/X"));
+        assert_ne!(
+            t,
+            graph_transaction_id("a@belfry", "users/lee@example.com/calendar")
+        );
+        let parts: Vec<usize> = t.split('-').map(str::len).collect();
+        assert_eq!(parts, [8, 4, 4, 4, 12], "{t}");
+        assert!(t.chars().all(|c| c == '-' || c.is_ascii_hexdigit()), "{t}");
+        assert_eq!(&t[14..15], "8", "version 8: {t}");
+        assert!(matches!(&t[19..20], "8" | "9" | "a" | "b"), "variant: {t}");
+    }
+
+    #[test]
+    fn graph_paths_address_the_right_mailbox() {
+        let mut cal = CloudCalendar {
+            id: "AAMk+/=".into(),
+            name: "Calendar".into(),
+            writable: true,
+            primary: true,
+            owner: Some("Ana@Example.com".into()),
+        };
+        assert_eq!(
+            graph_calendar_path(&cal, "ana@example.com"),
+            "me/calendars/AAMk%2B%2F%3D"
+        );
+        assert_eq!(graph_mailbox("me/calendars/AAMk%2B%2F%3D"), "me");
+        cal.owner = Some("Lee@Example.com".into());
+        let path = graph_calendar_path(&cal, "ana@example.com");
+        assert_eq!(path, "users/lee@example.com/calendar");
+        assert_eq!(graph_mailbox(&path), "users/lee@example.com");
     }
 
     #[test]

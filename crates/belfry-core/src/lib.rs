@@ -7,6 +7,7 @@
 pub mod duration;
 pub mod email;
 pub mod entropy;
+pub mod graph;
 pub mod ics;
 pub mod id;
 pub mod invitation;

@@ -6,6 +6,7 @@
 
 mod cases;
 mod properties;
+mod windows_zones;
 
 use belfry_core::{Defaults, Meeting, MeetingForm, MeetingId, Provider};
 use chrono_tz::Tz;
