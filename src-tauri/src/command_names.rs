@@ -14,6 +14,7 @@ pub const ALL: &[&str] = &[
     "save_ics",
     "open_in_calendar",
     "add_to_calendar",
+    "schedule_bulk",
     "history",
     "history_preview",
     "copy_history_invitation",

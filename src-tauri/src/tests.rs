@@ -170,6 +170,8 @@ pub fn bindings() -> String {
         belfry_app::Removed::decl(&cfg),
         belfry_app::DeliveryView::decl(&cfg),
         belfry_app::ScheduleOutcome::decl(&cfg),
+        belfry_app::bulk::BulkProgress::decl(&cfg),
+        belfry_app::bulk::BulkRow::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop`.\n// Do not edit: a test fails when this file and the Rust types drift apart.\n\n",

@@ -3,22 +3,25 @@ import { ipc } from "./ipc";
 import type { SettingsView } from "./ipc";
 import { aboutPage } from "./about";
 import { accountsPage } from "./accounts";
+import { bulkPage } from "./bulk";
 import { h, toast } from "./dom";
 import { historyPage } from "./history";
 import { appErrorOf } from "./model";
 import { schedulePage } from "./schedule";
 import { settingsPage } from "./settings";
 
-type PageName = "schedule" | "history" | "accounts" | "settings" | "about";
+type PageName = "schedule" | "bulk" | "history" | "accounts" | "settings" | "about";
 
 async function boot(root: HTMLElement) {
   const catalog = await ipc.catalog();
   let settings: SettingsView = await ipc.getSettings();
   const schedule = await schedulePage(catalog, () => settings);
   const history = historyPage();
+  const bulk = bulkPage();
   const accounts = accountsPage();
   const pages: Record<PageName, HTMLElement> = {
     schedule: schedule.element,
+    bulk: bulk.element,
     history: history.element,
     accounts: accounts.element,
     settings: settingsPage(catalog, settings, () => schedule.model.form, (s) => {
@@ -27,7 +30,7 @@ async function boot(root: HTMLElement) {
     }),
     about: aboutPage(catalog),
   };
-  const labels: Record<PageName, string> = { schedule: "Schedule", history: "History", accounts: "Accounts", settings: "Settings", about: "About" };
+  const labels: Record<PageName, string> = { schedule: "Schedule", bulk: "Bulk", history: "History", accounts: "Accounts", settings: "Settings", about: "About" };
   const navButtons = (Object.keys(pages) as PageName[]).map((name) =>
     h("button", { type: "button", class: "nav-item", "data-page": name, onclick: () => show(name) }, labels[name]),
   );
@@ -38,6 +41,7 @@ async function boot(root: HTMLElement) {
     for (const b of navButtons) b.setAttribute("aria-current", String(b.dataset.page === name));
     if (name === "history") void history.refresh();
     if (name === "accounts") void accounts.refresh();
+    if (name === "bulk") void bulk.refresh();
     if (name === "schedule") void schedule.refreshAccounts();
     document.body.dataset.page = name;
   }

@@ -399,7 +399,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
 
   async function refreshAccounts() {
     try {
-      const accounts = (await ipc.accounts()).filter((a) => (a.kind === "caldav" || a.kind === "google") && a.default_calendar !== "");
+      const accounts = (await ipc.accounts()).filter((a) => (a.kind === "caldav" || a.kind === "google" || a.kind === "microsoft") && a.default_calendar !== "");
       accountSelect.replaceChildren(...accounts.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)));
       calendarRow.hidden = accounts.length === 0;
     } catch (e) {

@@ -7,8 +7,10 @@
 //! passcode handed to the user who asked for it ([`NewMeeting`], moderator info).
 
 mod accounts;
+pub mod bulk;
 mod error;
 mod files;
+mod lanes;
 mod schedule;
 mod settings;
 mod views;
@@ -117,6 +119,8 @@ pub struct App {
     store: Store,
     /// Token sessions of signed-in accounts, by account id: access tokens stay in memory.
     sessions: Mutex<std::collections::HashMap<String, Arc<belfry_oauth::TokenSession>>>,
+    /// How many requests each provider lane has in flight.
+    lanes: lanes::Lanes,
     secrets: OnceLock<Result<Arc<dyn SecretStore>, SecretsError>>,
     secrets_factory: SecretsFactory,
     clock: Arc<dyn Clock>,
@@ -158,6 +162,7 @@ impl App {
         App {
             store,
             sessions: Mutex::new(std::collections::HashMap::new()),
+            lanes: lanes::Lanes::default(),
             secrets: OnceLock::new(),
             secrets_factory,
             clock,
@@ -190,6 +195,10 @@ impl App {
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    pub(crate) fn lanes(&self) -> &lanes::Lanes {
+        &self.lanes
     }
 
     pub(crate) fn sessions(

@@ -45,12 +45,13 @@ impl App {
         calendar: Option<&str>,
     ) -> Result<ScheduleOutcome, AppError> {
         let record = self.account_for_scheduling(account)?;
-        let calendar = self.pick_calendar(&record, calendar)?;
-        let prepared = self.prepare(form)?;
+        let target = self.pick_calendar(&record, calendar)?;
+        let form = delegate_form(&organized_by(form, &record), &target)?;
+        let prepared = self.prepare(&form)?;
         let d = self.store().want_delivery(
             &prepared.record.uid,
             &record.id,
-            &calendar,
+            &target.calendar,
             prepared.record.sequence,
             false,
             self.now(),
@@ -62,19 +63,48 @@ impl App {
     /// Schedules many meetings (a bulk run, one form per row): a failure in one row does not
     /// stop the others. Each row is remembered by its content, so running the same rows again
     /// (after a kill, say) reuses their meetings and never makes a second event.
+    ///
+    /// Rows run on up to [`BULK_WORKERS`] threads; each provider's own limit (Graph: 4 per
+    /// mailbox) is kept by the delivery lanes. `progress(done, total)` is called as each row
+    /// finishes; the results come back in the rows' order.
     pub fn schedule_many(
         &self,
         rows: &[MeetingForm],
         account: &str,
         calendar: Option<&str>,
-        progress: &dyn Fn(usize, usize),
+        progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Vec<Result<ScheduleOutcome, AppError>> {
-        let mut results = Vec::with_capacity(rows.len());
-        for (i, form) in rows.iter().enumerate() {
-            progress(i + 1, rows.len());
-            results.push(self.schedule_row(form, account, calendar));
-        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<std::sync::Mutex<Option<Result<ScheduleOutcome, AppError>>>> =
+            rows.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..BULK_WORKERS.min(rows.len()) {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(form) = rows.get(i) else { break };
+                        let result = self.schedule_row(form, account, calendar);
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = Some(result);
+                        }
+                        let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                        progress(n, rows.len());
+                    }
+                });
+            }
+        });
         results
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner().ok().flatten().unwrap_or_else(|| {
+                    Err(AppError::new(
+                        ErrorCode::Internal,
+                        "this row stopped midway; run the file again to finish it",
+                    ))
+                })
+            })
+            .collect()
     }
 
     fn schedule_row(
@@ -119,7 +149,21 @@ impl App {
             )
         })?;
         let existing = self.scheduled(id)?;
-        let prepared = self.prepare(form)?;
+        // Whoever organized it still does, unless the form says otherwise.
+        let mut form = form.clone();
+        if let Some(before) = &existing.meeting {
+            if form.organizer.trim().is_empty()
+                && let Some(o) = &before.organizer
+            {
+                form.organizer = o.as_str().to_owned();
+            }
+            if form.on_behalf_of.trim().is_empty()
+                && let Some(host) = &before.on_behalf_of
+            {
+                form.on_behalf_of = host.as_str().to_owned();
+            }
+        }
+        let prepared = self.prepare(&form)?;
         self.redeliver(&prepared.record, &existing, false)
     }
 
@@ -191,16 +235,14 @@ impl App {
             )
         })?;
         match record.kind.as_str() {
-            "caldav" | "google" => Ok(record),
+            "caldav" | "google" | "microsoft" => Ok(record),
             "aws" => Err(AppError::new(
                 ErrorCode::Invalid,
                 "an AWS account has no calendars",
             )),
             other => Err(AppError::new(
-                ErrorCode::Invalid,
-                format!(
-                    "putting meetings on {other} calendars is not available yet; use a CalDAV or Google account, or the .ics"
-                ),
+                ErrorCode::Storage,
+                format!("account {:?} has an unknown kind {other:?}", record.name),
             )),
         }
     }
@@ -209,11 +251,16 @@ impl App {
         &self,
         record: &AccountRecord,
         wanted: Option<&str>,
-    ) -> Result<String, AppError> {
+    ) -> Result<Target, AppError> {
         let wanted = wanted.map(str::trim).filter(|w| !w.is_empty());
-        if let (None, Some(default)) = (wanted, &record.default_calendar) {
+        if let (None, Some(default), "caldav") =
+            (wanted, &record.default_calendar, record.kind.as_str())
+        {
             // Chosen (and checked) when it was made the default: no round trip needed.
-            return Ok(default.clone());
+            return Ok(Target {
+                calendar: default.clone(),
+                host: None,
+            });
         }
         let calendars = self.account_calendars(&record.name)?;
         let chosen = match wanted {
@@ -241,10 +288,21 @@ impl App {
         if !c.writable {
             return Err(AppError::new(
                 ErrorCode::Invalid,
-                format!("{:?} is read-only for you", c.name),
+                format!(
+                    "{:?} is read-only for you: its owner must let you edit it",
+                    c.name
+                ),
             ));
         }
-        Ok(c.id.clone())
+        let host = Some(c.owner.trim())
+            .filter(|o| !o.is_empty() && !o.eq_ignore_ascii_case(&record.identity))
+            .map(str::to_owned);
+        let calendar = if record.kind == "microsoft" {
+            belfry_cloud::graph_calendar_path(&c.id, host.as_deref())
+        } else {
+            c.id.clone()
+        };
+        Ok(Target { calendar, host })
     }
 
     /// One delivery: render the version it asks for, write it with retries, record the result.
@@ -309,14 +367,19 @@ impl App {
                 ))
             })?;
         view.account = account.name.clone();
+        let _lane = self
+            .lanes()
+            .enter(&lane_key(&account, &d.calendar), lane_width(&account.kind));
         // Google emails the attendees (sendUpdates=all); a CalDAV server only if it schedules.
-        view.invitations_sent =
-            account.kind == "google" || account.config["auto_schedule"].as_bool().unwrap_or(false);
+        view.invitations_sent = matches!(account.kind.as_str(), "google" | "microsoft")
+            || account.config["auto_schedule"].as_bool().unwrap_or(false);
         let template = self.template_text().map_err(fatal)?;
         let invitation = render_invitation(&meeting, self.provider(), &template)
             .map_err(|e| fatal(AppError::new(ErrorCode::Invalid, e.to_string())))?;
-        if account.kind == "google" {
-            return self.deliver_google(d, &record, &meeting, &invitation, &account);
+        match account.kind.as_str() {
+            "google" => return self.deliver_google(d, &record, &meeting, &invitation, &account),
+            "microsoft" => return self.deliver_graph(d, &record, &meeting, &invitation, &account),
+            _ => {}
         }
         // A calendar resource carries no METHOD; a cancellation is the event, cancelled.
         let ics = render_ics(
@@ -449,6 +512,201 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// A Microsoft Graph event: created once (its `transactionId` derived from the meeting's
+    /// UID and calendar), patched when it changes and deleted when cancelled; Graph emails the
+    /// attendees each time. Times are in the meeting's Windows time zone, so a series keeps
+    /// its local time across DST.
+    fn deliver_graph(
+        &self,
+        d: &Delivery,
+        record: &MeetingRecord,
+        meeting: &belfry_core::Meeting,
+        invitation: &belfry_core::Invitation,
+        account: &AccountRecord,
+    ) -> Result<(String, &'static str), (AppError, bool)> {
+        let fatal = |e: AppError| (e, false);
+        let event = graph_event(record, meeting, invitation, &d.calendar).map_err(fatal)?;
+        let session = self
+            .token_session(account, belfry_oauth::ProviderKind::Microsoft)
+            .map_err(fatal)?;
+        let api_base = belfry_oauth::Config::load()
+            .map_err(|e| fatal(e.into()))?
+            .provider(belfry_oauth::ProviderKind::Microsoft)
+            .api_base
+            .clone();
+        let known = d.remote_ref.clone().filter(|r| !r.is_empty());
+        let retry = Retry::default();
+        let result = match (known, d.cancelled) {
+            (Some(id), true) => {
+                belfry_cloud::delete_graph_event(&session, &api_base, &d.calendar, &id, retry)
+                    .map(|_| (id, "cancelled"))
+            }
+            (Some(id), false) => {
+                let mut patch = event;
+                if let Some(map) = patch.as_object_mut() {
+                    map.remove("transactionId");
+                }
+                belfry_cloud::update_graph_event(
+                    &session,
+                    &api_base,
+                    &d.calendar,
+                    &id,
+                    &patch,
+                    retry,
+                )
+                .map(|_| (id, "updated"))
+            }
+            (None, true) => {
+                // Never created (or its creation is still unconfirmed): creating it with the
+                // same transactionId finds the first one if it exists, and then it goes.
+                belfry_cloud::create_graph_event(&session, &api_base, &d.calendar, &event, retry)
+                    .and_then(|id| {
+                        belfry_cloud::delete_graph_event(
+                            &session,
+                            &api_base,
+                            &d.calendar,
+                            &id,
+                            retry,
+                        )
+                        .map(|_| (id, "cancelled"))
+                    })
+            }
+            (None, false) => {
+                belfry_cloud::create_graph_event(&session, &api_base, &d.calendar, &event, retry)
+                    .map(|id| (id, "created"))
+            }
+        };
+        result.map_err(|e| {
+            let transient = matches!(
+                e,
+                belfry_cloud::CloudError::Network(_)
+                    | belfry_cloud::CloudError::Http {
+                        status: 429 | 500..=599,
+                        ..
+                    }
+            );
+            (e.into(), transient)
+        })
+    }
+}
+
+/// The Graph event of a meeting.
+fn graph_event(
+    record: &MeetingRecord,
+    meeting: &belfry_core::Meeting,
+    invitation: &belfry_core::Invitation,
+    calendar: &str,
+) -> Result<serde_json::Value, AppError> {
+    let tz = meeting.time_zone;
+    let start = meeting.resolved_start().at;
+    let end = meeting.end();
+    let (zone, start_text, end_text) = match belfry_core::graph::windows_zone(tz) {
+        Some(zone) => (
+            zone,
+            start.naive_local().format("%Y-%m-%dT%H:%M:%S").to_string(),
+            end.naive_local().format("%Y-%m-%dT%H:%M:%S").to_string(),
+        ),
+        None if meeting.recurrence.is_some() => {
+            return Err(AppError::field(
+                Field::TimeZone,
+                format!(
+                    "Outlook has no time zone for {}: pick a city with the same clock for a series",
+                    tz.name()
+                ),
+            ));
+        }
+        // The same instants, in UTC: right for a single meeting.
+        None => (
+            "UTC",
+            start.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
+            end.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
+        ),
+    };
+    let mut event = serde_json::json!({
+        "transactionId": belfry_cloud::graph_transaction_id(&record.uid, calendar),
+        "subject": meeting.title,
+        "body": { "contentType": "HTML", "content": invitation.html },
+        "location": { "displayName": invitation.location },
+        "start": { "dateTime": start_text, "timeZone": zone },
+        "end": { "dateTime": end_text, "timeZone": zone },
+        "attendees": invitation.attendees.iter().map(|a| serde_json::json!({
+            "emailAddress": { "address": a.as_str() },
+            "type": "required",
+        })).collect::<Vec<_>>(),
+        "isReminderOn": true,
+        "reminderMinutesBeforeStart": REMINDER_MINUTES,
+        "responseRequested": true,
+    });
+    if let Some(r) = &meeting.recurrence {
+        event["recurrence"] = belfry_core::graph::patterned_recurrence(r, start.date_naive(), zone)
+            .map_err(|e| AppError::field(Field::Repeat, e.to_string()))?;
+    }
+    Ok(event)
+}
+
+/// Where a meeting goes: the calendar as the delivery records it (a CalDAV URL, a Google
+/// calendar id, a Graph calendar path), and the host when it is another person's calendar.
+struct Target {
+    calendar: String,
+    host: Option<String>,
+}
+
+/// On a Google or Microsoft calendar the signed-in address organizes unless the form names
+/// someone.
+fn organized_by(form: &MeetingForm, account: &AccountRecord) -> MeetingForm {
+    let mut form = form.clone();
+    if form.organizer.trim().is_empty() && matches!(account.kind.as_str(), "google" | "microsoft") {
+        form.organizer = account.identity.clone();
+    }
+    form
+}
+
+/// On a host's calendar, the host is the organizer: the form says so (filled in when empty).
+/// The engine then refuses the delegate's own personal ID there.
+fn delegate_form(form: &MeetingForm, target: &Target) -> Result<MeetingForm, AppError> {
+    let Some(host) = &target.host else {
+        return Ok(form.clone());
+    };
+    let named = form.on_behalf_of.trim();
+    if named.is_empty() {
+        return Ok(MeetingForm {
+            on_behalf_of: host.clone(),
+            ..form.clone()
+        });
+    }
+    if !named.eq_ignore_ascii_case(host) {
+        return Err(AppError::field(
+            Field::OnBehalfOf,
+            format!(
+                "this calendar is {host}'s: schedule on behalf of {host}, or pick your own calendar"
+            ),
+        ));
+    }
+    Ok(form.clone())
+}
+
+/// Requests at once per provider lane: Graph allows 4 per mailbox; Google and CalDAV servers
+/// are given the same courtesy per account.
+fn lane_width(kind: &str) -> usize {
+    match kind {
+        "microsoft" | "google" => 4,
+        _ => 2,
+    }
+}
+
+/// Graph's limit is per mailbox (a delegate's writes count against the host's); the others
+/// are per account.
+fn lane_key(account: &AccountRecord, calendar: &str) -> String {
+    match account.kind.as_str() {
+        "microsoft" => format!("{}|{}", account.id, belfry_cloud::graph_mailbox(calendar)),
+        _ => account.id.clone(),
+    }
+}
+
+/// How many bulk rows run at once.
+pub const BULK_WORKERS: usize = 4;
 
 /// A stable key for a bulk row: FNV-1a over the row's fields, the account and the calendar.
 fn row_key(form: &MeetingForm, account: &str, calendar: Option<&str>) -> String {

@@ -3,12 +3,11 @@
 //! Invariant: parsing and printing only. Every decision is made in `belfry-app`.
 
 mod args;
-mod bulk;
 mod output;
 
 use std::process::ExitCode;
 
-use belfry_app::{AccountKind, App, AppError, ErrorCode, SettingKey, write_atomically};
+use belfry_app::{AccountKind, App, AppError, ErrorCode, SettingKey, bulk, write_atomically};
 use belfry_core::{Field, MeetingId};
 use clap::Parser;
 
@@ -142,7 +141,13 @@ fn run(cli: Cli) -> Result<(), AppError> {
             meeting: _,
             json,
         } => {
-            let rows = bulk::read_csv(&file)?;
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                AppError::new(
+                    ErrorCode::Invalid,
+                    format!("--from-csv {}: {e}", file.display()),
+                )
+            })?;
+            let rows = bulk::parse_csv(&text, &format!("--from-csv {}", file.display()))?;
             let progress = |i: usize, n: usize| eprint!("\rscheduling {i}/{n}");
             let results = app.schedule_many(&rows, &account, calendar.as_deref(), &progress);
             eprintln!();

@@ -129,7 +129,11 @@ impl Out {
                             ));
                         }
                     }
-                    Err(e) => text.push_str(&format!("row {}: error: {}\n", i + 1, e.message)),
+                    Err(e) => text.push_str(&format!(
+                        "row {}: error: {}\n",
+                        i + 1,
+                        belfry_app::bulk::describe_row_error(e)
+                    )),
                 }
             }
             self.raw(&text)?;

@@ -1391,3 +1391,257 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
     assert_eq!(after["deleted"].as_array().unwrap().len(), 1, "{after}");
     run(&["accounts", "remove", "Personal"]);
 }
+
+#[test]
+#[ignore = "needs a real Secret Service and the OAuth test server: run scripts/test"]
+fn microsoft_365_meetings_for_me_and_as_a_delegate_with_four_requests_per_mailbox() {
+    let env = Env::new();
+    let server = belfry_testkit::oauth_server(3600);
+    let config = env.data.path().join("belfry.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[providers.microsoft]\nclient_id = \"belfry-microsoft\"\nauth_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\napi_base = \"{}/v1.0\"\n",
+            server.authorization_endpoint, server.token_endpoint, server.userinfo_endpoint, server.issuer
+        ),
+    )
+    .unwrap();
+    let browser = env.data.path().join("browser.sh");
+    std::fs::write(&browser, "#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n").unwrap();
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let command = |args: &[&str]| {
+        env.cmd()
+            .args(args)
+            .env("BELFRY_CONFIG", &config)
+            .env("BROWSER", &browser)
+            .output()
+            .unwrap()
+    };
+    let run = |args: &[&str]| {
+        let out = command(args);
+        assert!(
+            out.status.success(),
+            "belfry {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let graph = || -> Value {
+        let out = std::process::Command::new("curl")
+            .args(["-s", &format!("{}/__test/graph", server.issuer)])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    run(&["accounts", "add", "microsoft", "--name", "Work"]);
+
+    // My own calendar: a weekly series in New York time, written with its Windows zone.
+    let mut mine = vec![
+        "schedule",
+        "--account",
+        "Work",
+        "--calendar",
+        "Calendar",
+        "--json",
+        "--attendee",
+        "bob@example.com",
+        "--repeat",
+        "weekly",
+        "--count",
+        "6",
+    ];
+    mine.extend(MEETING);
+    let done: Value = serde_json::from_str(&run(&mine)).unwrap();
+    assert_eq!(done["deliveries"][0]["status"], "created", "{done}");
+    assert_eq!(done["deliveries"][0]["invitations_sent"], true);
+    let id = done["meeting_id"].as_str().unwrap().to_owned();
+    let now = graph();
+    let event = &now["mailboxes"]["ana@example.com"][0];
+    assert_eq!(event["start"]["timeZone"], "Eastern Standard Time", "{now}");
+    assert_eq!(event["start"]["dateTime"], "2027-03-01T10:00:00");
+    assert_eq!(event["recurrence"]["pattern"]["daysOfWeek"][0], "monday");
+    assert_eq!(event["recurrence"]["range"]["numberOfOccurrences"], 6);
+    let attendees: Vec<&str> = event["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["emailAddress"]["address"].as_str().unwrap())
+        .collect();
+    assert!(attendees.contains(&"meet@chime.aws"), "{attendees:?}");
+    assert!(
+        attendees.contains(&format!("pin+{id}@chime.aws").as_str()),
+        "{attendees:?}"
+    );
+    assert!(attendees.contains(&"bob@example.com"), "{attendees:?}");
+    assert!(
+        event["body"]["content"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("https://chime.aws/{id}")),
+        "{event}"
+    );
+
+    // Moved, then cancelled: the same Graph event each time.
+    let moved = [
+        "reschedule",
+        "--json",
+        "--meeting-id",
+        &id,
+        "--title",
+        "Physics 101",
+        "--start",
+        "2027-03-02T11:00",
+        "--tz",
+        "America/New_York",
+        "--attendee",
+        "bob@example.com",
+        "--repeat",
+        "weekly",
+        "--count",
+        "6",
+    ];
+    let r: Value = serde_json::from_str(&run(&moved)).unwrap();
+    assert_eq!(r["deliveries"][0]["status"], "updated", "{r}");
+    let now = graph();
+    assert_eq!(
+        now["mailboxes"]["ana@example.com"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "{now}"
+    );
+    assert_eq!(
+        now["mailboxes"]["ana@example.com"][0]["start"]["dateTime"],
+        "2027-03-02T11:00:00"
+    );
+    let c: Value = serde_json::from_str(&run(&["cancel", "--json", "--meeting-id", &id])).unwrap();
+    assert_eq!(c["deliveries"][0]["status"], "cancelled", "{c}");
+    assert_eq!(
+        graph()["mailboxes"]["ana@example.com"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // A delegate on the host's calendar: the host organizes; the delegate's personal ID is refused.
+    run(&["settings", "set", "personal-id", "6064724824"]);
+    let mut personal = vec![
+        "schedule",
+        "--account",
+        "Work",
+        "--calendar",
+        "Host: Prof. Lee",
+        "--personal",
+    ];
+    personal.extend(MEETING);
+    let out = command(&personal);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("personal"), "{stderr}");
+    let mut delegate = vec![
+        "schedule",
+        "--account",
+        "Work",
+        "--calendar",
+        "Host: Prof. Lee",
+        "--json",
+    ];
+    delegate.extend(MEETING);
+    let d: Value = serde_json::from_str(&run(&delegate)).unwrap();
+    assert_eq!(d["deliveries"][0]["status"], "created", "{d}");
+    let hosted = &graph()["mailboxes"]["lee@example.com"][0];
+    assert_eq!(
+        hosted["organizer"]["emailAddress"]["address"],
+        "lee@example.com"
+    );
+    let hid = d["meeting_id"].as_str().unwrap();
+    assert_ne!(hid, "6064724824");
+    assert!(
+        hosted["attendees"]
+            .to_string()
+            .contains(&format!("pin+{hid}@chime.aws")),
+        "{hosted}"
+    );
+    let mut read_only = vec![
+        "schedule",
+        "--account",
+        "Work",
+        "--calendar",
+        "Team (read only)",
+    ];
+    read_only.extend(MEETING);
+    let out = command(&read_only);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
+
+    // A bulk run of 12 with slow answers: never more than 4 requests on the mailbox at once
+    // (the fake throttles the 5th), and more than one at a time.
+    let csv = env.data.path().join("term.csv");
+    let mut rows = String::from("title,start,tz\n");
+    for n in 1..=12 {
+        rows.push_str(&format!("Lab {n},2027-04-{n:02}T09:00,Europe/Berlin\n"));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let slow: Vec<&str> = vec!["slow"; 12];
+    std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            &serde_json::json!({ "faults": slow }).to_string(),
+            &format!("{}/__test/faults", server.issuer),
+        ])
+        .output()
+        .unwrap();
+    let bulk: Value = serde_json::from_str(&run(&[
+        "schedule",
+        "--account",
+        "Work",
+        "--calendar",
+        "Calendar",
+        "--json",
+        "--from-csv",
+        csv.to_str().unwrap(),
+    ]))
+    .unwrap();
+    let rows = bulk.as_array().unwrap();
+    assert_eq!(rows.len(), 12, "{bulk}");
+    for (n, row) in rows.iter().enumerate() {
+        assert_eq!(row["row"], n + 1, "in the file's order");
+        assert_eq!(row["result"]["deliveries"][0]["status"], "created", "{row}");
+    }
+    let after = graph();
+    assert_eq!(
+        after["mailboxes"]["ana@example.com"]
+            .as_array()
+            .unwrap()
+            .len(),
+        12,
+        "{after}"
+    );
+    assert_eq!(
+        after["mailboxes"]["ana@example.com"][0]["start"]["timeZone"],
+        "W. Europe Standard Time"
+    );
+    let most = after["maxInFlight"]["ana@example.com"].as_u64().unwrap();
+    assert!(
+        (2..=4).contains(&most),
+        "{most} requests at once on one mailbox"
+    );
+    assert_eq!(after["throttled"], 0, "{after}");
+    run(&["accounts", "remove", "Work"]);
+}

@@ -330,14 +330,12 @@ pub fn graph_mailbox(calendar_path: &str) -> &str {
 }
 
 /// The Graph path of a calendar: `me/calendars/{id}` for the user's own, and
-/// `users/{owner}/calendar` for a host's calendar a delegate writes to (the host becomes the
+/// `users/{host}/calendar` for a host's calendar a delegate writes to (the host becomes the
 /// organizer).
-pub fn graph_calendar_path(calendar: &CloudCalendar, own_address: &str) -> String {
-    match &calendar.owner {
-        Some(owner) if !owner.eq_ignore_ascii_case(own_address) => {
-            format!("users/{}/calendar", url_segment(&owner.to_lowercase()))
-        }
-        _ => format!("me/calendars/{}", url_segment(&calendar.id)),
+pub fn graph_calendar_path(calendar_id: &str, host: Option<&str>) -> String {
+    match host {
+        Some(host) => format!("users/{}/calendar", url_segment(&host.to_lowercase())),
+        None => format!("me/calendars/{}", url_segment(calendar_id)),
     }
 }
 
@@ -453,6 +451,14 @@ fn get_json(session: &TokenSession, url: &str) -> Result<serde_json::Value, Clou
     Err(CloudError::Unauthorized(401))
 }
 
+/// A Google calendar that is another person's: its id is their address (group, resource and
+/// holiday calendars have ids under `calendar.google.com`).
+fn google_owner(c: &serde_json::Value) -> Option<String> {
+    let id = c["id"].as_str()?;
+    let personal = id.contains('@') && !id.ends_with("calendar.google.com");
+    (personal && !c["primary"].as_bool().unwrap_or(false)).then(|| id.to_owned())
+}
+
 /// The calendars the signed-in user can see.
 pub fn list_calendars(
     kind: ProviderKind,
@@ -477,7 +483,7 @@ pub fn list_calendars(
                         .to_owned(),
                     writable: matches!(c["accessRole"].as_str(), Some("owner" | "writer")),
                     primary: c["primary"].as_bool().unwrap_or(false),
-                    owner: None,
+                    owner: google_owner(c),
                 })
                 .collect())
         }
@@ -542,22 +548,28 @@ mod tests {
 
     #[test]
     fn graph_paths_address_the_right_mailbox() {
-        let mut cal = CloudCalendar {
-            id: "AAMk+/=".into(),
-            name: "Calendar".into(),
-            writable: true,
-            primary: true,
-            owner: Some("Ana@Example.com".into()),
-        };
         assert_eq!(
-            graph_calendar_path(&cal, "ana@example.com"),
+            graph_calendar_path("AAMk+/=", None),
             "me/calendars/AAMk%2B%2F%3D"
         );
         assert_eq!(graph_mailbox("me/calendars/AAMk%2B%2F%3D"), "me");
-        cal.owner = Some("Lee@Example.com".into());
-        let path = graph_calendar_path(&cal, "ana@example.com");
+        let path = graph_calendar_path("AAMk+/=", Some("Lee@Example.com"));
         assert_eq!(path, "users/lee@example.com/calendar");
         assert_eq!(graph_mailbox(&path), "users/lee@example.com");
+    }
+
+    #[test]
+    fn shared_google_calendars_name_their_owner() {
+        let entry = |id: &str, primary: bool| serde_json::json!({"id": id, "primary": primary});
+        assert_eq!(google_owner(&entry("ana@example.com", true)), None);
+        assert_eq!(
+            google_owner(&entry("lee@example.com", false)).as_deref(),
+            Some("lee@example.com")
+        );
+        assert_eq!(
+            google_owner(&entry("c_lectures@group.calendar.google.com", false)),
+            None
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         schedule::save_ics,
         schedule::open_in_calendar,
         schedule::add_to_calendar,
+        schedule::schedule_bulk,
         history::history,
         history::history_preview,
         history::copy_history_invitation,

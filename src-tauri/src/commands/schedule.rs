@@ -1,6 +1,7 @@
+use belfry_app::bulk::{BulkProgress, BulkRow, bulk_rows, parse_csv};
 use belfry_app::{AppError, Catalog, NewMeetingView, Preview, ScheduleOutcome};
 use belfry_core::MeetingForm;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::Shell;
 use crate::host::TauriHost;
@@ -83,5 +84,32 @@ pub async fn add_to_calendar(
 ) -> Result<ScheduleOutcome, AppError> {
     shell
         .blocking(move |a| a.schedule(&form, &account, None))
+        .await
+}
+
+/// Schedules one meeting per CSV row on `account`'s default calendar, telling the window how
+/// far it is (`belfry://bulk-progress`) as each row finishes.
+#[tauri::command]
+pub async fn schedule_bulk<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    csv: String,
+    account: String,
+) -> Result<Vec<BulkRow>, AppError> {
+    shell
+        .blocking(move |a| {
+            let rows = parse_csv(&csv, "The rows")?;
+            let progress = |done: usize, total: usize| {
+                let _ = app.emit(
+                    "belfry://bulk-progress",
+                    BulkProgress {
+                        done: u32::try_from(done).unwrap_or(u32::MAX),
+                        total: u32::try_from(total).unwrap_or(u32::MAX),
+                    },
+                );
+            };
+            let results = a.schedule_many(&rows, &account, None, &progress);
+            Ok(bulk_rows(&rows, &results))
+        })
         .await
 }

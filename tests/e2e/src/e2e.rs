@@ -535,6 +535,41 @@ fn a_caldav_account_is_added_in_the_window_and_its_calendars_shown() {
     );
     assert!(ics.contains(&format!("pin+{digits}@chime.aws")), "{ics}");
     assert!(ics.contains("SUMMARY:Seminar on the calendar"), "{ics}");
+
+    // A term's labs from the Bulk page: a progress bar, one result per row, and a bad row
+    // that does not stop the others.
+    s.click("[data-page=bulk]");
+    s.wait_until("the account is offered", 10 * SECOND, || {
+        s.text_content("#bulk-account").contains("University")
+    });
+    s.set_value(
+        "#bulk-rows",
+        "title,start,tz,organizer\nLab 1,2027-04-05T09:00,Europe/Berlin,prof@example.edu\nLab 2,next tuesday,Europe/Berlin,prof@example.edu\nLab 3,2027-04-19T09:00,Europe/Berlin,prof@example.edu\n",
+    );
+    s.click("#bulk-run");
+    s.wait_until("the run finishes", 30 * SECOND, || {
+        s.text_content("#bulk-status").contains("2 of 3 scheduled")
+    });
+    assert_eq!(
+        s.execute(
+            "const p = document.querySelector('#bulk-progress'); return [p.hidden, p.value, p.max]",
+            json!([])
+        ),
+        json!([false, 3, 3])
+    );
+    let table = s.text_content("#bulk-results");
+    assert!(
+        table.contains("Lab 1") && table.contains("created"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Lab 2") && table.contains("YYYY-MM-DD"),
+        "the bad row says how to write the start: {table}"
+    );
+    assert!(table.contains("Lab 3"), "{table}");
+    screenshot(&s, "bulk");
+    let hrefs = belfry_testkit::ics_paths(&cal, "ana", "ana-app-password");
+    assert_eq!(hrefs.len(), 3, "the seminar and two labs");
     s.close();
 }
 

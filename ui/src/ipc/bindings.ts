@@ -126,3 +126,20 @@ status: string,
 invitations_sent: boolean, message: string, };
 
 export type ScheduleOutcome = { meeting_id: string, display: string, sequence: number, deliveries: Array<DeliveryView>, };
+
+export type BulkProgress = { done: number, total: number, };
+
+export type BulkRow = { 
+/**
+ * 1 for the first row after the header.
+ */
+row: number, title: string, 
+/**
+ * Grouped meeting ID, empty when the row failed before it got one.
+ */
+meeting_id: string, 
+/**
+ * `created`, `already there`, `pending`, `failed`, or `error` for a row refused before it
+ * reached the calendar.
+ */
+status: string, message: string, };

@@ -7,6 +7,8 @@ import type {
   AccountKind,
   AccountView,
   AppError,
+  BulkProgress,
+  BulkRow,
   CalendarView,
   Catalog,
   HistoryView,
@@ -74,7 +76,10 @@ export const ipc = {
   renameAccount: (name: string, newName: string) => call<AccountView>("rename_account", { name, newName }),
   removeAccount: (name: string) => call<Removed>("remove_account", { name }),
   setDefaultCalendar: (name: string, calendar: string) => call<AccountView>("set_default_calendar", { name, calendar }),
+  scheduleBulk: (csv: string, account: string) => call<BulkRow[]>("schedule_bulk", { csv, account }),
   onSecondLaunch: (handler: () => void) => listen("belfry://second-launch", handler),
+  onBulkProgress: (handler: (p: BulkProgress) => void) =>
+    listen<BulkProgress>("belfry://bulk-progress", (e) => handler(e.payload)),
 };
 
 export type Ipc = typeof ipc;

@@ -1,0 +1,217 @@
+//! Bulk runs (`belfry schedule --from-csv`, the window's Bulk page): one meeting per CSV row.
+
+use belfry_core::{Field, MeetingForm, MeetingKind};
+use serde::Serialize;
+
+use crate::{AppError, ErrorCode, ScheduleOutcome};
+
+/// The columns a bulk file may have, as the command-line options are named.
+pub const COLUMNS: &[&str] = &[
+    "title",
+    "start",
+    "tz",
+    "duration",
+    "attendees",
+    "organizer",
+    "on-behalf-of",
+    "description",
+    "repeat",
+    "count",
+    "until",
+    "on",
+    "dial-in",
+    "show-zones",
+    "moderated",
+];
+
+/// Reads CSV text with a header row into meeting forms; `source` names it in errors (the
+/// option and file, or the page's field). Values are checked when each row is scheduled; here
+/// only the text's shape is.
+pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError> {
+    let bad = |m: String| AppError::new(ErrorCode::Invalid, format!("{source}: {m}"));
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(e.to_string()))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase().replace('_', "-"))
+        .collect();
+    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
+        return Err(bad(format!(
+            "unknown column {unknown:?}; columns are {}",
+            COLUMNS.join(", ")
+        )));
+    }
+    let mut rows = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(format!("row {}: {e}", n + 1)))?;
+        let get = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+                .to_owned()
+        };
+        let list = |name: &str| -> Vec<String> {
+            get(name)
+                .split([';', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let moderated = matches!(
+            get("moderated").to_ascii_lowercase().as_str(),
+            "yes" | "true" | "1"
+        );
+        rows.push(MeetingForm {
+            kind: if moderated {
+                MeetingKind::Moderated
+            } else {
+                MeetingKind::OneTime
+            },
+            title: get("title"),
+            start: get("start"),
+            time_zone: get("tz"),
+            duration: get("duration"),
+            attendees: list("attendees"),
+            organizer: get("organizer"),
+            on_behalf_of: get("on-behalf-of"),
+            description: get("description"),
+            repeat: get("repeat"),
+            repeat_count: get("count"),
+            repeat_until: get("until"),
+            repeat_on: list("on"),
+            dial_in: list("dial-in"),
+            show_zones: list("show-zones"),
+            ..MeetingForm::default()
+        });
+    }
+    if rows.is_empty() {
+        return Err(bad("there are no rows after the header".into()));
+    }
+    Ok(rows)
+}
+
+/// How far a bulk run is, sent to the window as each row finishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BulkProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// One row's result, for the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BulkRow {
+    /// 1 for the first row after the header.
+    pub row: u32,
+    pub title: String,
+    /// Grouped meeting ID, empty when the row failed before it got one.
+    pub meeting_id: String,
+    /// `created`, `already there`, `pending`, `failed`, or `error` for a row refused before it
+    /// reached the calendar.
+    pub status: String,
+    pub message: String,
+}
+
+/// Rows and their results side by side, in the rows' order.
+pub fn bulk_rows(
+    rows: &[MeetingForm],
+    results: &[Result<ScheduleOutcome, AppError>],
+) -> Vec<BulkRow> {
+    rows.iter()
+        .zip(results)
+        .enumerate()
+        .map(|(i, (form, result))| {
+            let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            match result {
+                Ok(done) => {
+                    let d = done.deliveries.first();
+                    BulkRow {
+                        row,
+                        title: form.title.clone(),
+                        meeting_id: done.display.clone(),
+                        status: d.map(|d| d.status.clone()).unwrap_or_default(),
+                        message: d.map(|d| d.message.clone()).unwrap_or_default(),
+                    }
+                }
+                Err(e) => BulkRow {
+                    row,
+                    title: form.title.clone(),
+                    meeting_id: String::new(),
+                    status: "error".into(),
+                    message: describe_row_error(e),
+                },
+            }
+        })
+        .collect()
+}
+
+/// A row's error naming the columns at fault: `start: write the start as …`.
+pub fn describe_row_error(e: &AppError) -> String {
+    if e.fields.is_empty() {
+        return e.message.clone();
+    }
+    e.fields
+        .iter()
+        .map(|f| format!("{}: {}", column_name(f.field), f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The CSV column of a form field.
+fn column_name(field: Field) -> &'static str {
+    match field {
+        Field::Kind | Field::Passcode => "moderated",
+        Field::MeetingId => "meeting ID",
+        Field::Title => "title",
+        Field::Start => "start",
+        Field::TimeZone => "tz",
+        Field::Duration => "duration",
+        Field::Repeat => "repeat",
+        Field::RepeatCount => "count",
+        Field::RepeatUntil => "until",
+        Field::RepeatOn => "on",
+        Field::Attendees => "attendees",
+        Field::Organizer => "organizer",
+        Field::OnBehalfOf => "on-behalf-of",
+        Field::Description => "description",
+        Field::DialIn => "dial-in",
+        Field::ShowZones => "show-zones",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_read_by_column_name_and_errors_name_the_column() {
+        let rows = parse_csv(
+            "Title,Start,TZ,Attendees,Moderated\nLab 1,2027-04-05T09:00,Europe/Berlin,a@example.com;b@example.com,yes\n",
+            "the rows",
+        )
+        .unwrap();
+        assert_eq!(rows[0].title, "Lab 1");
+        assert_eq!(rows[0].time_zone, "Europe/Berlin");
+        assert_eq!(rows[0].attendees, ["a@example.com", "b@example.com"]);
+        assert_eq!(rows[0].kind, MeetingKind::Moderated);
+        let err = parse_csv("title,when\nx,y\n", "the rows").unwrap_err();
+        assert!(
+            err.message.starts_with("the rows: unknown column \"when\""),
+            "{}",
+            err.message
+        );
+        assert!(parse_csv("title,start\n", "the rows").is_err());
+        let e = AppError::field(Field::TimeZone, "\"Mars/Base\" is not a time zone");
+        assert_eq!(
+            describe_row_error(&e),
+            "tz: \"Mars/Base\" is not a time zone"
+        );
+    }
+}
