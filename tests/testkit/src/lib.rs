@@ -411,3 +411,73 @@ pub fn browse_to_callback(auth: &str, deliver: impl FnOnce(url::Url)) {
     }
     panic!("the sign-in never reached the callback");
 }
+
+/// The loopback fake of the Chime admin API (`tests/chime-fake/server.py`).
+#[derive(Debug)]
+pub struct ChimeFake {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+}
+
+impl Drop for ChimeFake {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the Chime fake; list calls without `max-results` get `page_size` items per page.
+pub fn chime_fake(page_size: u32) -> ChimeFake {
+    let mut child = Command::new("python3")
+        .arg(workspace_root().join("tests/chime-fake/server.py"))
+        .args([
+            "--port",
+            "0",
+            "--default-max-results",
+            &page_size.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs the Chime fake");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("the Chime fake said {line:?}"))
+        .to_owned();
+    ChimeFake { child, url }
+}
+
+impl ChimeFake {
+    /// POSTs JSON to a test hook (`/__test/seed`, `/__test/faults`, `/__test/reset`).
+    pub fn hook(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "-X",
+                "POST",
+                "-H",
+                "Content-Type: application/json",
+                "--data",
+                &body.to_string(),
+                &format!("{}{path}", self.url),
+            ])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// GETs a test hook (`/__test/state`, `/__test/requests`).
+    pub fn get(&self, path: &str) -> serde_json::Value {
+        let out = Command::new("curl")
+            .args(["-s", &format!("{}{path}", self.url)])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}

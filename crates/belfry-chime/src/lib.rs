@@ -1,0 +1,200 @@
+//! Amazon Chime administration for Belfry: accounts, users, invitations, licenses, personal
+//! PINs ([`ChimeAdmin`], implemented with `aws-sdk-chime` by [`SdkChime`]), and the
+//! pre-flight check that says whether a presenter's scheduling will work ([`doctor`]).
+//!
+//! Invariants: every Chime detail of the admin API stays in this crate; callers see
+//! [`ChimeAccount`], [`ChimeUser`] and [`AdminError`] only. An access-denied error names the
+//! IAM action that was refused. Lists are complete: every page is fetched.
+
+pub mod doctor;
+mod sdk;
+
+use serde::Serialize;
+
+pub use sdk::SdkChime;
+
+/// A Chime license. Basic users cannot host or schedule meetings; a Pro trial lasts 30 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum License {
+    Basic,
+    Plus,
+    Pro,
+    ProTrial,
+}
+
+impl License {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            License::Basic => "Basic",
+            License::Plus => "Plus",
+            License::Pro => "Pro",
+            License::ProTrial => "ProTrial",
+        }
+    }
+
+    /// Reads `basic`, `pro`, … (any case). Plus and ProTrial are not for sale any more, but
+    /// existing users may have them.
+    pub fn parse(text: &str) -> Option<License> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "basic" => Some(License::Basic),
+            "plus" => Some(License::Plus),
+            "pro" => Some(License::Pro),
+            "protrial" | "pro-trial" | "trial" => Some(License::ProTrial),
+            _ => None,
+        }
+    }
+}
+
+/// A Chime account (an organisation's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChimeAccount {
+    pub id: String,
+    pub name: String,
+    /// `Team`, `EnterpriseDirectory`, `EnterpriseLWA` or `EnterpriseOIDC`.
+    pub account_type: String,
+    pub default_license: Option<License>,
+    pub supported_licenses: Vec<License>,
+    /// `Active` or `Suspended`.
+    pub status: String,
+    /// RFC 3339.
+    pub created: String,
+}
+
+impl ChimeAccount {
+    pub fn is_team(&self) -> bool {
+        self.account_type == "Team"
+    }
+}
+
+/// A user of a Chime account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChimeUser {
+    pub id: String,
+    pub account_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub license: Option<License>,
+    /// `Registered`, `Unregistered` (invited, not joined) or `Suspended`.
+    pub registration: String,
+    /// `Pending`, `Accepted` or `Failed`.
+    pub invitation: String,
+    /// RFC 3339, when the user joined.
+    pub registered_on: Option<String>,
+    /// The personal meeting ID (10 digits), when the API gave it.
+    pub personal_pin: Option<String>,
+}
+
+/// What became of one invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Invite {
+    pub email: String,
+    /// `Pending`, `Accepted` or `Failed`.
+    pub status: String,
+    /// `Sent`, `NotSent` or `Failed`.
+    pub email_status: String,
+}
+
+/// A user a batch change could not be made for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UserFailure {
+    pub user_id: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// Which accounts to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    /// Accounts whose name starts with this.
+    pub name: Option<String>,
+    /// Accounts that have a user with this email.
+    pub user_email: Option<String>,
+}
+
+/// Why the Chime administration API could not do it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdminError {
+    #[error(
+        "access denied: these AWS credentials may not call {action}; ask your AWS administrator to allow it ({message})"
+    )]
+    AccessDenied { action: String, message: String },
+    #[error(
+        "Chime is throttling requests and still did after retries: wait a minute and try again"
+    )]
+    Throttled,
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("Chime refused the request: {0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error(
+        "cannot reach the Chime API ({0}); AWS ended support for the Amazon Chime service on 2026-02-20, so the API may be gone"
+    )]
+    Unreachable(String),
+    #[error("no usable AWS credentials: {0}")]
+    Credentials(String),
+    #[error("the Chime API failed: {0}")]
+    Service(String),
+}
+
+/// Called as list pages arrive: (pages so far, items so far).
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// The most addresses one InviteUsers call takes; longer lists are sent in batches.
+pub const INVITE_BATCH: usize = 50;
+/// The most users one BatchUpdateUser call takes.
+pub const LICENSE_BATCH: usize = 20;
+/// The most users one BatchSuspendUser / BatchUnsuspendUser call takes.
+pub const SUSPEND_BATCH: usize = 50;
+
+/// The Chime administration operations Belfry uses.
+pub trait ChimeAdmin: Send + Sync {
+    fn list_accounts(
+        &self,
+        filter: &AccountFilter,
+        progress: Progress<'_>,
+    ) -> Result<Vec<ChimeAccount>, AdminError>;
+    /// Creates a Team account.
+    fn create_account(&self, name: &str) -> Result<ChimeAccount, AdminError>;
+    fn update_account(
+        &self,
+        account_id: &str,
+        name: Option<&str>,
+        default_license: Option<License>,
+    ) -> Result<ChimeAccount, AdminError>;
+    fn delete_account(&self, account_id: &str) -> Result<(), AdminError>;
+    fn list_users(
+        &self,
+        account_id: &str,
+        email: Option<&str>,
+        progress: Progress<'_>,
+    ) -> Result<Vec<ChimeUser>, AdminError>;
+    fn get_user(&self, account_id: &str, user_id: &str) -> Result<ChimeUser, AdminError>;
+    /// Invites addresses to a Team account, in batches of [`INVITE_BATCH`].
+    fn invite_users(&self, account_id: &str, emails: &[String]) -> Result<Vec<Invite>, AdminError>;
+    /// Sets the license of users, in batches of [`LICENSE_BATCH`].
+    fn set_license(
+        &self,
+        account_id: &str,
+        user_ids: &[String],
+        license: License,
+    ) -> Result<Vec<UserFailure>, AdminError>;
+    fn suspend(
+        &self,
+        account_id: &str,
+        user_ids: &[String],
+    ) -> Result<Vec<UserFailure>, AdminError>;
+    fn unsuspend(
+        &self,
+        account_id: &str,
+        user_ids: &[String],
+    ) -> Result<Vec<UserFailure>, AdminError>;
+    /// Gives the user a new personal meeting ID.
+    fn reset_pin(&self, account_id: &str, user_id: &str) -> Result<ChimeUser, AdminError>;
+}
