@@ -8,6 +8,7 @@
 
 mod accounts;
 pub mod bulk;
+mod chime;
 mod error;
 mod files;
 mod lanes;
@@ -30,6 +31,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 pub use accounts::{AccountKind, AccountView, CalendarView, Removed};
+pub use belfry_chime::doctor::{Finding, Report, Severity};
+pub use belfry_chime::{
+    AccountFilter, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, UserFailure,
+};
+pub use chime::{DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
 pub use schedule::{DeliveryView, ScheduleOutcome};

@@ -136,7 +136,7 @@ pub fn check(input: &Input<'_>) -> Report {
                     Error,
                     "basic-license",
                     format!("{at} has a Basic license: Basic users cannot host or schedule meetings"),
-                    format!("an administrator gives them Pro: belfry chime users license --account {} {} pro", account.id, user.id),
+                    format!("an administrator gives them Pro: belfry chime users license --account {} pro {}", account.id, user.id),
                 ));
             }
             Some(License::ProTrial) => {
@@ -147,7 +147,7 @@ pub fn check(input: &Input<'_>) -> Report {
                     .map(|t| t.with_timezone(&Utc));
                 let ends = registered.map(|t| t + Duration::days(TRIAL_DAYS));
                 let fix = format!(
-                    "join a Team account with a Pro license before the trial ends (an administrator: belfry chime users license --account {} {} pro)",
+                    "join a Team account with a Pro license before the trial ends (an administrator: belfry chime users license --account {} pro {})",
                     account.id, user.id
                 );
                 match ends {

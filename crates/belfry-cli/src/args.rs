@@ -15,7 +15,8 @@ that does not need the service; `belfry about` says more.
 Data: the history, settings and drafts live in a local SQLite database (BELFRY_DATA_DIR moves it). \
 Moderator passcodes live in the OS keyring only.
 
-Exit codes: 0 done; 2 bad input (the message names the option); 1 anything else.";
+Exit codes: 0 done; 2 bad input (the message names the option); 3 `belfry doctor` found a \
+problem that makes scheduling fail; 1 anything else.";
 
 /// The `belfry` command line.
 #[derive(Debug, Parser)]
@@ -120,8 +121,167 @@ pub enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// Chime administration (accounts, users, licenses, PINs) with AWS credentials.
+    Chime {
+        /// The AWS account in Belfry to use (needed when there are several).
+        #[arg(long, global = true, value_name = "NAME")]
+        aws: Option<String>,
+        #[command(subcommand)]
+        command: ChimeCommand,
+    },
+    /// Check, days before class, whether scheduling will work for a Chime user: license,
+    /// trial, suspension, account, and the calendar's address. Exit code 3 when it will not.
+    Doctor {
+        /// The Chime user's email (default: the organizer setting).
+        #[arg(long, value_name = "EMAIL")]
+        email: Option<String>,
+        /// The calendar account meetings are scheduled from.
+        #[arg(long, value_name = "NAME")]
+        calendar_account: Option<String>,
+        /// The calendar account's owner is the Chime user's delegate (set in Chime's Settings >
+        /// Delegates).
+        #[arg(long, requires = "calendar_account")]
+        delegate: bool,
+        /// The AWS account in Belfry to use (needed when there are several).
+        #[arg(long, value_name = "NAME")]
+        aws: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The provider profile and the Chime service's end of support.
     About,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChimeCommand {
+    /// Chime accounts: list, create, rename, default license, delete.
+    Accounts {
+        #[command(subcommand)]
+        command: ChimeAccountsCommand,
+    },
+    /// Users of a Chime account: list, invite, license, suspend, unsuspend, reset-pin, use-pin.
+    Users {
+        #[command(subcommand)]
+        command: ChimeUsersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChimeAccountsCommand {
+    /// List accounts (every page).
+    List {
+        /// Accounts whose name starts with this.
+        #[arg(long)]
+        name: Option<String>,
+        /// Accounts that have a user with this email.
+        #[arg(long, value_name = "EMAIL")]
+        user_email: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a Team account.
+    Create {
+        name: String,
+        /// Do it without asking.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename an account.
+    Rename {
+        account_id: String,
+        new_name: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Change the license new users of an account get (basic or pro).
+    DefaultLicense {
+        account_id: String,
+        license: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Delete an account. A Team account's users must be suspended first
+    /// (--suspend-users does it); a deleted account lingers 90 days.
+    Delete {
+        account_id: String,
+        /// Suspend the account's users first (Team accounts need it).
+        #[arg(long)]
+        suspend_users: bool,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChimeUsersCommand {
+    /// List an account's users with license and status (every page).
+    List {
+        #[arg(long, value_name = "ACCOUNT-ID")]
+        account: String,
+        /// Only the user with this email.
+        #[arg(long, value_name = "EMAIL")]
+        email: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Invite email addresses to a Team account (sent in batches of 50).
+    Invite {
+        #[arg(long, value_name = "ACCOUNT-ID")]
+        account: String,
+        #[arg(required = true, value_name = "EMAIL")]
+        emails: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give users a license: basic (cannot host) or pro.
+    License {
+        #[arg(long, value_name = "ACCOUNT-ID")]
+        account: String,
+        license: String,
+        /// User ids or emails.
+        #[arg(required = true, value_name = "USER")]
+        users: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Suspend users (they cannot sign in or host).
+    Suspend {
+        #[arg(long, value_name = "ACCOUNT-ID")]
+        account: String,
+        #[arg(required = true, value_name = "USER")]
+        users: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Lift the suspension of users (EnterpriseLWA accounts; on Team accounts invite them again).
+    Unsuspend {
+        #[arg(long, value_name = "ACCOUNT-ID")]
+        account: String,
+        #[arg(required = true, value_name = "USER")]
+        users: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Give a user a new personal meeting ID (the old one stops working).
+    ResetPin {
+        #[arg(long, value_name = "ACCOUNT-ID")]
+        account: String,
+        user: String,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Use a user's personal meeting ID as Belfry's personal-id setting.
+    UsePin {
+        #[arg(long, value_name = "ACCOUNT-ID")]
+        account: String,
+        user: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 //! Invariant: parsing and printing only. Every decision is made in `belfry-app`.
 
 mod args;
+mod chime;
 mod output;
 
 use std::process::ExitCode;
@@ -46,7 +47,8 @@ fn main() -> ExitCode {
         }
     };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Some(code)) => code,
+        Ok(None) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("belfry: {}", describe(&e));
             match e.code {
@@ -87,15 +89,40 @@ fn option_name(field: Field) -> &'static str {
     }
 }
 
-fn run(cli: Cli) -> Result<(), AppError> {
+/// Runs the command; `Some(code)` when it ends with another exit code than success.
+fn run(cli: Cli) -> Result<Option<ExitCode>, AppError> {
     let mut out = Out::new();
     if let Command::About = cli.command {
-        return out.line(&App::about());
+        return out.line(&App::about()).map(|()| None);
     }
     let app = App::open()?;
     finish_outbox(&app);
-    match cli.command {
-        Command::About => Ok(()),
+    if let Command::Doctor {
+        email,
+        calendar_account,
+        delegate,
+        aws,
+        json,
+    } = &cli.command
+    {
+        let ok = chime::doctor(
+            &app,
+            &mut out,
+            aws.as_deref(),
+            email.as_deref(),
+            calendar_account.as_deref(),
+            *delegate,
+            *json,
+        )?;
+        return Ok((!ok).then(|| ExitCode::from(3)));
+    }
+    run_command(&app, &mut out, cli.command).map(|()| None)
+}
+
+fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppError> {
+    match command {
+        Command::About | Command::Doctor { .. } => Ok(()),
+        Command::Chime { aws, command } => chime::run(app, out, aws.as_deref(), command),
         Command::New {
             moderated,
             passcode,
@@ -190,7 +217,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 out.history(&entries)
             }
         }
-        Command::Accounts { command } => accounts(&app, &mut out, command),
+        Command::Accounts { command } => accounts(app, out, command),
         Command::Settings { command } => match command {
             SettingsCommand::Show { json } => {
                 let s = app.settings()?;

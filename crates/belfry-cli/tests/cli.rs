@@ -1645,3 +1645,311 @@ fn microsoft_365_meetings_for_me_and_as_a_delegate_with_four_requests_per_mailbo
     assert_eq!(after["throttled"], 0, "{after}");
     run(&["accounts", "remove", "Work"]);
 }
+
+/// A Belfry data directory with AWS credentials (an access key checked against the STS
+/// stand-in) and the Chime API pointed at `fake` through `AWS_ENDPOINT_URL_CHIME`.
+struct ChimeEnv {
+    env: Env,
+    sts: belfry_testkit::FakeSts,
+    fake: belfry_testkit::ChimeFake,
+    aws_dir: tempfile::TempDir,
+}
+
+impl ChimeEnv {
+    fn new(page_size: u32) -> ChimeEnv {
+        let c = ChimeEnv {
+            env: Env::new(),
+            sts: belfry_testkit::fake_sts("arn:aws:iam::123456789012:user/chime-admin"),
+            fake: belfry_testkit::chime_fake(page_size),
+            aws_dir: tempfile::tempdir().unwrap(),
+        };
+        let out = c.run(
+            &[
+                "accounts",
+                "add",
+                "aws",
+                "--name",
+                "Admin",
+                "--access-key-id",
+                "AKIAIOSFODNN7EXAMPLE",
+                "--secret-stdin",
+            ],
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        c
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        self.env
+            .cmd()
+            .args(args)
+            .env("AWS_ENDPOINT_URL_STS", &self.sts.url)
+            .env("AWS_ENDPOINT_URL_CHIME", &self.fake.url)
+            .env("AWS_CONFIG_FILE", self.aws_dir.path().join("config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.aws_dir.path().join("credentials"),
+            )
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_PROFILE")
+            .write_stdin(stdin)
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, "");
+        assert!(
+            out.status.success(),
+            "belfry {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+}
+
+#[test]
+#[ignore = "needs a real Secret Service and the Chime fake: run scripts/test"]
+fn an_administrator_does_the_console_steps_from_the_cli() {
+    let c = ChimeEnv::new(3);
+    // Nothing changes without --yes when there is no terminal to ask on.
+    let out = c.run(&["chime", "accounts", "create", "Physics"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    assert!(
+        c.fake.get("/__test/state")["accounts"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let made = c.json(&["chime", "accounts", "create", "Physics", "--yes", "--json"]);
+    let id = made["id"].as_str().unwrap().to_owned();
+    assert_eq!(made["account_type"], "Team");
+    c.ok(&["chime", "accounts", "rename", &id, "Physics Dept", "--yes"]);
+    c.ok(&["chime", "accounts", "default-license", &id, "pro", "--yes"]);
+    let listed = c.json(&["chime", "accounts", "list", "--name", "Physics", "--json"]);
+    assert_eq!(listed[0]["name"], "Physics Dept");
+    assert_eq!(listed[0]["default_license"], "Pro");
+
+    let invited = c.json(&[
+        "chime",
+        "users",
+        "invite",
+        "--account",
+        &id,
+        "--yes",
+        "--json",
+        "ana@example.edu",
+        "bob@example.edu",
+        "carol@example.edu",
+        "dan@example.edu",
+    ]);
+    assert_eq!(invited.as_array().unwrap().len(), 4);
+    let out = c.run(
+        &[
+            "chime",
+            "users",
+            "invite",
+            "--account",
+            &id,
+            "--yes",
+            "not-an-address",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not-an-address"));
+
+    // Four users over two pages (3 per page): all listed.
+    let users = c.json(&["chime", "users", "list", "--account", &id, "--json"]);
+    assert_eq!(users.as_array().unwrap().len(), 4, "{users}");
+    c.ok(&[
+        "chime",
+        "users",
+        "license",
+        "--account",
+        &id,
+        "basic",
+        "bob@example.edu",
+        "--yes",
+    ]);
+    let bob = c.json(&[
+        "chime",
+        "users",
+        "list",
+        "--account",
+        &id,
+        "--email",
+        "bob@example.edu",
+        "--json",
+    ]);
+    assert_eq!(bob[0]["license"], "Basic");
+
+    let before = c.json(&[
+        "chime",
+        "users",
+        "list",
+        "--account",
+        &id,
+        "--email",
+        "ana@example.edu",
+        "--json",
+    ]);
+    let ana_id = before[0]["id"].as_str().unwrap().to_owned();
+    let reset = c.json(&[
+        "chime",
+        "users",
+        "reset-pin",
+        "--account",
+        &id,
+        &ana_id,
+        "--yes",
+        "--json",
+    ]);
+    let pin = reset["personal_pin"].as_str().unwrap().to_owned();
+    assert_eq!(pin.len(), 10);
+    let said = c.ok(&[
+        "chime",
+        "users",
+        "use-pin",
+        "--account",
+        &id,
+        "ana@example.edu",
+    ]);
+    assert!(said.contains(&pin), "{said}");
+    let settings = c.json(&["settings", "show", "--json"]);
+    assert_eq!(
+        settings["personal-id"].as_str().unwrap().replace(' ', ""),
+        pin,
+        "{settings}"
+    );
+
+    // Deleting a Team account with active users is refused with the way out, then done.
+    let out = c.run(&["chime", "accounts", "delete", &id, "--yes"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("suspended") && err.contains("--suspend-users"),
+        "{err}"
+    );
+    let done = c.ok(&[
+        "chime",
+        "accounts",
+        "delete",
+        &id,
+        "--suspend-users",
+        "--yes",
+    ]);
+    assert!(
+        done.contains("4 users suspended") && done.contains("90 days"),
+        "{done}"
+    );
+    let state = c.fake.get("/__test/state");
+    assert_eq!(state["accounts"][0]["Deleted"], true, "{state}");
+
+    // Access denied names the IAM action to grant.
+    c.fake.hook(
+        "/__test/faults",
+        &serde_json::json!({"faults": ["denied:chime:ListAccounts"]}),
+    );
+    let out = c.run(&["chime", "accounts", "list"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chime:ListAccounts"));
+}
+
+#[test]
+#[ignore = "needs a real Secret Service and the Chime fake: run scripts/test"]
+fn doctor_finds_each_problem_and_passes_the_good_case() {
+    let c = ChimeEnv::new(10);
+    c.fake.hook(
+        "/__test/seed",
+        &serde_json::json!({"accounts": [
+            {"Name": "Physics", "AccountType": "Team", "users": [
+                {"PrimaryEmail": "good@example.edu", "LicenseType": "Pro"},
+                {"PrimaryEmail": "basic@example.edu", "LicenseType": "Basic"},
+                {"PrimaryEmail": "trial@example.edu", "LicenseType": "ProTrial", "RegisteredOn": "2026-09-01T00:00:00Z"},
+                {"PrimaryEmail": "newtrial@example.edu", "LicenseType": "ProTrial", "RegisteredOn": "2026-11-20T00:00:00Z"},
+                {"PrimaryEmail": "away@example.edu", "LicenseType": "Pro", "UserRegistrationStatus": "Suspended"},
+                {"PrimaryEmail": "invited@example.edu", "LicenseType": "Pro", "UserRegistrationStatus": "Unregistered"},
+            ]},
+            {"Name": "Closing", "AccountType": "Team", "AccountStatus": "Suspended", "users": [
+                {"PrimaryEmail": "closing@example.edu", "LicenseType": "Pro"},
+            ]},
+        ]}),
+    );
+    let doctor = |email: &str| {
+        let out = c.run(&["doctor", "--email", email, "--json"], "");
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{email}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), report)
+    };
+    let codes = |r: &Value| -> Vec<(String, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_owned(),
+                    f["severity"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (code, good) = doctor("good@example.edu");
+    assert_eq!(code, Some(0), "{good}");
+    assert_eq!(good["ok"], true);
+    let good_codes = codes(&good);
+    assert!(
+        good_codes.contains(&("service-ended".into(), "warning".into())),
+        "{good}"
+    );
+    assert!(
+        good_codes.contains(&("licensed".into(), "ok".into())),
+        "{good}"
+    );
+
+    for (email, want) in [
+        ("basic@example.edu", "basic-license"),
+        ("trial@example.edu", "trial-ended"),
+        ("away@example.edu", "suspended"),
+        ("invited@example.edu", "not-registered"),
+        ("closing@example.edu", "account-suspended"),
+        ("nobody@example.edu", "not-found"),
+    ] {
+        let (code, report) = doctor(email);
+        assert_eq!(code, Some(3), "{email}: {report}");
+        assert_eq!(report["ok"], false);
+        let found = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == want)
+            .unwrap_or_else(|| panic!("{email}: no {want} in {report}"));
+        assert_eq!(found["severity"], "error");
+        assert!(!found["fix"].as_str().unwrap().is_empty());
+    }
+    let (code, report) = doctor("newtrial@example.edu");
+    assert_eq!(code, Some(0), "a running trial warns: {report}");
+    assert!(codes(&report).contains(&("trial-ends".into(), "warning".into())));
+
+    // The text form names the problem and the fix.
+    let out = c.run(&["doctor", "--email", "basic@example.edu"], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Basic license")
+            && text.contains("fix: ")
+            && text.contains("Scheduling will fail"),
+        "{text}"
+    );
+}

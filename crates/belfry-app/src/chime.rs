@@ -1,0 +1,321 @@
+//! Chime administration and the pre-flight check, for the CLI and the window: which AWS
+//! credentials to use, confirmation-free operations that only read, and changes that the
+//! front ends confirm first (the CLI's `--yes`, the window's dialogs).
+
+use belfry_aws::AwsCredentials;
+use belfry_chime::doctor::{CalendarSide, Report};
+use belfry_chime::{
+    AccountFilter, AdminError, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, Progress,
+    SdkChime, UserFailure,
+};
+use belfry_core::EmailAddress;
+use belfry_secrets::Sensitive;
+use belfry_store::AccountRecord;
+
+use crate::accounts::secret_key;
+use crate::{App, AppError, ErrorCode, SettingKey};
+
+impl From<AdminError> for AppError {
+    fn from(e: AdminError) -> Self {
+        let code = match e {
+            AdminError::AccessDenied { .. } | AdminError::Credentials(_) => ErrorCode::Unauthorized,
+            AdminError::NotFound(_) => ErrorCode::NotFound,
+            AdminError::Invalid(_) | AdminError::Unprocessable(_) => ErrorCode::Invalid,
+            AdminError::Throttled | AdminError::Unreachable(_) | AdminError::Service(_) => {
+                ErrorCode::Remote
+            }
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+/// What deleting an account did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Deleted {
+    pub account_id: String,
+    /// Users suspended first (Team accounts).
+    pub suspended: u32,
+    pub note: String,
+}
+
+/// The note every account deletion carries.
+pub const DELETE_NOTE: &str = "A deleted Chime account stays on the disabled accounts list for 90 days before it is gone; its users cannot sign in meanwhile.";
+
+impl App {
+    /// The Chime admin client of an AWS account in Belfry (`aws` by name, or the only one).
+    pub fn chime(&self, aws: Option<&str>) -> Result<Box<dyn ChimeAdmin>, AppError> {
+        let record = self.aws_account(aws)?;
+        let creds = self.aws_credentials(&record)?;
+        Ok(Box::new(SdkChime::new(&creds, None)?))
+    }
+
+    fn aws_account(&self, name: Option<&str>) -> Result<AccountRecord, AppError> {
+        let aws: Vec<AccountRecord> = self
+            .store()
+            .accounts()?
+            .into_iter()
+            .filter(|a| a.kind == "aws")
+            .collect();
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => aws
+                .into_iter()
+                .find(|a| a.name.eq_ignore_ascii_case(n))
+                .ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::NotFound,
+                        format!(
+                            "there is no AWS account named {n:?} in Belfry (belfry accounts list)"
+                        ),
+                    )
+                }),
+            None => match aws.len() {
+                1 => Ok(aws
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| AppError::new(ErrorCode::Internal, "no account"))?),
+                0 => Err(AppError::new(
+                    ErrorCode::NotFound,
+                    "add AWS credentials first: belfry accounts add aws --name NAME [--profile P]",
+                )),
+                _ => Err(AppError::new(
+                    ErrorCode::Invalid,
+                    format!(
+                        "there are several AWS accounts ({}): name one with --aws",
+                        aws.iter()
+                            .map(|a| a.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )),
+            },
+        }
+    }
+
+    fn aws_credentials(&self, record: &AccountRecord) -> Result<AwsCredentials, AppError> {
+        match record.config["source"].as_str() {
+            Some("profile") => Ok(AwsCredentials::Profile(
+                record.config["profile"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )),
+            Some("access-key") => {
+                let secret = self
+                    .secrets_store()?
+                    .get(&secret_key(&record.id, "aws-secret-access-key"))?
+                    .ok_or_else(|| {
+                        AppError::new(
+                            ErrorCode::Unauthorized,
+                            format!("the secret access key of {:?} is not in this keyring: remove the account and add it again", record.name),
+                        )
+                    })?;
+                Ok(AwsCredentials::AccessKey {
+                    id: record.config["access_key_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    secret: Sensitive::new(secret.expose().clone()),
+                })
+            }
+            _ => Ok(AwsCredentials::Chain),
+        }
+    }
+
+    /// Finds the user with this address in any account the credentials see.
+    pub fn chime_find_user(
+        &self,
+        chime: &dyn ChimeAdmin,
+        email: &str,
+        progress: Progress<'_>,
+    ) -> Result<Vec<(ChimeAccount, ChimeUser)>, AppError> {
+        let filter = AccountFilter {
+            name: None,
+            user_email: Some(email.to_owned()),
+        };
+        let mut found = Vec::new();
+        for account in chime.list_accounts(&filter, progress)? {
+            for user in chime.list_users(&account.id, Some(email), progress)? {
+                if user.email.eq_ignore_ascii_case(email) {
+                    found.push((account.clone(), user));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Invites addresses to a Team account (checked first; a bad one is named).
+    pub fn chime_invite(
+        &self,
+        chime: &dyn ChimeAdmin,
+        account_id: &str,
+        emails: &[String],
+    ) -> Result<Vec<Invite>, AppError> {
+        let mut checked = Vec::new();
+        for e in emails.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+            let parsed = EmailAddress::parse(e).map_err(|err| {
+                AppError::new(
+                    ErrorCode::Invalid,
+                    format!("{e:?} is not an email address: {err}"),
+                )
+            })?;
+            checked.push(parsed.as_str().to_owned());
+        }
+        if checked.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                "give at least one email address to invite",
+            ));
+        }
+        Ok(chime.invite_users(account_id, &checked)?)
+    }
+
+    /// Deletes an account. A Team account's users must be suspended first: with
+    /// `suspend_users` they are, otherwise the refusal says so.
+    pub fn chime_delete_account(
+        &self,
+        chime: &dyn ChimeAdmin,
+        account_id: &str,
+        suspend_users: bool,
+        progress: Progress<'_>,
+    ) -> Result<Deleted, AppError> {
+        let mut suspended = 0;
+        if suspend_users {
+            let active: Vec<String> = chime
+                .list_users(account_id, None, progress)?
+                .into_iter()
+                .filter(|u| u.registration != "Suspended")
+                .map(|u| u.id)
+                .collect();
+            let failed = chime.suspend(account_id, &active)?;
+            if let Some(f) = failed.first() {
+                return Err(AppError::new(
+                    ErrorCode::Remote,
+                    format!(
+                        "{} of {} users could not be suspended (first: {} {}: {}); nothing was deleted",
+                        failed.len(),
+                        active.len(),
+                        f.user_id,
+                        f.code,
+                        f.message
+                    ),
+                ));
+            }
+            suspended = u32::try_from(active.len()).unwrap_or(u32::MAX);
+        }
+        match chime.delete_account(account_id) {
+            Ok(()) => Ok(Deleted {
+                account_id: account_id.to_owned(),
+                suspended,
+                note: DELETE_NOTE.to_owned(),
+            }),
+            Err(AdminError::Unprocessable(m)) => Err(AppError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "{m}: a Team account's users must be suspended before it can be deleted; delete again and let Belfry suspend them (--suspend-users)"
+                ),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sets the license of users.
+    pub fn chime_license(
+        &self,
+        chime: &dyn ChimeAdmin,
+        account_id: &str,
+        user_ids: &[String],
+        license: &str,
+    ) -> Result<Vec<UserFailure>, AppError> {
+        let license = parse_license(license)?;
+        Ok(chime.set_license(account_id, user_ids, license)?)
+    }
+
+    /// Makes a Chime user's personal meeting ID Belfry's personal-id setting.
+    pub fn use_personal_pin(
+        &self,
+        chime: &dyn ChimeAdmin,
+        account_id: &str,
+        user_id: &str,
+    ) -> Result<String, AppError> {
+        let user = chime.get_user(account_id, user_id)?;
+        let pin = user.personal_pin.filter(|p| !p.is_empty()).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("Chime gave no personal meeting ID for {}", user.email),
+            )
+        })?;
+        self.set_setting(SettingKey::PersonalId, &pin)?;
+        Ok(pin)
+    }
+
+    /// The pre-flight check for the address meetings are scheduled for: `email`, or the
+    /// organizer setting, or the calendar account's address.
+    pub fn doctor(
+        &self,
+        chime: &dyn ChimeAdmin,
+        email: Option<&str>,
+        calendar_account: Option<&str>,
+        delegate: bool,
+        progress: Progress<'_>,
+    ) -> Result<Report, AppError> {
+        let calendar = match calendar_account.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => {
+                let record = self.store().account(name)?.ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::NotFound,
+                        format!("there is no account named {name:?}"),
+                    )
+                })?;
+                if record.kind == "aws" {
+                    return Err(AppError::new(
+                        ErrorCode::Invalid,
+                        format!("{name:?} holds AWS credentials, not a calendar"),
+                    ));
+                }
+                // A CalDAV user name that is not an address says nothing about the sender.
+                record.identity.contains('@').then(|| CalendarSide {
+                    account: record.name.clone(),
+                    address: record.identity.clone(),
+                    delegate,
+                })
+            }
+            None => None,
+        };
+        let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => EmailAddress::parse(e)
+                .map_err(|err| AppError::new(ErrorCode::Invalid, format!("--email: {err}")))?
+                .as_str()
+                .to_owned(),
+            None => match (self.settings()?.organizer, &calendar) {
+                (Some(o), _) => o.as_str().to_owned(),
+                (None, Some(c)) if c.address.contains('@') && !c.delegate => c.address.clone(),
+                _ => {
+                    return Err(AppError::new(
+                        ErrorCode::Invalid,
+                        "which Chime user? give --email (or set the organizer: belfry settings set organizer EMAIL)",
+                    ));
+                }
+            },
+        };
+        let found = self.chime_find_user(chime, &email, progress)?;
+        let status = self.provider().service_status.trim().to_owned();
+        Ok(belfry_chime::doctor::check(&belfry_chime::doctor::Input {
+            email: &email,
+            found: &found,
+            calendar: calendar.as_ref(),
+            service_ended: (!status.is_empty()).then_some(status.as_str()),
+            now: self.now(),
+        }))
+    }
+}
+
+/// Reads a license name, naming the choices when it is not one.
+pub fn parse_license(text: &str) -> Result<License, AppError> {
+    License::parse(text).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Invalid,
+            format!("{:?} is not a license: use basic or pro", text.trim()),
+        )
+    })
+}

@@ -1,0 +1,393 @@
+//! `belfry chime ...` and `belfry doctor`: Chime administration from the command line. Changes
+//! are confirmed (a prompt on a terminal, or `--yes`); lists show progress on a terminal.
+
+use std::io::{IsTerminal, Write};
+
+use belfry_app::{
+    AccountFilter, App, AppError, ChimeAdmin, ErrorCode, Report, Severity, parse_license,
+};
+
+use crate::args::{ChimeAccountsCommand, ChimeCommand, ChimeUsersCommand};
+use crate::output::Out;
+
+/// Progress on standard error, on a terminal only: `listing… page 3, 250 so far`.
+fn progress(pages: usize, items: usize) {
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let _ = write!(err, "\r\x1b[2Klisting… page {pages}, {items} so far");
+        let _ = err.flush();
+    }
+}
+
+fn end_progress() {
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let _ = write!(err, "\r\x1b[2K");
+    }
+}
+
+/// Asks before changing Chime, unless `--yes`. Without a terminal there is no asking.
+fn confirm(what: &str, yes: bool) -> Result<(), AppError> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            format!("--yes: this would {what}; add --yes to confirm"),
+        ));
+    }
+    eprint!("{what}? [y/N] ");
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Invalid,
+            "--yes: not confirmed; nothing was changed",
+        ))
+    }
+}
+
+/// User ids as given, or looked up by email.
+fn user_ids(
+    chime: &dyn ChimeAdmin,
+    account: &str,
+    users: &[String],
+) -> Result<Vec<String>, AppError> {
+    users
+        .iter()
+        .map(|u| {
+            let u = u.trim();
+            if !u.contains('@') {
+                return Ok(u.to_owned());
+            }
+            chime
+                .list_users(account, Some(u), &progress)?
+                .into_iter()
+                .find(|x| x.email.eq_ignore_ascii_case(u))
+                .map(|x| x.id)
+                .ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::NotFound,
+                        format!("{u} is not a user of account {account}"),
+                    )
+                })
+        })
+        .collect()
+}
+
+fn failures(
+    out: &mut Out,
+    failed: &[belfry_app::UserFailure],
+    done: usize,
+) -> Result<(), AppError> {
+    for f in failed {
+        out.line(&format!(
+            "not changed: {} ({}: {})",
+            f.user_id, f.code, f.message
+        ))?;
+    }
+    out.line(&format!("{} of {done} changed", done - failed.len()))?;
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Remote,
+            format!("{} users were not changed", failed.len()),
+        ))
+    }
+}
+
+pub fn run(
+    app: &App,
+    out: &mut Out,
+    aws: Option<&str>,
+    command: ChimeCommand,
+) -> Result<(), AppError> {
+    let chime = app.chime(aws)?;
+    let chime = chime.as_ref();
+    match command {
+        ChimeCommand::Accounts { command } => accounts(app, chime, out, command),
+        ChimeCommand::Users { command } => users(app, chime, out, command),
+    }
+}
+
+fn accounts(
+    app: &App,
+    chime: &dyn ChimeAdmin,
+    out: &mut Out,
+    command: ChimeAccountsCommand,
+) -> Result<(), AppError> {
+    match command {
+        ChimeAccountsCommand::List {
+            name,
+            user_email,
+            json,
+        } => {
+            let filter = AccountFilter { name, user_email };
+            let list = chime.list_accounts(&filter, &progress);
+            end_progress();
+            let list = list?;
+            if json {
+                return out.json(&list);
+            }
+            if list.is_empty() {
+                return out.line("no Chime accounts");
+            }
+            for a in &list {
+                out.line(&format!(
+                    "{}  {}  {}  default license {}  {}",
+                    a.id,
+                    a.name,
+                    a.account_type,
+                    a.default_license.map_or("-", |l| l.as_str()),
+                    a.status
+                ))?;
+            }
+            Ok(())
+        }
+        ChimeAccountsCommand::Create { name, yes, json } => {
+            confirm(&format!("create the Team account {name:?}"), yes)?;
+            let a = chime.create_account(name.trim())?;
+            if json {
+                return out.json(&a);
+            }
+            out.line(&format!("created {} ({})", a.name, a.id))
+        }
+        ChimeAccountsCommand::Rename {
+            account_id,
+            new_name,
+            yes,
+        } => {
+            confirm(&format!("rename account {account_id} to {new_name:?}"), yes)?;
+            let a = chime.update_account(&account_id, Some(new_name.trim()), None)?;
+            out.line(&format!("renamed {} to {}", a.id, a.name))
+        }
+        ChimeAccountsCommand::DefaultLicense {
+            account_id,
+            license,
+            yes,
+        } => {
+            let license = parse_license(&license)?;
+            confirm(
+                &format!(
+                    "give new users of account {account_id} a {} license",
+                    license.as_str()
+                ),
+                yes,
+            )?;
+            let a = chime.update_account(&account_id, None, Some(license))?;
+            out.line(&format!(
+                "{} now gives new users {}",
+                a.name,
+                a.default_license.map_or("-", |l| l.as_str())
+            ))
+        }
+        ChimeAccountsCommand::Delete {
+            account_id,
+            suspend_users,
+            yes,
+        } => {
+            let what = if suspend_users {
+                format!(
+                    "suspend every user of account {account_id} and delete it (it lingers 90 days)"
+                )
+            } else {
+                format!("delete account {account_id} (it lingers 90 days)")
+            };
+            confirm(&what, yes)?;
+            let done = app.chime_delete_account(chime, &account_id, suspend_users, &progress);
+            end_progress();
+            let done = done?;
+            out.line(&format!(
+                "deleted {} ({} users suspended first). {}",
+                done.account_id, done.suspended, done.note
+            ))
+        }
+    }
+}
+
+fn users(
+    app: &App,
+    chime: &dyn ChimeAdmin,
+    out: &mut Out,
+    command: ChimeUsersCommand,
+) -> Result<(), AppError> {
+    match command {
+        ChimeUsersCommand::List {
+            account,
+            email,
+            json,
+        } => {
+            let list = chime.list_users(&account, email.as_deref(), &progress);
+            end_progress();
+            let list = list?;
+            if json {
+                return out.json(&list);
+            }
+            if list.is_empty() {
+                return out.line("no users");
+            }
+            for u in &list {
+                out.line(&format!(
+                    "{}  {}  {}  {}  invitation {}",
+                    u.id,
+                    u.email,
+                    u.license.map_or("-", |l| l.as_str()),
+                    u.registration,
+                    u.invitation
+                ))?;
+            }
+            Ok(())
+        }
+        ChimeUsersCommand::Invite {
+            account,
+            emails,
+            yes,
+            json,
+        } => {
+            confirm(
+                &format!("invite {} addresses to account {account}", emails.len()),
+                yes,
+            )?;
+            let invites = app.chime_invite(chime, &account, &emails)?;
+            if json {
+                return out.json(&invites);
+            }
+            for i in &invites {
+                out.line(&format!(
+                    "{}  {}  email {}",
+                    i.email, i.status, i.email_status
+                ))?;
+            }
+            Ok(())
+        }
+        ChimeUsersCommand::License {
+            account,
+            license,
+            users,
+            yes,
+        } => {
+            let license_name = parse_license(&license)?.as_str();
+            confirm(
+                &format!(
+                    "give {} users of account {account} a {license_name} license",
+                    users.len()
+                ),
+                yes,
+            )?;
+            let ids = user_ids(chime, &account, &users)?;
+            let failed = app.chime_license(chime, &account, &ids, &license)?;
+            failures(out, &failed, ids.len())
+        }
+        ChimeUsersCommand::Suspend {
+            account,
+            users,
+            yes,
+        } => {
+            confirm(
+                &format!("suspend {} users of account {account}", users.len()),
+                yes,
+            )?;
+            let ids = user_ids(chime, &account, &users)?;
+            let failed = chime.suspend(&account, &ids)?;
+            failures(out, &failed, ids.len())
+        }
+        ChimeUsersCommand::Unsuspend {
+            account,
+            users,
+            yes,
+        } => {
+            confirm(
+                &format!(
+                    "lift the suspension of {} users of account {account}",
+                    users.len()
+                ),
+                yes,
+            )?;
+            let ids = user_ids(chime, &account, &users)?;
+            let failed = chime.unsuspend(&account, &ids)?;
+            failures(out, &failed, ids.len())
+        }
+        ChimeUsersCommand::ResetPin {
+            account,
+            user,
+            yes,
+            json,
+        } => {
+            confirm(
+                &format!("give {user} a new personal meeting ID (the old one stops working)"),
+                yes,
+            )?;
+            let id = user_ids(chime, &account, std::slice::from_ref(&user))?.remove(0);
+            let u = chime.reset_pin(&account, &id)?;
+            if json {
+                return out.json(&u);
+            }
+            out.line(&format!(
+                "{}: new personal meeting ID {}",
+                u.email,
+                u.personal_pin.as_deref().unwrap_or("(not shown)")
+            ))
+        }
+        ChimeUsersCommand::UsePin { account, user } => {
+            let id = user_ids(chime, &account, std::slice::from_ref(&user))?.remove(0);
+            let pin = app.use_personal_pin(chime, &account, &id)?;
+            out.line(&format!("personal-id is now {pin}"))
+        }
+    }
+}
+
+/// `belfry doctor`: prints the report; `Ok(false)` when scheduling would fail.
+pub fn doctor(
+    app: &App,
+    out: &mut Out,
+    aws: Option<&str>,
+    email: Option<&str>,
+    calendar_account: Option<&str>,
+    delegate: bool,
+    json: bool,
+) -> Result<bool, AppError> {
+    let chime = app.chime(aws)?;
+    let report = app.doctor(chime.as_ref(), email, calendar_account, delegate, &progress);
+    end_progress();
+    let report = report?;
+    if json {
+        out.json(&report)?;
+    } else {
+        print_report(out, &report)?;
+    }
+    Ok(report.ok)
+}
+
+fn print_report(out: &mut Out, r: &Report) -> Result<(), AppError> {
+    out.line(&format!("Checking {}", r.email))?;
+    for f in &r.findings {
+        let mark = match f.severity {
+            Severity::Error => "✗",
+            Severity::Warning => "!",
+            Severity::Ok => "✓",
+        };
+        out.line(&format!("{mark} {}", f.message))?;
+        if !f.fix.is_empty() {
+            out.line(&format!("    fix: {}", f.fix))?;
+        }
+    }
+    let errors = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    if r.ok {
+        out.line(&format!("Scheduling should work ({warnings} warnings)."))
+    } else {
+        out.line(&format!("Scheduling will fail: {errors} problems to fix."))
+    }
+}
