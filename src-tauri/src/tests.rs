@@ -172,6 +172,15 @@ pub fn bindings() -> String {
         belfry_app::ScheduleOutcome::decl(&cfg),
         belfry_app::bulk::BulkProgress::decl(&cfg),
         belfry_app::bulk::BulkRow::decl(&cfg),
+        belfry_app::License::decl(&cfg),
+        belfry_app::ChimeAccount::decl(&cfg),
+        belfry_app::ChimeUser::decl(&cfg),
+        belfry_app::Invite::decl(&cfg),
+        belfry_app::UserFailure::decl(&cfg),
+        belfry_app::Deleted::decl(&cfg),
+        belfry_app::Severity::decl(&cfg),
+        belfry_app::Finding::decl(&cfg),
+        belfry_app::Report::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop`.\n// Do not edit: a test fails when this file and the Rust types drift apart.\n\n",

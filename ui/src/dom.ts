@@ -85,3 +85,37 @@ export function showInvitationHtml(container: HTMLElement, html: string): void {
   const nodes = Array.from(doc.body.childNodes).map(clean).filter((n): n is Node => n !== null);
   container.replaceChildren(...nodes);
 }
+
+/**
+ * Asks before a change: a modal dialog with the consequences spelled out. Resolves true only
+ * when the confirm button is pressed (Escape and Cancel say no). `extra` (a checkbox, say) sits
+ * above the buttons.
+ */
+export function confirmDialog(title: string, body: string, confirmLabel: string, extra?: HTMLElement): Promise<boolean> {
+  return new Promise((resolve) => {
+    const yes = h("button", { type: "button", class: "primary danger", id: "confirm-yes" }, confirmLabel);
+    const no = h("button", { type: "button", id: "confirm-no" }, "Cancel");
+    const dialog = h(
+      "dialog",
+      { class: "confirm", id: "confirm-dialog", "aria-labelledby": "confirm-title" },
+      h("h2", { id: "confirm-title" }, title),
+      h("p", {}, body),
+      extra ?? null,
+      h("div", { class: "actions" }, no, yes),
+    );
+    const done = (answer: boolean) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    yes.addEventListener("click", () => done(true));
+    no.addEventListener("click", () => done(false));
+    dialog.addEventListener("cancel", (e) => {
+      e.preventDefault();
+      done(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
+}

@@ -3,6 +3,7 @@ import { ipc } from "./ipc";
 import type { SettingsView } from "./ipc";
 import { aboutPage } from "./about";
 import { accountsPage } from "./accounts";
+import { adminPage } from "./admin";
 import { bulkPage } from "./bulk";
 import { h, toast } from "./dom";
 import { historyPage } from "./history";
@@ -10,7 +11,7 @@ import { appErrorOf } from "./model";
 import { schedulePage } from "./schedule";
 import { settingsPage } from "./settings";
 
-type PageName = "schedule" | "bulk" | "history" | "accounts" | "settings" | "about";
+type PageName = "schedule" | "bulk" | "history" | "accounts" | "admin" | "settings" | "about";
 
 async function boot(root: HTMLElement) {
   const catalog = await ipc.catalog();
@@ -18,19 +19,28 @@ async function boot(root: HTMLElement) {
   const schedule = await schedulePage(catalog, () => settings);
   const history = historyPage();
   const bulk = bulkPage();
+  const admin = adminPage(() => {
+    void ipc.getSettings().then((s) => {
+      settings = s;
+      settingsView.personalIdChanged(s.personal_id);
+      void schedule.model.refresh();
+    });
+  });
+  const settingsView = settingsPage(catalog, settings, () => schedule.model.form, (s) => {
+    settings = s;
+    void schedule.model.refresh();
+  });
   const accounts = accountsPage();
   const pages: Record<PageName, HTMLElement> = {
     schedule: schedule.element,
     bulk: bulk.element,
     history: history.element,
     accounts: accounts.element,
-    settings: settingsPage(catalog, settings, () => schedule.model.form, (s) => {
-      settings = s;
-      void schedule.model.refresh();
-    }),
+    admin: admin.element,
+    settings: settingsView.element,
     about: aboutPage(catalog),
   };
-  const labels: Record<PageName, string> = { schedule: "Schedule", bulk: "Bulk", history: "History", accounts: "Accounts", settings: "Settings", about: "About" };
+  const labels: Record<PageName, string> = { schedule: "Schedule", bulk: "Bulk", history: "History", accounts: "Accounts", admin: "Admin", settings: "Settings", about: "About" };
   const navButtons = (Object.keys(pages) as PageName[]).map((name) =>
     h("button", { type: "button", class: "nav-item", "data-page": name, onclick: () => show(name) }, labels[name]),
   );
@@ -42,6 +52,7 @@ async function boot(root: HTMLElement) {
     if (name === "history") void history.refresh();
     if (name === "accounts") void accounts.refresh();
     if (name === "bulk") void bulk.refresh();
+    if (name === "admin") void admin.refresh();
     if (name === "schedule") void schedule.refreshAccounts();
     document.body.dataset.page = name;
   }

@@ -12,7 +12,12 @@ const SETTING_FIELDS: Partial<Record<Field, string>> = {
   organizer: "set-organizer",
 };
 
-export function settingsPage(catalog: Catalog, current: SettingsView, sampleForm: () => MeetingForm, onSaved: (s: SettingsView) => void): HTMLElement {
+export function settingsPage(
+  catalog: Catalog,
+  current: SettingsView,
+  sampleForm: () => MeetingForm,
+  onSaved: (s: SettingsView) => void,
+): { element: HTMLElement; personalIdChanged: (id: string) => void } {
   let view: SettingsView = { ...current };
   const personal = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "0123 45 6789" });
   const zone = h("input", { type: "search", list: "settings-zone-list", autocomplete: "off", spellcheck: "false" });
@@ -116,5 +121,10 @@ export function settingsPage(catalog: Catalog, current: SettingsView, sampleForm
   dialIn.id = "set-dial-in";
   fill();
   void previewTemplate();
-  return element;
+  // Set elsewhere (the Admin page): shown without touching edits to the other fields.
+  function personalIdChanged(id: string) {
+    view = { ...view, personal_id: id };
+    personal.value = id;
+  }
+  return { element, personalIdChanged };
 }

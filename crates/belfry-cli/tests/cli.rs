@@ -1671,10 +1671,10 @@ impl ChimeEnv {
                 "--name",
                 "Admin",
                 "--access-key-id",
-                "AKIAIOSFODNN7EXAMPLE",
+                "AKIAIOSFODNN7CHIME01",
                 "--secret-stdin",
             ],
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+            "chimeAdminSecretKeyExample00000000000000\n",
         );
         assert!(
             out.status.success(),
@@ -1714,6 +1714,13 @@ impl ChimeEnv {
 
     fn json(&self, args: &[&str]) -> Value {
         serde_json::from_str(&self.ok(args)).unwrap()
+    }
+}
+
+impl Drop for ChimeEnv {
+    /// The keyring is shared by the tests: take the access key out of it again.
+    fn drop(&mut self) {
+        let _ = self.run(&["accounts", "remove", "Admin"], "");
     }
 }
 

@@ -1,6 +1,7 @@
 //! The commands the web UI may call, grouped by feature. Each is one line into `belfry-app`.
 
 mod accounts;
+mod chime;
 mod history;
 mod schedule;
 mod settings;
@@ -36,5 +37,16 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         accounts::rename_account,
         accounts::remove_account,
         accounts::set_default_calendar,
+        chime::chime_accounts,
+        chime::chime_create_account,
+        chime::chime_update_account,
+        chime::chime_delete_account,
+        chime::chime_users,
+        chime::chime_invite,
+        chime::chime_set_license,
+        chime::chime_suspend,
+        chime::chime_reset_pin,
+        chime::use_personal_pin,
+        chime::doctor,
     ]
 }

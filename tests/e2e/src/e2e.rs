@@ -582,10 +582,20 @@ fn aws_credentials_are_added_in_the_window_and_named_by_sts() {
     std::fs::write(&config, "[profile chime]\nregion = us-east-1\n").unwrap();
     let creds = aws.path().join("credentials");
     std::fs::write(&creds, "[chime]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = profileSecretExampleKey0000000000000000\n").unwrap();
+    let chime = belfry_testkit::chime_fake(100);
+    let seeded = chime.hook(
+        "/__test/seed",
+        &json!({"accounts": [{"Name": "Physics", "AccountType": "Team", "users": [
+            {"PrimaryEmail": "ana@example.edu", "LicenseType": "Pro", "DisplayName": "Ana Lima", "PersonalPIN": "6064724824"},
+            {"PrimaryEmail": "bob@example.edu", "LicenseType": "Basic"},
+        ]}]}),
+    );
+    assert_eq!(seeded["accounts"][0]["users"].as_array().unwrap().len(), 2);
     let driver = Driver::start_with(
         tempfile::tempdir().unwrap(),
         &[
             ("AWS_ENDPOINT_URL_STS", &sts.url),
+            ("AWS_ENDPOINT_URL_CHIME", &chime.url),
             ("AWS_CONFIG_FILE", config.to_str().unwrap()),
             ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
         ],
@@ -608,5 +618,65 @@ fn aws_credentials_are_added_in_the_window_and_named_by_sts() {
             .any(|a| a.contains("Credential=AKIAPROFILEEXAMPLE01/")),
         "{signed:?}"
     );
+
+    // The Admin page: list the users of an account and take a personal meeting ID from one.
+    s.click("[data-page=admin]");
+    s.wait_until("the AWS account is offered", 10 * SECOND, || {
+        s.text_content("#admin-aws").contains("Admin")
+    });
+    s.click("#chime-load");
+    s.wait_until("the accounts are listed", 20 * SECOND, || {
+        s.text_content("#chime-accounts").contains("Physics")
+    });
+    s.click(".chime-account");
+    s.wait_until("the users are listed", 20 * SECOND, || {
+        let users = s.text_content("#chime-users");
+        users.contains("ana@example.edu") && users.contains("bob@example.edu")
+    });
+    assert!(s.text_content("#chime-users").contains("6064724824"));
+    s.click("tr[data-email='ana@example.edu'] .use-pin");
+    s.wait_until("the window says so", 10 * SECOND, || {
+        s.text_content("#toast").contains("6064724824")
+    });
+    screenshot(&s, "admin");
+    s.click("[data-page=settings]");
+    let digits: String = s
+        .value("#set-personal-id")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert_eq!(
+        digits, "6064724824",
+        "the setting shows the user's personal ID"
+    );
+
+    // Nothing is deleted by a single click: the dialog's Cancel leaves the account.
+    s.click("[data-page=admin]");
+    s.click("#chime-delete");
+    s.wait_for("#confirm-dialog[open]", 5 * SECOND);
+    assert!(s.text_content("#confirm-dialog").contains("90 days"));
+    s.click("#confirm-no");
+    let state = chime.get("/__test/state");
+    assert_eq!(state["accounts"][0]["Deleted"], false, "{state}");
+
+    // Check before class: a Basic user is told, with the fix.
+    s.clear("#doctor-email");
+    s.type_into("#doctor-email", "bob@example.edu");
+    s.click("#doctor-run");
+    s.wait_until("the check answers", 20 * SECOND, || {
+        s.text_content("#doctor-verdict").contains("will fail")
+    });
+    let found = s.text_content("#doctor-findings");
+    assert!(
+        found.contains("Basic license") && found.contains("Fix:"),
+        "{found}"
+    );
+    screenshot(&s, "check-before-class");
+    s.clear("#doctor-email");
+    s.type_into("#doctor-email", "ana@example.edu");
+    s.click("#doctor-run");
+    s.wait_until("the check passes", 20 * SECOND, || {
+        s.text_content("#doctor-verdict").contains("should work")
+    });
     s.close();
 }

@@ -143,3 +143,71 @@ meeting_id: string,
  * reached the calendar.
  */
 status: string, message: string, };
+
+export type License = "Basic" | "Plus" | "Pro" | "ProTrial";
+
+export type ChimeAccount = { id: string, name: string, 
+/**
+ * `Team`, `EnterpriseDirectory`, `EnterpriseLWA` or `EnterpriseOIDC`.
+ */
+account_type: string, default_license: License | null, supported_licenses: Array<License>, 
+/**
+ * `Active` or `Suspended`.
+ */
+status: string, 
+/**
+ * RFC 3339.
+ */
+created: string, };
+
+export type ChimeUser = { id: string, account_id: string, email: string, display_name: string, license: License | null, 
+/**
+ * `Registered`, `Unregistered` (invited, not joined) or `Suspended`.
+ */
+registration: string, 
+/**
+ * `Pending`, `Accepted` or `Failed`.
+ */
+invitation: string, 
+/**
+ * RFC 3339, when the user joined.
+ */
+registered_on: string | null, 
+/**
+ * The personal meeting ID (10 digits), when the API gave it.
+ */
+personal_pin: string | null, };
+
+export type Invite = { email: string, 
+/**
+ * `Pending`, `Accepted` or `Failed`.
+ */
+status: string, 
+/**
+ * `Sent`, `NotSent` or `Failed`.
+ */
+email_status: string, };
+
+export type UserFailure = { user_id: string, code: string, message: string, };
+
+export type Deleted = { account_id: string, 
+/**
+ * Users suspended first (Team accounts).
+ */
+suspended: number, note: string, };
+
+export type Severity = "error" | "warning" | "ok";
+
+export type Finding = { severity: Severity, 
+/**
+ * Stable name: `service-ended`, `not-found`, `basic-license`, `trial-ended`,
+ * `trial-ends`, `suspended`, `not-registered`, `account-suspended`,
+ * `calendar-mismatch`, `delegate-declared`, `licensed`.
+ */
+code: string, message: string, fix: string, };
+
+export type Report = { email: string, 
+/**
+ * No error: scheduling will work (warnings may remain).
+ */
+ok: boolean, findings: Array<Finding>, };

@@ -11,6 +11,12 @@ import type {
   BulkRow,
   CalendarView,
   Catalog,
+  ChimeAccount,
+  ChimeUser,
+  Deleted,
+  Invite,
+  Report,
+  UserFailure,
   HistoryView,
   MeetingForm,
   NewMeetingView,
@@ -76,6 +82,22 @@ export const ipc = {
   renameAccount: (name: string, newName: string) => call<AccountView>("rename_account", { name, newName }),
   removeAccount: (name: string) => call<Removed>("remove_account", { name }),
   setDefaultCalendar: (name: string, calendar: string) => call<AccountView>("set_default_calendar", { name, calendar }),
+  chimeAccounts: (aws: string | null, name: string) => call<ChimeAccount[]>("chime_accounts", { aws, name }),
+  chimeCreateAccount: (aws: string | null, name: string) => call<ChimeAccount>("chime_create_account", { aws, name }),
+  chimeUpdateAccount: (aws: string | null, accountId: string, name: string | null, defaultLicense: string | null) =>
+    call<ChimeAccount>("chime_update_account", { aws, accountId, name, defaultLicense }),
+  chimeDeleteAccount: (aws: string | null, accountId: string, suspendUsers: boolean) =>
+    call<Deleted>("chime_delete_account", { aws, accountId, suspendUsers }),
+  chimeUsers: (aws: string | null, accountId: string) => call<ChimeUser[]>("chime_users", { aws, accountId }),
+  chimeInvite: (aws: string | null, accountId: string, emails: string[]) => call<Invite[]>("chime_invite", { aws, accountId, emails }),
+  chimeSetLicense: (aws: string | null, accountId: string, userIds: string[], license: string) =>
+    call<UserFailure[]>("chime_set_license", { aws, accountId, userIds, license }),
+  chimeSuspend: (aws: string | null, accountId: string, userIds: string[], suspend: boolean) =>
+    call<UserFailure[]>("chime_suspend", { aws, accountId, userIds, suspend }),
+  chimeResetPin: (aws: string | null, accountId: string, userId: string) => call<ChimeUser>("chime_reset_pin", { aws, accountId, userId }),
+  usePersonalPin: (aws: string | null, accountId: string, userId: string) => call<string>("use_personal_pin", { aws, accountId, userId }),
+  doctor: (aws: string | null, email: string, calendarAccount: string, delegate: boolean) =>
+    call<Report>("doctor", { aws, email, calendarAccount, delegate }),
   scheduleBulk: (csv: string, account: string) => call<BulkRow[]>("schedule_bulk", { csv, account }),
   onSecondLaunch: (handler: () => void) => listen("belfry://second-launch", handler),
   onBulkProgress: (handler: (p: BulkProgress) => void) =>

@@ -1,0 +1,189 @@
+//! Chime administration and the pre-flight check. The window confirms every change before
+//! it calls these; `aws` names the AWS account in Belfry (or the only one is used).
+
+use belfry_app::{
+    AccountFilter, AppError, ChimeAccount, ChimeUser, Deleted, Invite, Report, UserFailure,
+    parse_license,
+};
+use tauri::State;
+
+use crate::Shell;
+
+fn quiet(_: usize, _: usize) {}
+
+#[tauri::command]
+pub async fn chime_accounts(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    name: String,
+) -> Result<Vec<ChimeAccount>, AppError> {
+    shell
+        .blocking(move |a| {
+            let filter = AccountFilter {
+                name: Some(name.trim().to_owned()).filter(|n| !n.is_empty()),
+                user_email: None,
+            };
+            Ok(a.chime(aws.as_deref())?.list_accounts(&filter, &quiet)?)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn chime_create_account(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    name: String,
+) -> Result<ChimeAccount, AppError> {
+    shell
+        .blocking(move |a| Ok(a.chime(aws.as_deref())?.create_account(name.trim())?))
+        .await
+}
+
+#[tauri::command]
+pub async fn chime_update_account(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    account_id: String,
+    name: Option<String>,
+    default_license: Option<String>,
+) -> Result<ChimeAccount, AppError> {
+    shell
+        .blocking(move |a| {
+            let license = default_license.as_deref().map(parse_license).transpose()?;
+            Ok(a.chime(aws.as_deref())?.update_account(
+                &account_id,
+                name.as_deref().map(str::trim),
+                license,
+            )?)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn chime_delete_account(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    account_id: String,
+    suspend_users: bool,
+) -> Result<Deleted, AppError> {
+    shell
+        .blocking(move |a| {
+            let chime = a.chime(aws.as_deref())?;
+            a.chime_delete_account(chime.as_ref(), &account_id, suspend_users, &quiet)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn chime_users(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    account_id: String,
+) -> Result<Vec<ChimeUser>, AppError> {
+    shell
+        .blocking(move |a| {
+            Ok(a.chime(aws.as_deref())?
+                .list_users(&account_id, None, &quiet)?)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn chime_invite(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    account_id: String,
+    emails: Vec<String>,
+) -> Result<Vec<Invite>, AppError> {
+    shell
+        .blocking(move |a| {
+            let chime = a.chime(aws.as_deref())?;
+            a.chime_invite(chime.as_ref(), &account_id, &emails)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn chime_set_license(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    account_id: String,
+    user_ids: Vec<String>,
+    license: String,
+) -> Result<Vec<UserFailure>, AppError> {
+    shell
+        .blocking(move |a| {
+            let chime = a.chime(aws.as_deref())?;
+            a.chime_license(chime.as_ref(), &account_id, &user_ids, &license)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn chime_suspend(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    account_id: String,
+    user_ids: Vec<String>,
+    suspend: bool,
+) -> Result<Vec<UserFailure>, AppError> {
+    shell
+        .blocking(move |a| {
+            let chime = a.chime(aws.as_deref())?;
+            Ok(if suspend {
+                chime.suspend(&account_id, &user_ids)?
+            } else {
+                chime.unsuspend(&account_id, &user_ids)?
+            })
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn chime_reset_pin(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    account_id: String,
+    user_id: String,
+) -> Result<ChimeUser, AppError> {
+    shell
+        .blocking(move |a| Ok(a.chime(aws.as_deref())?.reset_pin(&account_id, &user_id)?))
+        .await
+}
+
+#[tauri::command]
+pub async fn use_personal_pin(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    account_id: String,
+    user_id: String,
+) -> Result<String, AppError> {
+    shell
+        .blocking(move |a| {
+            let chime = a.chime(aws.as_deref())?;
+            a.use_personal_pin(chime.as_ref(), &account_id, &user_id)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn doctor(
+    shell: State<'_, Shell>,
+    aws: Option<String>,
+    email: String,
+    calendar_account: String,
+    delegate: bool,
+) -> Result<Report, AppError> {
+    shell
+        .blocking(move |a| {
+            let chime = a.chime(aws.as_deref())?;
+            a.doctor(
+                chime.as_ref(),
+                Some(email.as_str()),
+                Some(calendar_account.as_str()),
+                delegate,
+                &quiet,
+            )
+        })
+        .await
+}
