@@ -260,6 +260,7 @@ impl App {
             return Ok(Target {
                 calendar: default.clone(),
                 host: None,
+                foreign: false,
             });
         }
         let calendars = self.account_calendars(&record.name)?;
@@ -267,6 +268,11 @@ impl App {
             Some(w) => calendars.iter().find(|c| c.id == w || c.name == w),
             None => calendars.iter().find(|c| c.is_default),
         };
+        if let (None, Some(w), "caldav") = (chosen, wanted, record.kind.as_str())
+            && (w.starts_with("http://") || w.starts_with("https://"))
+        {
+            return self.shared_caldav_calendar(record, w);
+        }
         let Some(c) = chosen else {
             let names: Vec<&str> = calendars.iter().map(|c| c.name.as_str()).collect();
             return Err(AppError::new(
@@ -302,7 +308,79 @@ impl App {
         } else {
             c.id.clone()
         };
-        Ok(Target { calendar, host })
+        Ok(Target {
+            calendar,
+            host,
+            foreign: false,
+        })
+    }
+
+    /// Another person's calendar on the account's CalDAV server that they let this account
+    /// write to (a delegate's view of a host's calendar), given by its URL.
+    fn shared_caldav_calendar(
+        &self,
+        record: &AccountRecord,
+        wanted: &str,
+    ) -> Result<Target, AppError> {
+        let url = url::Url::parse(wanted).map_err(|e| {
+            AppError::new(
+                ErrorCode::Invalid,
+                format!("--calendar: {wanted:?} is not a URL: {e}"),
+            )
+        })?;
+        let home = url::Url::parse(record.config["calendar_home"].as_str().unwrap_or_default())
+            .map_err(|_| AppError::new(ErrorCode::Storage, "the saved calendar home is damaged"))?;
+        if url.origin() != home.origin() {
+            // The account's password must never go to another server.
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "--calendar: {wanted} is not on {:?}'s server ({}); add an account for that server",
+                    record.name,
+                    home.origin().ascii_serialization()
+                ),
+            ));
+        }
+        let password = self
+            .secrets_store()?
+            .get(&secret_key(&record.id, "password"))?
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Unauthorized,
+                    "the account's password is not in this keyring",
+                )
+            })?;
+        let client = CalDav::new(&record.identity, password);
+        let same = |href: &str| href.trim_end_matches('/') == url.as_str().trim_end_matches('/');
+        let listed = match client.calendars(&url) {
+            // The account's password works (it listed its own calendars): this is about rights.
+            Err(belfry_caldav::CalDavError::Unauthorized(403)) => Vec::new(),
+            other => other?,
+        };
+        let found = listed.into_iter().find(|c| same(&c.href));
+        let Some(c) = found else {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "{wanted} is not a calendar shared with {:?}: its owner must share it with {}",
+                    record.name, record.identity
+                ),
+            ));
+        };
+        if !c.writable || !c.events {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "{:?} is read-only for you: its owner must let you edit it",
+                    c.name
+                ),
+            ));
+        }
+        Ok(Target {
+            calendar: c.href,
+            host: None,
+            foreign: !url.as_str().starts_with(home.as_str()),
+        })
     }
 
     /// One delivery: render the version it asks for, write it with retries, record the result.
@@ -651,6 +729,8 @@ fn graph_event(
 struct Target {
     calendar: String,
     host: Option<String>,
+    /// Another person's calendar whose owner the server does not name (CalDAV).
+    foreign: bool,
 }
 
 /// On a Google or Microsoft calendar the signed-in address organizes unless the form names
@@ -667,6 +747,12 @@ fn organized_by(form: &MeetingForm, account: &AccountRecord) -> MeetingForm {
 /// The engine then refuses the delegate's own personal ID there.
 fn delegate_form(form: &MeetingForm, target: &Target) -> Result<MeetingForm, AppError> {
     let Some(host) = &target.host else {
+        if target.foreign && form.on_behalf_of.trim().is_empty() {
+            return Err(AppError::field(
+                Field::OnBehalfOf,
+                "this calendar is another person's: give the host's email (on behalf of), who becomes the organizer",
+            ));
+        }
         return Ok(form.clone());
     };
     let named = form.on_behalf_of.trim();

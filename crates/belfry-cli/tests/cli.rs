@@ -1960,3 +1960,100 @@ fn doctor_finds_each_problem_and_passes_the_good_case() {
         "{text}"
     );
 }
+
+#[test]
+#[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
+fn a_delegate_schedules_on_the_hosts_caldav_calendar() {
+    let env = Env::new();
+    let server = belfry_testkit::radicale_shared();
+    belfry_testkit::mkcalendar(
+        &format!("{}/ana/own/", server.url),
+        "ana",
+        "ana-app-password",
+        "Own",
+    );
+    let host_cal = format!("{}/lee/lectures/", server.url);
+    belfry_testkit::mkcalendar(&host_cal, "lee", "lee-app-password", "Lectures");
+    let other = format!("{}/bob/private/", server.url);
+    belfry_testkit::mkcalendar(&other, "bob", "bob-app-password", "Private");
+    add_school(&env, &server.url);
+    env.ok(&["settings", "set", "personal-id", "6064724824"]);
+
+    // The host must be named: they organize.
+    let mut anonymous = vec![
+        "schedule",
+        "--account",
+        "School",
+        "--calendar",
+        &host_cal,
+        "--organizer",
+        "ana@example.edu",
+    ];
+    anonymous.extend(MEETING);
+    let err = env.fails(&anonymous, 2);
+    assert!(err.contains("--on-behalf-of"), "{err}");
+    // Never the delegate's own personal ID on the host's calendar.
+    let mut personal = anonymous.clone();
+    personal.extend(["--on-behalf-of", "lee@example.edu", "--personal"]);
+    let err = env.fails(&personal, 2);
+    assert!(err.contains("personal"), "{err}");
+
+    let mut delegate = anonymous.clone();
+    delegate.extend([
+        "--on-behalf-of",
+        "lee@example.edu",
+        "--attendee",
+        "stu@example.edu",
+        "--json",
+    ]);
+    let done = env.json(&delegate);
+    assert_eq!(done["deliveries"][0]["status"], "created", "{done}");
+    let id = done["meeting_id"].as_str().unwrap();
+    assert_ne!(id, "6064724824");
+    // Read back as the host, with an independent client.
+    let hrefs = belfry_testkit::ics_paths(&host_cal, "lee", "lee-app-password");
+    assert_eq!(hrefs.len(), 1);
+    let ics = belfry_testkit::fetch(
+        &format!("{}{}", server.url, hrefs[0]),
+        "lee",
+        "lee-app-password",
+    );
+    let unfolded = ics.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("ORGANIZER") && unfolded.contains("mailto:lee@example.edu"),
+        "{ics}"
+    );
+    assert!(unfolded.contains(&format!("pin+{id}@chime.aws")), "{ics}");
+    assert!(unfolded.contains("meet@chime.aws"), "{ics}");
+
+    // A calendar not shared with the delegate, and another server, are refused.
+    let mut private = vec![
+        "schedule",
+        "--account",
+        "School",
+        "--calendar",
+        &other,
+        "--on-behalf-of",
+        "bob@example.edu",
+        "--organizer",
+        "ana@example.edu",
+    ];
+    private.extend(MEETING);
+    let out = env.cmd().args(&private).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("not a calendar shared with"), "{err}");
+    assert!(belfry_testkit::ics_paths(&other, "bob", "bob-app-password").is_empty());
+    let mut elsewhere = vec![
+        "schedule",
+        "--account",
+        "School",
+        "--calendar",
+        "http://127.0.0.2:9/lee/lectures/",
+        "--on-behalf-of",
+        "lee@example.edu",
+    ];
+    elsewhere.extend(MEETING);
+    let err = env.fails(&elsewhere, 2);
+    assert!(err.contains("not on"), "{err}");
+}

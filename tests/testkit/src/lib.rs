@@ -68,22 +68,45 @@ pub fn radicale() -> Server {
 /// Radicale serving the collections in `dir` on `port`: start it again on the same folder
 /// and port to bring a "crashed" server back.
 pub fn radicale_in(dir: &Path, port: u16) -> Server {
+    radicale_with_rights(dir, port, None)
+}
+
+/// Radicale where, besides everyone's own collections, `ana` may write to `lee`'s calendar
+/// `lectures` (as a delegate would), with Radicale's documented `from_file` rights.
+pub fn radicale_shared() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let rights = "[root]\nuser: .+\ncollection:\npermissions: R\n\n\
+        [principal]\nuser: .+\ncollection: {user}\npermissions: RW\n\n\
+        [calendars]\nuser: .+\ncollection: {user}/[^/]+\npermissions: rw\n\n\
+        [delegate]\nuser: ana\ncollection: lee/lectures\npermissions: rw\n";
+    let mut server = radicale_with_rights(dir.path(), port, Some(rights));
+    server._dir = Some(dir);
+    server
+}
+
+fn radicale_with_rights(dir: &Path, port: u16, rights: Option<&str>) -> Server {
     let users = dir.join("users");
     std::fs::write(
         &users,
-        "ana:ana-app-password\nbob:bob-app-password\ncarol:carol-canary-app-password\n",
+        "ana:ana-app-password\nbob:bob-app-password\ncarol:carol-canary-app-password\nlee:lee-app-password\n",
     )
     .unwrap();
     let config = dir.join("config");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nhosts = 127.0.0.1:{port}\n[auth]\ntype = htpasswd\nhtpasswd_filename = {}\nhtpasswd_encryption = plain\n[storage]\nfilesystem_folder = {}\n[logging]\nlevel = warning\n",
-            users.display(),
-            dir.join("collections").display()
-        ),
-    )
-    .unwrap();
+    let mut text = format!(
+        "[server]\nhosts = 127.0.0.1:{port}\n[auth]\ntype = htpasswd\nhtpasswd_filename = {}\nhtpasswd_encryption = plain\n[storage]\nfilesystem_folder = {}\n[logging]\nlevel = warning\n",
+        users.display(),
+        dir.join("collections").display()
+    );
+    if let Some(rights) = rights {
+        let file = dir.join("rights");
+        std::fs::write(&file, rights).unwrap();
+        text.push_str(&format!(
+            "[rights]\ntype = from_file\nfile = {}\n",
+            file.display()
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
     let child = Command::new(venv_bin("radicale"))
         .args(["--config", config.to_str().unwrap()])
         .stdout(Stdio::null())

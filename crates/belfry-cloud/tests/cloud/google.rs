@@ -30,7 +30,7 @@ const FAULTS: [&str; 6] = ["503", "429", "rate", "reset", "lost", "ok"];
 
 #[test]
 #[ignore = "needs the OAuth test server (node): run scripts/test"]
-fn every_meeting_lands_exactly_once_under_200_seeded_fault_schedules() {
+fn every_meeting_lands_exactly_once_under_seeded_fault_schedules() {
     let server = oauth_server(3600);
     let session = session(&server, ProviderKind::Google);
     let api = format!("{}/calendar/v3", server.issuer);

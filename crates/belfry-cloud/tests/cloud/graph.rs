@@ -46,7 +46,7 @@ const FAULTS: [&str; 6] = ["503", "504", "429", "reset", "lost", "ok"];
 
 #[test]
 #[ignore = "needs the OAuth test server (node): run scripts/test"]
-fn every_meeting_lands_exactly_once_under_200_seeded_fault_schedules() {
+fn every_meeting_lands_exactly_once_under_seeded_fault_schedules() {
     let server = oauth_server(3600);
     let session = session(&server, ProviderKind::Microsoft);
     let api = format!("{}/v1.0", server.issuer);
