@@ -85,7 +85,7 @@ pub fn check(input: &Input<'_>) -> Report {
             Warning,
             "service-ended",
             note.trim().to_owned(),
-            "Belfry still makes IDs, invitations and calendar events; check with your administrator that your meetings still run".into(),
+            "ask your administrator whether your organisation's Chime meetings still run; Belfry keeps making IDs, invitations and calendar events either way".into(),
         ));
     }
     if input.found.is_empty() {
@@ -207,6 +207,12 @@ pub fn check(input: &Input<'_>) -> Report {
                 ));
         }
     }
+    // What stops scheduling first, then what to watch, then what is fine.
+    out.sort_by_key(|f| match f.severity {
+        Error => 0,
+        Warning => 1,
+        Fine => 2,
+    });
     Report {
         email: email.to_owned(),
         ok: !out.iter().any(|f| f.severity == Error),
