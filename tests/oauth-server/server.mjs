@@ -404,6 +404,8 @@ const CALENDARS = {
       items: [
         { kind: 'calendar#calendarListEntry', id: 'ana@example.com', summary: 'ana@example.com', accessRole: 'owner', primary: true },
         { kind: 'calendar#calendarListEntry', id: 'c_lectures@group.calendar.google.com', summary: 'Lectures', accessRole: 'writer' },
+        // A host's primary calendar shared with ana for editing (a delegate's view).
+        { kind: 'calendar#calendarListEntry', id: 'lee@example.com', summary: 'lee@example.com', summaryOverride: 'Prof. Lee', accessRole: 'writer' },
         { kind: 'calendar#calendarListEntry', id: 'en.usa#holiday@group.v.calendar.google.com', summary: 'Holidays', accessRole: 'reader' },
       ],
     },

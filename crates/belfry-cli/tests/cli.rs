@@ -850,8 +850,19 @@ api_base = "{issuer}/v1.0"
         [
             ("ana@example.com", true),
             ("Lectures", true),
+            ("Prof. Lee", true),
             ("Holidays", false)
         ]
+    );
+    let lee = google
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Prof. Lee")
+        .unwrap();
+    assert_eq!(
+        lee["owner"], "lee@example.com",
+        "a host's calendar names its owner"
     );
     assert!(
         google
@@ -1389,6 +1400,57 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
         "{after}"
     );
     assert_eq!(after["deleted"].as_array().unwrap().len(), 1, "{after}");
+
+    // A delegate on the host's shared calendar: the host organizes, a fresh ID is used.
+    run(&["settings", "set", "personal-id", "6064724824"]);
+    let mut personal = vec![
+        "schedule",
+        "--account",
+        "Personal",
+        "--calendar",
+        "Prof. Lee",
+        "--personal",
+    ];
+    personal.extend(MEETING);
+    let out = env
+        .cmd()
+        .args(&personal)
+        .env("BELFRY_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut hosted = vec![
+        "schedule",
+        "--account",
+        "Personal",
+        "--calendar",
+        "Prof. Lee",
+        "--json",
+    ];
+    hosted.extend(MEETING);
+    let h: Value = serde_json::from_str(&run(&hosted)).unwrap();
+    assert_eq!(h["deliveries"][0]["status"], "created", "{h}");
+    let on_lee = events();
+    let event = &on_lee["events"]["lee@example.com"][0];
+    assert!(
+        event["attendees"].to_string().contains(&format!(
+            "pin+{}@chime.aws",
+            h["meeting_id"].as_str().unwrap()
+        )),
+        "{on_lee}"
+    );
+    assert!(
+        event["description"]
+            .as_str()
+            .unwrap()
+            .contains("Host: lee@example.com"),
+        "the invitation names the host: {event}"
+    );
     run(&["accounts", "remove", "Personal"]);
 }
 
