@@ -553,14 +553,26 @@ impl App {
             )
             .map(|_| (id, "cancelled"))
         } else if d.sequence > 0 {
-            belfry_cloud::update_google_event(
+            match belfry_cloud::update_google_event(
                 &session,
                 &api_base,
                 &d.calendar,
                 &event,
                 Retry::default(),
-            )
-            .map(|_| (id, "updated"))
+            ) {
+                // The first version never reached the calendar: this one goes in its place.
+                Err(belfry_cloud::CloudError::Http { status: 404, .. }) => {
+                    belfry_cloud::insert_google_event(
+                        &session,
+                        &api_base,
+                        &d.calendar,
+                        &event,
+                        Retry::default(),
+                    )
+                    .map(|(id, _)| (id, "created"))
+                }
+                other => other.map(|_| (id, "updated")),
+            }
         } else {
             belfry_cloud::insert_google_event(
                 &session,
@@ -652,8 +664,35 @@ impl App {
                     })
             }
             (None, false) => {
-                belfry_cloud::create_graph_event(&session, &api_base, &d.calendar, &event, retry)
-                    .map(|id| (id, "created"))
+                let created = belfry_cloud::create_graph_event(
+                    &session,
+                    &api_base,
+                    &d.calendar,
+                    &event,
+                    retry,
+                );
+                match created {
+                    // A newer version whose first creation was never confirmed: the
+                    // transactionId may hand back the first version, so it is brought up to
+                    // date.
+                    Ok(id) if d.sequence > 0 => {
+                        let mut patch = event.clone();
+                        if let Some(map) = patch.as_object_mut() {
+                            map.remove("transactionId");
+                        }
+                        belfry_cloud::update_graph_event(
+                            &session,
+                            &api_base,
+                            &d.calendar,
+                            &id,
+                            &patch,
+                            retry,
+                        )
+                        .map(|_| (id, "updated"))
+                    }
+                    Ok(id) => Ok((id, "created")),
+                    Err(e) => Err(e),
+                }
             }
         };
         result.map_err(|e| {

@@ -1401,6 +1401,57 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
     );
     assert_eq!(after["deleted"].as_array().unwrap().len(), 1, "{after}");
 
+    // A first version that never reached Google (every try reset), changed before it did:
+    // the change is inserted in its place, once.
+    std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            &serde_json::json!({ "faults": vec!["reset"; 10] }).to_string(),
+            &format!("{}/__test/faults", server.issuer),
+        ])
+        .output()
+        .unwrap();
+    let mut never = vec![
+        "schedule",
+        "--account",
+        "Personal",
+        "--json",
+        "--title",
+        "Optics",
+    ];
+    never.extend(["--start", "2027-05-03T09:00", "--tz", "Europe/Berlin"]);
+    let first: Value = serde_json::from_str(&run(&never)).unwrap();
+    assert_eq!(first["deliveries"][0]["status"], "pending", "{first}");
+    let optics = first["meeting_id"].as_str().unwrap().to_owned();
+    let moved: Value = serde_json::from_str(&run(&[
+        "reschedule",
+        "--json",
+        "--meeting-id",
+        &optics,
+        "--title",
+        "Optics",
+        "--start",
+        "2027-05-04T09:00",
+        "--tz",
+        "Europe/Berlin",
+    ]))
+    .unwrap();
+    assert_eq!(moved["deliveries"][0]["status"], "created", "{moved}");
+    let now = events();
+    let optics_events: Vec<&Value> = now["events"]["ana@example.com"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["summary"] == "Optics")
+        .collect();
+    assert_eq!(optics_events.len(), 1, "{now}");
+    assert_eq!(optics_events[0]["start"]["dateTime"], "2027-05-04T09:00:00");
+
     // A delegate on the host's shared calendar: the host organizes, a fresh ID is used.
     run(&["settings", "set", "personal-id", "6064724824"]);
     let mut personal = vec![
@@ -1646,6 +1697,75 @@ fn microsoft_365_meetings_for_me_and_as_a_delegate_with_four_requests_per_mailbo
     let out = command(&read_only);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
+
+    // A creation whose answer was lost and never confirmed, then a change made before it
+    // was: the retried POST hands back the first version, which is brought up to date. One
+    // event, with the new time.
+    let queue = |faults: &[&str]| {
+        std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-X",
+                "POST",
+                "-H",
+                "Content-Type: application/json",
+                "--data",
+                &serde_json::json!({ "faults": faults }).to_string(),
+                &format!("{}/__test/faults", server.issuer),
+            ])
+            .output()
+            .unwrap();
+    };
+    queue(&[
+        "lost", "reset", "reset", "reset", "reset", "reset", "reset", "reset", "reset", "reset",
+    ]);
+    let mut unsure = vec![
+        "schedule",
+        "--account",
+        "Work",
+        "--calendar",
+        "Calendar",
+        "--json",
+        "--title",
+        "Optics",
+        "--start",
+        "2027-05-03T09:00",
+        "--tz",
+        "Europe/Berlin",
+    ];
+    let first: Value = serde_json::from_str(&run(&unsure)).unwrap();
+    assert_eq!(first["deliveries"][0]["status"], "pending", "{first}");
+    let optics = first["meeting_id"].as_str().unwrap().to_owned();
+    unsure.clear();
+    let moved: Value = serde_json::from_str(&run(&[
+        "reschedule",
+        "--json",
+        "--meeting-id",
+        &optics,
+        "--title",
+        "Optics",
+        "--start",
+        "2027-05-04T09:00",
+        "--tz",
+        "Europe/Berlin",
+    ]))
+    .unwrap();
+    assert_eq!(moved["deliveries"][0]["status"], "updated", "{moved}");
+    let now = graph();
+    let optics_events: Vec<&Value> = now["mailboxes"]["ana@example.com"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["subject"] == "Optics")
+        .collect();
+    assert_eq!(optics_events.len(), 1, "{now}");
+    assert_eq!(optics_events[0]["start"]["dateTime"], "2027-05-04T09:00:00");
+    let run_cancel: Value =
+        serde_json::from_str(&run(&["cancel", "--json", "--meeting-id", &optics])).unwrap();
+    assert_eq!(
+        run_cancel["deliveries"][0]["status"], "cancelled",
+        "{run_cancel}"
+    );
 
     // A bulk run of 12 with slow answers: never more than 4 requests on the mailbox at once
     // (the fake throttles the 5th), and more than one at a time.
