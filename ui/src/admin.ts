@@ -190,7 +190,7 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
       }
     });
 
-    const invite = h("textarea", { rows: "3", spellcheck: "false", placeholder: "one address per line (or separated by commas)" });
+    const invite = h("textarea", { rows: "3", spellcheck: "false", id: "chime-invite-emails", "aria-label": "Addresses to invite", placeholder: "one address per line (or separated by commas)" });
     const inviteButton = h("button", { type: "button", id: "chime-invite" }, "Invite");
     inviteButton.disabled = a.account_type !== "Team";
     inviteButton.addEventListener("click", async () => {

@@ -456,7 +456,11 @@ impl App {
                         // Google sends invitations with sendUpdates=all, Graph always does.
                         sends_invitations: true,
                         is_primary: c.primary,
-                        owner: c.owner.unwrap_or_default(),
+                        // Only another person's calendar names its owner.
+                        owner: c
+                            .owner
+                            .filter(|o| !o.eq_ignore_ascii_case(&record.identity))
+                            .unwrap_or_default(),
                         id: c.id,
                         name: c.name,
                         writable: c.writable,

@@ -670,8 +670,25 @@ fn aws_credentials_are_added_in_the_window_and_named_by_sts() {
         "the setting shows the user's personal ID"
     );
 
-    // Nothing is deleted by a single click: the dialog's Cancel leaves the account.
+    // Inviting asks first, then the new person is listed as invited.
     s.click("[data-page=admin]");
+    s.set_value("#chime-invite-emails", "carol@example.edu");
+    s.click("#chime-invite");
+    s.wait_for("#confirm-dialog[open]", 5 * SECOND);
+    assert!(
+        s.text_content("#confirm-dialog")
+            .contains("carol@example.edu")
+    );
+    s.click("#confirm-yes");
+    s.wait_until("the invited user is listed", 20 * SECOND, || {
+        s.text_content("#chime-users").contains("carol@example.edu")
+    });
+    assert!(
+        s.text_content("tr[data-email='carol@example.edu']")
+            .contains("(invited)")
+    );
+
+    // Nothing is deleted by a single click: the dialog's Cancel leaves the account.
     s.click("#chime-delete");
     s.wait_for("#confirm-dialog[open]", 5 * SECOND);
     assert!(s.text_content("#confirm-dialog").contains("90 days"));
@@ -679,5 +696,77 @@ fn aws_credentials_are_added_in_the_window_and_named_by_sts() {
     let state = chime.get("/__test/state");
     assert_eq!(state["accounts"][0]["Deleted"], false, "{state}");
 
+    s.close();
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver, node (the OAuth server) and the built app: run scripts/test"]
+fn a_microsoft_365_account_signs_in_from_the_window_and_takes_a_meeting() {
+    let server = belfry_testkit::oauth_server(3600);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("belfry.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[providers.microsoft]\nclient_id = \"belfry-microsoft\"\nauth_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\napi_base = \"{}/v1.0\"\n",
+            server.authorization_endpoint, server.token_endpoint, server.userinfo_endpoint, server.issuer
+        ),
+    )
+    .unwrap();
+    // The system browser, as xdg-open starts it ($BROWSER): it follows the provider's
+    // redirects back to Belfry's loopback listener, as a signed-in user's browser would.
+    let browser = dir.path().join("browser.sh");
+    std::fs::write(&browser, "#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n").unwrap();
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let driver = Driver::start_with(
+        tempfile::tempdir().unwrap(),
+        &[
+            ("BELFRY_CONFIG", config.to_str().unwrap()),
+            ("BROWSER", browser.to_str().unwrap()),
+        ],
+    );
+    let s = driver.session();
+    s.click("[data-page=accounts]");
+    s.set_value("#account-kind", "microsoft");
+    s.type_into("#account-name", "Work");
+    assert_eq!(s.text("#add-account"), "Sign in");
+    s.click("#add-account");
+    s.wait_until("the signed-in account is listed", 30 * SECOND, || {
+        s.text_content(".account-list").contains("ana@example.com")
+    });
+    s.wait_until("its calendars are shown", 15 * SECOND, || {
+        let c = s.text_content("#account-calendars");
+        c.contains("Host: Prof. Lee") && c.contains("owner lee@example.com")
+    });
+
+    s.click("[data-page=schedule]");
+    fill_meeting(&s, "Seminar in Outlook");
+    wait_preview_contains(&s, "Seminar in Outlook");
+    s.wait_until("the account is offered", 10 * SECOND, || {
+        s.text_content("#calendar-account").contains("Work")
+    });
+    s.set_value("#calendar-account", "Work");
+    s.click("#add-to-calendar");
+    s.wait_until("the window reports the event", 20 * SECOND, || {
+        s.text_content("#toast").contains("Added to Work")
+    });
+    let out = Command::new("curl")
+        .args(["-s", &format!("{}/__test/graph", server.issuer)])
+        .output()
+        .unwrap();
+    let graph: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let event = &graph["mailboxes"]["ana@example.com"][0];
+    assert_eq!(event["subject"], "Seminar in Outlook", "{graph}");
+    assert_eq!(event["start"]["timeZone"], "Eastern Standard Time");
+    assert_eq!(event["start"]["dateTime"], "2027-03-01T10:00:00");
+    let html = s.execute("return document.documentElement.outerHTML", json!([]));
+    assert!(
+        !html.as_str().unwrap().contains("Bearer"),
+        "no token in the page"
+    );
     s.close();
 }
