@@ -60,12 +60,14 @@ pub enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Put the meeting on a calendar of an account (CalDAV today), exactly once.
+    /// Put the meeting on a calendar of an account (CalDAV, Google, Microsoft 365), exactly once.
     Schedule {
         /// The account (see `belfry accounts list`).
         #[arg(long, value_name = "NAME")]
         account: String,
-        /// The calendar's id or name (default: the account's default calendar).
+        /// The calendar's id or name (default: the account's default calendar). A host's
+        /// calendar makes you their delegate: the host organizes. For CalDAV, another
+        /// person's calendar on the same server is given by its URL (with --on-behalf-of).
         #[arg(long, value_name = "ID")]
         calendar: Option<String>,
         /// Schedule one meeting per row of a CSV file with a header row naming the meeting
@@ -145,6 +147,7 @@ pub enum Command {
         /// The AWS account in Belfry to use (needed when there are several).
         #[arg(long, value_name = "NAME")]
         aws: Option<String>,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -176,6 +179,7 @@ pub enum ChimeAccountsCommand {
         /// Accounts that have a user with this email.
         #[arg(long, value_name = "EMAIL")]
         user_email: Option<String>,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -185,6 +189,7 @@ pub enum ChimeAccountsCommand {
         /// Do it without asking.
         #[arg(long)]
         yes: bool,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -192,6 +197,7 @@ pub enum ChimeAccountsCommand {
     Rename {
         account_id: String,
         new_name: String,
+        /// Do it without asking.
         #[arg(long)]
         yes: bool,
     },
@@ -199,6 +205,7 @@ pub enum ChimeAccountsCommand {
     DefaultLicense {
         account_id: String,
         license: String,
+        /// Do it without asking.
         #[arg(long)]
         yes: bool,
     },
@@ -209,6 +216,7 @@ pub enum ChimeAccountsCommand {
         /// Suspend the account's users first (Team accounts need it).
         #[arg(long)]
         suspend_users: bool,
+        /// Do it without asking.
         #[arg(long)]
         yes: bool,
     },
@@ -223,6 +231,7 @@ pub enum ChimeUsersCommand {
         /// Only the user with this email.
         #[arg(long, value_name = "EMAIL")]
         email: Option<String>,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -232,8 +241,10 @@ pub enum ChimeUsersCommand {
         account: String,
         #[arg(required = true, value_name = "EMAIL")]
         emails: Vec<String>,
+        /// Do it without asking.
         #[arg(long)]
         yes: bool,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -245,6 +256,7 @@ pub enum ChimeUsersCommand {
         /// User ids or emails.
         #[arg(required = true, value_name = "USER")]
         users: Vec<String>,
+        /// Do it without asking.
         #[arg(long)]
         yes: bool,
     },
@@ -254,6 +266,7 @@ pub enum ChimeUsersCommand {
         account: String,
         #[arg(required = true, value_name = "USER")]
         users: Vec<String>,
+        /// Do it without asking.
         #[arg(long)]
         yes: bool,
     },
@@ -263,6 +276,7 @@ pub enum ChimeUsersCommand {
         account: String,
         #[arg(required = true, value_name = "USER")]
         users: Vec<String>,
+        /// Do it without asking.
         #[arg(long)]
         yes: bool,
     },
@@ -271,8 +285,10 @@ pub enum ChimeUsersCommand {
         #[arg(long, value_name = "ACCOUNT-ID")]
         account: String,
         user: String,
+        /// Do it without asking.
         #[arg(long)]
         yes: bool,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -293,12 +309,14 @@ pub enum AccountsCommand {
     },
     /// List accounts: name, kind, signed-in identity, default calendar.
     List {
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// The calendars of an account: id, name, writable, whether the server sends invitations.
     Calendars {
         name: String,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -355,6 +373,7 @@ pub enum AddAccount {
 pub enum SettingsCommand {
     /// Print every setting.
     Show {
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
