@@ -130,8 +130,11 @@ impl App {
             )?;
             self.store()
                 .remember_bulk_row(&key, made.meeting_id, self.now())?;
+            // Rows run side by side: when an identical row got there first, its meeting is
+            // this row's too (the one reserved here is never sent anywhere).
+            let id = self.store().bulk_row(&key)?.unwrap_or(made.meeting_id);
             let form = MeetingForm {
-                meeting_id: made.meeting_id.digits(),
+                meeting_id: id.digits(),
                 passcode: String::new(),
                 ..form
             };

@@ -2239,3 +2239,40 @@ fn a_delegate_schedules_on_the_hosts_caldav_calendar() {
     let err = env.fails(&elsewhere, 2);
     assert!(err.contains("not on"), "{err}");
 }
+
+#[test]
+#[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
+fn identical_rows_of_a_bulk_run_are_one_meeting_even_side_by_side() {
+    let env = Env::new();
+    let server = belfry_testkit::radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    add_school(&env, &server.url);
+    let csv = env.data.path().join("rows.csv");
+    let mut rows = String::from("title,start,tz,organizer\n");
+    for _ in 0..4 {
+        rows.push_str("Lab,2027-04-05T09:00,Europe/Berlin,ana@example.edu\n");
+    }
+    rows.push_str("Seminar,2027-04-06T09:00,Europe/Berlin,ana@example.edu\n");
+    std::fs::write(&csv, rows).unwrap();
+    let done = env.json(&[
+        "schedule",
+        "--account",
+        "School",
+        "--json",
+        "--from-csv",
+        csv.to_str().unwrap(),
+    ]);
+    let ids: Vec<&str> = done
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["result"]["meeting_id"].as_str().unwrap())
+        .collect();
+    assert!(ids[..4].iter().all(|i| *i == ids[0]), "{done}");
+    assert_ne!(ids[4], ids[0]);
+    assert_eq!(
+        belfry_testkit::ics_paths(&cal, "ana", "ana-app-password").len(),
+        2
+    );
+}
