@@ -67,7 +67,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     h("option", { value: "personal" }, "My personal meeting ID"),
   );
   const idText = h("output", { id: "meeting-id", "aria-live": "polite" });
-  const newIdButton = h("button", { type: "button", class: "secondary", "aria-keyshortcuts": "Control+N", title: "Ctrl+N", onclick: () => void newId() }, "New meeting ID");
+  const newIdButton = h("button", { type: "button", class: "secondary", id: "new-meeting-id", "aria-keyshortcuts": "Control+N", title: "Ctrl+N", onclick: () => void newId() }, "New meeting ID");
 
   const title = input({ type: "text", autocomplete: "off", placeholder: "Physics 101" }, (v) => model.update({ title: v }));
   const startDate = input({ type: "date" }, () => updateStart());
@@ -183,8 +183,10 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   const moderatorButton = h("button", { type: "button", "aria-keyshortcuts": "Control+M", title: "Ctrl+M", onclick: () => void copyModerator() }, "Copy moderator info");
   const saveButton = h("button", { type: "button", "aria-keyshortcuts": "Control+S", title: "Ctrl+S", onclick: () => void saveIcs() }, "Save .ics");
   const accountSelect = h("select", { id: "calendar-account", "aria-label": "Calendar account" });
+  const calendarSelect = h("select", { id: "calendar-choice", "aria-label": "Calendar" });
   const addButton = h("button", { type: "button", id: "add-to-calendar", onclick: () => void addToCalendar() }, "Add to calendar");
-  const calendarRow = h("div", { class: "actions calendar-row", hidden: true }, accountSelect, addButton);
+  const calendarRow = h("div", { class: "actions calendar-row", hidden: true }, accountSelect, calendarSelect, addButton);
+  accountSelect.addEventListener("change", () => void refreshCalendars());
   const openButton = h("button", { type: "button", "aria-keyshortcuts": "Control+O", title: "Ctrl+O", onclick: () => void openIcs() }, "Open in calendar app");
 
   const startGroup = h(
@@ -389,7 +391,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     return "Handed to your calendar app.";
   });
   const addToCalendar = () => act("Add to calendar", async () => {
-    const done = await ipc.addToCalendar(f(), accountSelect.value);
+    const done = await ipc.addToCalendar(f(), accountSelect.value, calendarSelect.value);
     const d = done.deliveries[0];
     if (!d) return null;
     if (d.status === "failed") throw { error: { code: "remote", message: d.message, fields: [] } };
@@ -402,7 +404,29 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       const accounts = (await ipc.accounts()).filter((a) => (a.kind === "caldav" || a.kind === "google" || a.kind === "microsoft") && a.default_calendar !== "");
       accountSelect.replaceChildren(...accounts.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)));
       calendarRow.hidden = accounts.length === 0;
+      calendarsOf = "";
+      await refreshCalendars();
     } catch (e) {
+      toast(appErrorOf(e).message, "error");
+    }
+  }
+
+  // The writable calendars of the chosen account, its default first chosen; a host's
+  // calendar says whose it is (the host becomes the organizer).
+  let calendarsOf = "";
+  async function refreshCalendars() {
+    const account = accountSelect.value;
+    if (!account || account === calendarsOf) return;
+    calendarsOf = account;
+    calendarSelect.replaceChildren(h("option", { value: "" }, "Default calendar"));
+    try {
+      const calendars = (await ipc.accountCalendars(account)).filter((c) => c.writable);
+      if (accountSelect.value !== account) return;
+      calendarSelect.replaceChildren(
+        ...calendars.map((c) => h("option", { value: c.id, selected: c.is_default }, c.owner ? `${c.name} (${c.owner}'s)` : c.name)),
+      );
+    } catch (e) {
+      calendarsOf = "";
       toast(appErrorOf(e).message, "error");
     }
   }

@@ -81,9 +81,10 @@ pub async fn add_to_calendar(
     shell: State<'_, Shell>,
     form: MeetingForm,
     account: String,
+    calendar: String,
 ) -> Result<ScheduleOutcome, AppError> {
     shell
-        .blocking(move |a| a.schedule(&form, &account, None))
+        .blocking(move |a| a.schedule(&form, &account, Some(calendar.as_str())))
         .await
 }
 

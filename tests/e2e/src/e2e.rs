@@ -763,6 +763,48 @@ fn a_microsoft_365_account_signs_in_from_the_window_and_takes_a_meeting() {
     assert_eq!(event["subject"], "Seminar in Outlook", "{graph}");
     assert_eq!(event["start"]["timeZone"], "Eastern Standard Time");
     assert_eq!(event["start"]["dateTime"], "2027-03-01T10:00:00");
+
+    // As a delegate: a fresh ID onto the host's calendar, chosen in the window.
+    let first_id = s.text_content("#meeting-id");
+    s.click("#new-meeting-id");
+    s.wait_until("a fresh ID", 10 * SECOND, || {
+        s.text_content("#meeting-id") != first_id
+    });
+    s.wait_until("the host's calendar is offered", 10 * SECOND, || {
+        s.text_content("#calendar-choice")
+            .contains("Host: Prof. Lee (lee@example.com's)")
+    });
+    s.set_value("#calendar-choice", "AAMkAGI2TG94AAA=");
+    s.click("#add-to-calendar");
+    s.wait_until("the window reports the host's event", 20 * SECOND, || {
+        s.text_content("#toast").contains("Added to Work")
+            && Command::new("curl")
+                .args(["-s", &format!("{}/__test/graph", server.issuer)])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).contains("lee@example.com\":[{"))
+                .unwrap_or(false)
+    });
+    let out = Command::new("curl")
+        .args(["-s", &format!("{}/__test/graph", server.issuer)])
+        .output()
+        .unwrap();
+    let graph: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hosted = &graph["mailboxes"]["lee@example.com"][0];
+    assert_eq!(
+        hosted["organizer"]["emailAddress"]["address"], "lee@example.com",
+        "{graph}"
+    );
+    let digits: String = s
+        .text_content("#meeting-id")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert!(
+        hosted["attendees"]
+            .to_string()
+            .contains(&format!("pin+{digits}@chime.aws")),
+        "{hosted}"
+    );
     let html = s.execute("return document.documentElement.outerHTML", json!([]));
     assert!(
         !html.as_str().unwrap().contains("Bearer"),

@@ -66,7 +66,8 @@ export const ipc = {
   copyModeratorInfo: (meetingId: string) => call<void>("copy_moderator_info", { meetingId }),
   saveIcs: (form: MeetingForm) => call<string | null>("save_ics", { form }),
   openInCalendar: (form: MeetingForm) => call<string>("open_in_calendar", { form }),
-  addToCalendar: (form: MeetingForm, account: string) => call<ScheduleOutcome>("add_to_calendar", { form, account }),
+  addToCalendar: (form: MeetingForm, account: string, calendar: string) =>
+    call<ScheduleOutcome>("add_to_calendar", { form, account, calendar }),
   history: (query: string) => call<HistoryView[]>("history", { query }),
   historyPreview: (meetingId: string) => call<Preview>("history_preview", { meetingId }),
   copyHistoryInvitation: (meetingId: string) => call<void>("copy_history_invitation", { meetingId }),
