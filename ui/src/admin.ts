@@ -20,7 +20,7 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
   const verdict = h("p", { id: "doctor-verdict", class: "verdict" });
 
   // Accounts
-  const filter = h("input", { type: "search", placeholder: "Name starts with…", autocomplete: "off" });
+  const filter = h("input", { type: "search", placeholder: "Name starts with… or a user's email", "aria-label": "Filter accounts", autocomplete: "off" });
   const load = h("button", { type: "button", id: "chime-load" }, "Load accounts");
   const accountList = h("ul", { class: "chime-accounts", id: "chime-accounts", "aria-label": "Chime accounts" });
   const newName = h("input", { type: "text", autocomplete: "off", placeholder: "Physics Department" });

@@ -42,12 +42,28 @@ pub struct Deleted {
 /// The note every account deletion carries.
 pub const DELETE_NOTE: &str = "A deleted Chime account stays on the disabled accounts list for 90 days before it is gone; its users cannot sign in meanwhile.";
 
+/// Chime administration with one AWS account's credentials: what the CLI's `belfry chime`
+/// and the window's Admin page do, each operation one call.
+pub struct Admin<'a> {
+    app: &'a App,
+    chime: Box<dyn ChimeAdmin>,
+}
+
+impl std::fmt::Debug for Admin<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin").finish_non_exhaustive()
+    }
+}
+
 impl App {
-    /// The Chime admin client of an AWS account in Belfry (`aws` by name, or the only one).
-    pub fn chime(&self, aws: Option<&str>) -> Result<Box<dyn ChimeAdmin>, AppError> {
+    /// Chime administration with an AWS account in Belfry (`aws` by name, or the only one).
+    pub fn admin(&self, aws: Option<&str>) -> Result<Admin<'_>, AppError> {
         let record = self.aws_account(aws)?;
         let creds = self.aws_credentials(&record)?;
-        Ok(Box::new(SdkChime::new(&creds, None)?))
+        Ok(Admin {
+            app: self,
+            chime: Box::new(SdkChime::new(&creds, None)?),
+        })
     }
 
     fn aws_account(&self, name: Option<&str>) -> Result<AccountRecord, AppError> {
@@ -121,14 +137,16 @@ impl App {
             _ => Ok(AwsCredentials::Chain),
         }
     }
+}
 
+impl Admin<'_> {
     /// Finds the user with this address in any account the credentials see.
-    pub fn chime_find_user(
+    pub fn find_user(
         &self,
-        chime: &dyn ChimeAdmin,
         email: &str,
         progress: Progress<'_>,
     ) -> Result<Vec<(ChimeAccount, ChimeUser)>, AppError> {
+        let chime = self.chime.as_ref();
         let filter = AccountFilter {
             name: None,
             user_email: Some(email.to_owned()),
@@ -145,12 +163,8 @@ impl App {
     }
 
     /// Invites addresses to a Team account (checked first; a bad one is named).
-    pub fn chime_invite(
-        &self,
-        chime: &dyn ChimeAdmin,
-        account_id: &str,
-        emails: &[String],
-    ) -> Result<Vec<Invite>, AppError> {
+    pub fn invite(&self, account_id: &str, emails: &[String]) -> Result<Vec<Invite>, AppError> {
+        let chime = self.chime.as_ref();
         let mut checked = Vec::new();
         for e in emails.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
             let parsed = EmailAddress::parse(e).map_err(|err| {
@@ -172,13 +186,13 @@ impl App {
 
     /// Deletes an account. A Team account's users must be suspended first: with
     /// `suspend_users` they are, otherwise the refusal says so.
-    pub fn chime_delete_account(
+    pub fn delete_account(
         &self,
-        chime: &dyn ChimeAdmin,
         account_id: &str,
         suspend_users: bool,
         progress: Progress<'_>,
     ) -> Result<Deleted, AppError> {
+        let chime = self.chime.as_ref();
         let mut suspended = 0;
         if suspend_users {
             let active: Vec<String> = chime
@@ -220,32 +234,26 @@ impl App {
     }
 
     /// Sets the license of users.
-    pub fn chime_license(
+    pub fn license(
         &self,
-        chime: &dyn ChimeAdmin,
         account_id: &str,
         user_ids: &[String],
         license: &str,
     ) -> Result<Vec<UserFailure>, AppError> {
         let license = parse_license(license)?;
-        Ok(chime.set_license(account_id, user_ids, license)?)
+        Ok(self.chime.set_license(account_id, user_ids, license)?)
     }
 
     /// Makes a Chime user's personal meeting ID Belfry's personal-id setting.
-    pub fn use_personal_pin(
-        &self,
-        chime: &dyn ChimeAdmin,
-        account_id: &str,
-        user_id: &str,
-    ) -> Result<String, AppError> {
-        let user = chime.get_user(account_id, user_id)?;
+    pub fn use_personal_pin(&self, account_id: &str, user_id: &str) -> Result<String, AppError> {
+        let user = self.chime.get_user(account_id, user_id)?;
         let pin = user.personal_pin.filter(|p| !p.is_empty()).ok_or_else(|| {
             AppError::new(
                 ErrorCode::NotFound,
                 format!("Chime gave no personal meeting ID for {}", user.email),
             )
         })?;
-        self.set_setting(SettingKey::PersonalId, &pin)?;
+        self.app.set_setting(SettingKey::PersonalId, &pin)?;
         Ok(pin)
     }
 
@@ -253,7 +261,6 @@ impl App {
     /// organizer setting, or the calendar account's address.
     pub fn doctor(
         &self,
-        chime: &dyn ChimeAdmin,
         email: Option<&str>,
         calendar_account: Option<&str>,
         delegate: bool,
@@ -261,7 +268,7 @@ impl App {
     ) -> Result<Report, AppError> {
         let calendar = match calendar_account.map(str::trim).filter(|n| !n.is_empty()) {
             Some(name) => {
-                let record = self.store().account(name)?.ok_or_else(|| {
+                let record = self.app.store().account(name)?.ok_or_else(|| {
                     AppError::new(
                         ErrorCode::NotFound,
                         format!("there is no account named {name:?}"),
@@ -287,7 +294,7 @@ impl App {
                 .map_err(|err| AppError::new(ErrorCode::Invalid, format!("--email: {err}")))?
                 .as_str()
                 .to_owned(),
-            None => match (self.settings()?.organizer, &calendar) {
+            None => match (self.app.settings()?.organizer, &calendar) {
                 (Some(o), _) => o.as_str().to_owned(),
                 (None, Some(c)) if c.address.contains('@') && !c.delegate => c.address.clone(),
                 _ => {
@@ -298,15 +305,127 @@ impl App {
                 }
             },
         };
-        let found = self.chime_find_user(chime, &email, progress)?;
-        let status = self.provider().service_status.trim().to_owned();
+        let found = self.find_user(&email, progress)?;
+        let status = self.app.provider().service_status.trim().to_owned();
         Ok(belfry_chime::doctor::check(&belfry_chime::doctor::Input {
             email: &email,
             found: &found,
             calendar: calendar.as_ref(),
             service_ended: (!status.is_empty()).then_some(status.as_str()),
-            now: self.now(),
+            now: self.app.now(),
         }))
+    }
+
+    /// Accounts whose name starts with `query`, or that have the user `query` (an address).
+    pub fn accounts(
+        &self,
+        query: &str,
+        progress: Progress<'_>,
+    ) -> Result<Vec<ChimeAccount>, AppError> {
+        let query = query.trim();
+        let filter = if query.contains('@') {
+            AccountFilter {
+                name: None,
+                user_email: Some(query.to_owned()),
+            }
+        } else {
+            AccountFilter {
+                name: Some(query.to_owned()).filter(|q| !q.is_empty()),
+                user_email: None,
+            }
+        };
+        Ok(self.chime.list_accounts(&filter, progress)?)
+    }
+
+    /// Accounts, filtered by name prefix and user address.
+    pub fn accounts_filtered(
+        &self,
+        filter: &AccountFilter,
+        progress: Progress<'_>,
+    ) -> Result<Vec<ChimeAccount>, AppError> {
+        Ok(self.chime.list_accounts(filter, progress)?)
+    }
+
+    /// Creates a Team account.
+    pub fn create_account(&self, name: &str) -> Result<ChimeAccount, AppError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                "give the new account a name",
+            ));
+        }
+        Ok(self.chime.create_account(name)?)
+    }
+
+    /// Renames an account and/or changes the license its new users get.
+    pub fn update_account(
+        &self,
+        account_id: &str,
+        name: Option<&str>,
+        default_license: Option<&str>,
+    ) -> Result<ChimeAccount, AppError> {
+        let license = default_license.map(parse_license).transpose()?;
+        let name = name.map(str::trim).filter(|n| !n.is_empty());
+        Ok(self.chime.update_account(account_id, name, license)?)
+    }
+
+    /// An account's users (every page), or the one with `email`.
+    pub fn users(
+        &self,
+        account_id: &str,
+        email: Option<&str>,
+        progress: Progress<'_>,
+    ) -> Result<Vec<ChimeUser>, AppError> {
+        Ok(self.chime.list_users(account_id, email, progress)?)
+    }
+
+    /// User ids as given, or looked up when given as email addresses.
+    pub fn user_ids(
+        &self,
+        account_id: &str,
+        users: &[String],
+        progress: Progress<'_>,
+    ) -> Result<Vec<String>, AppError> {
+        users
+            .iter()
+            .map(|u| {
+                let u = u.trim();
+                if !u.contains('@') {
+                    return Ok(u.to_owned());
+                }
+                self.chime
+                    .list_users(account_id, Some(u), progress)?
+                    .into_iter()
+                    .find(|x| x.email.eq_ignore_ascii_case(u))
+                    .map(|x| x.id)
+                    .ok_or_else(|| {
+                        AppError::new(
+                            ErrorCode::NotFound,
+                            format!("{u} is not a user of account {account_id}"),
+                        )
+                    })
+            })
+            .collect()
+    }
+
+    /// Suspends users (`suspend`) or lifts their suspension.
+    pub fn suspension(
+        &self,
+        account_id: &str,
+        user_ids: &[String],
+        suspend: bool,
+    ) -> Result<Vec<UserFailure>, AppError> {
+        Ok(if suspend {
+            self.chime.suspend(account_id, user_ids)?
+        } else {
+            self.chime.unsuspend(account_id, user_ids)?
+        })
+    }
+
+    /// Gives a user a new personal meeting ID.
+    pub fn reset_pin(&self, account_id: &str, user_id: &str) -> Result<ChimeUser, AppError> {
+        Ok(self.chime.reset_pin(account_id, user_id)?)
     }
 }
 

@@ -35,7 +35,7 @@ pub use belfry_chime::doctor::{Finding, Report, Severity};
 pub use belfry_chime::{
     AccountFilter, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, UserFailure,
 };
-pub use chime::{DELETE_NOTE, Deleted, parse_license};
+pub use chime::{Admin, DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
 pub use schedule::{DeliveryView, ScheduleOutcome};

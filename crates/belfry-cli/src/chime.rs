@@ -3,9 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use belfry_app::{
-    AccountFilter, App, AppError, ChimeAdmin, ErrorCode, Report, Severity, parse_license,
-};
+use belfry_app::{AccountFilter, Admin, App, AppError, ErrorCode, Report, Severity, parse_license};
 
 use crate::args::{ChimeAccountsCommand, ChimeCommand, ChimeUsersCommand};
 use crate::output::Out;
@@ -50,34 +48,6 @@ fn confirm(what: &str, yes: bool) -> Result<(), AppError> {
     }
 }
 
-/// User ids as given, or looked up by email.
-fn user_ids(
-    chime: &dyn ChimeAdmin,
-    account: &str,
-    users: &[String],
-) -> Result<Vec<String>, AppError> {
-    users
-        .iter()
-        .map(|u| {
-            let u = u.trim();
-            if !u.contains('@') {
-                return Ok(u.to_owned());
-            }
-            chime
-                .list_users(account, Some(u), &progress)?
-                .into_iter()
-                .find(|x| x.email.eq_ignore_ascii_case(u))
-                .map(|x| x.id)
-                .ok_or_else(|| {
-                    AppError::new(
-                        ErrorCode::NotFound,
-                        format!("{u} is not a user of account {account}"),
-                    )
-                })
-        })
-        .collect()
-}
-
 fn failures(
     out: &mut Out,
     failed: &[belfry_app::UserFailure],
@@ -106,17 +76,15 @@ pub fn run(
     aws: Option<&str>,
     command: ChimeCommand,
 ) -> Result<(), AppError> {
-    let chime = app.chime(aws)?;
-    let chime = chime.as_ref();
+    let admin = app.admin(aws)?;
     match command {
-        ChimeCommand::Accounts { command } => accounts(app, chime, out, command),
-        ChimeCommand::Users { command } => users(app, chime, out, command),
+        ChimeCommand::Accounts { command } => accounts(&admin, out, command),
+        ChimeCommand::Users { command } => users(&admin, out, command),
     }
 }
 
 fn accounts(
-    app: &App,
-    chime: &dyn ChimeAdmin,
+    admin: &Admin<'_>,
     out: &mut Out,
     command: ChimeAccountsCommand,
 ) -> Result<(), AppError> {
@@ -127,7 +95,7 @@ fn accounts(
             json,
         } => {
             let filter = AccountFilter { name, user_email };
-            let list = chime.list_accounts(&filter, &progress);
+            let list = admin.accounts_filtered(&filter, &progress);
             end_progress();
             let list = list?;
             if json {
@@ -150,7 +118,7 @@ fn accounts(
         }
         ChimeAccountsCommand::Create { name, yes, json } => {
             confirm(&format!("create the Team account {name:?}"), yes)?;
-            let a = chime.create_account(name.trim())?;
+            let a = admin.create_account(&name)?;
             if json {
                 return out.json(&a);
             }
@@ -162,7 +130,7 @@ fn accounts(
             yes,
         } => {
             confirm(&format!("rename account {account_id} to {new_name:?}"), yes)?;
-            let a = chime.update_account(&account_id, Some(new_name.trim()), None)?;
+            let a = admin.update_account(&account_id, Some(&new_name), None)?;
             out.line(&format!("renamed {} to {}", a.id, a.name))
         }
         ChimeAccountsCommand::DefaultLicense {
@@ -170,15 +138,12 @@ fn accounts(
             license,
             yes,
         } => {
-            let license = parse_license(&license)?;
+            let chosen = parse_license(&license)?.as_str();
             confirm(
-                &format!(
-                    "give new users of account {account_id} a {} license",
-                    license.as_str()
-                ),
+                &format!("give new users of account {account_id} a {chosen} license"),
                 yes,
             )?;
-            let a = chime.update_account(&account_id, None, Some(license))?;
+            let a = admin.update_account(&account_id, None, Some(&license))?;
             out.line(&format!(
                 "{} now gives new users {}",
                 a.name,
@@ -198,7 +163,7 @@ fn accounts(
                 format!("delete account {account_id} (it lingers 90 days)")
             };
             confirm(&what, yes)?;
-            let done = app.chime_delete_account(chime, &account_id, suspend_users, &progress);
+            let done = admin.delete_account(&account_id, suspend_users, &progress);
             end_progress();
             let done = done?;
             out.line(&format!(
@@ -209,19 +174,14 @@ fn accounts(
     }
 }
 
-fn users(
-    app: &App,
-    chime: &dyn ChimeAdmin,
-    out: &mut Out,
-    command: ChimeUsersCommand,
-) -> Result<(), AppError> {
+fn users(admin: &Admin<'_>, out: &mut Out, command: ChimeUsersCommand) -> Result<(), AppError> {
     match command {
         ChimeUsersCommand::List {
             account,
             email,
             json,
         } => {
-            let list = chime.list_users(&account, email.as_deref(), &progress);
+            let list = admin.users(&account, email.as_deref(), &progress);
             end_progress();
             let list = list?;
             if json {
@@ -252,7 +212,7 @@ fn users(
                 &format!("invite {} addresses to account {account}", emails.len()),
                 yes,
             )?;
-            let invites = app.chime_invite(chime, &account, &emails)?;
+            let invites = admin.invite(&account, &emails)?;
             if json {
                 return out.json(&invites);
             }
@@ -278,8 +238,10 @@ fn users(
                 ),
                 yes,
             )?;
-            let ids = user_ids(chime, &account, &users)?;
-            let failed = app.chime_license(chime, &account, &ids, &license)?;
+            let ids = admin.user_ids(&account, &users, &progress);
+            end_progress();
+            let ids = ids?;
+            let failed = admin.license(&account, &ids, &license)?;
             failures(out, &failed, ids.len())
         }
         ChimeUsersCommand::Suspend {
@@ -291,8 +253,10 @@ fn users(
                 &format!("suspend {} users of account {account}", users.len()),
                 yes,
             )?;
-            let ids = user_ids(chime, &account, &users)?;
-            let failed = chime.suspend(&account, &ids)?;
+            let ids = admin.user_ids(&account, &users, &progress);
+            end_progress();
+            let ids = ids?;
+            let failed = admin.suspension(&account, &ids, true)?;
             failures(out, &failed, ids.len())
         }
         ChimeUsersCommand::Unsuspend {
@@ -307,8 +271,10 @@ fn users(
                 ),
                 yes,
             )?;
-            let ids = user_ids(chime, &account, &users)?;
-            let failed = chime.unsuspend(&account, &ids)?;
+            let ids = admin.user_ids(&account, &users, &progress);
+            end_progress();
+            let ids = ids?;
+            let failed = admin.suspension(&account, &ids, false)?;
             failures(out, &failed, ids.len())
         }
         ChimeUsersCommand::ResetPin {
@@ -321,8 +287,10 @@ fn users(
                 &format!("give {user} a new personal meeting ID (the old one stops working)"),
                 yes,
             )?;
-            let id = user_ids(chime, &account, std::slice::from_ref(&user))?.remove(0);
-            let u = chime.reset_pin(&account, &id)?;
+            let id = admin.user_ids(&account, std::slice::from_ref(&user), &progress);
+            end_progress();
+            let id = id?.remove(0);
+            let u = admin.reset_pin(&account, &id)?;
             if json {
                 return out.json(&u);
             }
@@ -333,8 +301,10 @@ fn users(
             ))
         }
         ChimeUsersCommand::UsePin { account, user } => {
-            let id = user_ids(chime, &account, std::slice::from_ref(&user))?.remove(0);
-            let pin = app.use_personal_pin(chime, &account, &id)?;
+            let id = admin.user_ids(&account, std::slice::from_ref(&user), &progress);
+            end_progress();
+            let id = id?.remove(0);
+            let pin = admin.use_personal_pin(&account, &id)?;
             out.line(&format!("personal-id is now {pin}"))
         }
     }
@@ -350,8 +320,9 @@ pub fn doctor(
     delegate: bool,
     json: bool,
 ) -> Result<bool, AppError> {
-    let chime = app.chime(aws)?;
-    let report = app.doctor(chime.as_ref(), email, calendar_account, delegate, &progress);
+    let report = app
+        .admin(aws)?
+        .doctor(email, calendar_account, delegate, &progress);
     end_progress();
     let report = report?;
     if json {

@@ -1,14 +1,12 @@
 //! Chime administration and the pre-flight check. The window confirms every change before
 //! it calls these; `aws` names the AWS account in Belfry (or the only one is used).
 
-use belfry_app::{
-    AccountFilter, AppError, ChimeAccount, ChimeUser, Deleted, Invite, Report, UserFailure,
-    parse_license,
-};
+use belfry_app::{AppError, ChimeAccount, ChimeUser, Deleted, Invite, Report, UserFailure};
 use tauri::State;
 
 use crate::Shell;
 
+/// The window shows its own "working" state; list pages are not reported one by one.
 fn quiet(_: usize, _: usize) {}
 
 #[tauri::command]
@@ -18,13 +16,7 @@ pub async fn chime_accounts(
     name: String,
 ) -> Result<Vec<ChimeAccount>, AppError> {
     shell
-        .blocking(move |a| {
-            let filter = AccountFilter {
-                name: Some(name.trim().to_owned()).filter(|n| !n.is_empty()),
-                user_email: None,
-            };
-            Ok(a.chime(aws.as_deref())?.list_accounts(&filter, &quiet)?)
-        })
+        .blocking(move |a| a.admin(aws.as_deref())?.accounts(&name, &quiet))
         .await
 }
 
@@ -35,7 +27,7 @@ pub async fn chime_create_account(
     name: String,
 ) -> Result<ChimeAccount, AppError> {
     shell
-        .blocking(move |a| Ok(a.chime(aws.as_deref())?.create_account(name.trim())?))
+        .blocking(move |a| a.admin(aws.as_deref())?.create_account(&name))
         .await
 }
 
@@ -49,12 +41,11 @@ pub async fn chime_update_account(
 ) -> Result<ChimeAccount, AppError> {
     shell
         .blocking(move |a| {
-            let license = default_license.as_deref().map(parse_license).transpose()?;
-            Ok(a.chime(aws.as_deref())?.update_account(
+            a.admin(aws.as_deref())?.update_account(
                 &account_id,
-                name.as_deref().map(str::trim),
-                license,
-            )?)
+                name.as_deref(),
+                default_license.as_deref(),
+            )
         })
         .await
 }
@@ -68,8 +59,8 @@ pub async fn chime_delete_account(
 ) -> Result<Deleted, AppError> {
     shell
         .blocking(move |a| {
-            let chime = a.chime(aws.as_deref())?;
-            a.chime_delete_account(chime.as_ref(), &account_id, suspend_users, &quiet)
+            a.admin(aws.as_deref())?
+                .delete_account(&account_id, suspend_users, &quiet)
         })
         .await
 }
@@ -81,10 +72,7 @@ pub async fn chime_users(
     account_id: String,
 ) -> Result<Vec<ChimeUser>, AppError> {
     shell
-        .blocking(move |a| {
-            Ok(a.chime(aws.as_deref())?
-                .list_users(&account_id, None, &quiet)?)
-        })
+        .blocking(move |a| a.admin(aws.as_deref())?.users(&account_id, None, &quiet))
         .await
 }
 
@@ -96,10 +84,7 @@ pub async fn chime_invite(
     emails: Vec<String>,
 ) -> Result<Vec<Invite>, AppError> {
     shell
-        .blocking(move |a| {
-            let chime = a.chime(aws.as_deref())?;
-            a.chime_invite(chime.as_ref(), &account_id, &emails)
-        })
+        .blocking(move |a| a.admin(aws.as_deref())?.invite(&account_id, &emails))
         .await
 }
 
@@ -113,8 +98,8 @@ pub async fn chime_set_license(
 ) -> Result<Vec<UserFailure>, AppError> {
     shell
         .blocking(move |a| {
-            let chime = a.chime(aws.as_deref())?;
-            a.chime_license(chime.as_ref(), &account_id, &user_ids, &license)
+            a.admin(aws.as_deref())?
+                .license(&account_id, &user_ids, &license)
         })
         .await
 }
@@ -129,12 +114,8 @@ pub async fn chime_suspend(
 ) -> Result<Vec<UserFailure>, AppError> {
     shell
         .blocking(move |a| {
-            let chime = a.chime(aws.as_deref())?;
-            Ok(if suspend {
-                chime.suspend(&account_id, &user_ids)?
-            } else {
-                chime.unsuspend(&account_id, &user_ids)?
-            })
+            a.admin(aws.as_deref())?
+                .suspension(&account_id, &user_ids, suspend)
         })
         .await
 }
@@ -147,7 +128,7 @@ pub async fn chime_reset_pin(
     user_id: String,
 ) -> Result<ChimeUser, AppError> {
     shell
-        .blocking(move |a| Ok(a.chime(aws.as_deref())?.reset_pin(&account_id, &user_id)?))
+        .blocking(move |a| a.admin(aws.as_deref())?.reset_pin(&account_id, &user_id))
         .await
 }
 
@@ -160,8 +141,8 @@ pub async fn use_personal_pin(
 ) -> Result<String, AppError> {
     shell
         .blocking(move |a| {
-            let chime = a.chime(aws.as_deref())?;
-            a.use_personal_pin(chime.as_ref(), &account_id, &user_id)
+            a.admin(aws.as_deref())?
+                .use_personal_pin(&account_id, &user_id)
         })
         .await
 }
@@ -176,14 +157,8 @@ pub async fn doctor(
 ) -> Result<Report, AppError> {
     shell
         .blocking(move |a| {
-            let chime = a.chime(aws.as_deref())?;
-            a.doctor(
-                chime.as_ref(),
-                Some(email.as_str()),
-                Some(calendar_account.as_str()),
-                delegate,
-                &quiet,
-            )
+            a.admin(aws.as_deref())?
+                .doctor(Some(&email), Some(&calendar_account), delegate, &quiet)
         })
         .await
 }
