@@ -636,21 +636,15 @@ impl App {
                 belfry_cloud::delete_graph_event(&session, &api_base, &d.calendar, &id, retry)
                     .map(|_| (id, "cancelled"))
             }
-            (Some(id), false) => {
-                let mut patch = event;
-                if let Some(map) = patch.as_object_mut() {
-                    map.remove("transactionId");
-                }
-                belfry_cloud::update_graph_event(
-                    &session,
-                    &api_base,
-                    &d.calendar,
-                    &id,
-                    &patch,
-                    retry,
-                )
-                .map(|_| (id, "updated"))
-            }
+            (Some(id), false) => belfry_cloud::update_graph_event(
+                &session,
+                &api_base,
+                &d.calendar,
+                &id,
+                &graph_patch(&event),
+                retry,
+            )
+            .map(|_| (id, "updated")),
             (None, true) => {
                 // Never created (or its creation is still unconfirmed): creating it with the
                 // same transactionId finds the first one if it exists, and then it goes.
@@ -678,21 +672,15 @@ impl App {
                     // A newer version whose first creation was never confirmed: the
                     // transactionId may hand back the first version, so it is brought up to
                     // date.
-                    Ok(id) if d.sequence > 0 => {
-                        let mut patch = event.clone();
-                        if let Some(map) = patch.as_object_mut() {
-                            map.remove("transactionId");
-                        }
-                        belfry_cloud::update_graph_event(
-                            &session,
-                            &api_base,
-                            &d.calendar,
-                            &id,
-                            &patch,
-                            retry,
-                        )
-                        .map(|_| (id, "updated"))
-                    }
+                    Ok(id) if d.sequence > 0 => belfry_cloud::update_graph_event(
+                        &session,
+                        &api_base,
+                        &d.calendar,
+                        &id,
+                        &graph_patch(&event),
+                        retry,
+                    )
+                    .map(|_| (id, "updated")),
                     Ok(id) => Ok((id, "created")),
                     Err(e) => Err(e),
                 }
@@ -710,6 +698,15 @@ impl App {
             (e.into(), transient)
         })
     }
+}
+
+/// An event as a PATCH body: everything but the `transactionId`, which only creations carry.
+fn graph_patch(event: &serde_json::Value) -> serde_json::Value {
+    let mut patch = event.clone();
+    if let Some(map) = patch.as_object_mut() {
+        map.remove("transactionId");
+    }
+    patch
 }
 
 /// The Graph event of a meeting.

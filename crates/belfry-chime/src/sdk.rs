@@ -171,6 +171,19 @@ fn user(u: &sdk::User, account_id: &str) -> ChimeUser {
     }
 }
 
+/// Runs a batch operation over `ids`, `size` at a time, gathering the users it failed for.
+fn in_batches(
+    ids: &[String],
+    size: usize,
+    mut each: impl FnMut(&[String]) -> Result<Vec<UserFailure>, AdminError>,
+) -> Result<Vec<UserFailure>, AdminError> {
+    let mut failed = Vec::new();
+    for batch in ids.chunks(size) {
+        failed.extend(each(batch)?);
+    }
+    Ok(failed)
+}
+
 fn failures(errors: &[sdk::UserError]) -> Vec<UserFailure> {
     errors
         .iter()
@@ -323,8 +336,7 @@ impl ChimeAdmin for SdkChime {
         user_ids: &[String],
         license: License,
     ) -> Result<Vec<UserFailure>, AdminError> {
-        let mut failed = Vec::new();
-        for batch in user_ids.chunks(LICENSE_BATCH) {
+        in_batches(user_ids, LICENSE_BATCH, |batch| {
             let items = batch
                 .iter()
                 .map(|id| {
@@ -342,9 +354,8 @@ impl ChimeAdmin for SdkChime {
                     .set_update_user_request_items(Some(items.clone()))
                     .send()
             })?;
-            failed.extend(failures(out.user_errors()));
-        }
-        Ok(failed)
+            Ok(failures(out.user_errors()))
+        })
     }
 
     fn suspend(
@@ -352,8 +363,7 @@ impl ChimeAdmin for SdkChime {
         account_id: &str,
         user_ids: &[String],
     ) -> Result<Vec<UserFailure>, AdminError> {
-        let mut failed = Vec::new();
-        for batch in user_ids.chunks(SUSPEND_BATCH) {
+        in_batches(user_ids, SUSPEND_BATCH, |batch| {
             let out = self.call("chime:BatchSuspendUser", || {
                 self.client
                     .batch_suspend_user()
@@ -361,9 +371,8 @@ impl ChimeAdmin for SdkChime {
                     .set_user_id_list(Some(batch.to_vec()))
                     .send()
             })?;
-            failed.extend(failures(out.user_errors()));
-        }
-        Ok(failed)
+            Ok(failures(out.user_errors()))
+        })
     }
 
     fn unsuspend(
@@ -371,8 +380,7 @@ impl ChimeAdmin for SdkChime {
         account_id: &str,
         user_ids: &[String],
     ) -> Result<Vec<UserFailure>, AdminError> {
-        let mut failed = Vec::new();
-        for batch in user_ids.chunks(SUSPEND_BATCH) {
+        in_batches(user_ids, SUSPEND_BATCH, |batch| {
             let out = self.call("chime:BatchUnsuspendUser", || {
                 self.client
                     .batch_unsuspend_user()
@@ -380,9 +388,8 @@ impl ChimeAdmin for SdkChime {
                     .set_user_id_list(Some(batch.to_vec()))
                     .send()
             })?;
-            failed.extend(failures(out.user_errors()));
-        }
-        Ok(failed)
+            Ok(failures(out.user_errors()))
+        })
     }
 
     fn reset_pin(&self, account_id: &str, user_id: &str) -> Result<ChimeUser, AdminError> {

@@ -570,6 +570,47 @@ fn add_school(env: &Env, server_url: &str) {
     );
 }
 
+/// Runs `belfry` with a `belfry.toml` that points Google and Microsoft at the test OAuth
+/// server, and `$BROWSER` a script that follows its redirects.
+struct OAuthEnv<'a> {
+    env: &'a Env,
+    config: std::path::PathBuf,
+    browser: std::path::PathBuf,
+}
+
+impl<'a> OAuthEnv<'a> {
+    fn new(env: &'a Env, server: &belfry_testkit::OAuthServer) -> OAuthEnv<'a> {
+        let config = env.data.path().join("belfry.toml");
+        std::fs::write(&config, server.belfry_toml()).unwrap();
+        OAuthEnv {
+            env,
+            config,
+            browser: belfry_testkit::test_browser(env.data.path()),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> std::process::Output {
+        self.env
+            .cmd()
+            .args(args)
+            .env("BELFRY_CONFIG", &self.config)
+            .env("BROWSER", &self.browser)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs, expecting success; returns stdout.
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.command(args);
+        assert!(
+            out.status.success(),
+            "belfry {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
 fn dir_contains(dir: &Path, needle: &str) -> bool {
     std::fs::read_dir(dir).unwrap().any(|e| {
         let p = e.unwrap().path();
@@ -745,42 +786,8 @@ fn oauth_accounts_sign_in_list_and_remove_leaving_no_token_behind() {
     let before: Vec<String> = keyring_entries().into_iter().map(|(k, _)| k).collect();
     let server = belfry_testkit::oauth_server(60);
     let config = env.data.path().join("belfry.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[providers.google]
-client_id = "belfry-google"
-client_secret = "desktop-client-secret-not-secret"
-auth_url = "{auth}"
-token_url = "{token}"
-revoke_url = "{revoke}"
-userinfo_url = "{userinfo}"
-api_base = "{issuer}/calendar/v3"
-
-[providers.microsoft]
-client_id = "belfry-microsoft"
-auth_url = "{auth}"
-token_url = "{token}"
-revoke_url = "{revoke}"
-userinfo_url = "{userinfo}"
-api_base = "{issuer}/v1.0"
-"#,
-            auth = server.authorization_endpoint,
-            token = server.token_endpoint,
-            revoke = server.revocation_endpoint,
-            userinfo = server.userinfo_endpoint,
-            issuer = server.issuer,
-        ),
-    )
-    .unwrap();
-    let browser = env.data.path().join("browser.sh");
-    std::fs::write(&browser, "#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n").unwrap();
-    std::fs::set_permissions(
-        &browser,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    std::fs::write(&config, server.belfry_toml()).unwrap();
+    let browser = belfry_testkit::test_browser(env.data.path());
 
     let mut outputs = String::new();
     let mut run = |args: &[&str]| -> String {
@@ -1284,37 +1291,8 @@ fn a_bulk_run_killed_at_random_points_schedules_each_meeting_once() {
 fn a_meeting_goes_onto_a_google_calendar_once() {
     let env = Env::new();
     let server = belfry_testkit::oauth_server(3600);
-    let config = env.data.path().join("belfry.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[providers.google]\nclient_id = \"belfry-google\"\nclient_secret = \"desktop-client-secret-not-secret\"\nauth_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\napi_base = \"{}/calendar/v3\"\n",
-            server.authorization_endpoint, server.token_endpoint, server.userinfo_endpoint, server.issuer
-        ),
-    )
-    .unwrap();
-    let browser = env.data.path().join("browser.sh");
-    std::fs::write(&browser, "#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n").unwrap();
-    std::fs::set_permissions(
-        &browser,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let run = |args: &[&str]| {
-        let out = env
-            .cmd()
-            .args(args)
-            .env("BELFRY_CONFIG", &config)
-            .env("BROWSER", &browser)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "belfry {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let oauth = OAuthEnv::new(&env, &server);
+    let run = |args: &[&str]| oauth.run(args);
     run(&["accounts", "add", "google", "--name", "Personal"]);
     let mut args = vec![
         "schedule",
@@ -1347,11 +1325,7 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
     let again: Value = serde_json::from_str(&run(&again)).unwrap();
     assert_eq!(again["deliveries"][0]["status"], "already there", "{again}");
 
-    let listing = std::process::Command::new("curl")
-        .args(["-s", &format!("{}/__test/events", server.issuer)])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&listing.stdout).unwrap();
+    let v = server.google_events();
     assert_eq!(
         v["calendars"]["ana@example.com"].as_array().unwrap().len(),
         1,
@@ -1376,13 +1350,7 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
     ];
     let r: Value = serde_json::from_str(&run(&moved)).unwrap();
     assert_eq!(r["deliveries"][0]["status"], "updated", "{r}");
-    let events = || -> Value {
-        let out = std::process::Command::new("curl")
-            .args(["-s", &format!("{}/__test/events", server.issuer)])
-            .output()
-            .unwrap();
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let events = || server.google_events();
     let now = events();
     let event = &now["events"]["ana@example.com"][0];
     assert_eq!(event["start"]["dateTime"], "2027-03-02T11:00:00", "{now}");
@@ -1403,19 +1371,7 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
 
     // A first version that never reached Google (every try reset), changed before it did:
     // the change is inserted in its place, once.
-    std::process::Command::new("curl")
-        .args([
-            "-s",
-            "-X",
-            "POST",
-            "-H",
-            "Content-Type: application/json",
-            "--data",
-            &serde_json::json!({ "faults": vec!["reset"; 10] }).to_string(),
-            &format!("{}/__test/faults", server.issuer),
-        ])
-        .output()
-        .unwrap();
+    server.faults(&["reset"; 10]);
     let mut never = vec![
         "schedule",
         "--account",
@@ -1463,12 +1419,7 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
         "--personal",
     ];
     personal.extend(MEETING);
-    let out = env
-        .cmd()
-        .args(&personal)
-        .env("BELFRY_CONFIG", &config)
-        .output()
-        .unwrap();
+    let out = oauth.command(&personal);
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -1510,46 +1461,10 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
 fn microsoft_365_meetings_for_me_and_as_a_delegate_with_four_requests_per_mailbox() {
     let env = Env::new();
     let server = belfry_testkit::oauth_server(3600);
-    let config = env.data.path().join("belfry.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[providers.microsoft]\nclient_id = \"belfry-microsoft\"\nauth_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\napi_base = \"{}/v1.0\"\n",
-            server.authorization_endpoint, server.token_endpoint, server.userinfo_endpoint, server.issuer
-        ),
-    )
-    .unwrap();
-    let browser = env.data.path().join("browser.sh");
-    std::fs::write(&browser, "#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n").unwrap();
-    std::fs::set_permissions(
-        &browser,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let command = |args: &[&str]| {
-        env.cmd()
-            .args(args)
-            .env("BELFRY_CONFIG", &config)
-            .env("BROWSER", &browser)
-            .output()
-            .unwrap()
-    };
-    let run = |args: &[&str]| {
-        let out = command(args);
-        assert!(
-            out.status.success(),
-            "belfry {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let graph = || -> Value {
-        let out = std::process::Command::new("curl")
-            .args(["-s", &format!("{}/__test/graph", server.issuer)])
-            .output()
-            .unwrap();
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let oauth = OAuthEnv::new(&env, &server);
+    let command = |args: &[&str]| oauth.command(args);
+    let run = |args: &[&str]| oauth.run(args);
+    let graph = || server.graph();
     run(&["accounts", "add", "microsoft", "--name", "Work"]);
 
     // My own calendar: a weekly series in New York time, written with its Windows zone.
@@ -1701,25 +1616,11 @@ fn microsoft_365_meetings_for_me_and_as_a_delegate_with_four_requests_per_mailbo
     // A creation whose answer was lost and never confirmed, then a change made before it
     // was: the retried POST hands back the first version, which is brought up to date. One
     // event, with the new time.
-    let queue = |faults: &[&str]| {
-        std::process::Command::new("curl")
-            .args([
-                "-s",
-                "-X",
-                "POST",
-                "-H",
-                "Content-Type: application/json",
-                "--data",
-                &serde_json::json!({ "faults": faults }).to_string(),
-                &format!("{}/__test/faults", server.issuer),
-            ])
-            .output()
-            .unwrap();
-    };
+    let queue = |faults: &[&str]| server.faults(faults);
     queue(&[
         "lost", "reset", "reset", "reset", "reset", "reset", "reset", "reset", "reset", "reset",
     ]);
-    let mut unsure = vec![
+    let unsure = vec![
         "schedule",
         "--account",
         "Work",
@@ -1736,7 +1637,6 @@ fn microsoft_365_meetings_for_me_and_as_a_delegate_with_four_requests_per_mailbo
     let first: Value = serde_json::from_str(&run(&unsure)).unwrap();
     assert_eq!(first["deliveries"][0]["status"], "pending", "{first}");
     let optics = first["meeting_id"].as_str().unwrap().to_owned();
-    unsure.clear();
     let moved: Value = serde_json::from_str(&run(&[
         "reschedule",
         "--json",
@@ -1775,20 +1675,7 @@ fn microsoft_365_meetings_for_me_and_as_a_delegate_with_four_requests_per_mailbo
         rows.push_str(&format!("Lab {n},2027-04-{n:02}T09:00,Europe/Berlin\n"));
     }
     std::fs::write(&csv, rows).unwrap();
-    let slow: Vec<&str> = vec!["slow"; 12];
-    std::process::Command::new("curl")
-        .args([
-            "-s",
-            "-X",
-            "POST",
-            "-H",
-            "Content-Type: application/json",
-            "--data",
-            &serde_json::json!({ "faults": slow }).to_string(),
-            &format!("{}/__test/faults", server.issuer),
-        ])
-        .output()
-        .unwrap();
+    server.faults(&["slow"; 12]);
     let bulk: Value = serde_json::from_str(&run(&[
         "schedule",
         "--account",

@@ -705,23 +705,10 @@ fn a_microsoft_365_account_signs_in_from_the_window_and_takes_a_meeting() {
     let server = belfry_testkit::oauth_server(3600);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("belfry.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[providers.microsoft]\nclient_id = \"belfry-microsoft\"\nauth_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\napi_base = \"{}/v1.0\"\n",
-            server.authorization_endpoint, server.token_endpoint, server.userinfo_endpoint, server.issuer
-        ),
-    )
-    .unwrap();
+    std::fs::write(&config, server.belfry_toml()).unwrap();
     // The system browser, as xdg-open starts it ($BROWSER): it follows the provider's
     // redirects back to Belfry's loopback listener, as a signed-in user's browser would.
-    let browser = dir.path().join("browser.sh");
-    std::fs::write(&browser, "#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n").unwrap();
-    std::fs::set_permissions(
-        &browser,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    let browser = belfry_testkit::test_browser(dir.path());
     let driver = Driver::start_with(
         tempfile::tempdir().unwrap(),
         &[
@@ -754,11 +741,7 @@ fn a_microsoft_365_account_signs_in_from_the_window_and_takes_a_meeting() {
     s.wait_until("the window reports the event", 20 * SECOND, || {
         s.text_content("#toast").contains("Added to Work")
     });
-    let out = Command::new("curl")
-        .args(["-s", &format!("{}/__test/graph", server.issuer)])
-        .output()
-        .unwrap();
-    let graph: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let graph = server.graph();
     let event = &graph["mailboxes"]["ana@example.com"][0];
     assert_eq!(event["subject"], "Seminar in Outlook", "{graph}");
     assert_eq!(event["start"]["timeZone"], "Eastern Standard Time");
@@ -778,17 +761,9 @@ fn a_microsoft_365_account_signs_in_from_the_window_and_takes_a_meeting() {
     s.click("#add-to-calendar");
     s.wait_until("the window reports the host's event", 20 * SECOND, || {
         s.text_content("#toast").contains("Added to Work")
-            && Command::new("curl")
-                .args(["-s", &format!("{}/__test/graph", server.issuer)])
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).contains("lee@example.com\":[{"))
-                .unwrap_or(false)
+            && server.graph()["mailboxes"]["lee@example.com"][0].is_object()
     });
-    let out = Command::new("curl")
-        .args(["-s", &format!("{}/__test/graph", server.issuer)])
-        .output()
-        .unwrap();
-    let graph: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let graph = server.graph();
     let hosted = &graph["mailboxes"]["lee@example.com"][0];
     assert_eq!(
         hosted["organizer"]["emailAddress"]["address"], "lee@example.com",

@@ -235,6 +235,53 @@ pub fn oauth_server(access_token_ttl: u32) -> OAuthServer {
 }
 
 impl OAuthServer {
+    /// A `belfry.toml` that points both providers (Google, Microsoft) at this server.
+    pub fn belfry_toml(&self) -> String {
+        format!(
+            r#"
+[providers.google]
+client_id = "belfry-google"
+client_secret = "desktop-client-secret-not-secret"
+auth_url = "{auth}"
+token_url = "{token}"
+revoke_url = "{revoke}"
+userinfo_url = "{userinfo}"
+api_base = "{issuer}/calendar/v3"
+
+[providers.microsoft]
+client_id = "belfry-microsoft"
+auth_url = "{auth}"
+token_url = "{token}"
+revoke_url = "{revoke}"
+userinfo_url = "{userinfo}"
+api_base = "{issuer}/v1.0"
+"#,
+            auth = self.authorization_endpoint,
+            token = self.token_endpoint,
+            revoke = self.revocation_endpoint,
+            userinfo = self.userinfo_endpoint,
+            issuer = self.issuer,
+        )
+    }
+
+    /// Queues faults for the next calendar event requests (see `server.mjs`).
+    pub fn faults(&self, faults: &[&str]) {
+        post_json(
+            &format!("{}/__test/faults", self.issuer),
+            &serde_json::json!({ "faults": faults }),
+        );
+    }
+
+    /// The Google Calendar events the fake holds (`/__test/events`).
+    pub fn google_events(&self) -> serde_json::Value {
+        get_json(&format!("{}/__test/events", self.issuer))
+    }
+
+    /// The Graph events the fake holds, by mailbox, with its concurrency counters.
+    pub fn graph(&self) -> serde_json::Value {
+        get_json(&format!("{}/__test/graph", self.issuer))
+    }
+
     /// How many requests the token endpoint has received.
     pub fn token_requests(&self) -> u64 {
         self.counter("token-requests")
@@ -246,12 +293,9 @@ impl OAuthServer {
     }
 
     fn counter(&self, name: &str) -> u64 {
-        let out = Command::new("curl")
-            .args(["-s", &format!("{}/__test/{name}", self.issuer)])
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["count"].as_u64().unwrap()
+        get_json(&format!("{}/__test/{name}", self.issuer))["count"]
+            .as_u64()
+            .unwrap()
     }
 }
 
@@ -478,29 +522,47 @@ pub fn chime_fake(page_size: u32) -> ChimeFake {
 impl ChimeFake {
     /// POSTs JSON to a test hook (`/__test/seed`, `/__test/faults`, `/__test/reset`).
     pub fn hook(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
-        let out = Command::new("curl")
-            .args([
-                "-s",
-                "-X",
-                "POST",
-                "-H",
-                "Content-Type: application/json",
-                "--data",
-                &body.to_string(),
-                &format!("{}{path}", self.url),
-            ])
-            .output()
-            .unwrap();
-        serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+        let answer = post_json(&format!("{}{path}", self.url), body);
+        serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{path}: {e}: {answer}"))
     }
 
     /// GETs a test hook (`/__test/state`, `/__test/requests`).
     pub fn get(&self, path: &str) -> serde_json::Value {
-        let out = Command::new("curl")
-            .args(["-s", &format!("{}{path}", self.url)])
-            .output()
-            .unwrap();
-        serde_json::from_slice(&out.stdout).unwrap()
+        get_json(&format!("{}{path}", self.url))
     }
+}
+
+/// POSTs `body` as JSON with an independent client (curl); returns the answer's body.
+pub fn post_json(url: &str, body: &serde_json::Value) -> String {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            &body.to_string(),
+            url,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// GETs `url` with an independent client (curl) and reads the answer as JSON.
+pub fn get_json(url: &str) -> serde_json::Value {
+    let out = Command::new("curl").args(["-s", url]).output().unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{url}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// A "browser" for sign-in tests, written into `dir`: it follows the provider's redirects to
+/// the loopback callback, as a signed-in user's browser would (`$BROWSER` for Belfry).
+pub fn test_browser(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let browser = dir.join("browser.sh");
+    std::fs::write(&browser, "#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n").unwrap();
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    browser
 }

@@ -50,28 +50,14 @@ pub fn session(server: &OAuthServer, kind: ProviderKind) -> TokenSession {
 }
 
 pub fn post(server: &OAuthServer, path: &str, body: &str) -> String {
-    let out = std::process::Command::new("curl")
-        .args([
-            "-s",
-            "-X",
-            "POST",
-            "-H",
-            "Content-Type: application/json",
-            "--data",
-            body,
-            &format!("{}{path}", server.issuer),
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    belfry_testkit::post_json(
+        &format!("{}{path}", server.issuer),
+        &serde_json::from_str(body).unwrap(),
+    )
 }
 
 pub fn get(server: &OAuthServer, path: &str) -> serde_json::Value {
-    let out = std::process::Command::new("curl")
-        .args(["-s", &format!("{}{path}", server.issuer)])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap()
+    belfry_testkit::get_json(&format!("{}{path}", server.issuer))
 }
 
 /// The fault schedule of `seed`: up to 9 faults drawn from `kinds` (xorshift, replayable).
