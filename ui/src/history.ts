@@ -1,15 +1,18 @@
 // The History page: past meetings, searchable; copy an invitation or moderator info again.
 import { ipc } from "./ipc";
-import type { HistoryView, Preview } from "./ipc";
-import { h, toast } from "./dom";
+import type { HistoryView, MeetingForm, Preview } from "./ipc";
+import { confirmDialog, h, toast } from "./dom";
 import { appErrorOf } from "./model";
 
-export function historyPage(): { element: HTMLElement; refresh: () => Promise<void> } {
+export function historyPage(onChange: (form: MeetingForm, display: string) => void): { element: HTMLElement; refresh: () => Promise<void> } {
   const search = h("input", { type: "search", id: "history-search", placeholder: "Title, meeting ID or attendee", autocomplete: "off" });
   const list = h("ul", { class: "history-list", "aria-label": "Past meetings" });
   const detail = h("pre", { class: "invitation-text", id: "history-preview", tabindex: "0" });
   const copy = h("button", { type: "button", class: "primary", disabled: true }, "Copy invitation");
   const copyModerator = h("button", { type: "button", hidden: true }, "Copy moderator info");
+  const change = h("button", { type: "button", id: "history-change", hidden: true }, "Change and reschedule…");
+  const cancel = h("button", { type: "button", class: "danger", id: "history-cancel", hidden: true }, "Cancel meeting…");
+  const where = h("p", { class: "hint", id: "history-calendars" });
   let selected: HistoryView | null = null;
   let seq = 0;
 
@@ -45,6 +48,10 @@ export function historyPage(): { element: HTMLElement; refresh: () => Promise<vo
       detail.textContent = p.text;
       copy.disabled = false;
       copyModerator.hidden = !e.moderated;
+      const onCalendars = e.calendars.length > 0 && !e.cancelled;
+      change.hidden = !onCalendars;
+      cancel.hidden = !onCalendars;
+      where.textContent = e.calendars.length === 0 ? "" : `${e.cancelled ? "Cancelled on" : "On the calendars of"}: ${e.calendars.join(", ")}`;
       for (const b of list.querySelectorAll("button.history-entry")) b.setAttribute("aria-pressed", "false");
       void refresh();
     } catch (err) {
@@ -70,13 +77,45 @@ export function historyPage(): { element: HTMLElement; refresh: () => Promise<vo
       toast(appErrorOf(e).message, "error");
     }
   });
+  change.addEventListener("click", async () => {
+    if (!selected) return;
+    try {
+      onChange(await ipc.historyForm(selected.meeting_id), selected.display);
+    } catch (e) {
+      toast(appErrorOf(e).message, "error");
+    }
+  });
+  cancel.addEventListener("click", async () => {
+    const e = selected;
+    if (!e) return;
+    const ok = await confirmDialog(
+      "Cancel this meeting?",
+      `“${e.title}” (${e.display}) is cancelled on the calendars of ${e.calendars.join(", ")}. Every attendee, meet@chime.aws included, gets the cancellation.`,
+      "Cancel meeting",
+    );
+    if (!ok) return;
+    try {
+      const done = await ipc.cancelMeeting(e.meeting_id);
+      const failed = done.deliveries.filter((d) => d.status === "failed");
+      toast(
+        failed.length === 0 ? `Cancelled ${done.display}.` : `Not cancelled everywhere: ${failed.map((d) => `${d.account}: ${d.message}`).join("; ")}`,
+        failed.length === 0 ? undefined : "error",
+      );
+      selected = { ...e, cancelled: true };
+      change.hidden = true;
+      cancel.hidden = true;
+      await refresh();
+    } catch (err) {
+      toast(appErrorOf(err).message, "error");
+    }
+  });
   search.addEventListener("input", () => void refresh());
 
   const element = h(
     "section",
     { class: "page history", "aria-label": "History" },
     h("div", { class: "history-left" }, h("div", { class: "field" }, h("label", { for: "history-search" }, "Search history"), search), list),
-    h("div", { class: "history-right" }, h("h2", { id: "history-heading" }, "Invitation"), h("div", { class: "preview-body", role: "region", "aria-labelledby": "history-heading" }, detail), h("div", { class: "actions" }, copy, copyModerator)),
+    h("div", { class: "history-right" }, h("h2", { id: "history-heading" }, "Invitation"), h("div", { class: "preview-body", role: "region", "aria-labelledby": "history-heading" }, detail), where, h("div", { class: "actions" }, copy, copyModerator, change, cancel)),
   );
   return { element, refresh };
 }

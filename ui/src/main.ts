@@ -17,7 +17,10 @@ async function boot(root: HTMLElement) {
   const catalog = await ipc.catalog();
   let settings: SettingsView = await ipc.getSettings();
   const schedule = await schedulePage(catalog, () => settings);
-  const history = historyPage();
+  const history = historyPage((form, display) => {
+    schedule.startReschedule(form, display);
+    show("schedule");
+  });
   const bulk = bulkPage();
   const admin = adminPage(() => {
     void ipc.getSettings().then((s) => {

@@ -37,6 +37,8 @@ export interface SchedulePage {
   refreshAccounts(): Promise<void>;
   /** Runs the action behind a keyboard shortcut. */
   shortcut(e: KeyboardEvent): boolean;
+  /** Loads a scheduled meeting to change it: "Update calendars" then sends the change. */
+  startReschedule(form: MeetingForm, display: string): void;
 }
 
 export async function schedulePage(catalog: Catalog, settings: () => SettingsView): Promise<SchedulePage> {
@@ -179,13 +181,19 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   const notices = h("ul", { class: "notices", "aria-live": "polite" });
   const general = h("p", { class: "general-error", role: "alert" });
 
-  const copyButton = h("button", { type: "button", class: "primary", "aria-keyshortcuts": "Control+Enter", title: "Ctrl+Enter", onclick: () => void copyInvitation() }, "Copy invitation");
+  const copyButton = h("button", { type: "button", class: "primary", id: "copy-invitation", "aria-keyshortcuts": "Control+Enter", title: "Ctrl+Enter", onclick: () => void copyInvitation() }, "Copy invitation");
   const moderatorButton = h("button", { type: "button", "aria-keyshortcuts": "Control+M", title: "Ctrl+M", onclick: () => void copyModerator() }, "Copy moderator info");
   const saveButton = h("button", { type: "button", "aria-keyshortcuts": "Control+S", title: "Ctrl+S", onclick: () => void saveIcs() }, "Save .ics");
   const accountSelect = h("select", { id: "calendar-account", "aria-label": "Calendar account" });
   const calendarSelect = h("select", { id: "calendar-choice", "aria-label": "Calendar" });
   const addButton = h("button", { type: "button", id: "add-to-calendar", onclick: () => void addToCalendar() }, "Add to calendar");
   const calendarRow = h("div", { class: "actions calendar-row", hidden: true }, accountSelect, calendarSelect, addButton);
+  // Rescheduling a meeting from the history: the same ID, sent to the calendars that hold it.
+  let rescheduling: string | null = null;
+  const rescheduleText = h("span", {});
+  const updateButton = h("button", { type: "button", class: "primary", id: "update-calendars", onclick: () => void updateCalendars() }, "Update calendars");
+  const stopButton = h("button", { type: "button", id: "stop-reschedule", onclick: () => void stopReschedule() }, "New meeting instead");
+  const rescheduleBar = h("div", { class: "reschedule-bar", id: "reschedule-bar", role: "status", hidden: true }, rescheduleText, h("div", { class: "actions" }, updateButton, stopButton));
   accountSelect.addEventListener("change", () => void refreshCalendars());
   const openButton = h("button", { type: "button", "aria-keyshortcuts": "Control+O", title: "Ctrl+O", onclick: () => void openIcs() }, "Open in calendar app");
 
@@ -225,6 +233,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       "aside",
       { class: "preview-pane" },
       h("div", { class: "preview-head" }, h("h2", { id: "preview-heading" }, "Invitation preview"), h("div", { role: "tablist", "aria-label": "Preview format" }, tabText, tabHtml)),
+      rescheduleBar,
       general,
       notices,
       h("div", { class: "preview-body", role: "region", "aria-labelledby": "preview-heading", "aria-label": "Invitation preview" }, textView, htmlView),
@@ -403,7 +412,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     try {
       const accounts = (await ipc.accounts()).filter((a) => (a.kind === "caldav" || a.kind === "google" || a.kind === "microsoft") && a.default_calendar !== "");
       accountSelect.replaceChildren(...accounts.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)));
-      calendarRow.hidden = accounts.length === 0;
+      calendarRow.hidden = accounts.length === 0 || rescheduling !== null;
       calendarsOf = "";
       await refreshCalendars();
     } catch (e) {
@@ -432,9 +441,42 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   }
 
   async function newId() {
+    if (rescheduling) {
+      await stopReschedule();
+      return;
+    }
     await model.newId();
     fillControls();
   }
+
+  function setRescheduling(display: string | null) {
+    rescheduling = display;
+    rescheduleBar.hidden = display === null;
+    calendarRow.hidden = display !== null || accountSelect.options.length === 0;
+    rescheduleText.textContent = display ? `Changing meeting ${display}: "Update calendars" sends the change to every calendar that holds it, and its attendees.` : "";
+  }
+
+  function startReschedule(loaded: MeetingForm, display: string) {
+    model.update({ ...loaded });
+    fillControls();
+    setRescheduling(display);
+    void model.refresh();
+  }
+
+  async function stopReschedule() {
+    setRescheduling(null);
+    model.update({ meeting_id: "" });
+    await model.newId();
+    fillControls();
+  }
+
+  const updateCalendars = () => act("Update calendars", async () => {
+    const done = await ipc.rescheduleMeeting(f());
+    const failed = done.deliveries.filter((d) => d.status === "failed");
+    if (failed.length > 0) throw { error: { code: "remote", message: failed.map((d) => `${d.account}: ${d.message}`).join("; "), fields: [] } };
+    const where = done.deliveries.map((d) => `${d.account} (${d.status === "pending" ? "when the server answers" : d.status})`).join(", ");
+    return `Updated ${done.display} on ${where}.`;
+  });
 
   model.onChange(render);
   fillControls();
@@ -447,6 +489,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     element,
     model,
     refreshAccounts,
+    startReschedule,
     shortcut(e: KeyboardEvent): boolean {
       if (!(e.ctrlKey || e.metaKey)) return false;
       const key = e.key.toLowerCase();

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use belfry_core::{Field, MeetingForm, MeetingId, MeetingKind, Method, render_invitation};
 use serde::{Deserialize, Serialize};
 
-use crate::{App, AppError, ErrorCode, HistoryEntry, SettingKey, write_atomically};
+use crate::{
+    App, AppError, ErrorCode, HistoryEntry, ScheduleOutcome, SettingKey, write_atomically,
+};
 
 /// The clipboard of the machine the user sits at. The desktop shell implements it with its
 /// clipboard plugin, in Rust, so what is copied (a passcode included) never passes through
@@ -107,6 +109,8 @@ pub struct HistoryView {
     pub attendees: u32,
     pub moderated: bool,
     pub cancelled: bool,
+    /// The accounts whose calendars hold it (empty: on no calendar, nothing to reschedule).
+    pub calendars: Vec<String>,
 }
 
 impl From<HistoryEntry> for HistoryView {
@@ -121,6 +125,7 @@ impl From<HistoryEntry> for HistoryView {
             attendees: u32::try_from(e.attendees).unwrap_or(u32::MAX),
             moderated: e.moderated,
             cancelled: e.cancelled,
+            calendars: Vec::new(),
         }
     }
 }
@@ -315,12 +320,46 @@ impl App {
 
     /// The history for the window: scheduled meetings only (not bare reservations).
     pub fn history_view(&self, query: &str) -> Result<Vec<HistoryView>, AppError> {
-        Ok(self
-            .history(query, 200)?
-            .into_iter()
-            .filter(|e| !e.title.is_empty())
-            .map(HistoryView::from)
-            .collect())
+        let accounts = self.store().accounts()?;
+        let mut views = Vec::new();
+        for entry in self.history(query, 200)? {
+            if entry.title.is_empty() {
+                continue;
+            }
+            let id = entry.meeting_id;
+            let mut view = HistoryView::from(entry);
+            if let Some(rec) = self.store().latest_with_id(id)? {
+                for d in self.store().deliveries_of(&rec.uid)? {
+                    let name = accounts
+                        .iter()
+                        .find(|a| a.id == d.account_id)
+                        .map(|a| a.name.clone());
+                    if let Some(name) = name.filter(|n| !view.calendars.contains(n)) {
+                        view.calendars.push(name);
+                    }
+                }
+            }
+            views.push(view);
+        }
+        Ok(views)
+    }
+
+    /// The form of a meeting in the history, to change and reschedule it.
+    pub fn history_form(&self, meeting_id: &str) -> Result<MeetingForm, AppError> {
+        let id = parse_id(meeting_id)?;
+        let rec = self.store().latest_with_id(id)?;
+        let meeting = rec.and_then(|r| r.meeting).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("meeting {id} has no details in your history"),
+            )
+        })?;
+        Ok(meeting.to_form())
+    }
+
+    /// Cancels a meeting of the history on every calendar that holds it.
+    pub fn cancel_history_meeting(&self, meeting_id: &str) -> Result<ScheduleOutcome, AppError> {
+        self.cancel_meeting(parse_id(meeting_id)?)
     }
 
     /// The preview of a meeting in the history.

@@ -1,4 +1,5 @@
-use belfry_app::{AppError, HistoryView, Preview};
+use belfry_app::{AppError, HistoryView, Preview, ScheduleOutcome};
+use belfry_core::MeetingForm;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::Shell;
@@ -23,4 +24,29 @@ pub fn copy_history_invitation<R: Runtime>(
     shell
         .app()?
         .copy_history_invitation(&meeting_id, &TauriHost(app))
+}
+
+#[tauri::command]
+pub fn history_form(shell: State<'_, Shell>, meeting_id: String) -> Result<MeetingForm, AppError> {
+    shell.app()?.history_form(&meeting_id)
+}
+
+/// Sends a changed meeting (same ID, SEQUENCE up) to every calendar that holds it.
+#[tauri::command]
+pub async fn reschedule_meeting(
+    shell: State<'_, Shell>,
+    form: MeetingForm,
+) -> Result<ScheduleOutcome, AppError> {
+    shell.blocking(move |a| a.reschedule(&form)).await
+}
+
+/// Cancels a meeting on every calendar that holds it; every attendee gets the cancellation.
+#[tauri::command]
+pub async fn cancel_meeting(
+    shell: State<'_, Shell>,
+    meeting_id: String,
+) -> Result<ScheduleOutcome, AppError> {
+    shell
+        .blocking(move |a| a.cancel_history_meeting(&meeting_id))
+        .await
 }

@@ -129,7 +129,7 @@ fn a_presenter_schedules_copies_and_finds_it_in_history() {
 
     // Copy the invitation: the clipboard holds exactly the preview.
     clear_clipboard();
-    s.click("button.primary");
+    s.click("#copy-invitation");
     s.wait_until("the clipboard holds the invitation", 10 * SECOND, || {
         clipboard() == text
     });
@@ -570,6 +570,68 @@ fn a_caldav_account_is_added_in_the_window_and_its_calendars_shown() {
     screenshot(&s, "bulk");
     let hrefs = belfry_testkit::ics_paths(&cal, "ana", "ana-app-password");
     assert_eq!(hrefs.len(), 3, "the seminar and two labs");
+
+    // From the history: change the seminar (the same event, SEQUENCE up), then cancel it.
+    let seminar = || {
+        belfry_testkit::ics_paths(&cal, "ana", "ana-app-password")
+            .iter()
+            .map(|h| {
+                belfry_testkit::fetch(&format!("{}{h}", server.url), "ana", "ana-app-password")
+            })
+            .find(|ics| ics.contains(&format!("pin+{digits}@chime.aws")))
+            .unwrap()
+    };
+    let pick = |title: &str| {
+        s.click("[data-page=history]");
+        s.wait_until("the meeting is listed", 10 * SECOND, || {
+            s.text_content(".history-list").contains(title)
+        });
+        s.execute(
+            "[...document.querySelectorAll('.history-entry')].find((b) => b.textContent.includes(arguments[0])).click()",
+            json!([title]),
+        );
+        s.wait_until("its calendars are named", 10 * SECOND, || {
+            s.text_content("#history-calendars").contains("University")
+        });
+    };
+    pick("Seminar on the calendar");
+    s.click("#history-change");
+    s.wait_until("the form holds the meeting", 10 * SECOND, || {
+        s.value("#title") == "Seminar on the calendar"
+            && s.execute(
+                "return !document.querySelector('#reschedule-bar').hidden",
+                json!([]),
+            ) == json!(true)
+    });
+    s.clear("#title");
+    s.type_into("#title", "Seminar, moved");
+    s.set_value("#start-time", "11:00");
+    wait_preview_contains(&s, "Seminar, moved");
+    s.click("#update-calendars");
+    s.wait_until("the window reports the update", 20 * SECOND, || {
+        s.text_content("#toast").contains("Updated")
+    });
+    let moved = seminar();
+    assert!(moved.contains("SUMMARY:Seminar\\, moved"), "{moved}");
+    assert!(moved.contains("SEQUENCE:1"), "{moved}");
+    assert!(moved.contains("T110000"), "{moved}");
+    assert_eq!(
+        belfry_testkit::ics_paths(&cal, "ana", "ana-app-password").len(),
+        3,
+        "the same event"
+    );
+
+    pick("Seminar, moved");
+    s.click("#history-cancel");
+    s.wait_for("#confirm-dialog[open]", 5 * SECOND);
+    assert!(s.text_content("#confirm-dialog").contains("meet@chime.aws"));
+    s.click("#confirm-yes");
+    s.wait_until("the window reports the cancellation", 20 * SECOND, || {
+        s.text_content("#toast").contains("Cancelled")
+    });
+    let cancelled = seminar();
+    assert!(cancelled.contains("STATUS:CANCELLED"), "{cancelled}");
+    assert!(cancelled.contains("SEQUENCE:2"), "{cancelled}");
     s.close();
 }
 
