@@ -526,7 +526,8 @@ impl App {
         let mut event = serde_json::json!({
             "id": belfry_cloud::google_event_id(&record.uid),
             "summary": meeting.title,
-            "description": invitation.text,
+            // Google takes HTML in descriptions (the links stay links).
+            "description": invitation.html,
             "location": invitation.location,
             "start": { "dateTime": local(meeting.resolved_start().at), "timeZone": tz.name() },
             "end": { "dateTime": local(meeting.end()), "timeZone": tz.name() },
