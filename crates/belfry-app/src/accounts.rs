@@ -318,6 +318,20 @@ impl App {
         Ok(s)
     }
 
+    /// A signed-in account's token session and its provider's API base (from `belfry.toml`).
+    pub(crate) fn cloud_api(
+        &self,
+        record: &AccountRecord,
+        provider: ProviderKind,
+    ) -> Result<(Arc<TokenSession>, String), AppError> {
+        let session = self.token_session(record, provider)?;
+        let api_base = belfry_oauth::Config::load()?
+            .provider(provider)
+            .api_base
+            .clone();
+        Ok((session, api_base))
+    }
+
     /// Adds AWS credentials for the Chime administration: a named profile of the standard
     /// AWS configuration (`~/.aws/config`, `~/.aws/credentials`, SSO included), or an access
     /// key whose secret goes to the keyring. With neither, the standard credential chain.
@@ -443,11 +457,7 @@ impl App {
             Some(kind @ (AccountKind::Google | AccountKind::Microsoft)) => {
                 let provider = provider_kind(kind)
                     .ok_or_else(|| AppError::new(ErrorCode::Internal, "no provider"))?;
-                let session = self.token_session(&record, provider)?;
-                let api_base = belfry_oauth::Config::load()?
-                    .provider(provider)
-                    .api_base
-                    .clone();
+                let (session, api_base) = self.cloud_api(&record, provider)?;
                 let calendars = belfry_cloud::list_calendars(provider, &api_base, &session)?;
                 Ok(calendars
                     .into_iter()

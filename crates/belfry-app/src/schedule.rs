@@ -44,9 +44,28 @@ impl App {
         account: &str,
         calendar: Option<&str>,
     ) -> Result<ScheduleOutcome, AppError> {
+        let (record, target) = self.destination(account, calendar)?;
+        self.schedule_to(form, &record, &target)
+    }
+
+    /// The account and the calendar meetings go to (one look at the account's calendars).
+    fn destination(
+        &self,
+        account: &str,
+        calendar: Option<&str>,
+    ) -> Result<(AccountRecord, Target), AppError> {
         let record = self.account_for_scheduling(account)?;
         let target = self.pick_calendar(&record, calendar)?;
-        let form = delegate_form(&organized_by(form, &record), &target)?;
+        Ok((record, target))
+    }
+
+    fn schedule_to(
+        &self,
+        form: &MeetingForm,
+        record: &AccountRecord,
+        target: &Target,
+    ) -> Result<ScheduleOutcome, AppError> {
+        let form = delegate_form(&organized_by(form, record), target)?;
         let prepared = self.prepare(&form)?;
         let d = self.store().want_delivery(
             &prepared.record.uid,
@@ -74,6 +93,11 @@ impl App {
         calendar: Option<&str>,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Vec<Result<ScheduleOutcome, AppError>> {
+        // The calendar is looked up once for the whole run, not once a row.
+        let (record, target) = match self.destination(account, calendar) {
+            Ok(found) => found,
+            Err(e) => return rows.iter().map(|_| Err(e.clone())).collect(),
+        };
         let next = std::sync::atomic::AtomicUsize::new(0);
         let done = std::sync::atomic::AtomicUsize::new(0);
         let results: Vec<std::sync::Mutex<Option<Result<ScheduleOutcome, AppError>>>> =
@@ -84,7 +108,8 @@ impl App {
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         let Some(form) = rows.get(i) else { break };
-                        let result = self.schedule_row(form, account, calendar);
+                        let key = row_key(form, account, calendar);
+                        let result = self.schedule_row(form, &key, &record, &target);
                         if let Ok(mut slot) = results[i].lock() {
                             *slot = Some(result);
                         }
@@ -110,11 +135,11 @@ impl App {
     fn schedule_row(
         &self,
         form: &MeetingForm,
-        account: &str,
-        calendar: Option<&str>,
+        key: &str,
+        record: &AccountRecord,
+        target: &Target,
     ) -> Result<ScheduleOutcome, AppError> {
-        let key = row_key(form, account, calendar);
-        let form = match self.store().bulk_row(&key)? {
+        let form = match self.store().bulk_row(key)? {
             Some(id) => MeetingForm {
                 meeting_id: id.digits(),
                 ..form.clone()
@@ -129,18 +154,18 @@ impl App {
                 Some(&form.passcode),
             )?;
             self.store()
-                .remember_bulk_row(&key, made.meeting_id, self.now())?;
+                .remember_bulk_row(key, made.meeting_id, self.now())?;
             // Rows run side by side: when an identical row got there first, its meeting is
             // this row's too (the one reserved here is never sent anywhere).
-            let id = self.store().bulk_row(&key)?.unwrap_or(made.meeting_id);
+            let id = self.store().bulk_row(key)?.unwrap_or(made.meeting_id);
             let form = MeetingForm {
                 meeting_id: id.digits(),
                 passcode: String::new(),
                 ..form
             };
-            return self.schedule(&form, account, calendar);
+            return self.schedule_to(&form, record, target);
         }
-        self.schedule(&form, account, calendar)
+        self.schedule_to(&form, record, target)
     }
 
     /// Sends a changed meeting (same meeting ID) to every calendar that holds it.
@@ -538,14 +563,9 @@ impl App {
         if let Some(r) = &meeting.recurrence {
             event["recurrence"] = serde_json::json!([format!("RRULE:{}", r.rrule(tz))]);
         }
-        let session = self
-            .token_session(account, belfry_oauth::ProviderKind::Google)
+        let (session, api_base) = self
+            .cloud_api(account, belfry_oauth::ProviderKind::Google)
             .map_err(fatal)?;
-        let api_base = belfry_oauth::Config::load()
-            .map_err(|e| fatal(e.into()))?
-            .provider(belfry_oauth::ProviderKind::Google)
-            .api_base
-            .clone();
         let id = belfry_cloud::google_event_id(&record.uid);
         let result = if d.cancelled {
             belfry_cloud::delete_google_event(
@@ -590,20 +610,10 @@ impl App {
                 belfry_cloud::Inserted::AlreadyThere => (id, "already there"),
             })
         };
-        match result {
-            Ok(done) => Ok(done),
-            Err(e) => {
-                let transient = matches!(
-                    e,
-                    belfry_cloud::CloudError::Network(_)
-                        | belfry_cloud::CloudError::Http {
-                            status: 429 | 500..=599,
-                            ..
-                        }
-                );
-                Err((e.into(), transient))
-            }
-        }
+        result.map_err(|e| {
+            let transient = e.is_transient();
+            (e.into(), transient)
+        })
     }
 }
 
@@ -622,14 +632,9 @@ impl App {
     ) -> Result<(String, &'static str), (AppError, bool)> {
         let fatal = |e: AppError| (e, false);
         let event = graph_event(record, meeting, invitation, &d.calendar).map_err(fatal)?;
-        let session = self
-            .token_session(account, belfry_oauth::ProviderKind::Microsoft)
+        let (session, api_base) = self
+            .cloud_api(account, belfry_oauth::ProviderKind::Microsoft)
             .map_err(fatal)?;
-        let api_base = belfry_oauth::Config::load()
-            .map_err(|e| fatal(e.into()))?
-            .provider(belfry_oauth::ProviderKind::Microsoft)
-            .api_base
-            .clone();
         let known = d.remote_ref.clone().filter(|r| !r.is_empty());
         let retry = Retry::default();
         let result = match (known, d.cancelled) {
@@ -688,14 +693,7 @@ impl App {
             }
         };
         result.map_err(|e| {
-            let transient = matches!(
-                e,
-                belfry_cloud::CloudError::Network(_)
-                    | belfry_cloud::CloudError::Http {
-                        status: 429 | 500..=599,
-                        ..
-                    }
-            );
+            let transient = e.is_transient();
             (e.into(), transient)
         })
     }

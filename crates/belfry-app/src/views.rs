@@ -321,22 +321,21 @@ impl App {
     /// The history for the window: scheduled meetings only (not bare reservations).
     pub fn history_view(&self, query: &str) -> Result<Vec<HistoryView>, AppError> {
         let accounts = self.store().accounts()?;
+        let held = self.store().calendar_accounts()?;
         let mut views = Vec::new();
         for entry in self.history(query, 200)? {
             if entry.title.is_empty() {
                 continue;
             }
-            let id = entry.meeting_id;
+            let account_ids = held.get(&entry.meeting_id.digits());
             let mut view = HistoryView::from(entry);
-            if let Some(rec) = self.store().latest_with_id(id)? {
-                for d in self.store().deliveries_of(&rec.uid)? {
-                    let name = accounts
-                        .iter()
-                        .find(|a| a.id == d.account_id)
-                        .map(|a| a.name.clone());
-                    if let Some(name) = name.filter(|n| !view.calendars.contains(n)) {
-                        view.calendars.push(name);
-                    }
+            for account_id in account_ids.into_iter().flatten() {
+                let name = accounts
+                    .iter()
+                    .find(|a| &a.id == account_id)
+                    .map(|a| a.name.clone());
+                if let Some(name) = name.filter(|n| !view.calendars.contains(n)) {
+                    view.calendars.push(name);
                 }
             }
             views.push(view);

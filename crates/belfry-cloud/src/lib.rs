@@ -25,6 +25,20 @@ pub enum CloudError {
     BadReply(String),
 }
 
+impl CloudError {
+    /// Worth another try later: the network, a 429, a 5xx.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            CloudError::Network(_)
+                | CloudError::Http {
+                    status: 429 | 500..=599,
+                    ..
+                }
+        )
+    }
+}
+
 /// A calendar of a Google or Microsoft account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CloudCalendar {
@@ -227,12 +241,7 @@ pub fn update_google_event(
     let id = event["id"]
         .as_str()
         .ok_or_else(|| CloudError::BadReply("the event has no id".into()))?;
-    let url = format!(
-        "{}/calendars/{}/events/{}?sendUpdates=all",
-        api_base.trim_end_matches('/'),
-        url_segment(calendar_id),
-        url_segment(id)
-    );
+    let url = google_event_url(api_base, calendar_id, id);
     match google_request(session, reqwest::Method::PUT, &url, Some(event), retry)? {
         (200, _) => Ok(Changed::Updated),
         (s, body) => Err(google_error(s, &body)),
@@ -248,12 +257,7 @@ pub fn delete_google_event(
     event_id: &str,
     retry: Retry,
 ) -> Result<Changed, CloudError> {
-    let url = format!(
-        "{}/calendars/{}/events/{}?sendUpdates=all",
-        api_base.trim_end_matches('/'),
-        url_segment(calendar_id),
-        url_segment(event_id)
-    );
+    let url = google_event_url(api_base, calendar_id, event_id);
     match google_request(session, reqwest::Method::DELETE, &url, None, retry)? {
         (200 | 204, _) => Ok(Changed::Deleted),
         (410, _) => Ok(Changed::AlreadyDeleted),
@@ -373,12 +377,7 @@ pub fn update_graph_event(
     patch: &serde_json::Value,
     retry: Retry,
 ) -> Result<Changed, CloudError> {
-    let url = format!(
-        "{}/{}/events/{}",
-        api_base.trim_end_matches('/'),
-        graph_mailbox(calendar_path),
-        url_segment(event_id)
-    );
+    let url = graph_event_url(api_base, calendar_path, event_id);
     match graph_request(session, reqwest::Method::PATCH, &url, Some(patch), retry)? {
         (200, _) => Ok(Changed::Updated),
         (s, body) => Err(graph_error(s, &body)),
@@ -394,17 +393,32 @@ pub fn delete_graph_event(
     event_id: &str,
     retry: Retry,
 ) -> Result<Changed, CloudError> {
-    let url = format!(
-        "{}/{}/events/{}",
-        api_base.trim_end_matches('/'),
-        graph_mailbox(calendar_path),
-        url_segment(event_id)
-    );
+    let url = graph_event_url(api_base, calendar_path, event_id);
     match graph_request(session, reqwest::Method::DELETE, &url, None, retry)? {
         (200 | 204, _) => Ok(Changed::Deleted),
         (404, _) => Ok(Changed::AlreadyDeleted),
         (s, body) => Err(graph_error(s, &body)),
     }
+}
+
+/// A Google event's address; changes and deletions email the attendees.
+fn google_event_url(api_base: &str, calendar_id: &str, event_id: &str) -> String {
+    format!(
+        "{}/calendars/{}/events/{}?sendUpdates=all",
+        api_base.trim_end_matches('/'),
+        url_segment(calendar_id),
+        url_segment(event_id)
+    )
+}
+
+/// A Graph event's address, in the mailbox of the calendar it is on.
+fn graph_event_url(api_base: &str, calendar_path: &str, event_id: &str) -> String {
+    format!(
+        "{}/{}/events/{}",
+        api_base.trim_end_matches('/'),
+        graph_mailbox(calendar_path),
+        url_segment(event_id)
+    )
 }
 
 fn url_segment(s: &str) -> String {

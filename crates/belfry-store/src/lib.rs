@@ -465,6 +465,27 @@ impl Store {
     }
 
     /// Every delivery of a meeting.
+    /// For every meeting ID, the accounts whose calendars hold its latest version, in
+    /// delivery order: one query for a whole history list.
+    pub fn calendar_accounts(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Vec<String>>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
+            "SELECT m.meeting_id, d.account_id FROM deliveries d JOIN meetings m ON m.uid = d.meeting_uid
+             WHERE m.rowid = (SELECT latest.rowid FROM meetings latest WHERE latest.meeting_id = m.meeting_id
+                              ORDER BY latest.created_at DESC, latest.rowid DESC LIMIT 1)
+             ORDER BY d.updated_at, d.meeting_uid, d.rowid",
+        )?;
+        let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (meeting_id, account_id) = row?;
+            out.entry(meeting_id).or_default().push(account_id);
+        }
+        Ok(out)
+    }
+
     pub fn deliveries_of(&self, meeting_uid: &str) -> Result<Vec<Delivery>, StoreError> {
         self.deliveries_where("meeting_uid = ?1", params![meeting_uid])
     }

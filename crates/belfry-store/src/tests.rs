@@ -302,3 +302,36 @@ fn deliveries_are_wanted_before_they_are_sent_and_kept_until_confirmed() {
         Some("https://dav.example.com/ana/cal/uid-1.ics")
     );
 }
+
+#[test]
+fn calendar_accounts_are_those_of_each_meetings_latest_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let a = id("6064724824");
+    let b = id("1234567890");
+    store
+        .insert(&record(
+            "uid-a",
+            a,
+            MeetingKind::OneTime,
+            Some(meeting(a, "A", "x@example.com")),
+        ))
+        .unwrap();
+    store
+        .insert(&record(
+            "uid-b",
+            b,
+            MeetingKind::OneTime,
+            Some(meeting(b, "B", "y@example.com")),
+        ))
+        .unwrap();
+    for (uid, account) in [("uid-a", "school"), ("uid-a", "work"), ("uid-b", "work")] {
+        store
+            .want_delivery(uid, account, "cal", 0, false, now())
+            .unwrap();
+    }
+    let held = store.calendar_accounts().unwrap();
+    assert_eq!(held[&a.digits()], ["school", "work"]);
+    assert_eq!(held[&b.digits()], ["work"]);
+    assert!(!held.contains_key("5550123456"));
+}
