@@ -17,11 +17,16 @@ fn progress(pages: usize, items: usize) {
     }
 }
 
-fn end_progress() {
+/// Runs a listing call with progress on the terminal, clearing the line afterwards.
+fn listing<T>(
+    call: impl FnOnce(&(dyn Fn(usize, usize) + Sync)) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let result = call(&progress);
     let mut err = std::io::stderr();
     if err.is_terminal() {
         let _ = write!(err, "\r\x1b[2K");
     }
+    result
 }
 
 /// Asks before changing Chime, unless `--yes`. Without a terminal there is no asking.
@@ -95,9 +100,7 @@ fn accounts(
             json,
         } => {
             let filter = AccountFilter { name, user_email };
-            let list = admin.accounts_filtered(&filter, &progress);
-            end_progress();
-            let list = list?;
+            let list = listing(|progress| admin.accounts_filtered(&filter, progress))?;
             if json {
                 return out.json(&list);
             }
@@ -163,9 +166,8 @@ fn accounts(
                 format!("delete account {account_id} (it lingers 90 days)")
             };
             confirm(&what, yes)?;
-            let done = admin.delete_account(&account_id, suspend_users, &progress);
-            end_progress();
-            let done = done?;
+            let done =
+                listing(|progress| admin.delete_account(&account_id, suspend_users, progress))?;
             out.line(&format!(
                 "deleted {} ({} users suspended first). {}",
                 done.account_id, done.suspended, done.note
@@ -181,9 +183,7 @@ fn users(admin: &Admin<'_>, out: &mut Out, command: ChimeUsersCommand) -> Result
             email,
             json,
         } => {
-            let list = admin.users(&account, email.as_deref(), &progress);
-            end_progress();
-            let list = list?;
+            let list = listing(|progress| admin.users(&account, email.as_deref(), progress))?;
             if json {
                 return out.json(&list);
             }
@@ -238,9 +238,7 @@ fn users(admin: &Admin<'_>, out: &mut Out, command: ChimeUsersCommand) -> Result
                 ),
                 yes,
             )?;
-            let ids = admin.user_ids(&account, &users, &progress);
-            end_progress();
-            let ids = ids?;
+            let ids = listing(|progress| admin.user_ids(&account, &users, progress))?;
             let failed = admin.license(&account, &ids, &license)?;
             failures(out, &failed, ids.len())
         }
@@ -253,9 +251,7 @@ fn users(admin: &Admin<'_>, out: &mut Out, command: ChimeUsersCommand) -> Result
                 &format!("suspend {} users of account {account}", users.len()),
                 yes,
             )?;
-            let ids = admin.user_ids(&account, &users, &progress);
-            end_progress();
-            let ids = ids?;
+            let ids = listing(|progress| admin.user_ids(&account, &users, progress))?;
             let failed = admin.suspension(&account, &ids, true)?;
             failures(out, &failed, ids.len())
         }
@@ -271,9 +267,7 @@ fn users(admin: &Admin<'_>, out: &mut Out, command: ChimeUsersCommand) -> Result
                 ),
                 yes,
             )?;
-            let ids = admin.user_ids(&account, &users, &progress);
-            end_progress();
-            let ids = ids?;
+            let ids = listing(|progress| admin.user_ids(&account, &users, progress))?;
             let failed = admin.suspension(&account, &ids, false)?;
             failures(out, &failed, ids.len())
         }
@@ -287,9 +281,10 @@ fn users(admin: &Admin<'_>, out: &mut Out, command: ChimeUsersCommand) -> Result
                 &format!("give {user} a new personal meeting ID (the old one stops working)"),
                 yes,
             )?;
-            let id = admin.user_ids(&account, std::slice::from_ref(&user), &progress);
-            end_progress();
-            let id = id?.remove(0);
+            let id = listing(|progress| {
+                admin.user_ids(&account, std::slice::from_ref(&user), progress)
+            })?
+            .remove(0);
             let u = admin.reset_pin(&account, &id)?;
             if json {
                 return out.json(&u);
@@ -301,9 +296,10 @@ fn users(admin: &Admin<'_>, out: &mut Out, command: ChimeUsersCommand) -> Result
             ))
         }
         ChimeUsersCommand::UsePin { account, user } => {
-            let id = admin.user_ids(&account, std::slice::from_ref(&user), &progress);
-            end_progress();
-            let id = id?.remove(0);
+            let id = listing(|progress| {
+                admin.user_ids(&account, std::slice::from_ref(&user), progress)
+            })?
+            .remove(0);
             let pin = admin.use_personal_pin(&account, &id)?;
             out.line(&format!("personal-id is now {pin}"))
         }
@@ -320,11 +316,10 @@ pub fn doctor(
     delegate: bool,
     json: bool,
 ) -> Result<bool, AppError> {
-    let report = app
-        .admin(aws)?
-        .doctor(email, calendar_account, delegate, &progress);
-    end_progress();
-    let report = report?;
+    let report = listing(|progress| {
+        app.admin(aws)?
+            .doctor(email, calendar_account, delegate, progress)
+    })?;
     if json {
         out.json(&report)?;
     } else {
