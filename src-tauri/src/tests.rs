@@ -168,6 +168,7 @@ pub fn bindings() -> String {
         belfry_app::CalendarView::decl(&cfg),
         belfry_app::AccountAdded::decl(&cfg),
         belfry_app::Removed::decl(&cfg),
+        belfry_app::DeliveryState::decl(&cfg),
         belfry_app::DeliveryView::decl(&cfg),
         belfry_app::ScheduleOutcome::decl(&cfg),
         belfry_app::bulk::BulkProgress::decl(&cfg),

@@ -282,6 +282,9 @@ function json(ctx, status, body) {
 //   connection is closed before the answer: the client cannot know it worked).
 const googleEvents = new Map();
 const googleDeleted = new Set(); // "calendar/id": ids stay reserved after deletion
+const googleCancelled = new Map(); // "calendar/id" -> the deleted event, status "cancelled"
+let etagCounter = 0;
+const newEtag = () => `"${Date.now()}${(etagCounter += 1)}"`;
 const faults = [];
 const EVENT_ID = /^[a-v0-9]{5,1024}$/;
 
@@ -313,6 +316,7 @@ function testHooks(ctx) {
       counters.revoked = 0;
       googleEvents.clear();
       googleDeleted.clear();
+      googleCancelled.clear();
       graphEvents.clear();
       graphTransactions.clear();
       graphStats.maxInFlight = {};
@@ -453,9 +457,19 @@ async function googleEventsApi(provider, ctx) {
   const events = googleEvents.get(calendar) ?? new Map();
   googleEvents.set(calendar, events);
   if (ctx.method === 'GET' && id) {
-    const event = events.get(id);
+    // A deleted event is still there, with status "cancelled", as Google keeps it.
+    const event = events.get(id) ?? googleCancelled.get(`${calendar}/${id}`);
     if (!event) return json(ctx, 404, { error: { code: 404, message: 'Not Found' } }), true;
     return json(ctx, 200, event), true;
+  }
+  if (ctx.method === 'GET' && !id) {
+    const min = ctx.query.timeMin ? Date.parse(ctx.query.timeMin) : -Infinity;
+    const max = ctx.query.timeMax ? Date.parse(ctx.query.timeMax) : Infinity;
+    const items = [...events.values()].filter((e) => {
+      const start = Date.parse(e.start?.dateTime ?? e.start?.date ?? '');
+      return !(start >= max) && (e.recurrence || !(start < min - 86400000));
+    });
+    return json(ctx, 200, { kind: 'calendar#events', items }), true;
   }
   if (ctx.method === 'POST' && !id) {
     const event = JSON.parse((await readBody(ctx)) || '{}');
@@ -465,7 +479,7 @@ async function googleEventsApi(provider, ctx) {
     if (events.has(event.id) || googleDeleted.has(`${calendar}/${event.id}`)) {
       return json(ctx, 409, { error: { code: 409, message: 'The requested identifier already exists.', errors: [{ reason: 'duplicate' }] } }), true;
     }
-    const stored = { ...event, kind: 'calendar#event', status: 'confirmed', htmlLink: `https://calendar.google.test/${event.id}` };
+    const stored = { ...event, kind: 'calendar#event', status: 'confirmed', etag: newEtag(), sequence: event.sequence ?? 0, htmlLink: `https://calendar.google.test/${event.id}` };
     events.set(event.id, stored);
     if (fault === 'lost') {
       ctx.respond = false;
@@ -475,9 +489,21 @@ async function googleEventsApi(provider, ctx) {
     return json(ctx, 200, stored), true;
   }
   if (ctx.method === 'PUT' && id) {
-    if (!events.has(id)) return json(ctx, 404, { error: { code: 404, message: 'Not Found' } }), true;
+    const deletedKey = `${calendar}/${id}`;
+    const current = events.get(id) ?? googleCancelled.get(deletedKey);
+    if (!current) return json(ctx, 404, { error: { code: 404, message: 'Not Found' } }), true;
+    const match = ctx.get('if-match');
+    if (match && match !== current.etag) {
+      return json(ctx, 412, { error: { code: 412, message: 'Precondition Failed', errors: [{ reason: 'conditionNotMet' }] } }), true;
+    }
     const event = JSON.parse((await readBody(ctx)) || '{}');
-    const stored = { ...event, id, kind: 'calendar#event', status: 'confirmed' };
+    if ((event.sequence ?? 0) < (current.sequence ?? 0)) {
+      return json(ctx, 400, { error: { code: 400, message: 'Invalid sequence value. The specified sequence number is below the current sequence number of the resource.', errors: [{ reason: 'invalid' }] } }), true;
+    }
+    // Updating a deleted event with status "confirmed" restores it.
+    googleCancelled.delete(deletedKey);
+    googleDeleted.delete(deletedKey);
+    const stored = { ...event, id, kind: 'calendar#event', status: event.status ?? 'confirmed', etag: newEtag() };
     events.set(id, stored);
     if (fault === 'lost') {
       ctx.respond = false;
@@ -489,8 +515,10 @@ async function googleEventsApi(provider, ctx) {
   if (ctx.method === 'DELETE' && id) {
     if (googleDeleted.has(`${calendar}/${id}`)) return json(ctx, 410, { error: { code: 410, message: 'Resource has been deleted' } }), true;
     if (!events.has(id)) return json(ctx, 404, { error: { code: 404, message: 'Not Found' } }), true;
+    const gone = { ...events.get(id), status: 'cancelled', etag: newEtag() };
     events.delete(id);
     googleDeleted.add(`${calendar}/${id}`);
+    googleCancelled.set(`${calendar}/${id}`, gone);
     if (fault === 'lost') {
       ctx.respond = false;
       ctx.req.socket.destroy();
@@ -594,7 +622,8 @@ async function graphHandle(ctx, mailbox, calendarId, id) {
     graphTransactions.set(mailbox, transactions);
     const earlier = body.transactionId && transactions.get(body.transactionId);
     if (earlier && events.has(earlier)) {
-      json(ctx, 201, events.get(earlier));
+      const { singleValueExtendedProperties: _p, ...first } = events.get(earlier);
+      json(ctx, 201, first);
       return true;
     }
     const newId = `AAMkAD${randomUUID().replaceAll('-', '')}`;
@@ -610,18 +639,44 @@ async function graphHandle(ctx, mailbox, calendarId, id) {
     events.set(newId, stored);
     if (body.transactionId) transactions.set(body.transactionId, newId);
     if (fault === 'lost') return lost();
-    json(ctx, 201, stored);
+    const { singleValueExtendedProperties: _p, ...created } = stored;
+    json(ctx, 201, created);
     return true;
+  }
+  // Extended properties are returned only when asked for with $expand, as Graph does.
+  const shown = (e) => {
+    const { singleValueExtendedProperties: props, ...rest } = e;
+    const expand = /singleValueExtendedProperties\(\$filter=id eq '([^']+)'\)/i.exec(ctx.query.$expand ?? '');
+    if (!expand || !props) return rest;
+    const wanted = props.filter((p) => p.id.toLowerCase() === expand[1].toLowerCase());
+    return wanted.length ? { ...rest, singleValueExtendedProperties: wanted } : rest;
+  };
+  if (ctx.method === 'GET' && !id && calendarId === undefined) {
+    // $filter=singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...')
+    const f = /ep\/id eq '([^']+)' and ep\/value eq '((?:[^']|'')*)'/.exec(ctx.query.$filter ?? '');
+    if (!f) return graphError(ctx, 400, 'ErrorInvalidRequest', 'Only extended-property filters are supported here.');
+    const [, prop, value] = f;
+    const found = [...events.values()].filter((e) => (e.singleValueExtendedProperties ?? []).some(
+      (p) => p.id.toLowerCase() === prop.toLowerCase() && p.value === value.replaceAll("''", "'")));
+    return json(ctx, 200, { value: found.map(shown) }), true;
   }
   if (!id || calendarId !== undefined) return graphError(ctx, 405, 'ErrorInvalidRequest', 'The OData request is not supported.');
   if (!events.has(id)) return graphError(ctx, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
-  if (ctx.method === 'GET') return json(ctx, 200, events.get(id)), true;
+  if (ctx.method === 'GET') return json(ctx, 200, shown(events.get(id))), true;
   if (ctx.method === 'PATCH') {
     const body = JSON.parse((await readBody(ctx)) || '{}');
-    const stored = { ...events.get(id), ...body, id };
+    const before = events.get(id);
+    // Extended properties in a PATCH are merged by id, as Graph does.
+    const props = [...(before.singleValueExtendedProperties ?? [])];
+    for (const p of body.singleValueExtendedProperties ?? []) {
+      const i = props.findIndex((q) => q.id.toLowerCase() === p.id.toLowerCase());
+      if (i >= 0) props[i] = p; else props.push(p);
+    }
+    const stored = { ...before, ...body, id, singleValueExtendedProperties: props };
     events.set(id, stored);
     if (fault === 'lost') return lost();
-    return json(ctx, 200, stored), true;
+    const { singleValueExtendedProperties: _p, ...patched } = stored;
+    return json(ctx, 200, patched), true;
   }
   if (ctx.method === 'DELETE') {
     events.delete(id);

@@ -38,7 +38,7 @@ impl AccountKind {
         }
     }
 
-    fn from_name(name: &str) -> Option<AccountKind> {
+    pub(crate) fn from_name(name: &str) -> Option<AccountKind> {
         [
             AccountKind::Google,
             AccountKind::Microsoft,

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// A server could not be reached or answered with an error.
     Remote,
+    /// Another Belfry changed the same thing meanwhile: read it again and retry.
+    Conflict,
     /// Something that should not happen; the message says what.
     Internal,
 }
@@ -82,6 +84,7 @@ impl From<StoreError> for AppError {
         let code = match e {
             // The user chose a name in use: theirs to change, not a storage failure.
             StoreError::NameTaken(_) => ErrorCode::Invalid,
+            StoreError::Changed(_) => ErrorCode::Conflict,
             _ => ErrorCode::Storage,
         };
         AppError::new(code, e.to_string())

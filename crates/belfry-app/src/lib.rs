@@ -25,7 +25,7 @@ use belfry_core::{
     MeetingKind, Method, Passcode, Provider, render_ics, render_invitation,
 };
 use belfry_secrets::{Keyring, SecretStore, SecretsError, Sensitive};
-use belfry_store::{MeetingRecord, Store, StoreError};
+use belfry_store::{Delivery, MeetingRecord, Store, StoreError, Wanted};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -38,7 +38,8 @@ pub use belfry_chime::{
 pub use chime::{Admin, DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
-pub use schedule::{DeliveryView, ScheduleOutcome};
+pub use schedule::{Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, next_try};
+pub use belfry_store::DeliveryState;
 pub use settings::{SettingKey, Settings};
 pub use views::{
     AccountAdded, Catalog, Clipboard, CountryView, HistoryView, Host, NewMeetingView, Preview,
@@ -63,6 +64,57 @@ impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
+}
+
+/// A clock that always says the same time (tests).
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// A clock that starts at a given time and then runs at the real pace (tests of the
+/// binaries: the date is fixed, waits still end).
+#[derive(Debug, Clone, Copy)]
+pub struct StartedClock {
+    at: DateTime<Utc>,
+    since: std::time::Instant,
+}
+
+impl StartedClock {
+    pub fn new(at: DateTime<Utc>) -> StartedClock {
+        StartedClock {
+            at,
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for StartedClock {
+    fn now(&self) -> DateTime<Utc> {
+        let run = chrono::TimeDelta::from_std(self.since.elapsed()).unwrap_or_default();
+        self.at.checked_add_signed(run).unwrap_or(self.at)
+    }
+}
+
+/// In debug builds, an RFC 3339 time in this variable is the time the process starts at
+/// (see [`StartedClock`]), so tests of the binaries never depend on today's date. Release
+/// builds always use the system clock.
+pub const CLOCK_ENV: &str = "BELFRY_CLOCK";
+
+/// The clock [`App::open`] uses.
+fn process_clock() -> Arc<dyn Clock> {
+    #[cfg(debug_assertions)]
+    if let Some(at) = std::env::var(CLOCK_ENV)
+        .ok()
+        .and_then(|v| DateTime::parse_from_rfc3339(v.trim()).ok())
+    {
+        return Arc::new(StartedClock::new(at.with_timezone(&Utc)));
+    }
+    Arc::new(SystemClock)
 }
 
 /// The operating system's CSPRNG.
@@ -133,6 +185,8 @@ pub struct App {
     entropy: Mutex<Box<dyn Entropy + Send>>,
     system_tz: Tz,
     provider: &'static Provider,
+    /// Opens the calendar service of an account.
+    calendars: Arc<dyn Calendars>,
 }
 
 impl std::fmt::Debug for App {
@@ -150,7 +204,7 @@ impl App {
         Ok(App::with_parts(
             Store::open_default()?,
             Box::new(|| Keyring::native().map(|k| Arc::new(k) as Arc<dyn SecretStore>)),
-            Arc::new(SystemClock),
+            process_clock(),
             Box::new(OsEntropy),
             system_zone(),
         ))
@@ -175,7 +229,14 @@ impl App {
             entropy: Mutex::new(entropy),
             system_tz,
             provider: Provider::chime(),
+            calendars: Arc::new(NetworkCalendars),
         }
+    }
+
+    /// The same app with other calendar services (tests use in-memory calendars).
+    pub fn with_calendars(mut self, calendars: Arc<dyn Calendars>) -> App {
+        self.calendars = calendars;
+        self
     }
 
     /// What Belfry is, which provider it schedules for, and that service's status.
@@ -378,23 +439,104 @@ impl App {
     /// Checks a form, records the meeting in the history and renders its invitation.
     /// A fresh ID is drawn when the form names none (one-time and moderated meetings).
     pub fn prepare(&self, form: &MeetingForm) -> Result<Prepared, AppError> {
-        self.prepare_for(form, None)
+        Ok(self.prepare_for(form, None, None, Wanted::Nowhere)?.0)
     }
 
-    fn prepare_for(
+    /// Reserves the meeting a form will become, before it is remembered or sent: a fresh ID
+    /// (and passcode), or a record of the personal ID. Returns its UID.
+    pub(crate) fn reserve_for(&self, form: &MeetingForm) -> Result<String, AppError> {
+        match form.kind {
+            MeetingKind::Personal => {
+                let personal = self.settings()?.personal_id.ok_or_else(|| {
+                    AppError::field(
+                        Field::Kind,
+                        "no personal meeting ID is set yet: add it in settings \
+                         (belfry settings set personal-id ID)",
+                    )
+                })?;
+                let now = self.clock.now();
+                let rec = MeetingRecord {
+                    uid: self.new_uid()?,
+                    meeting_id: personal,
+                    kind: MeetingKind::Personal,
+                    sequence: 0,
+                    meeting: None,
+                    has_passcode: false,
+                    created_at: now,
+                    updated_at: now,
+                    cancelled_at: None,
+                };
+                self.store.insert(&rec)?;
+                Ok(rec.uid)
+            }
+            kind => {
+                let moderated = kind == MeetingKind::Moderated;
+                let given_passcode = form.passcode.trim();
+                let passcode = match (moderated, given_passcode.is_empty()) {
+                    (true, false) => Some(
+                        Passcode::parse(given_passcode)
+                            .map_err(|e| AppError::field(Field::Passcode, e.to_string()))?,
+                    ),
+                    (true, true) => Some(self.with_entropy(|e| Passcode::generate(e))??),
+                    (false, _) => None,
+                };
+                if passcode.is_some() {
+                    self.secrets()?;
+                }
+                let mut rec = self.reserve_fresh(kind, passcode.is_some())?;
+                if let Some(p) = &passcode {
+                    self.keep_passcode(&mut rec, p)?;
+                }
+                Ok(rec.uid)
+            }
+        }
+    }
+
+    /// Checks a form and saves it as the next version of a meeting (a new one, or `uid`'s),
+    /// together with the calendars it must reach, in one transaction. When another Belfry
+    /// saved a version of the same meeting meanwhile, the form is applied again to that one.
+    pub(crate) fn prepare_for(
         &self,
         form: &MeetingForm,
         method: Option<Method>,
-    ) -> Result<Prepared, AppError> {
-        let given_id = form.parse_meeting_id()?;
+        uid: Option<&str>,
+        wanted: Wanted<'_>,
+    ) -> Result<(Prepared, Vec<Delivery>), AppError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.prepare_once(form, method, uid, wanted) {
+                Err(e) if e.code == ErrorCode::Conflict && tries < 5 => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn prepare_once(
+        &self,
+        form: &MeetingForm,
+        method: Option<Method>,
+        uid: Option<&str>,
+        wanted: Wanted<'_>,
+    ) -> Result<(Prepared, Vec<Delivery>), AppError> {
+        let given_id = match uid {
+            Some(_) => None,
+            None => form.parse_meeting_id()?,
+        };
         let given_passcode = form.parse_passcode()?;
         let settings = self.settings()?;
         let defaults = self.defaults()?;
         let template = self.template()?;
 
-        let existing = match given_id {
-            Some(id) => self.store.latest_with_id(id)?,
-            None => None,
+        let existing = match (uid, given_id) {
+            (Some(uid), _) => Some(self.store.meeting_by_uid(uid)?.ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    format!("there is no meeting with UID {uid:?} in your history"),
+                )
+            })?),
+            (None, Some(id)) => self.store.latest_with_id(id)?,
+            (None, None) => None,
         };
         if method == Some(Method::Cancel)
             && existing.as_ref().and_then(|r| r.meeting.as_ref()).is_none()
@@ -407,33 +549,40 @@ impl App {
 
         // Which ID, and whether this is a new history entry.
         let personal = settings.personal_id;
-        let provisional = match (form.kind, given_id) {
-            (MeetingKind::Personal, Some(_)) => {
+        let named = existing.as_ref().filter(|_| uid.is_some());
+        let provisional = match (named.map(|r| r.meeting_id), form.kind, given_id) {
+            // The meeting is named by its UID: its ID is its own.
+            (Some(id), _, _) => id,
+            (None, MeetingKind::Personal, Some(_)) => {
                 return Err(AppError::field(
                     Field::MeetingId,
                     "a personal meeting uses your personal meeting ID: leave the meeting ID empty",
                 ));
             }
-            (MeetingKind::Personal, None) => personal.ok_or_else(|| {
+            (None, MeetingKind::Personal, None) => personal.ok_or_else(|| {
                 AppError::field(
                     Field::Kind,
                     "no personal meeting ID is set yet: add it in settings \
                      (belfry settings set personal-id ID)",
                 )
             })?,
-            (_, Some(id)) if Some(id) == personal => {
+            (None, _, Some(id)) if Some(id) == personal => {
                 return Err(AppError::field(
                     Field::MeetingId,
                     format!("{id} is your personal meeting ID: choose the personal meeting type"),
                 ));
             }
-            (_, Some(id)) => id,
-            (_, None) => MeetingId::parse("0000000000")
+            (None, _, Some(id)) => id,
+            (None, _, None) => MeetingId::parse("0000000000")
                 .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
         };
         let mut kind = form.kind;
         if let Some(rec) = &existing {
             match (rec.kind, form.kind) {
+                // A personal meeting stays one, and no meeting becomes one.
+                (MeetingKind::Personal, _) | (_, MeetingKind::Personal) if named.is_some() => {
+                    kind = rec.kind;
+                }
                 (MeetingKind::OneTime, MeetingKind::Moderated) => {
                     return Err(AppError::field(
                         Field::Kind,
@@ -476,7 +625,7 @@ impl App {
         let now = self.clock.now();
         let mut new_passcode = None;
         let mut record = match existing {
-            Some(rec) if rec.kind != MeetingKind::Personal => rec,
+            Some(rec) if named.is_some() || rec.kind != MeetingKind::Personal => rec,
             _ if kind == MeetingKind::Personal || given_id.is_some() => {
                 // A personal meeting, or an ID made elsewhere (a host's, handed to a delegate).
                 if given_passcode.is_some() {
@@ -525,6 +674,7 @@ impl App {
         let invitation = render_invitation(&meeting, self.provider, &template)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
 
+        let read_sequence = record.sequence;
         let changed = record.meeting.as_ref() != Some(&meeting);
         let cancelling = method == Some(Method::Cancel);
         if record.meeting.is_some() && (changed || (cancelling && record.cancelled_at.is_none())) {
@@ -537,13 +687,19 @@ impl App {
         }
         record.meeting = Some(meeting.clone());
         record.updated_at = now;
-        self.store.update(&record)?;
-        Ok(Prepared {
-            record,
-            meeting,
-            invitation,
-            new_passcode,
-        })
+        // The version and the calendars it must reach, in one transaction.
+        let deliveries = self
+            .store
+            .save_version(&record, read_sequence, wanted, now)?;
+        Ok((
+            Prepared {
+                record,
+                meeting,
+                invitation,
+                new_passcode,
+            },
+            deliveries,
+        ))
     }
 
     /// `belfry ics`: the calendar file for a form, recorded in the history.
@@ -562,7 +718,7 @@ impl App {
                 ));
             }
         }
-        let prepared = self.prepare_for(form, Some(method))?;
+        let (prepared, _) = self.prepare_for(form, Some(method), None, Wanted::Nowhere)?;
         let text = render_ics(
             &prepared.meeting,
             &prepared.invitation,
@@ -712,3 +868,6 @@ pub fn system_zone() -> Tz {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod outbox_tests;

@@ -2,42 +2,162 @@
 //! outbox before the first byte is sent, written idempotently, and confirmed afterwards; what
 //! a crash or a kill left pending is finished at the next start.
 
-use belfry_caldav::{CalDav, Put, Retry};
-use belfry_core::ics::IcsOptions;
-use belfry_core::{Field, MeetingForm, MeetingId, Method, render_ics, render_invitation};
-use belfry_store::{AccountRecord, Delivery, MeetingRecord};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use belfry_caldav::CalDav;
+use belfry_core::calendar::{Calendar, EventVersion, Failure, PortError, Written};
+use belfry_core::{Field, MeetingForm, MeetingId, Method, render_invitation};
+use belfry_store::{
+    AccountRecord, AttemptEnd, Delivery, DeliveryKey, DeliveryState, MeetingRecord, Wanted,
+};
 use serde::Serialize;
 
-use crate::accounts::secret_key;
+use crate::accounts::{AccountKind, secret_key};
 use crate::{App, AppError, ErrorCode, REMINDER_MINUTES};
 
 /// Where a meeting went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeliveryView {
+    /// The meeting's UID.
+    pub uid: String,
+    pub title: String,
     pub account: String,
     pub calendar: String,
     /// The event's address on the server.
     pub href: String,
-    /// `created`, `updated`, `pending` (will be retried at the next start) or `failed`.
+    pub state: DeliveryState,
+    /// What the last attempt did: `created`, `updated`, `already there`, `cancelled`,
+    /// `nothing to cancel`, `newer on the calendar`, or for a delivery not done, `pending`
+    /// or `failed`.
     pub status: String,
     /// The server emailed the attendees itself.
     pub invitations_sent: bool,
+    /// Why it is not done, and what to do.
     pub message: String,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// When a pending delivery is tried next (RFC 3339), empty when due now.
+    pub next_try_at: String,
 }
 
 /// The result of scheduling a meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScheduleOutcome {
+    /// The meeting's UID: what names it for a change or a cancellation.
+    pub uid: String,
     pub meeting_id: String,
     pub display: String,
     pub sequence: u32,
+    /// This exact meeting was scheduled before on that calendar (a run repeated after a kill,
+    /// say): it is the same meeting, not a second one.
+    pub again: bool,
     pub deliveries: Vec<DeliveryView>,
 }
 
+/// Opens the calendar service of an account: the real adapters, or in-memory calendars in
+/// tests.
+pub trait Calendars: Send + Sync {
+    fn open(&self, app: &App, account: &AccountRecord) -> Result<Arc<dyn Calendar>, AppError>;
+}
+
+/// The real adapters: CalDAV, Google Calendar, Microsoft Graph.
+#[derive(Debug, Default)]
+pub struct NetworkCalendars;
+
+impl Calendars for NetworkCalendars {
+    fn open(&self, app: &App, account: &AccountRecord) -> Result<Arc<dyn Calendar>, AppError> {
+        let retry = belfry_caldav::Retry::default();
+        match AccountKind::from_name(&account.kind) {
+            Some(AccountKind::Caldav) => {
+                let password = app
+                    .secrets_store()?
+                    .get(&secret_key(&account.id, "password"))?
+                    .ok_or_else(|| {
+                        AppError::new(
+                            ErrorCode::Unauthorized,
+                            format!(
+                                "the app password of {:?} is not in this keyring: remove the account and add it again",
+                                account.name
+                            ),
+                        )
+                    })?;
+                let home =
+                    url::Url::parse(account.config["calendar_home"].as_str().unwrap_or_default())
+                        .map_err(|_| {
+                        AppError::new(ErrorCode::Storage, "the saved calendar home is damaged")
+                    })?;
+                Ok(Arc::new(belfry_caldav::CalDavCalendar::new(
+                    CalDav::new(&account.identity, password),
+                    home,
+                    &account.id,
+                    account.config["auto_schedule"].as_bool().unwrap_or(false),
+                    retry,
+                )))
+            }
+            Some(AccountKind::Google) => {
+                let (session, base) = app.cloud_api(account, belfry_oauth::ProviderKind::Google)?;
+                Ok(Arc::new(belfry_cloud::GoogleCalendar::new(
+                    session,
+                    &base,
+                    &account.id,
+                    retry,
+                )))
+            }
+            Some(AccountKind::Microsoft) => {
+                let (session, base) =
+                    app.cloud_api(account, belfry_oauth::ProviderKind::Microsoft)?;
+                Ok(Arc::new(belfry_cloud::GraphCalendar::new(
+                    session,
+                    &base,
+                    &account.id,
+                    retry,
+                )))
+            }
+            Some(AccountKind::Aws) => Err(AppError::new(
+                ErrorCode::Invalid,
+                "an AWS account has no calendars",
+            )),
+            None => Err(AppError::new(
+                ErrorCode::Storage,
+                format!("account {:?} has an unknown kind", account.name),
+            )),
+        }
+    }
+}
+
+/// How long one attempt may hold a delivery before another process may take it over (longer
+/// than any attempt with its retries lasts).
+const CLAIM: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+/// The first wait after a transient failure; it doubles with every failed attempt.
+const FIRST_WAIT: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+/// No wait between attempts is longer.
+const LONGEST_WAIT: chrono::TimeDelta = chrono::TimeDelta::hours(6);
+
+/// When to try again after `attempts` failed attempts (and what the server asked for).
+pub fn next_try(
+    now: chrono::DateTime<chrono::Utc>,
+    attempts: u32,
+    retry_after: Option<u64>,
+) -> chrono::DateTime<chrono::Utc> {
+    let doubled = FIRST_WAIT
+        .checked_mul(1 << attempts.min(16))
+        .unwrap_or(LONGEST_WAIT)
+        .min(LONGEST_WAIT);
+    let asked = retry_after
+        .and_then(|s| i64::try_from(s).ok())
+        .and_then(chrono::TimeDelta::try_seconds)
+        .unwrap_or_default()
+        .min(LONGEST_WAIT);
+    now.checked_add_signed(doubled.max(asked)).unwrap_or(now)
+}
+
 impl App {
-    /// Puts the meeting on `account`'s `calendar` (or its default calendar).
+    /// Puts the meeting on `account`'s `calendar` (or its default calendar). Scheduling the
+    /// same form on the same calendar again (after a kill, say) is the same meeting: no
+    /// second one is made.
     pub fn schedule(
         &self,
         form: &MeetingForm,
@@ -45,7 +165,8 @@ impl App {
         calendar: Option<&str>,
     ) -> Result<ScheduleOutcome, AppError> {
         let (record, target) = self.destination(account, calendar)?;
-        self.schedule_to(form, &record, &target)
+        let key = row_key(form, &record.id, &target.calendar);
+        self.schedule_row(form, &key, &record, &target)
     }
 
     /// The account and the calendar meetings go to (one look at the account's calendars).
@@ -57,26 +178,6 @@ impl App {
         let record = self.account_for_scheduling(account)?;
         let target = self.pick_calendar(&record, calendar)?;
         Ok((record, target))
-    }
-
-    fn schedule_to(
-        &self,
-        form: &MeetingForm,
-        record: &AccountRecord,
-        target: &Target,
-    ) -> Result<ScheduleOutcome, AppError> {
-        let form = delegate_form(&organized_by(form, record), target)?;
-        let prepared = self.prepare(&form)?;
-        let d = self.store().want_delivery(
-            &prepared.record.uid,
-            &record.id,
-            &target.calendar,
-            prepared.record.sequence,
-            false,
-            self.now(),
-        )?;
-        let view = self.deliver(&d);
-        Ok(outcome(&prepared.record, vec![view]))
     }
 
     /// Schedules many meetings (a bulk run, one form per row): a failure in one row does not
@@ -108,7 +209,7 @@ impl App {
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         let Some(form) = rows.get(i) else { break };
-                        let key = row_key(form, account, calendar);
+                        let key = row_key(form, &record.id, &target.calendar);
                         let result = self.schedule_row(form, &key, &record, &target);
                         if let Ok(mut slot) = results[i].lock() {
                             *slot = Some(result);
@@ -132,6 +233,10 @@ impl App {
             .collect()
     }
 
+    /// One meeting onto one calendar, remembered under `key` (its content, the account's
+    /// stable id and the calendar): the meeting is reserved first, then remembered, then
+    /// recorded with its delivery, then sent, so a kill at any point leaves at worst a
+    /// reservation that was never sent anywhere, and a repeat finds the same meeting.
     fn schedule_row(
         &self,
         form: &MeetingForm,
@@ -139,46 +244,63 @@ impl App {
         record: &AccountRecord,
         target: &Target,
     ) -> Result<ScheduleOutcome, AppError> {
-        let form = match self.store().bulk_row(key)? {
-            Some(id) => MeetingForm {
-                meeting_id: id.digits(),
-                ..form.clone()
-            },
-            None => form.clone(),
+        let form = delegate_form(&organized_by(form, record), target)?;
+        let (uid, again) = match self.store().bulk_row(key)? {
+            Some(uid) => (uid, true),
+            None => {
+                let reserved = self.reserve_for(&form)?;
+                self.store().remember_bulk_row(key, &reserved, self.now())?;
+                // Rows run side by side: when an identical row got there first, its meeting
+                // is this row's too (the one reserved here is never sent anywhere).
+                let uid = self.store().bulk_row(key)?.unwrap_or(reserved);
+                (uid, false)
+            }
         };
-        if form.meeting_id.is_empty() {
-            // Reserve the row's meeting first, then remember it, then schedule it: a kill at
-            // any point leaves at worst an ID that was never sent anywhere.
-            let made = self.new_meeting(
-                form.kind == belfry_core::MeetingKind::Moderated,
-                Some(&form.passcode),
-            )?;
-            self.store()
-                .remember_bulk_row(key, made.meeting_id, self.now())?;
-            // Rows run side by side: when an identical row got there first, its meeting is
-            // this row's too (the one reserved here is never sent anywhere).
-            let id = self.store().bulk_row(key)?.unwrap_or(made.meeting_id);
-            let form = MeetingForm {
-                meeting_id: id.digits(),
+        let (prepared, _) = self.prepare_for(
+            &MeetingForm {
+                meeting_id: String::new(),
                 passcode: String::new(),
                 ..form
-            };
-            return self.schedule_to(&form, record, target);
-        }
-        self.schedule_to(&form, record, target)
+            },
+            None,
+            Some(&uid),
+            Wanted::On {
+                account_id: &record.id,
+                calendar: &target.calendar,
+            },
+        )?;
+        let key = DeliveryKey {
+            meeting_uid: prepared.record.uid.clone(),
+            account_id: record.id.clone(),
+            calendar: target.calendar.clone(),
+        };
+        let view = self.deliver(&key);
+        let mut done = outcome(&prepared.record, vec![view]);
+        done.again = again;
+        Ok(done)
     }
 
     /// Sends a changed meeting (same meeting ID) to every calendar that holds it.
     pub fn reschedule(&self, form: &MeetingForm) -> Result<ScheduleOutcome, AppError> {
-        let id = form.parse_meeting_id()?.ok_or_else(|| {
-            AppError::field(
-                Field::MeetingId,
-                "rescheduling needs the meeting ID of a scheduled meeting",
-            )
-        })?;
-        let existing = self.scheduled(id)?;
+        let id = form.parse_meeting_id()?;
+        let uid = self.scheduled_uid(id)?;
+        self.reschedule_uid(&uid, form)
+    }
+
+    /// Sends a changed version of the meeting `uid` to every calendar that holds it (the
+    /// same event, SEQUENCE up).
+    pub fn reschedule_uid(
+        &self,
+        uid: &str,
+        form: &MeetingForm,
+    ) -> Result<ScheduleOutcome, AppError> {
+        let existing = self.scheduled_record(uid)?;
         // Whoever organized it still does, unless the form says otherwise.
-        let mut form = form.clone();
+        let mut form = MeetingForm {
+            meeting_id: String::new(),
+            passcode: String::new(),
+            ..form.clone()
+        };
         if let Some(before) = &existing.meeting {
             if form.organizer.trim().is_empty()
                 && let Some(o) = &before.organizer
@@ -191,68 +313,170 @@ impl App {
                 form.on_behalf_of = host.as_str().to_owned();
             }
         }
-        let prepared = self.prepare(&form)?;
-        self.redeliver(&prepared.record, &existing, false)
+        let (prepared, deliveries) =
+            self.prepare_for(&form, None, Some(uid), Wanted::Everywhere)?;
+        Ok(self.deliver_all(&prepared.record, &deliveries))
     }
 
-    /// Cancels a scheduled meeting on every calendar that holds it.
+    /// Cancels a scheduled meeting (by its meeting ID) on every calendar that holds it.
     pub fn cancel_meeting(&self, id: MeetingId) -> Result<ScheduleOutcome, AppError> {
-        let existing = self.scheduled(id)?;
+        let uid = self.scheduled_uid(Some(id))?;
+        self.cancel_uid(&uid)
+    }
+
+    /// Cancels the meeting `uid` on every calendar that holds it: every attendee is told.
+    pub fn cancel_uid(&self, uid: &str) -> Result<ScheduleOutcome, AppError> {
+        let existing = self.scheduled_record(uid)?;
         let meeting = existing.meeting.clone().ok_or_else(|| {
-            AppError::new(
-                ErrorCode::NotFound,
-                format!("meeting {id} was never scheduled"),
-            )
+            AppError::new(ErrorCode::NotFound, "this meeting was never scheduled")
         })?;
-        let file = self.ics(&meeting.to_form(), Method::Cancel)?;
-        self.redeliver(&file.prepared.record, &existing, true)
+        let (prepared, deliveries) = self.prepare_for(
+            &MeetingForm {
+                meeting_id: String::new(),
+                ..meeting.to_form()
+            },
+            Some(Method::Cancel),
+            Some(uid),
+            Wanted::Everywhere,
+        )?;
+        Ok(self.deliver_all(&prepared.record, &deliveries))
     }
 
-    /// Finishes what the outbox holds (run at every start). Returns what it did.
-    pub fn resume_outbox(&self) -> Result<Vec<DeliveryView>, AppError> {
-        Ok(self
-            .store()
-            .pending_deliveries()?
-            .iter()
-            .map(|d| self.deliver(d))
-            .collect())
+    /// Sends what the outbox holds that is due now, for at most `budget` (checked between
+    /// deliveries), so finishing it never holds up the command that started it for long.
+    /// Returns what it did.
+    pub fn resume_outbox(&self, budget: Duration) -> Result<Vec<DeliveryView>, AppError> {
+        let started = Instant::now();
+        let mut views = Vec::new();
+        for d in self.store().due_deliveries(self.now())? {
+            if started.elapsed() >= budget {
+                break;
+            }
+            views.push(self.deliver(&d.key()));
+        }
+        Ok(views)
     }
 
-    fn scheduled(&self, id: MeetingId) -> Result<MeetingRecord, AppError> {
-        let rec = self.store().latest_with_id(id)?.ok_or_else(|| {
+    /// Every delivery that is not done (pending, failed, superseded), for the user to see.
+    pub fn outbox(&self) -> Result<Vec<DeliveryView>, AppError> {
+        let accounts = self.store().accounts()?;
+        let mut out = Vec::new();
+        for d in self.store().open_deliveries()? {
+            let title = self
+                .store()
+                .meeting_by_uid(&d.meeting_uid)?
+                .and_then(|r| r.meeting)
+                .map(|m| m.title)
+                .unwrap_or_default();
+            let mut view = view_of(&d, &title);
+            view.account = accounts
+                .iter()
+                .find(|a| a.id == d.account_id)
+                .map(|a| a.name.clone())
+                .unwrap_or_default();
+            out.push(view);
+        }
+        Ok(out)
+    }
+
+    /// Tries the deliveries of meeting `uid` that are not done again now (the user asked):
+    /// failed ones too.
+    pub fn retry_deliveries(&self, uid: &str) -> Result<Vec<DeliveryView>, AppError> {
+        let mut views = Vec::new();
+        for d in self.store().deliveries_of(uid)? {
+            if matches!(d.state, DeliveryState::Failed | DeliveryState::Pending)
+                && self.store().retry_delivery(&d.key(), self.now())?
+            {
+                views.push(self.deliver(&d.key()));
+            }
+        }
+        if views.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                "this meeting has nothing waiting to be sent",
+            ));
+        }
+        Ok(views)
+    }
+
+    /// The UID of the scheduled meeting with meeting ID `id`, when exactly one is (several
+    /// personal meetings share the personal ID: then the candidates are named).
+    fn scheduled_uid(&self, id: Option<MeetingId>) -> Result<String, AppError> {
+        let id = id.ok_or_else(|| {
             AppError::field(
                 Field::MeetingId,
-                format!("meeting {id} is not in your history"),
+                "rescheduling needs the meeting ID of a scheduled meeting",
+            )
+        })?;
+        let mut candidates = Vec::new();
+        for rec in self.store().with_id(id)? {
+            if !self.store().deliveries_of(&rec.uid)?.is_empty() {
+                candidates.push(rec);
+            }
+        }
+        match candidates.as_slice() {
+            [] => Err(AppError::field(
+                Field::MeetingId,
+                if self.store().latest_with_id(id)?.is_some() {
+                    format!("meeting {id} is on no calendar yet: schedule it first")
+                } else {
+                    format!("meeting {id} is not in your history")
+                },
+            )),
+            [one] => Ok(one.uid.clone()),
+            many => {
+                let listed: Vec<String> = many
+                    .iter()
+                    .map(|r| {
+                        let m = r.meeting.as_ref();
+                        format!(
+                            "{} ({}, {})",
+                            r.uid,
+                            m.map(|m| m.title.as_str()).unwrap_or(""),
+                            m.map(|m| m.start.format("%Y-%m-%d %H:%M").to_string())
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                Err(AppError::field(
+                    Field::MeetingId,
+                    format!(
+                        "{} scheduled meetings use {id}: name one by its UID: {}",
+                        many.len(),
+                        listed.join("; ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    fn scheduled_record(&self, uid: &str) -> Result<MeetingRecord, AppError> {
+        let rec = self.store().meeting_by_uid(uid.trim())?.ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "there is no meeting with UID {:?} in your history",
+                    uid.trim()
+                ),
             )
         })?;
         if self.store().deliveries_of(&rec.uid)?.is_empty() {
-            return Err(AppError::field(
-                Field::MeetingId,
-                format!("meeting {id} is on no calendar yet: schedule it first"),
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                "this meeting is on no calendar yet: schedule it first",
             ));
         }
         Ok(rec)
     }
 
-    fn redeliver(
-        &self,
-        now: &MeetingRecord,
-        before: &MeetingRecord,
-        cancelled: bool,
-    ) -> Result<ScheduleOutcome, AppError> {
-        let mut views = Vec::new();
-        for old in self.store().deliveries_of(&before.uid)? {
-            let d = self.store().want_delivery(
-                &now.uid,
-                &old.account_id,
-                &old.calendar,
-                now.sequence,
-                cancelled,
-                self.now(),
-            )?;
-            views.push(self.deliver(&d));
-        }
-        Ok(outcome(now, views))
+    /// Sends each pending delivery of a saved version.
+    fn deliver_all(&self, now: &MeetingRecord, deliveries: &[Delivery]) -> ScheduleOutcome {
+        let views = deliveries
+            .iter()
+            .filter(|d| d.state == DeliveryState::Pending)
+            .map(|d| self.deliver(&d.key()))
+            .collect();
+        outcome(now, views)
     }
 
     fn account_for_scheduling(&self, name: &str) -> Result<AccountRecord, AppError> {
@@ -262,15 +486,18 @@ impl App {
                 format!("there is no account named {:?}", name.trim()),
             )
         })?;
-        match record.kind.as_str() {
-            "caldav" | "google" | "microsoft" => Ok(record),
-            "aws" => Err(AppError::new(
+        match AccountKind::from_name(&record.kind) {
+            Some(AccountKind::Caldav | AccountKind::Google | AccountKind::Microsoft) => Ok(record),
+            Some(AccountKind::Aws) => Err(AppError::new(
                 ErrorCode::Invalid,
                 "an AWS account has no calendars",
             )),
-            other => Err(AppError::new(
+            None => Err(AppError::new(
                 ErrorCode::Storage,
-                format!("account {:?} has an unknown kind {other:?}", record.name),
+                format!(
+                    "account {:?} has an unknown kind {:?}",
+                    record.name, record.kind
+                ),
             )),
         }
     }
@@ -281,8 +508,9 @@ impl App {
         wanted: Option<&str>,
     ) -> Result<Target, AppError> {
         let wanted = wanted.map(str::trim).filter(|w| !w.is_empty());
-        if let (None, Some(default), "caldav") =
-            (wanted, &record.default_calendar, record.kind.as_str())
+        let kind = AccountKind::from_name(&record.kind);
+        if let (None, Some(default), Some(AccountKind::Caldav)) =
+            (wanted, &record.default_calendar, kind)
         {
             // Chosen (and checked) when it was made the default: no round trip needed.
             return Ok(Target {
@@ -296,7 +524,7 @@ impl App {
             Some(w) => calendars.iter().find(|c| c.id == w || c.name == w),
             None => calendars.iter().find(|c| c.is_default),
         };
-        if let (None, Some(w), "caldav") = (chosen, wanted, record.kind.as_str())
+        if let (None, Some(w), Some(AccountKind::Caldav)) = (chosen, wanted, kind)
             && (w.starts_with("http://") || w.starts_with("https://"))
         {
             return self.shared_caldav_calendar(record, w);
@@ -331,7 +559,7 @@ impl App {
         let host = Some(c.owner.trim())
             .filter(|o| !o.is_empty() && !o.eq_ignore_ascii_case(&record.identity))
             .map(str::to_owned);
-        let calendar = if record.kind == "microsoft" {
+        let calendar = if kind == Some(AccountKind::Microsoft) {
             belfry_cloud::graph_calendar_path(&c.id, host.as_deref())
         } else {
             c.id.clone()
@@ -411,355 +639,221 @@ impl App {
         })
     }
 
-    /// One delivery: render the version it asks for, write it with retries, record the result.
-    fn deliver(&self, d: &Delivery) -> DeliveryView {
-        let mut view = DeliveryView {
-            account: String::new(),
-            calendar: d.calendar.clone(),
-            href: d.remote_ref.clone().unwrap_or_default(),
-            status: "pending".into(),
-            invitations_sent: false,
-            message: String::new(),
+    /// One attempt at one delivery: take it (no other attempt holds it), render the version
+    /// it asks for, write it through the calendar port, record how it ended. A delivery that
+    /// is not pending, or that another attempt holds, is shown as it stands.
+    pub(crate) fn deliver(&self, key: &DeliveryKey) -> DeliveryView {
+        let now = self.now();
+        let title = |uid: &str| {
+            self.store()
+                .meeting_by_uid(uid)
+                .ok()
+                .flatten()
+                .and_then(|r| r.meeting)
+                .map(|m| m.title)
+                .unwrap_or_default()
         };
-        match self.try_deliver(d, &mut view) {
-            Ok((href, status)) => {
-                view.href = href.clone();
-                view.status = status.into();
-                if let Err(e) = self.store().delivered(d, &href, self.now()) {
-                    view.message = format!("written, but not recorded: {e}");
+        let claimed = match self.store().claim_delivery(key, now, now + CLAIM) {
+            Ok(Some(d)) => d,
+            Ok(None) => {
+                let current = self
+                    .store()
+                    .deliveries_of(&key.meeting_uid)
+                    .ok()
+                    .and_then(|all| all.into_iter().find(|d| d.key() == *key));
+                return match current {
+                    Some(d) => {
+                        let mut view = view_of(&d, &title(&key.meeting_uid));
+                        if d.state == DeliveryState::Pending {
+                            view.message = "another Belfry is sending it right now".into();
+                        }
+                        view
+                    }
+                    None => DeliveryView {
+                        uid: key.meeting_uid.clone(),
+                        title: String::new(),
+                        account: String::new(),
+                        calendar: key.calendar.clone(),
+                        href: String::new(),
+                        state: DeliveryState::Failed,
+                        status: "failed".into(),
+                        invitations_sent: false,
+                        message: "this delivery is not in the outbox".into(),
+                        attempts: 0,
+                        next_try_at: String::new(),
+                    },
+                };
+            }
+            Err(e) => {
+                return DeliveryView {
+                    uid: key.meeting_uid.clone(),
+                    title: String::new(),
+                    account: String::new(),
+                    calendar: key.calendar.clone(),
+                    href: String::new(),
+                    state: DeliveryState::Pending,
+                    status: "pending".into(),
+                    invitations_sent: false,
+                    message: AppError::from(e).message,
+                    attempts: 0,
+                    next_try_at: String::new(),
+                };
+            }
+        };
+        let mut view = view_of(&claimed, &title(&claimed.meeting_uid));
+        let result = self.attempt(&claimed, &mut view);
+        let now = self.now();
+        let end = match &result {
+            Ok((remote_ref, written)) => {
+                view.href = remote_ref.clone();
+                view.status = written_status(*written).into();
+                view.message.clear();
+                let state = match written {
+                    Written::Superseded { held } => {
+                        view.message = format!(
+                            "the calendar holds a newer version of this meeting (SEQUENCE {held}), changed outside Belfry; nothing was overwritten"
+                        );
+                        DeliveryState::Superseded
+                    }
+                    _ => DeliveryState::Done,
+                };
+                view.state = state;
+                AttemptEnd::Confirmed { remote_ref, state }
+            }
+            Err(e) => {
+                view.message = e.message.clone();
+                match e.failure {
+                    Failure::Transient { retry_after } => {
+                        let at = next_try(now, claimed.attempts, retry_after);
+                        view.state = DeliveryState::Pending;
+                        view.status = "pending".into();
+                        view.attempts = claimed.attempts + 1;
+                        view.next_try_at = at.to_rfc3339();
+                        AttemptEnd::Later {
+                            error: &e.message,
+                            next_try_at: at,
+                        }
+                    }
+                    Failure::Permanent | Failure::Unauthorized => {
+                        view.state = DeliveryState::Failed;
+                        view.status = "failed".into();
+                        view.attempts = claimed.attempts + 1;
+                        AttemptEnd::Failed { error: &e.message }
+                    }
                 }
             }
-            Err((e, transient)) => {
-                let _ = self.store().delivery_failed(d, &e.message, self.now());
-                view.status = if transient { "pending" } else { "failed" }.into();
-                view.message = e.message;
-            }
+        };
+        if let Err(e) = self.store().finish_attempt(&claimed, end, now) {
+            view.message = format!("{}; and not recorded: {e}", view.message);
         }
         view
     }
 
-    fn try_deliver(
+    /// The requests of one attempt. Every failure says whether a later try can help.
+    fn attempt(
         &self,
         d: &Delivery,
         view: &mut DeliveryView,
-    ) -> Result<(String, &'static str), (AppError, bool)> {
-        let fatal = |e: AppError| (e, false);
+    ) -> Result<(String, Written), PortError> {
+        let stored = |e: belfry_store::StoreError| PortError::transient(e.to_string(), None);
         let record = self
             .store()
             .meeting_by_uid(&d.meeting_uid)
-            .map_err(|e| fatal(e.into()))?
-            .ok_or_else(|| {
-                fatal(AppError::new(
-                    ErrorCode::Storage,
-                    "the meeting of a pending delivery is gone",
-                ))
-            })?;
-        let meeting = record.meeting.clone().ok_or_else(|| {
-            fatal(AppError::new(
-                ErrorCode::Storage,
-                "a pending delivery has no meeting",
-            ))
-        })?;
+            .map_err(stored)?
+            .ok_or_else(|| PortError::permanent("the meeting of this delivery is gone"))?;
+        let meeting = record
+            .meeting
+            .clone()
+            .ok_or_else(|| PortError::permanent("this delivery has no meeting"))?;
         let account = self
             .store()
             .accounts()
-            .map_err(|e| fatal(e.into()))?
+            .map_err(stored)?
             .into_iter()
             .find(|a| a.id == d.account_id)
             .ok_or_else(|| {
-                fatal(AppError::new(
-                    ErrorCode::NotFound,
-                    "the account of a pending delivery was removed",
-                ))
+                PortError::permanent(
+                    "the account of this delivery was removed: add it again and retry",
+                )
             })?;
         view.account = account.name.clone();
-        let _lane = self
-            .lanes()
-            .enter(&lane_key(&account, &d.calendar), lane_width(&account.kind));
-        // Google emails the attendees (sendUpdates=all); a CalDAV server only if it schedules.
-        view.invitations_sent = matches!(account.kind.as_str(), "google" | "microsoft")
-            || account.config["auto_schedule"].as_bool().unwrap_or(false);
-        let template = self.template_text().map_err(fatal)?;
+        if d.cancelled && !d.sent && d.remote_ref.is_none() {
+            // No request for it ever left: there is nothing to cancel and nobody to tell.
+            return Ok((String::new(), Written::NothingToCancel));
+        }
+        let calendar = self.calendars.open(self, &account).map_err(port_error)?;
+        let lane = calendar.lane(&d.calendar);
+        let _place = self.lanes().enter(&lane.key, lane.width);
+        view.invitations_sent = calendar.sends_invitations();
+        let template = self.template_text().map_err(port_error)?;
         let invitation = render_invitation(&meeting, self.provider(), &template)
-            .map_err(|e| fatal(AppError::new(ErrorCode::Invalid, e.to_string())))?;
-        match account.kind.as_str() {
-            "google" => return self.deliver_google(d, &record, &meeting, &invitation, &account),
-            "microsoft" => return self.deliver_graph(d, &record, &meeting, &invitation, &account),
-            _ => {}
-        }
-        // A calendar resource carries no METHOD; a cancellation is the event, cancelled.
-        let ics = render_ics(
-            &meeting,
-            &invitation,
-            self.provider(),
-            &IcsOptions {
-                uid: record.uid.clone(),
-                sequence: d.sequence,
-                dtstamp: self.now(),
-                method: None,
-                reminder_minutes: Some(REMINDER_MINUTES),
-                cancelled: d.cancelled,
-            },
-        )
-        .map_err(|e| fatal(AppError::field(Field::Organizer, e.to_string())))?;
-        let password = self
-            .secrets_store()
-            .map_err(fatal)?
-            .get(&secret_key(&account.id, "password"))
-            .map_err(|e| fatal(e.into()))?
-            .ok_or_else(|| {
-                fatal(AppError::new(
-                    ErrorCode::Unauthorized,
-                    "the account's password is not in this keyring",
-                ))
-            })?;
-        let calendar = url::Url::parse(&d.calendar).map_err(|_| {
-            fatal(AppError::new(
-                ErrorCode::Storage,
-                "a damaged calendar address",
-            ))
-        })?;
-        let dav = CalDav::new(&account.identity, password);
-        match dav.put_event_retrying(&calendar, &record.uid, &ics, Retry::default()) {
-            Ok((href, Put::Created)) => Ok((href.to_string(), "created")),
-            Ok((href, Put::Replaced)) => Ok((href.to_string(), "updated")),
-            Err(e) => {
-                let transient = e.is_transient();
-                Err((e.into(), transient))
-            }
-        }
-    }
-}
-
-impl App {
-    /// A Google Calendar event, inserted exactly once with an id derived from the meeting's
-    /// UID, replaced when it changes (SEQUENCE up) and deleted when cancelled; Google emails
-    /// the attendees each time (meet@chime.aws included).
-    fn deliver_google(
-        &self,
-        d: &Delivery,
-        record: &MeetingRecord,
-        meeting: &belfry_core::Meeting,
-        invitation: &belfry_core::Invitation,
-        account: &AccountRecord,
-    ) -> Result<(String, &'static str), (AppError, bool)> {
-        let fatal = |e: AppError| (e, false);
-        let tz = meeting.time_zone;
-        let local = |t: chrono::DateTime<chrono_tz::Tz>| {
-            t.naive_local().format("%Y-%m-%dT%H:%M:%S").to_string()
+            .map_err(|e| PortError::permanent(e.to_string()))?;
+        let version = EventVersion {
+            uid: &record.uid,
+            sequence: d.sequence,
+            cancelled: d.cancelled,
+            meeting: &meeting,
+            invitation: &invitation,
+            provider: self.provider(),
+            dtstamp: self.now(),
+            reminder_minutes: REMINDER_MINUTES,
+            known_ref: d.remote_ref.as_deref().filter(|r| !r.is_empty()),
+            maybe_sent: d.sent,
         };
-        let mut event = serde_json::json!({
-            "id": belfry_cloud::google_event_id(&record.uid),
-            "summary": meeting.title,
-            // Google takes HTML in descriptions (the links stay links).
-            "description": invitation.html,
-            "location": invitation.location,
-            "start": { "dateTime": local(meeting.resolved_start().at), "timeZone": tz.name() },
-            "end": { "dateTime": local(meeting.end()), "timeZone": tz.name() },
-            "attendees": invitation.attendees.iter().map(|a| serde_json::json!({ "email": a.as_str() })).collect::<Vec<_>>(),
-            "reminders": { "useDefault": false, "overrides": [{ "method": "popup", "minutes": REMINDER_MINUTES }] },
-            "sequence": d.sequence,
-        });
-        if let Some(r) = &meeting.recurrence {
-            event["recurrence"] = serde_json::json!([format!("RRULE:{}", r.rrule(tz))]);
-        }
-        let (session, api_base) = self
-            .cloud_api(account, belfry_oauth::ProviderKind::Google)
-            .map_err(fatal)?;
-        let id = belfry_cloud::google_event_id(&record.uid);
-        let result = if d.cancelled {
-            belfry_cloud::delete_google_event(
-                &session,
-                &api_base,
-                &d.calendar,
-                &id,
-                Retry::default(),
-            )
-            .map(|_| (id, "cancelled"))
-        } else if d.sequence > 0 {
-            match belfry_cloud::update_google_event(
-                &session,
-                &api_base,
-                &d.calendar,
-                &event,
-                Retry::default(),
-            ) {
-                // The first version never reached the calendar: this one goes in its place.
-                Err(belfry_cloud::CloudError::Http { status: 404, .. }) => {
-                    belfry_cloud::insert_google_event(
-                        &session,
-                        &api_base,
-                        &d.calendar,
-                        &event,
-                        Retry::default(),
-                    )
-                    .map(|(id, _)| (id, "created"))
-                }
-                other => other.map(|_| (id, "updated")),
-            }
-        } else {
-            belfry_cloud::insert_google_event(
-                &session,
-                &api_base,
-                &d.calendar,
-                &event,
-                Retry::default(),
-            )
-            .map(|(id, how)| match how {
-                belfry_cloud::Inserted::Created => (id, "created"),
-                belfry_cloud::Inserted::AlreadyThere => (id, "already there"),
-            })
-        };
-        result.map_err(|e| {
-            let transient = e.is_transient();
-            (e.into(), transient)
-        })
+        let confirmed = calendar.write(&d.calendar, &version)?;
+        Ok((confirmed.remote_ref, confirmed.written))
     }
 }
 
-impl App {
-    /// A Microsoft Graph event: created once (its `transactionId` derived from the meeting's
-    /// UID and calendar), patched when it changes and deleted when cancelled; Graph emails the
-    /// attendees each time. Times are in the meeting's Windows time zone, so a series keeps
-    /// its local time across DST.
-    fn deliver_graph(
-        &self,
-        d: &Delivery,
-        record: &MeetingRecord,
-        meeting: &belfry_core::Meeting,
-        invitation: &belfry_core::Invitation,
-        account: &AccountRecord,
-    ) -> Result<(String, &'static str), (AppError, bool)> {
-        let fatal = |e: AppError| (e, false);
-        let event = graph_event(record, meeting, invitation, &d.calendar).map_err(fatal)?;
-        let (session, api_base) = self
-            .cloud_api(account, belfry_oauth::ProviderKind::Microsoft)
-            .map_err(fatal)?;
-        let known = d.remote_ref.clone().filter(|r| !r.is_empty());
-        let retry = Retry::default();
-        let result = match (known, d.cancelled) {
-            (Some(id), true) => {
-                belfry_cloud::delete_graph_event(&session, &api_base, &d.calendar, &id, retry)
-                    .map(|_| (id, "cancelled"))
-            }
-            (Some(id), false) => belfry_cloud::update_graph_event(
-                &session,
-                &api_base,
-                &d.calendar,
-                &id,
-                &graph_patch(&event),
-                retry,
-            )
-            .map(|_| (id, "updated")),
-            (None, true) => {
-                // Never created (or its creation is still unconfirmed): creating it with the
-                // same transactionId finds the first one if it exists, and then it goes.
-                belfry_cloud::create_graph_event(&session, &api_base, &d.calendar, &event, retry)
-                    .and_then(|id| {
-                        belfry_cloud::delete_graph_event(
-                            &session,
-                            &api_base,
-                            &d.calendar,
-                            &id,
-                            retry,
-                        )
-                        .map(|_| (id, "cancelled"))
-                    })
-            }
-            (None, false) => {
-                let created = belfry_cloud::create_graph_event(
-                    &session,
-                    &api_base,
-                    &d.calendar,
-                    &event,
-                    retry,
-                );
-                match created {
-                    // A newer version whose first creation was never confirmed: the
-                    // transactionId may hand back the first version, so it is brought up to
-                    // date.
-                    Ok(id) if d.sequence > 0 => belfry_cloud::update_graph_event(
-                        &session,
-                        &api_base,
-                        &d.calendar,
-                        &id,
-                        &graph_patch(&event),
-                        retry,
-                    )
-                    .map(|_| (id, "updated")),
-                    Ok(id) => Ok((id, "created")),
-                    Err(e) => Err(e),
-                }
-            }
-        };
-        result.map_err(|e| {
-            let transient = e.is_transient();
-            (e.into(), transient)
-        })
-    }
-}
-
-/// An event as a PATCH body: everything but the `transactionId`, which only creations carry.
-fn graph_patch(event: &serde_json::Value) -> serde_json::Value {
-    let mut patch = event.clone();
-    if let Some(map) = patch.as_object_mut() {
-        map.remove("transactionId");
-    }
-    patch
-}
-
-/// The Graph event of a meeting.
-fn graph_event(
-    record: &MeetingRecord,
-    meeting: &belfry_core::Meeting,
-    invitation: &belfry_core::Invitation,
-    calendar: &str,
-) -> Result<serde_json::Value, AppError> {
-    let tz = meeting.time_zone;
-    let start = meeting.resolved_start().at;
-    let end = meeting.end();
-    let (zone, start_text, end_text) = match belfry_core::graph::windows_zone(tz) {
-        Some(zone) => (
-            zone,
-            start.naive_local().format("%Y-%m-%dT%H:%M:%S").to_string(),
-            end.naive_local().format("%Y-%m-%dT%H:%M:%S").to_string(),
-        ),
-        None if meeting.recurrence.is_some() => {
-            return Err(AppError::field(
-                Field::TimeZone,
-                format!(
-                    "Outlook has no time zone for {}: pick a city with the same clock for a series",
-                    tz.name()
-                ),
-            ));
-        }
-        // The same instants, in UTC: right for a single meeting.
-        None => (
-            "UTC",
-            start.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
-            end.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
-        ),
+/// An application error as the outbox treats it: a keyring or a sign-in the user must fix is
+/// permanent until they do; a database hiccup is worth another try.
+fn port_error(e: AppError) -> PortError {
+    let failure = match e.code {
+        ErrorCode::Unauthorized => Failure::Unauthorized,
+        ErrorCode::Invalid | ErrorCode::NotFound => Failure::Permanent,
+        // A locked keyring, a hiccup of the database or the network: later may work.
+        _ => Failure::Transient { retry_after: None },
     };
-    let mut event = serde_json::json!({
-        "transactionId": belfry_cloud::graph_transaction_id(&record.uid, calendar),
-        "subject": meeting.title,
-        "body": { "contentType": "HTML", "content": invitation.html },
-        "location": { "displayName": invitation.location },
-        "start": { "dateTime": start_text, "timeZone": zone },
-        "end": { "dateTime": end_text, "timeZone": zone },
-        "attendees": invitation.attendees.iter().map(|a| serde_json::json!({
-            "emailAddress": { "address": a.as_str() },
-            "type": "required",
-        })).collect::<Vec<_>>(),
-        "isReminderOn": true,
-        "reminderMinutesBeforeStart": REMINDER_MINUTES,
-        "responseRequested": true,
-    });
-    if let Some(r) = &meeting.recurrence {
-        event["recurrence"] = belfry_core::graph::patterned_recurrence(r, start.date_naive(), zone)
-            .map_err(|e| AppError::field(Field::Repeat, e.to_string()))?;
+    PortError {
+        failure,
+        message: e.message,
+        field: e.fields.first().map(|f| f.field),
     }
-    Ok(event)
+}
+
+fn written_status(w: Written) -> &'static str {
+    match w {
+        Written::Created => "created",
+        Written::Updated => "updated",
+        Written::AlreadyThere => "already there",
+        Written::Cancelled => "cancelled",
+        Written::NothingToCancel => "nothing to cancel",
+        Written::Superseded { .. } => "newer on the calendar",
+    }
+}
+
+/// A delivery as it stands.
+fn view_of(d: &Delivery, title: &str) -> DeliveryView {
+    DeliveryView {
+        uid: d.meeting_uid.clone(),
+        title: title.to_owned(),
+        account: String::new(),
+        calendar: d.calendar.clone(),
+        href: d.remote_ref.clone().unwrap_or_default(),
+        state: d.state,
+        status: match d.state {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Done if d.cancelled => "cancelled",
+            DeliveryState::Done => "done",
+            DeliveryState::Failed => "failed",
+            DeliveryState::Superseded => "newer on the calendar",
+        }
+        .into(),
+        invitations_sent: false,
+        message: d.last_error.clone().unwrap_or_default(),
+        attempts: d.attempts,
+        next_try_at: d.next_try_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+    }
 }
 
 /// Where a meeting goes: the calendar as the delivery records it (a CalDAV URL, a Google
@@ -775,7 +869,12 @@ struct Target {
 /// someone.
 fn organized_by(form: &MeetingForm, account: &AccountRecord) -> MeetingForm {
     let mut form = form.clone();
-    if form.organizer.trim().is_empty() && matches!(account.kind.as_str(), "google" | "microsoft") {
+    if form.organizer.trim().is_empty()
+        && matches!(
+            AccountKind::from_name(&account.kind),
+            Some(AccountKind::Google | AccountKind::Microsoft)
+        )
+    {
         form.organizer = account.identity.clone();
     }
     form
@@ -811,37 +910,20 @@ fn delegate_form(form: &MeetingForm, target: &Target) -> Result<MeetingForm, App
     Ok(form.clone())
 }
 
-/// Requests at once per provider lane: Graph allows 4 per mailbox; Google and CalDAV servers
-/// are given the same courtesy per account.
-fn lane_width(kind: &str) -> usize {
-    match kind {
-        "microsoft" | "google" => 4,
-        _ => 2,
-    }
-}
-
-/// Graph's limit is per mailbox (a delegate's writes count against the host's); the others
-/// are per account.
-fn lane_key(account: &AccountRecord, calendar: &str) -> String {
-    match account.kind.as_str() {
-        "microsoft" => format!("{}|{}", account.id, belfry_cloud::graph_mailbox(calendar)),
-        _ => account.id.clone(),
-    }
-}
-
 /// How many bulk rows run at once.
 pub const BULK_WORKERS: usize = 4;
 
-/// A stable key for a bulk row: FNV-1a over the row's fields, the account and the calendar.
-fn row_key(form: &MeetingForm, account: &str, calendar: Option<&str>) -> String {
+/// A stable key for a scheduled form: FNV-1a over the form's fields, the account's stable id
+/// (so renaming the account changes nothing) and the calendar as resolved.
+fn row_key(form: &MeetingForm, account_id: &str, calendar: &str) -> String {
     let text = serde_json::to_string(form).unwrap_or_default();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text
         .bytes()
         .chain([0])
-        .chain(account.trim().to_lowercase().bytes())
+        .chain(account_id.bytes())
         .chain([0])
-        .chain(calendar.unwrap_or("").bytes())
+        .chain(calendar.bytes())
     {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
@@ -851,9 +933,11 @@ fn row_key(form: &MeetingForm, account: &str, calendar: Option<&str>) -> String 
 
 fn outcome(record: &MeetingRecord, deliveries: Vec<DeliveryView>) -> ScheduleOutcome {
     ScheduleOutcome {
+        uid: record.uid.clone(),
         meeting_id: record.meeting_id.digits(),
         display: record.meeting_id.grouped(),
         sequence: record.sequence,
+        again: false,
         deliveries,
     }
 }

@@ -6,14 +6,6 @@ use chrono::TimeZone;
 
 use super::*;
 
-struct FixedClock(DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 2, 1, 12, 0, 0).unwrap()
 }

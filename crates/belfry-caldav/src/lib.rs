@@ -13,6 +13,9 @@ use serde::Serialize;
 use url::Url;
 
 pub use belfry_http::Retry;
+pub use port::CalDavCalendar;
+
+mod port;
 
 const DAV: &str = "DAV:";
 const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
@@ -61,11 +64,170 @@ impl CalDavError {
 
 /// What writing an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Put {
+pub enum Wrote {
     /// The event did not exist and was created.
     Created,
-    /// Our event was there (an earlier attempt or version) and now holds this version.
+    /// Our event held an older version and now holds this one.
     Replaced,
+    /// Our event already held exactly this version.
+    AlreadyThere,
+    /// A cancellation found no event: nothing was written.
+    NothingToCancel,
+    /// Our event holds a newer version (this SEQUENCE): nothing was written.
+    Newer(u32),
+}
+
+/// One version of an event to write.
+#[derive(Debug, Clone, Copy)]
+pub struct EventWrite<'a> {
+    pub uid: &'a str,
+    /// The iCalendar text (a calendar resource: no METHOD).
+    pub ics: &'a str,
+    /// Its SEQUENCE.
+    pub sequence: u32,
+    /// It is the cancellation (`STATUS:CANCELLED`).
+    pub cancelled: bool,
+}
+
+/// A calendar object as the server holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldObject {
+    pub etag: Option<String>,
+    pub body: String,
+}
+
+/// The condition a PUT carries.
+#[derive(Debug, Clone, Copy)]
+enum Precondition<'a> {
+    /// Only where nothing is (`If-None-Match: *`).
+    New,
+    /// Only over what was read (`If-Match`).
+    Matches(&'a str),
+    /// The server gave no ETag to match.
+    None,
+}
+
+/// How many times a write reads again after the event changed under it.
+const MAX_RACES: usize = 4;
+/// The largest calendar object read back.
+const MAX_OBJECT_BYTES: usize = 4 << 20;
+/// The largest `calendar-query` answer read.
+const MAX_REPORT_BYTES: usize = 64 << 20;
+
+/// A body read up to `limit` bytes; a longer one is refused, not buffered.
+fn read_text(resp: Response, url: &Url, limit: usize) -> Result<String, CalDavError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let mut limited = resp.take(u64::try_from(limit).unwrap_or(u64::MAX) + 1);
+    limited
+        .read_to_end(&mut bytes)
+        .map_err(|e| CalDavError::Network {
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
+    if bytes.len() > limit {
+        return Err(CalDavError::BadReply {
+            url: url.to_string(),
+            reason: format!("an answer over {} MiB", limit >> 20),
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| CalDavError::BadReply {
+        url: url.to_string(),
+        reason: "an answer that is not UTF-8".into(),
+    })
+}
+
+/// What Belfry reads from a calendar object: the first VEVENT's properties (folded lines
+/// joined, parameters dropped, TEXT unescaped).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IcsFacts {
+    pub uid: Option<String>,
+    pub sequence: Option<u32>,
+    pub cancelled: bool,
+    pub summary: String,
+    pub dtstart: String,
+    pub organizer: Option<String>,
+    pub attendees: Vec<String>,
+    pub location: String,
+    pub description: String,
+    pub recurring: bool,
+}
+
+/// Reads [`IcsFacts`] from iCalendar text.
+pub fn ics_facts(text: &str) -> IcsFacts {
+    let unfolded = text
+        .replace("\r\n ", "")
+        .replace("\r\n\t", "")
+        .replace("\n ", "")
+        .replace("\n\t", "");
+    let mut facts = IcsFacts::default();
+    let mut depth = 0usize;
+    let mut in_event = false;
+    let mut seen_event = false;
+    for line in unfolded.lines() {
+        let line = line.trim_end_matches('\r');
+        let Some((head, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = head.split(';').next().unwrap_or("").to_ascii_uppercase();
+        match (name.as_str(), value.trim().to_ascii_uppercase().as_str()) {
+            ("BEGIN", "VEVENT") if !seen_event => {
+                in_event = true;
+                depth = 0;
+                continue;
+            }
+            ("BEGIN", _) if in_event => depth += 1,
+            ("END", "VEVENT") if in_event && depth == 0 => {
+                in_event = false;
+                seen_event = true;
+                continue;
+            }
+            ("END", _) if in_event => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !in_event || depth > 0 {
+            continue;
+        }
+        let address = |v: &str| {
+            let v = v.trim();
+            v.strip_prefix("mailto:")
+                .or_else(|| v.strip_prefix("MAILTO:"))
+                .unwrap_or(v)
+                .to_owned()
+        };
+        match name.as_str() {
+            "UID" => facts.uid = Some(value.trim().to_owned()),
+            "SEQUENCE" => facts.sequence = value.trim().parse().ok(),
+            "STATUS" => facts.cancelled = value.trim().eq_ignore_ascii_case("CANCELLED"),
+            "SUMMARY" => facts.summary = unescape_text(value),
+            "DTSTART" => facts.dtstart = value.trim().to_owned(),
+            "ORGANIZER" => facts.organizer = Some(address(value)),
+            "ATTENDEE" => facts.attendees.push(address(value)),
+            "LOCATION" => facts.location = unescape_text(value),
+            "DESCRIPTION" => facts.description = unescape_text(value),
+            "RRULE" | "RDATE" => facts.recurring = true,
+            _ => {}
+        }
+    }
+    facts
+}
+
+/// RFC 5545 TEXT unescaping.
+fn unescape_text(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n' | 'N') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
 }
 
 /// Where the event with `uid` lives in `calendar`: a name derived from the UID alone, so
@@ -336,64 +498,91 @@ impl CalDav {
         Ok(out)
     }
 
-    /// Writes the event `ics` (UID `uid`) into `calendar`, exactly once: first as a creation
-    /// that never overwrites (`If-None-Match: *`); when something is already there, it is
-    /// read, and replaced only if it is this meeting (an earlier attempt or version).
-    pub fn put_event(
+    /// Makes `calendar` hold version `sequence` of the event `ics` (UID `uid`), exactly once
+    /// and never over a newer version: first as a creation that never overwrites
+    /// (`If-None-Match: *`); when something is already there it is read, and replaced (with
+    /// `If-Match` on the ETag read) only if it is this meeting and holds an older SEQUENCE
+    /// (or the same one, not yet cancelled, for a cancellation). A cancellation of an event
+    /// that is not there writes nothing.
+    pub fn write_event(
         &self,
         calendar: &Url,
-        uid: &str,
-        ics: &str,
-    ) -> Result<(Url, Put), CalDavError> {
-        let href = event_href(calendar, uid)?;
-        let (created, retry_after) = self.put(&href, ics, true)?;
-        match created {
-            s if s.is_success() => return Ok((href, Put::Created)),
-            StatusCode::PRECONDITION_FAILED => {}
-            s @ (StatusCode::CONFLICT | StatusCode::FORBIDDEN) => {
-                return Err(CalDavError::UidElsewhere(format!("HTTP {}", s.as_u16())));
+        event: &EventWrite<'_>,
+    ) -> Result<(Url, Wrote), CalDavError> {
+        let href = event_href(calendar, event.uid)?;
+        if !event.cancelled {
+            let (status, retry_after) = self.put(&href, event.ics, Precondition::New)?;
+            match status {
+                s if s.is_success() => return Ok((href, Wrote::Created)),
+                StatusCode::PRECONDITION_FAILED => {}
+                s @ (StatusCode::CONFLICT | StatusCode::FORBIDDEN) => {
+                    return Err(CalDavError::UidElsewhere(format!("HTTP {}", s.as_u16())));
+                }
+                s => return Err(self.status_error_after(&href, s, retry_after)),
             }
-            s => return Err(self.status_error_after(&href, s, retry_after)),
         }
-        // Something is at our place: ours, or not?
-        let resp = self.send("GET", &href, None, None)?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Err(self.status_error(&href, status));
+        // Something may be at our place: ours, and older than this version?
+        for _ in 0..MAX_RACES {
+            let Some(held) = self.get_event(&href)? else {
+                if event.cancelled {
+                    return Ok((href, Wrote::NothingToCancel));
+                }
+                // Gone between the PUT and the GET: create it again.
+                match self.put(&href, event.ics, Precondition::New)? {
+                    (s, _) if s.is_success() => return Ok((href, Wrote::Created)),
+                    (StatusCode::PRECONDITION_FAILED, _) => continue,
+                    (s, retry_after) => return Err(self.status_error_after(&href, s, retry_after)),
+                }
+            };
+            let facts = ics_facts(&held.body);
+            if facts.uid.as_deref() != Some(event.uid) {
+                return Err(CalDavError::Occupied {
+                    url: href.to_string(),
+                });
+            }
+            let held_sequence = facts.sequence.unwrap_or(0);
+            if held_sequence > event.sequence {
+                return Ok((href, Wrote::Newer(held_sequence)));
+            }
+            if held_sequence == event.sequence && facts.cancelled == event.cancelled {
+                return Ok((href, Wrote::AlreadyThere));
+            }
+            if held_sequence == event.sequence && facts.cancelled {
+                // Cancelled at this version already: a cancellation is never undone by an
+                // older write.
+                return Ok((href, Wrote::Newer(held_sequence)));
+            }
+            let precondition = match &held.etag {
+                Some(tag) => Precondition::Matches(tag),
+                None => Precondition::None,
+            };
+            match self.put(&href, event.ics, precondition)? {
+                (s, _) if s.is_success() => return Ok((href, Wrote::Replaced)),
+                // Changed since we read it: read again.
+                (StatusCode::PRECONDITION_FAILED, _) => continue,
+                (s, retry_after) => return Err(self.status_error_after(&href, s, retry_after)),
+            }
         }
-        let body = resp.text().map_err(|e| CalDavError::Network {
+        Err(CalDavError::Http {
             url: href.to_string(),
-            reason: short_reason(&e),
-        })?;
-        let unfolded = body.replace("\r\n ", "").replace("\n ", "");
-        let ours = unfolded
-            .lines()
-            .any(|l| l.trim_end() == format!("UID:{uid}"));
-        if !ours {
-            return Err(CalDavError::Occupied {
-                url: href.to_string(),
-            });
-        }
-        match self.put(&href, ics, false)? {
-            (s, _) if s.is_success() => Ok((href, Put::Replaced)),
-            (s, retry_after) => Err(self.status_error_after(&href, s, retry_after)),
-        }
+            status: 412,
+            retry_after: None,
+        })
     }
 
-    /// [`CalDav::put_event`], retried on network errors, 5xx and 429 with truncated
+    /// [`CalDav::write_event`], retried on network errors, 5xx and 429 with truncated
     /// exponential backoff and full jitter, or after what `Retry-After` asks (up to `cap`).
     /// Safe to retry: a repeat finds its own event and never makes a second one.
-    pub fn put_event_retrying(
+    pub fn write_event_retrying(
         &self,
         calendar: &Url,
-        uid: &str,
-        ics: &str,
+        event: &EventWrite<'_>,
         policy: Retry,
-    ) -> Result<(Url, Put), CalDavError> {
+    ) -> Result<(Url, Wrote), CalDavError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.put_event(calendar, uid, ics) {
+            match self.write_event(calendar, event) {
                 Err(e) if e.is_transient() && attempt < policy.attempts => {
                     let retry_after = match &e {
                         CalDavError::Http { retry_after, .. } => *retry_after,
@@ -406,11 +595,63 @@ impl CalDav {
         }
     }
 
+    /// The calendar object at `href` with its ETag, or `None` when there is none.
+    pub fn get_event(&self, href: &Url) -> Result<Option<HeldObject>, CalDavError> {
+        let resp = self.send("GET", href, None, None)?;
+        let status = resp.status();
+        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(self.status_error_after(href, status, belfry_http::retry_after(&resp)));
+        }
+        let etag = resp
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = read_text(resp, href, MAX_OBJECT_BYTES)?;
+        Ok(Some(HeldObject { etag, body }))
+    }
+
+    /// The calendar objects of `calendar` with an event between `from` and `to` (RFC 4791
+    /// `calendar-query` with a `time-range`), as (href, iCalendar text).
+    pub fn events_between(
+        &self,
+        calendar: &Url,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, String)>, CalDavError> {
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="{from}" end="{to}"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#
+        );
+        let (url, resp) = self.send_following("REPORT", calendar, Some("1"), Some(&body))?;
+        let status = resp.status();
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(CalDavError::Unauthorized(401));
+        }
+        if status != StatusCode::MULTI_STATUS {
+            return Err(self.status_error_after(&url, status, belfry_http::retry_after(&resp)));
+        }
+        let text = read_text(resp, &url, MAX_REPORT_BYTES)?;
+        let parsed = parse_multistatus(&text, &url).map_err(|reason| CalDavError::BadReply {
+            url: url.to_string(),
+            reason,
+        })?;
+        Ok(parsed
+            .into_iter()
+            .filter_map(|r| {
+                let data = r.text_prop(CALDAV, "calendar-data")?;
+                Some((r.href, data))
+            })
+            .collect())
+    }
+
     fn put(
         &self,
         href: &Url,
         ics: &str,
-        only_if_new: bool,
+        precondition: Precondition<'_>,
     ) -> Result<(StatusCode, Option<u64>), CalDavError> {
         let mut req = self
             .http
@@ -418,18 +659,16 @@ impl CalDav {
             .basic_auth(&self.username, Some(self.password.expose()))
             .header("Content-Type", "text/calendar; charset=utf-8")
             .body(ics.to_owned());
-        if only_if_new {
-            req = req.header("If-None-Match", "*");
-        }
+        req = match precondition {
+            Precondition::New => req.header("If-None-Match", "*"),
+            Precondition::Matches(tag) => req.header("If-Match", tag),
+            Precondition::None => req,
+        };
         let resp = req.send().map_err(|e| CalDavError::Network {
             url: href.to_string(),
             reason: short_reason(&e),
         })?;
         Ok((resp.status(), belfry_http::retry_after(&resp)))
-    }
-
-    fn status_error(&self, url: &Url, status: StatusCode) -> CalDavError {
-        self.status_error_after(url, status, None)
     }
 
     fn status_error_after(

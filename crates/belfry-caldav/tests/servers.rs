@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use belfry_caldav::{CalDav, CalDavError};
+use belfry_caldav::{CalDav, CalDavError, EventWrite, Wrote};
 use belfry_secrets::Sensitive;
 use belfry_testkit::{free_port, mkcalendar, radicale, xandikos};
 
@@ -96,6 +96,25 @@ fn an_unreachable_server_is_named() {
     assert!(err.to_string().contains(&port.to_string()), "{err}");
 }
 
+/// Writes version `sequence` of event `uid`.
+fn put(
+    dav: &CalDav,
+    cal: &url::Url,
+    uid: &str,
+    sequence: u32,
+    summary: &str,
+) -> Result<(url::Url, Wrote), CalDavError> {
+    dav.write_event(
+        cal,
+        &EventWrite {
+            uid,
+            ics: &event(uid, sequence, summary),
+            sequence,
+            cancelled: false,
+        },
+    )
+}
+
 fn event(uid: &str, sequence: u32, summary: &str) -> String {
     format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Belfry test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20270201T120000Z\r\nSEQUENCE:{sequence}\r\nDTSTART:20270301T150000Z\r\nDTEND:20270301T160000Z\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
@@ -111,30 +130,17 @@ fn an_event_is_written_once_however_often_it_is_sent() {
     let dav = client("ana", "ana-app-password");
     let cal_url = url::Url::parse(&cal).unwrap();
 
-    let (href, first) = dav
-        .put_event(
-            &cal_url,
-            "0123abcd@belfry",
-            &event("0123abcd@belfry", 0, "Physics"),
-        )
-        .unwrap();
-    assert_eq!(first, belfry_caldav::Put::Created);
+    let (href, first) = put(&dav, &cal_url, "0123abcd@belfry", 0, "Physics").unwrap();
+    assert_eq!(first, Wrote::Created);
     assert_eq!(href.as_str(), format!("{cal}0123abcd-belfry.ics"));
     // A retry (the answer to the first was lost) and a new version: still one event.
-    let (_, again) = dav
-        .put_event(
-            &cal_url,
-            "0123abcd@belfry",
-            &event("0123abcd@belfry", 0, "Physics"),
-        )
-        .unwrap();
-    assert_eq!(again, belfry_caldav::Put::Replaced);
-    dav.put_event(
-        &cal_url,
-        "0123abcd@belfry",
-        &event("0123abcd@belfry", 1, "Physics (room 12)"),
-    )
-    .unwrap();
+    let (_, again) = put(&dav, &cal_url, "0123abcd@belfry", 0, "Physics").unwrap();
+    assert_eq!(again, Wrote::AlreadyThere);
+    let (_, newer) = put(&dav, &cal_url, "0123abcd@belfry", 1, "Physics (room 12)").unwrap();
+    assert_eq!(newer, Wrote::Replaced);
+    // Version 0, still retrying somewhere, lands after version 1: nothing is overwritten.
+    let (_, stale) = put(&dav, &cal_url, "0123abcd@belfry", 0, "Physics").unwrap();
+    assert_eq!(stale, Wrote::Newer(1));
     assert_eq!(
         belfry_testkit::ics_paths(&cal, "ana", "ana-app-password").len(),
         1
@@ -176,9 +182,7 @@ fn another_event_at_our_place_is_never_overwritten() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&status.stdout).starts_with('2'));
-    let err = dav
-        .put_event(&cal_url, "x@belfry", &event("x@belfry", 0, "Ours"))
-        .unwrap_err();
+    let err = put(&dav, &cal_url, "x@belfry", 0, "Ours").unwrap_err();
     assert!(matches!(err, CalDavError::Occupied { .. }), "{err}");
     assert!(
         belfry_testkit::fetch(&format!("{cal}x-belfry.ics"), "ana", "ana-app-password")
@@ -198,14 +202,18 @@ fn xandikos_takes_events_once_too() {
         .find(|c| c.writable && c.events)
         .unwrap();
     let cal_url = url::Url::parse(&cal.href).unwrap();
-    let (_, first) = dav
-        .put_event(&cal_url, "77@belfry", &event("77@belfry", 0, "Lab"))
-        .unwrap();
-    assert_eq!(first, belfry_caldav::Put::Created);
-    let (_, second) = dav
-        .put_event(&cal_url, "77@belfry", &event("77@belfry", 0, "Lab"))
-        .unwrap();
-    assert_eq!(second, belfry_caldav::Put::Replaced);
+    let (_, first) = put(&dav, &cal_url, "77@belfry", 0, "Lab").unwrap();
+    assert_eq!(first, Wrote::Created);
+    let (_, second) = put(&dav, &cal_url, "77@belfry", 0, "Lab").unwrap();
+    assert_eq!(second, Wrote::AlreadyThere);
+    let (_, third) = put(&dav, &cal_url, "77@belfry", 1, "Lab (moved)").unwrap();
+    assert_eq!(
+        third,
+        Wrote::Replaced,
+        "Xandikos takes If-Match on its ETag"
+    );
+    let (_, stale) = put(&dav, &cal_url, "77@belfry", 0, "Lab").unwrap();
+    assert_eq!(stale, Wrote::Newer(1));
     assert_eq!(belfry_testkit::ics_paths(&cal.href, "user", "any").len(), 1);
 }
 
@@ -230,14 +238,18 @@ fn busy_servers_are_retried_honouring_retry_after() {
     ]);
     let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
     let (href, put) = client("ana", "pw")
-        .put_event_retrying(
+        .write_event_retrying(
             &cal,
-            "9@belfry",
-            "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            &EventWrite {
+                uid: "9@belfry",
+                ics: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+                sequence: 0,
+                cancelled: false,
+            },
             fast(),
         )
         .unwrap();
-    assert_eq!(put, belfry_caldav::Put::Created);
+    assert_eq!(put, Wrote::Created);
     assert_eq!(href.path(), "/cal/9-belfry.ics");
     let requests = seen.lock().unwrap().clone();
     assert_eq!(
@@ -258,7 +270,16 @@ fn retries_stop_after_the_last_attempt_and_client_errors_are_not_retried() {
     let (url, seen) = belfry_testkit::scripted_server(vec![(500, vec![])]);
     let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
     let err = client("ana", "pw")
-        .put_event_retrying(&cal, "1@belfry", "x", fast())
+        .write_event_retrying(
+            &cal,
+            &EventWrite {
+                uid: "1@belfry",
+                ics: "x",
+                sequence: 0,
+                cancelled: false,
+            },
+            fast(),
+        )
         .unwrap_err();
     assert!(
         matches!(err, CalDavError::Http { status: 500, .. }),
@@ -269,7 +290,16 @@ fn retries_stop_after_the_last_attempt_and_client_errors_are_not_retried() {
     let (url, seen) = belfry_testkit::scripted_server(vec![(400, vec![])]);
     let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
     let err = client("ana", "pw")
-        .put_event_retrying(&cal, "1@belfry", "x", fast())
+        .write_event_retrying(
+            &cal,
+            &EventWrite {
+                uid: "1@belfry",
+                ics: "x",
+                sequence: 0,
+                cancelled: false,
+            },
+            fast(),
+        )
         .unwrap_err();
     assert!(
         matches!(err, CalDavError::Http { status: 400, .. }),

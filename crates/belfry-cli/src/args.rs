@@ -81,17 +81,41 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Change a scheduled meeting (--meeting-id) on every calendar that holds it.
+    /// Change a scheduled meeting (--meeting-id, or --uid when several meetings share an ID,
+    /// as personal meetings do) on every calendar that holds it.
     Reschedule {
+        /// The meeting's UID (from `belfry schedule`, `belfry history --json` or `belfry
+        /// outbox`).
+        #[arg(long, value_name = "UID")]
+        uid: Option<String>,
         #[command(flatten)]
         meeting: MeetingOptions,
         #[arg(long)]
         json: bool,
     },
-    /// Cancel a scheduled meeting on every calendar that holds it.
+    /// Cancel a scheduled meeting on every calendar that holds it (every attendee is told).
     Cancel {
-        #[arg(long, value_name = "ID")]
-        meeting_id: String,
+        /// The meeting ID, when one scheduled meeting has it.
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "uid",
+            conflicts_with = "uid"
+        )]
+        meeting_id: Option<String>,
+        /// The meeting's UID (several personal meetings share the personal ID).
+        #[arg(long, value_name = "UID")]
+        uid: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What is still to reach a calendar: pending deliveries (tried again later by
+    /// themselves), failed ones (with the reason) and ones the calendar holds a newer version
+    /// of.
+    Outbox {
+        #[command(subcommand)]
+        command: Option<OutboxCommand>,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -405,6 +429,19 @@ impl From<MethodArg> for Method {
             MethodArg::Cancel => Method::Cancel,
         }
     }
+}
+
+/// What to do with the outbox.
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Send now what is pending or failed for a meeting (after fixing what the failure said).
+    Retry {
+        /// The meeting's UID.
+        #[arg(long, value_name = "UID")]
+        uid: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

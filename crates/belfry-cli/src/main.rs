@@ -96,7 +96,14 @@ fn run(cli: Cli) -> Result<Option<ExitCode>, AppError> {
         return out.line(&App::about()).map(|()| None);
     }
     let app = App::open()?;
-    finish_outbox(&app);
+    // Commands that write to calendars first finish what earlier runs left (for a while at
+    // most); the others never wait on a server.
+    if matches!(
+        cli.command,
+        Command::Schedule { .. } | Command::Reschedule { .. } | Command::Cancel { .. }
+    ) {
+        finish_outbox(&app);
+    }
     if let Command::Doctor {
         email,
         calendar_account,
@@ -190,16 +197,40 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             let done = app.schedule(&meeting.to_form(), &account, calendar.as_deref())?;
             out.schedule(&done, json)
         }
-        Command::Reschedule { meeting, json } => {
-            let done = app.reschedule(&meeting.to_form())?;
+        Command::Reschedule { uid, meeting, json } => {
+            let done = match uid {
+                Some(uid) => app.reschedule_uid(&uid, &meeting.to_form())?,
+                None => app.reschedule(&meeting.to_form())?,
+            };
             out.schedule(&done, json)
         }
-        Command::Cancel { meeting_id, json } => {
-            let id = MeetingId::parse(&meeting_id)
-                .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
-            let done = app.cancel_meeting(id)?;
+        Command::Cancel {
+            meeting_id,
+            uid,
+            json,
+        } => {
+            let done = match (uid, meeting_id) {
+                (Some(uid), _) => app.cancel_uid(&uid)?,
+                (None, Some(id)) => {
+                    let id = MeetingId::parse(&id)
+                        .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+                    app.cancel_meeting(id)?
+                }
+                (None, None) => {
+                    return Err(AppError::field(
+                        Field::MeetingId,
+                        "name the meeting with --meeting-id or --uid",
+                    ));
+                }
+            };
             out.schedule(&done, json)
         }
+        Command::Outbox { command, json } => match command {
+            None => out.outbox(&app.outbox()?, json),
+            Some(args::OutboxCommand::Retry { uid, json }) => {
+                out.outbox(&app.retry_deliveries(&uid)?, json)
+            }
+        },
         Command::ModeratorInfo { meeting_id } => {
             let id = MeetingId::parse(&meeting_id)
                 .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
@@ -401,9 +432,12 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
     }
 }
 
+/// How long a command spends on what earlier runs left pending before its own work.
+const OUTBOX_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Finishes deliveries an earlier run left pending (killed, offline), and says so.
 fn finish_outbox(app: &App) {
-    match app.resume_outbox() {
+    match app.resume_outbox(OUTBOX_BUDGET) {
         Ok(done) => {
             for d in done {
                 eprintln!(

@@ -73,9 +73,12 @@ impl Out {
             return self.json(done);
         }
         let mut text = format!(
-            "Meeting ID: {} (sequence {})\n",
-            done.display, done.sequence
+            "Meeting ID: {} (sequence {})\nUID: {}\n",
+            done.display, done.sequence, done.uid
         );
+        if done.again {
+            text.push_str("This meeting was scheduled before on this calendar: it is the same meeting, not a second one.\n");
+        }
         for d in &done.deliveries {
             text.push_str(&format!(
                 "{} {}: {} {}\n",
@@ -96,6 +99,34 @@ impl Out {
             ));
         }
         Ok(())
+    }
+
+    /// The outbox: one line per delivery not done, with why and when it is tried next.
+    pub fn outbox(
+        &mut self,
+        views: &[belfry_app::DeliveryView],
+        json: bool,
+    ) -> Result<(), AppError> {
+        if json {
+            return self.json(&views);
+        }
+        if views.is_empty() {
+            return self.raw("Every meeting is on its calendars.\n");
+        }
+        let mut text = String::new();
+        for d in views {
+            text.push_str(&format!(
+                "{} {:?} on {} ({}): {}\n",
+                d.uid, d.title, d.account, d.calendar, d.status
+            ));
+            if !d.message.is_empty() {
+                text.push_str(&format!("  {}\n", d.message));
+            }
+            if !d.next_try_at.is_empty() {
+                text.push_str(&format!("  tried again after {}\n", d.next_try_at));
+            }
+        }
+        self.raw(&text)
     }
 
     /// A bulk run: one line (or JSON object) per row; a failed row fails the run at the end.

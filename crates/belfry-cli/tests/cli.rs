@@ -21,7 +21,9 @@ impl Env {
 
     fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("belfry").unwrap();
+        // Every run sees the same day, whatever the machine's clock says.
         c.env("BELFRY_DATA_DIR", self.data.path())
+            .env("BELFRY_CLOCK", TODAY)
             .env_remove("BELFRY_CONFIG");
         c
     }
@@ -54,6 +56,9 @@ impl Env {
         serde_json::from_str(&self.ok(args)).unwrap()
     }
 }
+
+/// The day every test run sees (`BELFRY_CLOCK`): no test depends on the machine's date.
+const TODAY: &str = "2026-12-01T09:00:00Z";
 
 const MEETING: &[&str] = &[
     "--title",
@@ -1236,6 +1241,7 @@ fn a_bulk_run_killed_at_random_points_schedules_each_meeting_once() {
                 csv.to_str().unwrap(),
             ])
             .env("BELFRY_DATA_DIR", env.data.path())
+            .env("BELFRY_CLOCK", TODAY)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -9,6 +9,9 @@ use belfry_oauth::{OAuthError, ProviderKind, TokenSession};
 use serde::Serialize;
 
 pub use belfry_http::Retry;
+pub use port::{GoogleCalendar, GraphCalendar, google_event, graph_event};
+
+mod port;
 
 /// Why the provider's API could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,48 +79,15 @@ pub fn google_event_id(uid: &str) -> String {
     out
 }
 
-/// Whether an event was made by this call or found from an earlier attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Inserted {
-    Created,
-    /// A 409 on our own id: an earlier attempt (whose answer was lost) made it.
-    AlreadyThere,
-}
-
-/// What changed on a Google or Graph calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Changed {
-    Updated,
-    Deleted,
-    /// Already deleted (Google 410, Graph 404 on our own event): an earlier attempt, whose
-    /// answer was lost, did it.
-    AlreadyDeleted,
-}
-
-/// One Google Calendar request; see [`api_request`].
-fn google_request(
-    session: &TokenSession,
-    method: reqwest::Method,
-    url: &str,
-    body: Option<&serde_json::Value>,
-    retry: Retry,
-) -> Result<(u16, serde_json::Value), CloudError> {
-    api_request(session, method, url, body, retry, |answer| {
-        matches!(
-            answer["error"]["errors"][0]["reason"].as_str(),
-            Some("rateLimitExceeded" | "userRateLimitExceeded")
-        )
-    })
-}
-
 /// One API request, retried: 429, rate-limit 403s (as `rate_limited_403` reads the body),
 /// 5xx and network errors with full-jitter backoff or `Retry-After`; a 401 refreshes the
 /// token once. Returns the final status and body.
-fn api_request(
+pub(crate) fn api_request(
     session: &TokenSession,
     method: reqwest::Method,
     url: &str,
     body: Option<&serde_json::Value>,
+    if_match: Option<&str>,
     retry: Retry,
     rate_limited_403: fn(&serde_json::Value) -> bool,
 ) -> Result<(u16, serde_json::Value), CloudError> {
@@ -132,6 +102,9 @@ fn api_request(
             .bearer_auth(token.expose());
         if let Some(b) = body {
             req = req.json(b);
+        }
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
         }
         let (status, retry_after, answer) = match req.send() {
             Ok(resp) => {
@@ -172,7 +145,7 @@ fn api_request(
     }
 }
 
-fn google_error(status: u16, body: &serde_json::Value) -> CloudError {
+pub(crate) fn google_error(status: u16, body: &serde_json::Value) -> CloudError {
     match status {
         401 | 403 => CloudError::Unauthorized(status),
         _ => CloudError::Http {
@@ -182,86 +155,6 @@ fn google_error(status: u16, body: &serde_json::Value) -> CloudError {
                 .unwrap_or("no details")
                 .to_owned(),
         },
-    }
-}
-
-/// Inserts `event` (its `id` set from the meeting's UID) into a Google calendar, exactly once,
-/// and has Google email the attendees (`sendUpdates=all`). A 409 on our own id means an
-/// earlier attempt succeeded; it is confirmed with a GET, not assumed.
-pub fn insert_google_event(
-    session: &TokenSession,
-    api_base: &str,
-    calendar_id: &str,
-    event: &serde_json::Value,
-    retry: Retry,
-) -> Result<(String, Inserted), CloudError> {
-    let id = event["id"]
-        .as_str()
-        .ok_or_else(|| CloudError::BadReply("the event has no id".into()))?
-        .to_owned();
-    let base = format!(
-        "{}/calendars/{}/events",
-        api_base.trim_end_matches('/'),
-        url_segment(calendar_id)
-    );
-    let (status, body) = google_request(
-        session,
-        reqwest::Method::POST,
-        &format!("{base}?sendUpdates=all"),
-        Some(event),
-        retry,
-    )?;
-    match status {
-        200 => Ok((id, Inserted::Created)),
-        409 => {
-            let (found, body) = google_request(
-                session,
-                reqwest::Method::GET,
-                &format!("{base}/{}", url_segment(&id)),
-                None,
-                retry,
-            )?;
-            match found {
-                200 => Ok((id, Inserted::AlreadyThere)),
-                _ => Err(google_error(409, &body)),
-            }
-        }
-        s => Err(google_error(s, &body)),
-    }
-}
-
-/// Replaces the event with this version (its `sequence` raised), emailing the attendees.
-pub fn update_google_event(
-    session: &TokenSession,
-    api_base: &str,
-    calendar_id: &str,
-    event: &serde_json::Value,
-    retry: Retry,
-) -> Result<Changed, CloudError> {
-    let id = event["id"]
-        .as_str()
-        .ok_or_else(|| CloudError::BadReply("the event has no id".into()))?;
-    let url = google_event_url(api_base, calendar_id, id);
-    match google_request(session, reqwest::Method::PUT, &url, Some(event), retry)? {
-        (200, _) => Ok(Changed::Updated),
-        (s, body) => Err(google_error(s, &body)),
-    }
-}
-
-/// Deletes the event, which makes Google send the cancellation to every attendee
-/// (meet@chime.aws included). A 410 means an earlier attempt already did.
-pub fn delete_google_event(
-    session: &TokenSession,
-    api_base: &str,
-    calendar_id: &str,
-    event_id: &str,
-    retry: Retry,
-) -> Result<Changed, CloudError> {
-    let url = google_event_url(api_base, calendar_id, event_id);
-    match google_request(session, reqwest::Method::DELETE, &url, None, retry)? {
-        (200 | 204, _) => Ok(Changed::Deleted),
-        (410, _) => Ok(Changed::AlreadyDeleted),
-        (s, body) => Err(google_error(s, &body)),
     }
 }
 
@@ -290,18 +183,7 @@ pub fn graph_transaction_id(uid: &str, calendar: &str) -> String {
     )
 }
 
-/// One Microsoft Graph request; see [`api_request`]. Graph throttles with 429 only.
-fn graph_request(
-    session: &TokenSession,
-    method: reqwest::Method,
-    url: &str,
-    body: Option<&serde_json::Value>,
-    retry: Retry,
-) -> Result<(u16, serde_json::Value), CloudError> {
-    api_request(session, method, url, body, retry, |_| false)
-}
-
-fn graph_error(status: u16, body: &serde_json::Value) -> CloudError {
+pub(crate) fn graph_error(status: u16, body: &serde_json::Value) -> CloudError {
     let code = body["error"]["code"].as_str().unwrap_or("");
     match status {
         401 => CloudError::Unauthorized(status),
@@ -343,66 +225,8 @@ pub fn graph_calendar_path(calendar_id: &str, host: Option<&str>) -> String {
     }
 }
 
-/// Creates `event` on a Graph calendar (`calendar_path` from [`graph_calendar_path`]),
-/// exactly once: the event carries a `transactionId`, so a retried POST whose first answer
-/// was lost gets the first event back. Graph emails the attendees. Returns the event's id.
-pub fn create_graph_event(
-    session: &TokenSession,
-    api_base: &str,
-    calendar_path: &str,
-    event: &serde_json::Value,
-    retry: Retry,
-) -> Result<String, CloudError> {
-    if event["transactionId"].as_str().is_none() {
-        return Err(CloudError::BadReply(
-            "the event has no transactionId".into(),
-        ));
-    }
-    let url = format!("{}/{calendar_path}/events", api_base.trim_end_matches('/'));
-    match graph_request(session, reqwest::Method::POST, &url, Some(event), retry)? {
-        (200 | 201, body) => body["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| CloudError::BadReply("the created event has no id".into())),
-        (s, body) => Err(graph_error(s, &body)),
-    }
-}
-
-/// Updates a Graph event (Graph emails the attendees the change).
-pub fn update_graph_event(
-    session: &TokenSession,
-    api_base: &str,
-    calendar_path: &str,
-    event_id: &str,
-    patch: &serde_json::Value,
-    retry: Retry,
-) -> Result<Changed, CloudError> {
-    let url = graph_event_url(api_base, calendar_path, event_id);
-    match graph_request(session, reqwest::Method::PATCH, &url, Some(patch), retry)? {
-        (200, _) => Ok(Changed::Updated),
-        (s, body) => Err(graph_error(s, &body)),
-    }
-}
-
-/// Deletes a Graph event from the organizer's calendar, which sends the cancellation to every
-/// attendee. A 404 on an event Belfry made means an earlier attempt already deleted it.
-pub fn delete_graph_event(
-    session: &TokenSession,
-    api_base: &str,
-    calendar_path: &str,
-    event_id: &str,
-    retry: Retry,
-) -> Result<Changed, CloudError> {
-    let url = graph_event_url(api_base, calendar_path, event_id);
-    match graph_request(session, reqwest::Method::DELETE, &url, None, retry)? {
-        (200 | 204, _) => Ok(Changed::Deleted),
-        (404, _) => Ok(Changed::AlreadyDeleted),
-        (s, body) => Err(graph_error(s, &body)),
-    }
-}
-
 /// A Google event's address; changes and deletions email the attendees.
-fn google_event_url(api_base: &str, calendar_id: &str, event_id: &str) -> String {
+pub(crate) fn google_event_url(api_base: &str, calendar_id: &str, event_id: &str) -> String {
     format!(
         "{}/calendars/{}/events/{}?sendUpdates=all",
         api_base.trim_end_matches('/'),
@@ -411,17 +235,7 @@ fn google_event_url(api_base: &str, calendar_id: &str, event_id: &str) -> String
     )
 }
 
-/// A Graph event's address, in the mailbox of the calendar it is on.
-fn graph_event_url(api_base: &str, calendar_path: &str, event_id: &str) -> String {
-    format!(
-        "{}/{}/events/{}",
-        api_base.trim_end_matches('/'),
-        graph_mailbox(calendar_path),
-        url_segment(event_id)
-    )
-}
-
-fn url_segment(s: &str) -> String {
+pub(crate) fn url_segment(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {

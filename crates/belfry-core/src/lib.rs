@@ -4,6 +4,7 @@
 //! Invariant: this crate does no I/O. The clock and randomness come in as parameters
 //! ([`Entropy`], `DateTime<Utc>`), so every function is deterministic under test.
 
+pub mod calendar;
 pub mod duration;
 pub mod email;
 pub mod entropy;

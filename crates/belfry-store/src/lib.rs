@@ -37,6 +37,8 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("meeting {0} was changed by another Belfry meanwhile; read it again")]
+    Changed(String),
     #[error("a stored record is damaged: {0}")]
     Damaged(String),
     #[error("local database: {0}")]
@@ -100,7 +102,92 @@ const MIGRATIONS: &[&str] = &[
         meeting_id TEXT NOT NULL,
         created_at TEXT NOT NULL
     ) STRICT;",
+    // 5: the outbox as a state machine: when a pending delivery is tried next, whether a
+    // request for it may ever have reached the server, and which process is sending it now
+    // (a lease, so two processes never write one event at once).
+    "ALTER TABLE deliveries ADD COLUMN next_try_at TEXT;
+    ALTER TABLE deliveries ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE deliveries ADD COLUMN claimed_until TEXT;
+    UPDATE deliveries SET sent = 1 WHERE attempts > 0 OR state = 'done';
+    CREATE INDEX deliveries_due ON deliveries(state, next_try_at);
+    ALTER TABLE bulk_rows ADD COLUMN meeting_uid TEXT;
+    UPDATE bulk_rows SET meeting_uid = (SELECT m.uid FROM meetings m WHERE m.meeting_id = bulk_rows.meeting_id
+                                        ORDER BY m.created_at DESC LIMIT 1);",
 ];
+
+/// Where a delivery stands.
+///
+/// ```text
+///            want (a new version)              server confirmed
+///   ──────▶ Pending ─────────────────────────────────────────▶ Done
+///            │  ▲  transient failure: attempts+1, next_try_at     │
+///            │  └──────────────────────                            │ want (a newer version)
+///            │ permanent failure                                   ▼
+///            ├──────────────────────────────▶ Failed ──retry──▶ Pending
+///            │ the calendar holds a newer version
+///            └──────────────────────────────▶ Superseded
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    /// Not yet confirmed by the server; tried again at `next_try_at`.
+    Pending,
+    /// The calendar holds the version asked for.
+    Done,
+    /// The server refused it in a way retrying cannot change; `last_error` says why and
+    /// what to do. Retried only when the user asks.
+    Failed,
+    /// The calendar already holds a newer version (changed elsewhere); nothing was
+    /// overwritten.
+    Superseded,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 4] = [
+        DeliveryState::Pending,
+        DeliveryState::Done,
+        DeliveryState::Failed,
+        DeliveryState::Superseded,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Done => "done",
+            DeliveryState::Failed => "failed",
+            DeliveryState::Superseded => "superseded",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<DeliveryState> {
+        DeliveryState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl rusqlite::types::FromSql for DeliveryState {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let name = v.as_str()?;
+        DeliveryState::from_name(name).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("delivery state {name:?}").into())
+        })
+    }
+}
+
+/// Which calendars a saved version must reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted<'a> {
+    /// None (a calendar file, a copied invitation).
+    Nowhere,
+    /// One calendar (scheduling).
+    On {
+        account_id: &'a str,
+        calendar: &'a str,
+    },
+    /// Every calendar that holds an earlier version (a change or a cancellation).
+    Everywhere,
+}
 
 /// One meeting on one calendar: the version the calendar must hold, and how far that got.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,12 +200,53 @@ pub struct Delivery {
     pub sequence: u32,
     /// The calendar must hold the cancelled event.
     pub cancelled: bool,
-    /// `pending` until the server confirmed it, then `done`.
-    pub state: String,
-    /// Where the event is (its href, or the provider's event id).
+    pub state: DeliveryState,
+    /// Where the event is (its href, or the provider's event id), once a write was confirmed.
     pub remote_ref: Option<String>,
+    /// Failed attempts at this version.
     pub attempts: u32,
+    /// Why the last attempt failed, for the user.
     pub last_error: Option<String>,
+    /// When a pending delivery is tried next (`None`: now).
+    pub next_try_at: Option<DateTime<Utc>>,
+    /// A request for this event may have reached the server (so it may exist unconfirmed).
+    pub sent: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which delivery: a meeting on one calendar of one account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DeliveryKey {
+    pub meeting_uid: String,
+    pub account_id: String,
+    pub calendar: String,
+}
+
+impl Delivery {
+    pub fn key(&self) -> DeliveryKey {
+        DeliveryKey {
+            meeting_uid: self.meeting_uid.clone(),
+            account_id: self.account_id.clone(),
+            calendar: self.calendar.clone(),
+        }
+    }
+}
+
+/// How an attempt at a delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptEnd<'a> {
+    /// The server answered for this version: `Done` or `Superseded`.
+    Confirmed {
+        remote_ref: &'a str,
+        state: DeliveryState,
+    },
+    /// Refused for good.
+    Failed { error: &'a str },
+    /// Worth another try at `next_try_at`.
+    Later {
+        error: &'a str,
+        next_try_at: DateTime<Utc>,
+    },
 }
 
 /// A calendar or AWS account. Its secrets are in the keyring, under keys derived from `id`.
@@ -396,75 +524,192 @@ impl Store {
 }
 
 impl Store {
-    /// Records that `calendar` must hold version `sequence` of the meeting (pending), before
-    /// anything is sent. Keeps what is known of the remote event.
-    pub fn want_delivery(
+    /// Saves a version of a meeting and, in the same transaction, the calendars it must
+    /// reach (pending), before anything is sent. `read_sequence` is the SEQUENCE the caller
+    /// read the record with: when another process saved a version since, nothing is written
+    /// and [`StoreError::Changed`] says to read again, so two changes never share a SEQUENCE.
+    pub fn save_version(
         &self,
-        meeting_uid: &str,
-        account_id: &str,
-        calendar: &str,
-        sequence: u32,
-        cancelled: bool,
+        rec: &MeetingRecord,
+        read_sequence: u32,
+        wanted: Wanted<'_>,
         now: DateTime<Utc>,
-    ) -> Result<Delivery, StoreError> {
-        self.conn()?.execute(
-            "INSERT INTO deliveries (meeting_uid, account_id, calendar, sequence, cancelled, state, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)
-             ON CONFLICT (meeting_uid, account_id, calendar) DO UPDATE SET
-                 sequence = excluded.sequence, cancelled = excluded.cancelled, state = 'pending',
-                 attempts = 0, last_error = NULL, updated_at = excluded.updated_at",
-            params![meeting_uid, account_id, calendar, sequence, cancelled, now.to_rfc3339()],
-        )?;
-        self.deliveries_where(
-            "meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
-            params![meeting_uid, account_id, calendar],
-        )?
-        .pop()
-        .ok_or_else(|| StoreError::Damaged("a delivery vanished".into()))
-    }
-
-    /// Marks a delivery done (if it still asks for `sequence`: a newer wish stays pending).
-    pub fn delivered(
-        &self,
-        d: &Delivery,
-        remote_ref: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.conn()?.execute(
-            "UPDATE deliveries SET state = 'done', remote_ref = ?5, last_error = NULL, updated_at = ?6
-             WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3 AND sequence = ?4",
-            params![d.meeting_uid, d.account_id, d.calendar, d.sequence, remote_ref, now.to_rfc3339()],
-        )?;
-        Ok(())
-    }
-
-    /// Records a failed attempt; the delivery stays pending for the next start.
-    pub fn delivery_failed(
-        &self,
-        d: &Delivery,
-        error: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.conn()?.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?4, updated_at = ?5
-             WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let json = rec.meeting.as_ref().map(to_json).transpose()?;
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE meetings SET kind = ?2, sequence = ?3, title = ?4, start_utc = ?5,
+                 meeting_json = ?6, has_passcode = ?7, updated_at = ?8, cancelled_at = ?9,
+                 search_text = ?10
+             WHERE uid = ?1 AND sequence = ?11",
             params![
-                d.meeting_uid,
-                d.account_id,
-                d.calendar,
-                error,
-                now.to_rfc3339()
+                rec.uid,
+                rec.kind.as_str(),
+                rec.sequence,
+                rec.meeting.as_ref().map(|m| m.title.clone()),
+                rec.meeting.as_ref().map(start_utc),
+                json,
+                rec.has_passcode,
+                rec.updated_at.to_rfc3339(),
+                rec.cancelled_at.map(|t| t.to_rfc3339()),
+                search_text(rec),
+                read_sequence,
             ],
         )?;
+        if n == 0 {
+            return Err(StoreError::Changed(rec.uid.clone()));
+        }
+        let cancelled = rec.cancelled_at.is_some();
+        let stamp = now.to_rfc3339();
+        match wanted {
+            Wanted::Nowhere => {}
+            Wanted::On {
+                account_id,
+                calendar,
+            } => {
+                tx.execute(
+                    "INSERT INTO deliveries (meeting_uid, account_id, calendar, sequence, cancelled, state, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)
+                     ON CONFLICT (meeting_uid, account_id, calendar) DO UPDATE SET
+                         sequence = excluded.sequence, cancelled = excluded.cancelled, state = 'pending',
+                         attempts = 0, last_error = NULL, next_try_at = NULL, updated_at = excluded.updated_at
+                     WHERE deliveries.sequence <> excluded.sequence OR deliveries.cancelled <> excluded.cancelled
+                        OR deliveries.state <> 'done'",
+                    params![rec.uid, account_id, calendar, rec.sequence, cancelled, stamp],
+                )?;
+            }
+            Wanted::Everywhere => {
+                tx.execute(
+                    "UPDATE deliveries SET sequence = ?2, cancelled = ?3, state = 'pending', attempts = 0,
+                         last_error = NULL, next_try_at = NULL, updated_at = ?4
+                     WHERE meeting_uid = ?1 AND (sequence <> ?2 OR cancelled <> ?3 OR state <> 'done')",
+                    params![rec.uid, rec.sequence, cancelled, stamp],
+                )?;
+            }
+        }
+        let out = deliveries_where(&tx, "meeting_uid = ?1", params![rec.uid])?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Takes a delivery for sending until `until`, if it is pending and no other attempt
+    /// holds it, and marks it as possibly sent. Returns the delivery as it now stands (the
+    /// version it asks for may be newer than the caller's copy), or `None` when it is not
+    /// to be sent now.
+    pub fn claim_delivery(
+        &self,
+        key: &DeliveryKey,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<Delivery>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // As it stood before this claim: `sent` says whether an earlier attempt may have
+        // reached the server.
+        let before = deliveries_where(
+            &tx,
+            "meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3 AND state = 'pending'
+             AND (claimed_until IS NULL OR claimed_until <= ?4)",
+            params![key.meeting_uid, key.account_id, key.calendar, instant(now)],
+        )?
+        .pop();
+        if before.is_some() {
+            tx.execute(
+                "UPDATE deliveries SET claimed_until = ?4, sent = 1
+                 WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
+                params![
+                    key.meeting_uid,
+                    key.account_id,
+                    key.calendar,
+                    instant(until)
+                ],
+            )?;
+        }
+        let out = before;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Ends an attempt at `d` (as claimed): the server confirmed it (`Done`), or holds a newer
+    /// version (`Superseded`), or refused it for good (`Failed`, with `error`); a transient
+    /// failure leaves it pending until `next_try_at`. When a newer version was wanted
+    /// meanwhile, that one stays pending (only what is known of the remote event is kept).
+    pub fn finish_attempt(
+        &self,
+        d: &Delivery,
+        end: AttemptEnd<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let stamp = now.to_rfc3339();
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let same = "meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3 AND sequence = ?4 AND cancelled = ?5";
+        tx.execute(
+            "UPDATE deliveries SET claimed_until = NULL WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
+            params![d.meeting_uid, d.account_id, d.calendar],
+        )?;
+        match end {
+            AttemptEnd::Confirmed { remote_ref, state } => {
+                if !remote_ref.is_empty() {
+                    tx.execute(
+                        "UPDATE deliveries SET remote_ref = ?4 WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
+                        params![d.meeting_uid, d.account_id, d.calendar, remote_ref],
+                    )?;
+                }
+                tx.execute(
+                    &format!("UPDATE deliveries SET state = ?6, last_error = NULL, next_try_at = NULL, updated_at = ?7 WHERE {same}"),
+                    params![d.meeting_uid, d.account_id, d.calendar, d.sequence, d.cancelled, state.as_str(), stamp],
+                )?;
+            }
+            AttemptEnd::Failed { error } => {
+                tx.execute(
+                    &format!("UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?6, next_try_at = NULL, updated_at = ?7 WHERE {same}"),
+                    params![d.meeting_uid, d.account_id, d.calendar, d.sequence, d.cancelled, error, stamp],
+                )?;
+            }
+            AttemptEnd::Later { error, next_try_at } => {
+                tx.execute(
+                    &format!("UPDATE deliveries SET attempts = attempts + 1, last_error = ?6, next_try_at = ?7, updated_at = ?8 WHERE {same} AND state = 'pending'"),
+                    params![d.meeting_uid, d.account_id, d.calendar, d.sequence, d.cancelled, error, instant(next_try_at), stamp],
+                )?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
-    /// Deliveries not yet confirmed by their server.
-    pub fn pending_deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
-        self.deliveries_where("state = 'pending'", params![])
+    /// Puts a failed delivery back in line (the user asked to retry it).
+    pub fn retry_delivery(
+        &self,
+        key: &DeliveryKey,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let n = self.conn()?.execute(
+            "UPDATE deliveries SET state = 'pending', attempts = 0, next_try_at = NULL, updated_at = ?4
+             WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3 AND state IN ('failed', 'pending')",
+            params![key.meeting_uid, key.account_id, key.calendar, now.to_rfc3339()],
+        )?;
+        Ok(n > 0)
     }
 
-    /// Every delivery of a meeting.
+    /// Pending deliveries whose next try is due at `now`, oldest first.
+    pub fn due_deliveries(&self, now: DateTime<Utc>) -> Result<Vec<Delivery>, StoreError> {
+        let conn = self.conn()?;
+        deliveries_where(
+            &conn,
+            "state = 'pending' AND (next_try_at IS NULL OR next_try_at <= ?1)
+             AND (claimed_until IS NULL OR claimed_until <= ?1)",
+            params![instant(now)],
+        )
+    }
+
+    /// Deliveries that are not done: pending, failed or superseded.
+    pub fn open_deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
+        let conn = self.conn()?;
+        deliveries_where(&conn, "state <> 'done'", params![])
+    }
+
     /// For every meeting ID, the accounts whose calendars hold its latest version, in
     /// delivery order: one query for a whole history list.
     pub fn calendar_accounts(
@@ -486,62 +731,48 @@ impl Store {
         Ok(out)
     }
 
+    /// Every delivery of a meeting.
     pub fn deliveries_of(&self, meeting_uid: &str) -> Result<Vec<Delivery>, StoreError> {
-        self.deliveries_where("meeting_uid = ?1", params![meeting_uid])
-    }
-
-    fn deliveries_where(
-        &self,
-        condition: &str,
-        args: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<Delivery>, StoreError> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT meeting_uid, account_id, calendar, sequence, cancelled, state, remote_ref, attempts, last_error
-             FROM deliveries WHERE {condition} ORDER BY updated_at, meeting_uid"
-        ))?;
-        let rows = stmt.query_map(args, |r| {
-            Ok(Delivery {
-                meeting_uid: r.get(0)?,
-                account_id: r.get(1)?,
-                calendar: r.get(2)?,
-                sequence: r.get(3)?,
-                cancelled: r.get(4)?,
-                state: r.get(5)?,
-                remote_ref: r.get(6)?,
-                attempts: r.get(7)?,
-                last_error: r.get(8)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        deliveries_where(&conn, "meeting_uid = ?1", params![meeting_uid])
     }
 
-    /// The meeting ID a bulk row became, if it was scheduled before.
-    pub fn bulk_row(&self, row_key: &str) -> Result<Option<MeetingId>, StoreError> {
-        let id: Option<String> = self
+    /// The meeting (its UID) a scheduled form became, if it was scheduled before.
+    pub fn bulk_row(&self, row_key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
             .conn()?
             .query_row(
-                "SELECT meeting_id FROM bulk_rows WHERE row_key = ?1",
+                "SELECT meeting_uid FROM bulk_rows WHERE row_key = ?1 AND meeting_uid IS NOT NULL",
                 [row_key],
                 |r| r.get(0),
             )
-            .optional()?;
-        id.map(|i| MeetingId::parse(&i).map_err(|e| StoreError::Damaged(e.to_string())))
-            .transpose()
+            .optional()?)
     }
 
-    /// Remembers the meeting a bulk row became.
+    /// Remembers the meeting a scheduled form became; the first one remembered stays.
     pub fn remember_bulk_row(
         &self,
         row_key: &str,
-        id: MeetingId,
+        meeting_uid: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.conn()?.execute(
-            "INSERT OR IGNORE INTO bulk_rows (row_key, meeting_id, created_at) VALUES (?1, ?2, ?3)",
-            params![row_key, id.digits(), now.to_rfc3339()],
+            "INSERT OR IGNORE INTO bulk_rows (row_key, meeting_id, meeting_uid, created_at)
+             VALUES (?1, (SELECT meeting_id FROM meetings WHERE uid = ?2), ?2, ?3)",
+            params![row_key, meeting_uid, now.to_rfc3339()],
         )?;
         Ok(())
+    }
+
+    /// Every meeting recorded with `id`, newest first (several share a personal ID).
+    pub fn with_id(&self, id: MeetingId) -> Result<Vec<MeetingRecord>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
+            "{SELECT} WHERE meeting_id = ?1 ORDER BY created_at DESC, rowid DESC"
+        ))?;
+        let rows = stmt.query_map([id.digits()], row_to_raw)?;
+        rows.map(|r| r.map_err(StoreError::from).and_then(RawRecord::into_record))
+            .collect()
     }
 
     /// The meeting recorded under `uid`.
@@ -704,6 +935,57 @@ fn search_text(rec: &MeetingRecord) -> String {
 
 fn start_utc(m: &Meeting) -> String {
     m.resolved_start().at.with_timezone(&Utc).to_rfc3339()
+}
+
+/// A time as the outbox's `next_try_at` and `claimed_until` store it: one fixed width, so
+/// SQLite compares them as text correctly.
+fn instant(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn deliveries_where(
+    conn: &Connection,
+    condition: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Delivery>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT meeting_uid, account_id, calendar, sequence, cancelled, state, remote_ref, attempts,
+                last_error, next_try_at, sent, updated_at
+         FROM deliveries WHERE {condition} ORDER BY updated_at, meeting_uid"
+    ))?;
+    let time = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| StoreError::Damaged(format!("time {s:?}: {e}")))
+    };
+    let rows = stmt.query_map(args, |r| {
+        Ok((
+            Delivery {
+                meeting_uid: r.get(0)?,
+                account_id: r.get(1)?,
+                calendar: r.get(2)?,
+                sequence: r.get(3)?,
+                cancelled: r.get(4)?,
+                state: r.get(5)?,
+                remote_ref: r.get(6)?,
+                attempts: r.get(7)?,
+                last_error: r.get(8)?,
+                next_try_at: None,
+                sent: r.get(10)?,
+                updated_at: DateTime::<Utc>::MIN_UTC,
+            },
+            r.get::<_, Option<String>>(9)?,
+            r.get::<_, String>(11)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mut d, next, updated) = row?;
+        d.next_try_at = next.as_deref().map(time).transpose()?;
+        d.updated_at = time(&updated)?;
+        out.push(d);
+    }
+    Ok(out)
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {

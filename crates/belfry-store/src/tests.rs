@@ -248,58 +248,129 @@ fn accounts_are_unique_by_name_in_any_case() {
     assert!(store.accounts().unwrap().is_empty());
 }
 
+fn key(uid: &str) -> DeliveryKey {
+    DeliveryKey {
+        meeting_uid: uid.into(),
+        account_id: "acct".into(),
+        calendar: "https://dav.example.com/ana/cal/".into(),
+    }
+}
+
+/// Saves `rec` (read at `read`) with its delivery to the test calendar.
+fn save_on(store: &Store, rec: &MeetingRecord, read: u32) -> Result<Vec<Delivery>, StoreError> {
+    store.save_version(
+        rec,
+        read,
+        Wanted::On {
+            account_id: "acct",
+            calendar: "https://dav.example.com/ana/cal/",
+        },
+        now(),
+    )
+}
+
 #[test]
 fn deliveries_are_wanted_before_they_are_sent_and_kept_until_confirmed() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let d = store
-        .want_delivery(
-            "uid-1",
-            "acct",
-            "https://dav.example.com/ana/cal/",
-            0,
-            false,
+    let a = id("6064724824");
+    let mut rec = record(
+        "uid-1",
+        a,
+        MeetingKind::OneTime,
+        Some(meeting(a, "A", "x@example.com")),
+    );
+    store.insert(&rec).unwrap();
+    let d = save_on(&store, &rec, 0).unwrap().pop().unwrap();
+    assert_eq!((d.state, d.sent), (DeliveryState::Pending, false));
+    let later = now() + chrono::TimeDelta::minutes(1);
+    let claimed = store
+        .claim_delivery(&key("uid-1"), now(), later)
+        .unwrap()
+        .unwrap();
+    assert!(
+        !claimed.sent,
+        "the claim reports whether an earlier attempt was sent"
+    );
+    assert!(
+        store
+            .claim_delivery(&key("uid-1"), now(), later)
+            .unwrap()
+            .is_none(),
+        "a claimed delivery is not taken twice"
+    );
+    store
+        .finish_attempt(
+            &claimed,
+            AttemptEnd::Later {
+                error: "connection reset",
+                next_try_at: later,
+            },
             now(),
         )
         .unwrap();
-    assert_eq!(d.state, "pending");
-    store
-        .delivery_failed(&d, "connection reset", now())
-        .unwrap();
     drop(store);
 
-    // After a crash: still pending, with what went wrong.
+    // After a crash: still pending, with what went wrong, due only at its next try.
     let store = Store::open(dir.path()).unwrap();
-    let pending = store.pending_deliveries().unwrap();
+    assert!(store.due_deliveries(now()).unwrap().is_empty());
+    let pending = store.due_deliveries(later).unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].attempts, 1);
+    assert!(pending[0].sent);
     assert_eq!(pending[0].last_error.as_deref(), Some("connection reset"));
 
     // A newer version is wanted before the old one is confirmed: the old confirmation does
     // not close the newer wish.
-    let newer = store
-        .want_delivery(
-            "uid-1",
-            "acct",
-            "https://dav.example.com/ana/cal/",
-            1,
-            false,
-            now(),
+    let old = store
+        .claim_delivery(&key("uid-1"), later, later)
+        .unwrap()
+        .unwrap();
+    rec.sequence = 1;
+    assert!(
+        matches!(save_on(&store, &rec, 1), Err(StoreError::Changed(_))),
+        "a version saved from a stale read is refused"
+    );
+    let newer = save_on(&store, &rec, 0).unwrap().pop().unwrap();
+    assert_eq!(newer.sequence, 1);
+    store
+        .finish_attempt(
+            &old,
+            AttemptEnd::Confirmed {
+                remote_ref: "https://dav.example.com/ana/cal/uid-1.ics",
+                state: DeliveryState::Done,
+            },
+            later,
         )
         .unwrap();
-    store
-        .delivered(&d, "https://dav.example.com/ana/cal/uid-1.ics", now())
-        .unwrap();
-    assert_eq!(store.pending_deliveries().unwrap().len(), 1);
-    store
-        .delivered(&newer, "https://dav.example.com/ana/cal/uid-1.ics", now())
-        .unwrap();
-    assert!(store.pending_deliveries().unwrap().is_empty());
-    let all = store.deliveries_of("uid-1").unwrap();
-    assert_eq!(all.len(), 1, "one row per meeting and calendar");
+    let open = store.open_deliveries().unwrap();
+    assert_eq!(open.len(), 1);
     assert_eq!(
-        all[0].remote_ref.as_deref(),
-        Some("https://dav.example.com/ana/cal/uid-1.ics")
+        (open[0].state, open[0].sequence),
+        (DeliveryState::Pending, 1)
+    );
+    assert_eq!(
+        open[0].remote_ref.as_deref(),
+        Some("https://dav.example.com/ana/cal/uid-1.ics"),
+        "what is known of the event is kept"
+    );
+    let claimed = store
+        .claim_delivery(&key("uid-1"), later, later)
+        .unwrap()
+        .unwrap();
+    store
+        .finish_attempt(&claimed, AttemptEnd::Failed { error: "HTTP 403" }, later)
+        .unwrap();
+    assert!(
+        store.due_deliveries(later).unwrap().is_empty(),
+        "failed is not retried by itself"
+    );
+    assert!(store.retry_delivery(&key("uid-1"), later).unwrap());
+    assert_eq!(store.due_deliveries(later).unwrap().len(), 1);
+    assert_eq!(
+        store.deliveries_of("uid-1").unwrap().len(),
+        1,
+        "one row per meeting and calendar"
     );
 }
 
@@ -326,8 +397,17 @@ fn calendar_accounts_are_those_of_each_meetings_latest_version() {
         ))
         .unwrap();
     for (uid, account) in [("uid-a", "school"), ("uid-a", "work"), ("uid-b", "work")] {
+        let rec = store.meeting_by_uid(uid).unwrap().unwrap();
         store
-            .want_delivery(uid, account, "cal", 0, false, now())
+            .save_version(
+                &rec,
+                0,
+                Wanted::On {
+                    account_id: account,
+                    calendar: "cal",
+                },
+                now(),
+            )
             .unwrap();
     }
     let held = store.calendar_accounts().unwrap();

@@ -37,7 +37,7 @@ repeat: string, repeat_count: string, repeat_until: string, repeat_on: Array<str
  */
 dial_in: Array<string>, show_zones: Array<string>, };
 
-export type ErrorCode = "invalid" | "not_found" | "keyring_unavailable" | "keyring_locked" | "storage" | "unauthorized" | "remote" | "internal";
+export type ErrorCode = "invalid" | "not_found" | "keyring_unavailable" | "keyring_locked" | "storage" | "unauthorized" | "remote" | "conflict" | "internal";
 
 export type AppError = { code: ErrorCode, message: string, 
 /**
@@ -115,21 +115,50 @@ export type Removed = {
  */
 revoked: boolean, };
 
-export type DeliveryView = { account: string, calendar: string, 
+export type DeliveryState = "pending" | "done" | "failed" | "superseded";
+
+export type DeliveryView = { 
+/**
+ * The meeting's UID.
+ */
+uid: string, title: string, account: string, calendar: string, 
 /**
  * The event's address on the server.
  */
-href: string, 
+href: string, state: DeliveryState, 
 /**
- * `created`, `updated`, `pending` (will be retried at the next start) or `failed`.
+ * What the last attempt did: `created`, `updated`, `already there`, `cancelled`,
+ * `nothing to cancel`, `newer on the calendar`, or for a delivery not done, `pending`
+ * or `failed`.
  */
 status: string, 
 /**
  * The server emailed the attendees itself.
  */
-invitations_sent: boolean, message: string, };
+invitations_sent: boolean, 
+/**
+ * Why it is not done, and what to do.
+ */
+message: string, 
+/**
+ * Failed attempts so far.
+ */
+attempts: number, 
+/**
+ * When a pending delivery is tried next (RFC 3339), empty when due now.
+ */
+next_try_at: string, };
 
-export type ScheduleOutcome = { meeting_id: string, display: string, sequence: number, deliveries: Array<DeliveryView>, };
+export type ScheduleOutcome = { 
+/**
+ * The meeting's UID: what names it for a change or a cancellation.
+ */
+uid: string, meeting_id: string, display: string, sequence: number, 
+/**
+ * This exact meeting was scheduled before on that calendar (a run repeated after a kill,
+ * say): it is the same meeting, not a second one.
+ */
+again: boolean, deliveries: Array<DeliveryView>, };
 
 export type BulkProgress = { done: number, total: number, };
 

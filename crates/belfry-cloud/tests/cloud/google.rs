@@ -1,12 +1,14 @@
 //! Google Calendar: client-chosen event ids, 409 on a taken one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use belfry_cloud::{Retry, google_event_id, insert_google_event};
+use belfry_cloud::{GoogleCalendar, Retry, google_event_id};
+use belfry_core::calendar::{Calendar, Written};
 use belfry_oauth::ProviderKind;
 use belfry_testkit::{OAuthServer, oauth_server};
 
-use crate::{fast_retry, fault_schedule, post, seeds, session};
+use crate::{fast_retry, fault_schedule, meeting, post, seeds, session, version};
 
 fn events_on(server: &OAuthServer, calendar: &str) -> Vec<String> {
     crate::get(server, "/__test/events")["calendars"][calendar]
@@ -15,26 +17,16 @@ fn events_on(server: &OAuthServer, calendar: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn event(uid: &str, n: u32) -> serde_json::Value {
-    serde_json::json!({
-        "id": google_event_id(uid),
-        "iCalUID": uid,
-        "summary": format!("Lecture {n}"),
-        "start": {"dateTime": "2027-03-01T10:00:00", "timeZone": "America/New_York"},
-        "end": {"dateTime": "2027-03-01T11:00:00", "timeZone": "America/New_York"},
-        "attendees": [{"email": "meet@chime.aws"}, {"email": "ana@example.com"}],
-    })
-}
-
 const FAULTS: [&str; 6] = ["503", "429", "rate", "reset", "lost", "ok"];
 
 #[test]
 #[ignore = "needs the OAuth test server (node): run scripts/test"]
 fn every_meeting_lands_exactly_once_under_seeded_fault_schedules() {
     let server = oauth_server(3600);
-    let session = session(&server, ProviderKind::Google);
+    let session = Arc::new(session(&server, ProviderKind::Google));
     let api = format!("{}/calendar/v3", server.issuer);
-    let retry = fast_retry();
+    let google = GoogleCalendar::new(session, &api, "acct", fast_retry());
+    let parts: Vec<_> = (0..3).map(|n| meeting(&format!("Lecture {n}"))).collect();
     for seed in 0..seeds() {
         post(&server, "/__test/reset", "{}");
         let faults = fault_schedule(seed, &FAULTS);
@@ -48,8 +40,7 @@ fn every_meeting_lands_exactly_once_under_seeded_fault_schedules() {
             .map(|n| format!("{seed:08x}{n:024x}@belfry"))
             .collect();
         for (n, uid) in uids.iter().enumerate() {
-            let result =
-                insert_google_event(&session, &api, &calendar, &event(uid, n as u32), retry);
+            let result = google.write(&calendar, &version(uid, 0, false, &parts[n]));
             assert!(
                 result.is_ok(),
                 "seed {seed} (faults {faults:?}): {result:?}"
@@ -70,27 +61,99 @@ fn every_meeting_lands_exactly_once_under_seeded_fault_schedules() {
 #[ignore = "needs the OAuth test server (node): run scripts/test"]
 fn a_lost_answer_is_confirmed_not_repeated() {
     let server = oauth_server(3600);
-    let session = session(&server, ProviderKind::Google);
+    let session = Arc::new(session(&server, ProviderKind::Google));
     let api = format!("{}/calendar/v3", server.issuer);
-    post(&server, "/__test/faults", r#"{"faults": ["lost"]}"#);
-    let uid = "00000000000000000000000000000001@belfry";
-    let (id, how) = insert_google_event(
-        &session,
+    let google = GoogleCalendar::new(
+        session,
         &api,
-        "primary",
-        &event(uid, 1),
+        "acct",
         Retry {
             attempts: 3,
             base: Duration::from_millis(1),
             cap: Duration::from_millis(2),
         },
-    )
-    .unwrap();
-    assert_eq!(id, google_event_id(uid));
+    );
+    post(&server, "/__test/faults", r#"{"faults": ["lost"]}"#);
+    let uid = "00000000000000000000000000000001@belfry";
+    let parts = meeting("Lecture 1");
+    let done = google
+        .write("primary", &version(uid, 0, false, &parts))
+        .unwrap();
+    assert_eq!(done.remote_ref, google_event_id(uid));
     assert_eq!(
-        how,
-        belfry_cloud::Inserted::AlreadyThere,
+        done.written,
+        Written::AlreadyThere,
         "the retry found the stored event"
     );
     assert_eq!(events_on(&server, "primary").len(), 1);
+}
+
+#[test]
+#[ignore = "needs the OAuth test server (node): run scripts/test"]
+fn an_older_version_never_overwrites_a_newer_one_and_a_deleted_event_is_not_there() {
+    let server = oauth_server(3600);
+    let session = Arc::new(session(&server, ProviderKind::Google));
+    let api = format!("{}/calendar/v3", server.issuer);
+    let google = GoogleCalendar::new(session, &api, "acct", fast_retry());
+    let uid = "00000000000000000000000000000002@belfry";
+    let first = meeting("Lecture");
+    let moved = meeting("Lecture (moved)");
+    assert_eq!(
+        google
+            .write("primary", &version(uid, 0, false, &first))
+            .unwrap()
+            .written,
+        Written::Created
+    );
+    assert_eq!(
+        google
+            .write("primary", &version(uid, 1, false, &moved))
+            .unwrap()
+            .written,
+        Written::Updated
+    );
+    // Version 0 still retrying lands after version 1: nothing is overwritten.
+    assert_eq!(
+        google
+            .write("primary", &version(uid, 0, false, &first))
+            .unwrap()
+            .written,
+        Written::Superseded { held: 1 }
+    );
+    let held = google.read("primary", uid, None).unwrap().unwrap();
+    assert_eq!(held.title, "Lecture (moved)");
+    assert_eq!(held.sequence, Some(1));
+    // Cancelled: Google keeps the event with status "cancelled"; a 409 on its id is not
+    // "already there".
+    assert_eq!(
+        google
+            .write("primary", &version(uid, 2, true, &moved))
+            .unwrap()
+            .written,
+        Written::Cancelled
+    );
+    assert_eq!(
+        google
+            .write("primary", &version(uid, 2, true, &moved))
+            .unwrap()
+            .written,
+        Written::Cancelled,
+        "a repeated DELETE (410) is done"
+    );
+    assert!(
+        google
+            .read("primary", uid, None)
+            .unwrap()
+            .unwrap()
+            .cancelled
+    );
+    // Never inserted: a cancellation is nothing to do (404), not a failure.
+    let never = "00000000000000000000000000000003@belfry";
+    assert_eq!(
+        google
+            .write("primary", &version(never, 1, true, &first))
+            .unwrap()
+            .written,
+        Written::NothingToCancel
+    );
 }

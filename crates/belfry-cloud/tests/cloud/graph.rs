@@ -1,31 +1,26 @@
 //! Microsoft Graph: server-assigned ids, `transactionId` against duplicates, delegates writing
 //! to a host's calendar.
 
-use belfry_cloud::{
-    Changed, CloudError, create_graph_event, delete_graph_event, graph_transaction_id,
-    update_graph_event,
-};
+use std::sync::Arc;
+
+use belfry_cloud::{GraphCalendar, graph_event};
+use belfry_core::calendar::{Calendar, Failure, Written};
 use belfry_oauth::ProviderKind;
 use belfry_testkit::{OAuthServer, oauth_server};
 
-use crate::{fast_retry, fault_schedule, get, post, seeds, session};
+use crate::{fast_retry, fault_schedule, get, meeting, post, seeds, session, version};
 
 const OWN: &str = "me/calendars/AAMkAGI2TG93AAA=";
 const HOST: &str = "users/lee@example.com/calendar";
 
-fn event(uid: &str, calendar: &str, n: u32) -> serde_json::Value {
-    serde_json::json!({
-        "transactionId": graph_transaction_id(uid, calendar),
-        "subject": format!("Lecture {n}"),
-        "body": {"contentType": "HTML", "content": "<p>Join: https://chime.aws/6064724824</p>"},
-        "start": {"dateTime": "2027-03-01T10:00:00", "timeZone": "Eastern Standard Time"},
-        "end": {"dateTime": "2027-03-01T11:00:00", "timeZone": "Eastern Standard Time"},
-        "location": {"displayName": "+12064625569,,6064724824#"},
-        "attendees": [
-            {"emailAddress": {"address": "meet@chime.aws"}, "type": "required"},
-            {"emailAddress": {"address": "pin+6064724824@chime.aws"}, "type": "required"},
-        ],
-    })
+fn graph(server: &OAuthServer) -> GraphCalendar {
+    let session = Arc::new(session(server, ProviderKind::Microsoft));
+    GraphCalendar::new(
+        session,
+        &format!("{}/v1.0", server.issuer),
+        "acct",
+        fast_retry(),
+    )
 }
 
 /// The transactionIds of the events in `mailbox`, sorted.
@@ -48,8 +43,8 @@ const FAULTS: [&str; 6] = ["503", "504", "429", "reset", "lost", "ok"];
 #[ignore = "needs the OAuth test server (node): run scripts/test"]
 fn every_meeting_lands_exactly_once_under_seeded_fault_schedules() {
     let server = oauth_server(3600);
-    let session = session(&server, ProviderKind::Microsoft);
-    let api = format!("{}/v1.0", server.issuer);
+    let graph = graph(&server);
+    let parts: Vec<_> = (0..4).map(|n| meeting(&format!("Lecture {n}"))).collect();
     for seed in 0..seeds() {
         post(&server, "/__test/reset", "{}");
         let faults = fault_schedule(seed, &FAULTS);
@@ -61,19 +56,23 @@ fn every_meeting_lands_exactly_once_under_seeded_fault_schedules() {
         let mut want_own = Vec::new();
         let mut want_host = Vec::new();
         let mut made = Vec::new();
-        for n in 0..4u32 {
+        for (n, part) in parts.iter().enumerate() {
             let uid = format!("{seed:08x}{n:024x}@belfry");
             let calendar = if n % 2 == 0 { OWN } else { HOST };
-            let e = event(&uid, calendar, n);
-            let id = create_graph_event(&session, &api, calendar, &e, fast_retry())
+            let v = version(&uid, 0, false, part);
+            let done = graph
+                .write(calendar, &v)
                 .unwrap_or_else(|err| panic!("seed {seed} (faults {faults:?}): {err:?}"));
-            let txn = e["transactionId"].as_str().unwrap().to_owned();
+            let txn = graph_event(&v, calendar).unwrap()["transactionId"]
+                .as_str()
+                .unwrap()
+                .to_owned();
             if n % 2 == 0 {
                 want_own.push(txn);
             } else {
                 want_host.push(txn);
             }
-            made.push((calendar, id));
+            made.push((calendar, uid, done.remote_ref));
         }
         want_own.sort();
         want_host.sort();
@@ -88,15 +87,17 @@ fn every_meeting_lands_exactly_once_under_seeded_fault_schedules() {
             "seed {seed} (faults {faults:?}): host's calendar, each meeting once"
         );
         // Cancelling survives the same faults: a lost answer's retry sees 404, meaning done.
-        let (calendar, id) = &made[1];
+        let (calendar, uid, id) = &made[1];
         post(
             &server,
             "/__test/faults",
             &serde_json::json!({ "faults": fault_schedule(seed ^ 0xdead, &FAULTS) }).to_string(),
         );
-        let gone = delete_graph_event(&session, &api, calendar, id, fast_retry());
+        let mut cancel = version(uid, 1, true, &parts[1]);
+        cancel.known_ref = Some(id);
+        let gone = graph.write(calendar, &cancel);
         assert!(
-            matches!(gone, Ok(Changed::Deleted | Changed::AlreadyDeleted)),
+            matches!(&gone, Ok(c) if c.written == Written::Cancelled),
             "seed {seed}: {gone:?}"
         );
         assert_eq!(
@@ -112,11 +113,11 @@ fn every_meeting_lands_exactly_once_under_seeded_fault_schedules() {
 #[ignore = "needs the OAuth test server (node): run scripts/test"]
 fn a_lost_answer_gets_the_first_event_back() {
     let server = oauth_server(3600);
-    let session = session(&server, ProviderKind::Microsoft);
-    let api = format!("{}/v1.0", server.issuer);
+    let graph = graph(&server);
     post(&server, "/__test/faults", r#"{"faults": ["lost"]}"#);
-    let e = event("lost@belfry", OWN, 1);
-    let id = create_graph_event(&session, &api, OWN, &e, fast_retry()).unwrap();
+    let parts = meeting("Lecture 1");
+    let v = version("lost@belfry", 0, false, &parts);
+    let id = graph.write(OWN, &v).unwrap().remote_ref;
     let events = &get(&server, "/__test/graph")["mailboxes"]["ana@example.com"];
     assert_eq!(events.as_array().unwrap().len(), 1);
     assert_eq!(
@@ -125,56 +126,84 @@ fn a_lost_answer_gets_the_first_event_back() {
         "the id of the one stored event"
     );
 
-    let mut changed = e.clone();
-    changed["subject"] = "Lecture 1 (moved)".into();
+    let moved = meeting("Lecture 1 (moved)");
+    let mut changed = version("lost@belfry", 1, false, &moved);
+    changed.known_ref = Some(&id);
     assert_eq!(
-        update_graph_event(&session, &api, OWN, &id, &changed, fast_retry()).unwrap(),
-        Changed::Updated
+        graph.write(OWN, &changed).unwrap().written,
+        Written::Updated
     );
     assert_eq!(
         get(&server, "/__test/graph")["mailboxes"]["ana@example.com"][0]["subject"],
         "Lecture 1 (moved)"
     );
+    // Version 0 retried after version 1 landed: nothing is overwritten.
+    let mut stale = version("lost@belfry", 0, false, &parts);
+    stale.known_ref = Some(&id);
     assert_eq!(
-        delete_graph_event(&session, &api, OWN, &id, fast_retry()).unwrap(),
-        Changed::Deleted
+        graph.write(OWN, &stale).unwrap().written,
+        Written::Superseded { held: 1 }
+    );
+    let mut cancel = version("lost@belfry", 2, true, &moved);
+    cancel.known_ref = Some(&id);
+    assert_eq!(
+        graph.write(OWN, &cancel).unwrap().written,
+        Written::Cancelled
     );
     assert_eq!(
-        delete_graph_event(&session, &api, OWN, &id, fast_retry()).unwrap(),
-        Changed::AlreadyDeleted
+        graph.write(OWN, &cancel).unwrap().written,
+        Written::Cancelled,
+        "a repeat finds it gone (404): done"
     );
+}
+
+#[test]
+#[ignore = "needs the OAuth test server (node): run scripts/test"]
+fn an_unconfirmed_creation_is_found_by_its_uid_and_a_cancel_creates_nothing() {
+    let server = oauth_server(3600);
+    let graph = graph(&server);
+    let parts = meeting("Lab");
+    // The creation's answer was lost and never recorded: the cancellation finds the event
+    // by Belfry's UID property and deletes it.
+    post(
+        &server,
+        "/__test/faults",
+        r#"{"faults": ["lost", "reset", "reset", "reset", "reset", "reset", "reset", "reset", "reset", "reset", "reset", "reset"]}"#,
+    );
+    assert!(
+        graph
+            .write(OWN, &version("u1@belfry", 0, false, &parts))
+            .is_err()
+    );
+    post(&server, "/__test/faults", r#"{"faults": []}"#);
+    assert_eq!(transactions(&server, "ana@example.com").len(), 1);
+    let mut cancel = version("u1@belfry", 1, true, &parts);
+    cancel.maybe_sent = true;
+    assert_eq!(
+        graph.write(OWN, &cancel).unwrap().written,
+        Written::Cancelled
+    );
+    assert_eq!(transactions(&server, "ana@example.com").len(), 0);
+    // A creation that never reached Graph: its cancellation creates nothing.
+    let mut never = version("u2@belfry", 1, true, &parts);
+    never.maybe_sent = true;
+    assert_eq!(
+        graph.write(OWN, &never).unwrap().written,
+        Written::NothingToCancel
+    );
+    assert_eq!(transactions(&server, "ana@example.com").len(), 0);
 }
 
 #[test]
 #[ignore = "needs the OAuth test server (node): run scripts/test"]
 fn a_calendar_not_shared_for_editing_is_refused_with_the_fix() {
     let server = oauth_server(3600);
-    let session = session(&server, ProviderKind::Microsoft);
-    let api = format!("{}/v1.0", server.issuer);
+    let graph = graph(&server);
     let path = "users/team@example.com/calendar";
-    let err = create_graph_event(
-        &session,
-        &api,
-        path,
-        &event("ro@belfry", path, 1),
-        fast_retry(),
-    )
-    .unwrap_err();
-    match err {
-        CloudError::Http {
-            status: 403,
-            message,
-        } => {
-            assert!(message.contains("share it with you"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
-    // An IANA zone name where Graph wants a Windows one is the fake's documented 400.
-    let mut iana = event("tz@belfry", OWN, 1);
-    iana["start"]["timeZone"] = "America/New_York".into();
-    let err = create_graph_event(&session, &api, OWN, &iana, fast_retry()).unwrap_err();
-    assert!(
-        matches!(&err, CloudError::Http { status: 400, message } if message.contains("TimeZoneNotSupportedException")),
-        "{err:?}"
-    );
+    let parts = meeting("Read only");
+    let err = graph
+        .write(path, &version("ro@belfry", 0, false, &parts))
+        .unwrap_err();
+    assert_eq!(err.failure, Failure::Permanent);
+    assert!(err.message.contains("share it with you"), "{}", err.message);
 }

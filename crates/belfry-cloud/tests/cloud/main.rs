@@ -83,6 +83,49 @@ pub fn seeds() -> u64 {
         .unwrap_or(200)
 }
 
+/// A meeting and its invitation, as the outbox hands them to an adapter.
+pub fn meeting(title: &str) -> (belfry_core::Meeting, belfry_core::Invitation) {
+    let provider = belfry_core::Provider::chime();
+    let form = belfry_core::MeetingForm {
+        title: title.into(),
+        start: "2027-03-01T10:00".into(),
+        time_zone: "America/New_York".into(),
+        attendees: vec!["ana@example.com".into()],
+        organizer: "prof@example.com".into(),
+        ..Default::default()
+    };
+    let defaults = belfry_core::Defaults {
+        time_zone: chrono_tz::Tz::UTC,
+        dial_in: provider.default_countries.clone(),
+        organizer: None,
+    };
+    let id = belfry_core::MeetingId::parse("6064724824").unwrap();
+    let m = form.validate(id, &defaults, provider).unwrap();
+    let inv = belfry_core::render_invitation(&m, provider, belfry_core::DEFAULT_TEMPLATE).unwrap();
+    (m, inv)
+}
+
+/// Version `sequence` of the meeting `uid`.
+pub fn version<'a>(
+    uid: &'a str,
+    sequence: u32,
+    cancelled: bool,
+    parts: &'a (belfry_core::Meeting, belfry_core::Invitation),
+) -> belfry_core::calendar::EventVersion<'a> {
+    belfry_core::calendar::EventVersion {
+        uid,
+        sequence,
+        cancelled,
+        meeting: &parts.0,
+        invitation: &parts.1,
+        provider: belfry_core::Provider::chime(),
+        dtstamp: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        reminder_minutes: 10,
+        known_ref: None,
+        maybe_sent: false,
+    }
+}
+
 pub fn fast_retry() -> belfry_cloud::Retry {
     belfry_cloud::Retry {
         attempts: 12,

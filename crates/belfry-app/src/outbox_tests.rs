@@ -1,0 +1,555 @@
+//! The outbox against an in-memory calendar, in plain `cargo test`: kills between every pair
+//! of steps, permanent failures, the stale-overwrite race, cancellations of creations never
+//! confirmed, personal meetings named by UID, and repeated schedules.
+//!
+//! The in-memory calendar keeps every event it was asked to create in a list (a duplicate
+//! would show), logs every request, and follows the port's contract the way the adapters
+//! do (SEQUENCE compared, a cancellation of nothing writes nothing). Faults are scripted per
+//! request: refused before anything is stored, or stored with the answer lost.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use belfry_core::calendar::{
+    Calendar, CalendarEntry, Confirmed, EventVersion, HeldEvent, Lane, PortError, Written,
+};
+use belfry_core::entropy::SplitMix64;
+use belfry_store::{AccountRecord, DeliveryState};
+use chrono::TimeZone;
+
+use super::*;
+use crate::schedule::Calendars;
+
+const CAL: &str = "https://dav.example.com/ana/lectures/";
+
+/// What the next request meets.
+#[derive(Debug, Clone)]
+enum Fault {
+    /// Refused before anything is stored.
+    Refuse(PortError),
+    /// Stored, then the answer is lost.
+    Lose,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stored {
+    uid: String,
+    sequence: u32,
+    cancelled: bool,
+    title: String,
+}
+
+#[derive(Default)]
+struct Memory {
+    events: Mutex<Vec<Stored>>,
+    log: Mutex<Vec<String>>,
+    faults: Mutex<VecDeque<Fault>>,
+}
+
+impl Memory {
+    fn fault(&self, f: Fault) {
+        self.faults.lock().unwrap().push_back(f);
+    }
+
+    fn requests(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
+
+    fn events(&self) -> Vec<Stored> {
+        self.events.lock().unwrap().clone()
+    }
+
+    fn only(&self, uid: &str) -> Stored {
+        let held: Vec<Stored> = self.events().into_iter().filter(|e| e.uid == uid).collect();
+        assert_eq!(held.len(), 1, "exactly one event for {uid}: {held:?}");
+        held[0].clone()
+    }
+}
+
+impl Calendar for Memory {
+    fn calendars(&self) -> Result<Vec<CalendarEntry>, PortError> {
+        Ok(vec![CalendarEntry {
+            id: CAL.into(),
+            name: "Lectures".into(),
+            writable: true,
+            events: true,
+            primary: true,
+            owner: None,
+        }])
+    }
+
+    fn write(&self, calendar: &str, v: &EventVersion<'_>) -> Result<Confirmed, PortError> {
+        self.log.lock().unwrap().push(format!(
+            "write {calendar} {} seq {} cancelled {}",
+            v.uid, v.sequence, v.cancelled
+        ));
+        let fault = self.faults.lock().unwrap().pop_front();
+        if let Some(Fault::Refuse(e)) = fault {
+            return Err(e);
+        }
+        let mut events = self.events.lock().unwrap();
+        let written = match events.iter_mut().find(|e| e.uid == v.uid) {
+            None if v.cancelled => Written::NothingToCancel,
+            None => {
+                events.push(Stored {
+                    uid: v.uid.into(),
+                    sequence: v.sequence,
+                    cancelled: false,
+                    title: v.meeting.title.clone(),
+                });
+                Written::Created
+            }
+            Some(e) if e.sequence > v.sequence => Written::Superseded { held: e.sequence },
+            Some(e) if e.sequence == v.sequence && e.cancelled == v.cancelled => {
+                if v.cancelled {
+                    Written::Cancelled
+                } else {
+                    Written::AlreadyThere
+                }
+            }
+            Some(e) => {
+                e.sequence = v.sequence;
+                e.cancelled = v.cancelled;
+                e.title = v.meeting.title.clone();
+                if v.cancelled {
+                    Written::Cancelled
+                } else {
+                    Written::Updated
+                }
+            }
+        };
+        if let Some(Fault::Lose) = fault {
+            return Err(PortError::transient("the connection dropped", None));
+        }
+        Ok(Confirmed {
+            remote_ref: format!("{calendar}{}.ics", v.uid),
+            written,
+        })
+    }
+
+    fn read(
+        &self,
+        _calendar: &str,
+        _uid: &str,
+        _known_ref: Option<&str>,
+    ) -> Result<Option<HeldEvent>, PortError> {
+        Ok(None)
+    }
+
+    fn events_between(
+        &self,
+        _calendar: &str,
+        _from: DateTime<Utc>,
+        _to: DateTime<Utc>,
+    ) -> Result<Vec<HeldEvent>, PortError> {
+        Ok(Vec::new())
+    }
+
+    fn lane(&self, _calendar: &str) -> Lane {
+        Lane {
+            key: "memory".into(),
+            width: 2,
+        }
+    }
+
+    fn sends_invitations(&self) -> bool {
+        true
+    }
+}
+
+struct MemoryCalendars(Arc<Memory>);
+
+impl Calendars for MemoryCalendars {
+    fn open(&self, _app: &App, _account: &AccountRecord) -> Result<Arc<dyn Calendar>, AppError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// A Belfry over `dir`, whose clock says `at`, writing to `memory`.
+fn open(dir: &std::path::Path, memory: &Arc<Memory>, at: DateTime<Utc>) -> App {
+    let keyring = Keyring::mock();
+    let app = App::with_parts(
+        Store::open(dir).unwrap(),
+        Box::new(move || Ok(Arc::new(keyring.clone()) as Arc<dyn SecretStore>)),
+        Arc::new(FixedClock(at)),
+        Box::new(SplitMix64(7)),
+        Tz::America__New_York,
+    )
+    .with_calendars(Arc::new(MemoryCalendars(memory.clone())));
+    if app.store().account("School").unwrap().is_none() {
+        app.store()
+            .insert_account(&AccountRecord {
+                id: "acct-1".into(),
+                name: "School".into(),
+                kind: "caldav".into(),
+                identity: "ana".into(),
+                config: serde_json::json!({}),
+                default_calendar: Some(CAL.into()),
+                created_at: at,
+            })
+            .unwrap();
+    }
+    app
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 2, 1, 12, 0, 0).unwrap()
+}
+
+/// Far enough ahead for every backoff and claim to have run out.
+fn much_later() -> DateTime<Utc> {
+    t0() + chrono::TimeDelta::days(2)
+}
+
+fn lecture(title: &str) -> MeetingForm {
+    MeetingForm {
+        title: title.into(),
+        start: "2027-03-01T10:00".into(),
+        attendees: vec!["ana@example.com".into()],
+        organizer: "prof@example.com".into(),
+        ..MeetingForm::default()
+    }
+}
+
+fn states(app: &App, uid: &str) -> Vec<DeliveryState> {
+    app.store()
+        .deliveries_of(uid)
+        .unwrap()
+        .iter()
+        .map(|d| d.state)
+        .collect()
+}
+
+#[test]
+fn a_lost_answer_and_a_kill_still_leave_one_event_and_a_done_delivery() {
+    for (step, fault) in [
+        (
+            "refused before it was stored",
+            Fault::Refuse(PortError::transient("HTTP 503", None)),
+        ),
+        ("stored, answer lost", Fault::Lose),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = Arc::new(Memory::default());
+        memory.fault(fault);
+        let app = open(dir.path(), &memory, t0());
+        let done = app.schedule(&lecture("Physics"), "School", None).unwrap();
+        assert_eq!(done.deliveries[0].state, DeliveryState::Pending, "{step}");
+        assert!(!done.deliveries[0].next_try_at.is_empty(), "{step}");
+        // Not due yet: a resume right away sends nothing.
+        let before = memory.requests();
+        assert!(
+            app.resume_outbox(Duration::from_secs(5))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            memory.requests(),
+            before,
+            "{step}: nothing before its next try"
+        );
+        drop(app); // killed
+
+        let app = open(dir.path(), &memory, much_later());
+        let resumed = app.resume_outbox(Duration::from_secs(5)).unwrap();
+        assert_eq!(resumed.len(), 1, "{step}");
+        assert_eq!(resumed[0].state, DeliveryState::Done, "{step}");
+        assert_eq!(memory.only(&done.uid).sequence, 0, "{step}");
+        assert_eq!(states(&app, &done.uid), [DeliveryState::Done], "{step}");
+    }
+}
+
+#[test]
+fn a_kill_between_recording_and_sending_is_finished_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    // Recorded (the version and its delivery, one transaction), then killed before the
+    // first request.
+    let uid = app.reserve_for(&lecture("Physics")).unwrap();
+    app.prepare_for(
+        &lecture("Physics"),
+        None,
+        Some(&uid),
+        Wanted::On {
+            account_id: "acct-1",
+            calendar: CAL,
+        },
+    )
+    .unwrap();
+    drop(app);
+    assert_eq!(memory.requests(), 0);
+    let app = open(dir.path(), &memory, t0());
+    app.resume_outbox(Duration::from_secs(5)).unwrap();
+    assert_eq!(memory.only(&uid).title, "Physics");
+    assert_eq!(states(&app, &uid), [DeliveryState::Done]);
+
+    // Killed while an attempt held the delivery (claimed, never finished): another process
+    // takes it over once the claim has run out, not before.
+    let changed = MeetingForm {
+        title: "Physics (room 12)".into(),
+        ..lecture("Physics")
+    };
+    let (_, deliveries) = app
+        .prepare_for(&changed, None, Some(&uid), Wanted::Everywhere)
+        .unwrap();
+    let key = deliveries[0].key();
+    app.store()
+        .claim_delivery(&key, t0(), t0() + chrono::TimeDelta::minutes(10))
+        .unwrap()
+        .unwrap();
+    drop(app);
+    let app = open(dir.path(), &memory, t0() + chrono::TimeDelta::minutes(1));
+    assert!(
+        app.resume_outbox(Duration::from_secs(5))
+            .unwrap()
+            .is_empty()
+    );
+    let app = open(dir.path(), &memory, t0() + chrono::TimeDelta::minutes(11));
+    app.resume_outbox(Duration::from_secs(5)).unwrap();
+    let held = memory.only(&uid);
+    assert_eq!(
+        (held.sequence, held.title.as_str()),
+        (1, "Physics (room 12)")
+    );
+    assert_eq!(states(&app, &uid), [DeliveryState::Done]);
+}
+
+#[test]
+fn a_killed_schedule_run_again_is_the_same_meeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    memory.fault(Fault::Lose);
+    let app = open(dir.path(), &memory, t0());
+    let first = app.schedule(&lecture("Physics"), "School", None).unwrap();
+    drop(app);
+    let app = open(dir.path(), &memory, t0());
+    let again = app.schedule(&lecture("Physics"), "School", None).unwrap();
+    assert_eq!(again.uid, first.uid);
+    assert_eq!(again.meeting_id, first.meeting_id);
+    assert!(again.again && !first.again);
+    assert_eq!(memory.events().len(), 1, "{:?}", memory.events());
+    // Renaming the account changes nothing: the key is its stable id.
+    app.rename_account("School", "Work").unwrap();
+    let renamed = app.schedule(&lecture("Physics"), "Work", None).unwrap();
+    assert_eq!(renamed.uid, first.uid);
+    assert_eq!(memory.events().len(), 1);
+}
+
+#[test]
+fn permanent_failures_are_failed_with_the_reason_and_never_resent_by_themselves() {
+    for refusal in [
+        PortError::permanent("the calendar service answered HTTP 400: Invalid value"),
+        PortError::unauthorized("the server refused the user name or app password (HTTP 401)"),
+        PortError::field(
+            Field::TimeZone,
+            "Outlook has no time zone for Asia/Pyongyang",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = Arc::new(Memory::default());
+        memory.fault(Fault::Refuse(refusal.clone()));
+        let app = open(dir.path(), &memory, t0());
+        let done = app.schedule(&lecture("Physics"), "School", None).unwrap();
+        let d = &done.deliveries[0];
+        assert_eq!(
+            (d.state, d.status.as_str()),
+            (DeliveryState::Failed, "failed")
+        );
+        assert_eq!(d.message, refusal.message);
+        let sent = memory.requests();
+        drop(app);
+        let app = open(dir.path(), &memory, much_later());
+        assert!(
+            app.resume_outbox(Duration::from_secs(5))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            memory.requests(),
+            sent,
+            "a failed delivery is not sent again by itself"
+        );
+        let open_ones = app.outbox().unwrap();
+        assert_eq!(open_ones.len(), 1);
+        assert_eq!(open_ones[0].message, refusal.message);
+        assert_eq!(open_ones[0].account, "School");
+        // The user fixed it and asks again.
+        let retried = app.retry_deliveries(&done.uid).unwrap();
+        assert_eq!(retried[0].state, DeliveryState::Done);
+        assert_eq!(memory.events().len(), 1);
+    }
+}
+
+#[test]
+fn a_delivery_whose_account_was_removed_fails_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    memory.fault(Fault::Refuse(PortError::transient("HTTP 503", None)));
+    let app = open(dir.path(), &memory, t0());
+    let done = app.schedule(&lecture("Physics"), "School", None).unwrap();
+    app.store().delete_account("acct-1").unwrap();
+    let app2 = App::with_parts(
+        Store::open(dir.path()).unwrap(),
+        Box::new(|| Ok(Arc::new(Keyring::mock()) as Arc<dyn SecretStore>)),
+        Arc::new(FixedClock(much_later())),
+        Box::new(SplitMix64(1)),
+        Tz::UTC,
+    )
+    .with_calendars(Arc::new(MemoryCalendars(memory.clone())));
+    let views = app2.resume_outbox(Duration::from_secs(5)).unwrap();
+    assert_eq!(views[0].state, DeliveryState::Failed);
+    assert!(views[0].message.contains("removed"), "{}", views[0].message);
+    assert_eq!(states(&app2, &done.uid), [DeliveryState::Failed]);
+}
+
+#[test]
+fn an_older_version_never_overwrites_a_newer_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    let done = app.schedule(&lecture("Physics"), "School", None).unwrap();
+    // The event was changed elsewhere (SEQUENCE 5) before Belfry's change reached it.
+    memory.events.lock().unwrap()[0].sequence = 5;
+    let changed = app
+        .reschedule_uid(&done.uid, &lecture("Physics (moved)"))
+        .unwrap();
+    assert_eq!(changed.sequence, 1);
+    assert_eq!(changed.deliveries[0].state, DeliveryState::Superseded);
+    assert!(changed.deliveries[0].message.contains("newer"));
+    assert_eq!(
+        memory.only(&done.uid).title,
+        "Physics",
+        "nothing was overwritten"
+    );
+
+    // Two versions wanted one after the other: a confirmation of the first does not close
+    // the second, which is then sent.
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    memory.fault(Fault::Lose);
+    let first = app.schedule(&lecture("Physics"), "School", None).unwrap();
+    let v0 = app.store().deliveries_of(&first.uid).unwrap().remove(0);
+    let claimed = app
+        .store()
+        .claim_delivery(&v0.key(), much_later(), much_later())
+        .unwrap()
+        .unwrap();
+    app.reschedule_uid(&first.uid, &lecture("Physics (moved)"))
+        .unwrap();
+    app.store()
+        .finish_attempt(
+            &claimed,
+            belfry_store::AttemptEnd::Confirmed {
+                remote_ref: "x",
+                state: DeliveryState::Done,
+            },
+            much_later(),
+        )
+        .unwrap();
+    let app = open(
+        dir.path(),
+        &memory,
+        much_later() + chrono::TimeDelta::days(1),
+    );
+    app.resume_outbox(Duration::from_secs(5)).unwrap();
+    let held = memory.only(&first.uid);
+    assert_eq!((held.sequence, held.title.as_str()), (1, "Physics (moved)"));
+}
+
+#[test]
+fn a_cancellation_of_a_creation_that_never_left_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    let uid = app.reserve_for(&lecture("Physics")).unwrap();
+    app.prepare_for(
+        &lecture("Physics"),
+        None,
+        Some(&uid),
+        Wanted::On {
+            account_id: "acct-1",
+            calendar: CAL,
+        },
+    )
+    .unwrap();
+    // Killed before the creation was sent; then the user cancels.
+    let cancelled = app.cancel_uid(&uid).unwrap();
+    assert_eq!(cancelled.deliveries[0].status, "nothing to cancel");
+    assert_eq!(cancelled.deliveries[0].state, DeliveryState::Done);
+    assert_eq!(
+        memory.requests(),
+        0,
+        "no invitation and no cancellation went out"
+    );
+
+    // A creation that may have landed (its answer was lost): the cancellation is sent.
+    memory.fault(Fault::Lose);
+    let made = app.schedule(&lecture("Chemistry"), "School", None).unwrap();
+    let gone = app.cancel_uid(&made.uid).unwrap();
+    assert_eq!(gone.deliveries[0].status, "cancelled");
+    assert!(memory.only(&made.uid).cancelled);
+}
+
+#[test]
+fn personal_meetings_are_changed_and_cancelled_by_their_uid() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    app.set_setting(SettingKey::PersonalId, "6064724824")
+        .unwrap();
+    let personal = |title: &str| MeetingForm {
+        kind: MeetingKind::Personal,
+        ..lecture(title)
+    };
+    let older = app
+        .schedule(&personal("Office hours"), "School", None)
+        .unwrap();
+    let newer = app
+        .schedule(&personal("Reading group"), "School", None)
+        .unwrap();
+    assert_ne!(older.uid, newer.uid);
+    assert_eq!(older.meeting_id, newer.meeting_id);
+
+    let id = MeetingId::parse("6064724824").unwrap();
+    let err = app.cancel_meeting(id).unwrap_err();
+    assert!(
+        err.message.contains(&older.uid) && err.message.contains(&newer.uid),
+        "the candidates are named: {}",
+        err.message
+    );
+    app.cancel_uid(&older.uid).unwrap();
+    assert!(memory.only(&older.uid).cancelled);
+    assert!(
+        !memory.only(&newer.uid).cancelled,
+        "the other one is untouched"
+    );
+
+    let moved = app
+        .reschedule_uid(&newer.uid, &personal("Reading group (room 4)"))
+        .unwrap();
+    assert_eq!(moved.sequence, 1);
+    assert_eq!(moved.meeting_id, "6064724824");
+    assert_eq!(memory.only(&newer.uid).title, "Reading group (room 4)");
+    assert_eq!(memory.events().len(), 2);
+}
+
+#[test]
+fn resumption_keeps_to_its_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    for n in 0..3 {
+        memory.fault(Fault::Refuse(PortError::transient("HTTP 503", None)));
+        app.schedule(&lecture(&format!("Lecture {n}")), "School", None)
+            .unwrap();
+    }
+    let app = open(dir.path(), &memory, much_later());
+    let before = memory.requests();
+    assert!(app.resume_outbox(Duration::ZERO).unwrap().is_empty());
+    assert_eq!(memory.requests(), before);
+    assert_eq!(app.resume_outbox(Duration::from_secs(5)).unwrap().len(), 3);
+    assert_eq!(memory.events().len(), 3);
+}

@@ -1,0 +1,185 @@
+//! The calendar port ([`belfry_core::calendar::Calendar`]) over CalDAV: events are calendar
+//! resources at a UID-derived href, written with `If-None-Match`/`If-Match` and SEQUENCE
+//! compared, so no version overwrites a newer one.
+
+use belfry_core::calendar::{
+    Calendar, CalendarEntry, Confirmed, EventVersion, Failure, HeldEvent, Lane, PortError, Written,
+};
+use belfry_core::ics::IcsOptions;
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::{CalDav, CalDavError, EventWrite, Retry, Wrote, event_href, ics_facts};
+
+/// Requests at once to one CalDAV account: servers are small, so a courtesy of two.
+pub const LANE_WIDTH: usize = 2;
+
+/// One CalDAV account as a calendar service.
+#[derive(Debug)]
+pub struct CalDavCalendar {
+    dav: CalDav,
+    home: Url,
+    /// The account's stable id: its lane.
+    account_id: String,
+    /// The server schedules (RFC 6638): it emails the attendees itself.
+    auto_schedule: bool,
+    retry: Retry,
+}
+
+impl CalDavCalendar {
+    pub fn new(
+        dav: CalDav,
+        home: Url,
+        account_id: &str,
+        auto_schedule: bool,
+        retry: Retry,
+    ) -> CalDavCalendar {
+        CalDavCalendar {
+            dav,
+            home,
+            account_id: account_id.to_owned(),
+            auto_schedule,
+            retry,
+        }
+    }
+}
+
+impl From<CalDavError> for PortError {
+    fn from(e: CalDavError) -> PortError {
+        let failure = match &e {
+            CalDavError::Unauthorized(401) => Failure::Unauthorized,
+            CalDavError::Http { retry_after, .. } if e.is_transient() => Failure::Transient {
+                retry_after: *retry_after,
+            },
+            _ if e.is_transient() => Failure::Transient { retry_after: None },
+            _ => Failure::Permanent,
+        };
+        PortError {
+            failure,
+            message: e.to_string(),
+            field: None,
+        }
+    }
+}
+
+fn calendar_url(calendar: &str) -> Result<Url, PortError> {
+    Url::parse(calendar).map_err(|_| PortError::permanent("a damaged calendar address"))
+}
+
+fn held(href: String, text: &str) -> HeldEvent {
+    let f = ics_facts(text);
+    HeldEvent {
+        remote_ref: href,
+        uid: f.uid.unwrap_or_default(),
+        sequence: Some(f.sequence.unwrap_or(0)),
+        cancelled: f.cancelled,
+        title: f.summary,
+        start: f.dtstart,
+        organizer: f.organizer,
+        attendees: f.attendees,
+        location: f.location,
+        description: f.description,
+        recurring: f.recurring,
+    }
+}
+
+impl Calendar for CalDavCalendar {
+    fn calendars(&self) -> Result<Vec<CalendarEntry>, PortError> {
+        Ok(self
+            .dav
+            .calendars(&self.home)?
+            .into_iter()
+            .map(|c| CalendarEntry {
+                id: c.href,
+                name: c.name,
+                writable: c.writable,
+                events: c.events,
+                primary: false,
+                owner: None,
+            })
+            .collect())
+    }
+
+    fn write(&self, calendar: &str, v: &EventVersion<'_>) -> Result<Confirmed, PortError> {
+        // A calendar resource carries no METHOD; a cancellation is the event, cancelled.
+        let ics = belfry_core::render_ics(
+            v.meeting,
+            v.invitation,
+            v.provider,
+            &IcsOptions {
+                uid: v.uid.to_owned(),
+                sequence: v.sequence,
+                dtstamp: v.dtstamp,
+                method: None,
+                reminder_minutes: Some(v.reminder_minutes),
+                cancelled: v.cancelled,
+            },
+        )
+        .map_err(|e| PortError::permanent(e.to_string()))?;
+        let url = calendar_url(calendar)?;
+        let (href, wrote) = self.dav.write_event_retrying(
+            &url,
+            &EventWrite {
+                uid: v.uid,
+                ics: &ics,
+                sequence: v.sequence,
+                cancelled: v.cancelled,
+            },
+            self.retry,
+        )?;
+        let written = match (wrote, v.cancelled) {
+            (Wrote::Created | Wrote::Replaced | Wrote::AlreadyThere, true) => Written::Cancelled,
+            (Wrote::Created, false) => Written::Created,
+            (Wrote::Replaced, false) => Written::Updated,
+            (Wrote::AlreadyThere, false) => Written::AlreadyThere,
+            (Wrote::NothingToCancel, _) => Written::NothingToCancel,
+            (Wrote::Newer(held), _) => Written::Superseded { held },
+        };
+        Ok(Confirmed {
+            remote_ref: href.to_string(),
+            written,
+        })
+    }
+
+    fn read(
+        &self,
+        calendar: &str,
+        uid: &str,
+        known_ref: Option<&str>,
+    ) -> Result<Option<HeldEvent>, PortError> {
+        let href = match known_ref.and_then(|r| Url::parse(r).ok()) {
+            Some(h) => h,
+            None => event_href(&calendar_url(calendar)?, uid)?,
+        };
+        Ok(self
+            .dav
+            .get_event(&href)?
+            .map(|o| held(href.to_string(), &o.body)))
+    }
+
+    fn events_between(
+        &self,
+        calendar: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<HeldEvent>, PortError> {
+        let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+        Ok(self
+            .dav
+            .events_between(&calendar_url(calendar)?, &stamp(from), &stamp(to))?
+            .into_iter()
+            .map(|(href, text)| held(href, &text))
+            .collect())
+    }
+
+    fn lane(&self, _calendar: &str) -> Lane {
+        Lane {
+            key: self.account_id.clone(),
+            width: LANE_WIDTH,
+        }
+    }
+
+    fn sends_invitations(&self) -> bool {
+        self.auto_schedule
+    }
+}

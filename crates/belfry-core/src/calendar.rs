@@ -1,0 +1,200 @@
+//! The calendar port: what Belfry needs of a calendar service, whichever it is (CalDAV,
+//! Google Calendar, Microsoft Graph, or an in-memory calendar in tests). Each adapter owns
+//! its wire shapes, paths, retry classification and request lane; the application layer
+//! only ever sees these types.
+//!
+//! The one rule every adapter keeps: a write never leaves the calendar holding an older
+//! version than it held before ([`Written::Superseded`]), and never makes a second event
+//! for one meeting (the event's identity is chosen before the first request).
+
+use chrono::{DateTime, Utc};
+
+use crate::{Field, Invitation, Meeting, Provider};
+
+/// One version of a meeting's event, as the outbox asks a calendar to hold it.
+#[derive(Debug, Clone, Copy)]
+pub struct EventVersion<'a> {
+    /// The iCalendar UID: the event's identity on every calendar, for its whole life.
+    pub uid: &'a str,
+    /// The iCalendar SEQUENCE of this version; a calendar holding a higher one keeps it.
+    pub sequence: u32,
+    /// This version is the cancellation.
+    pub cancelled: bool,
+    pub meeting: &'a Meeting,
+    pub invitation: &'a Invitation,
+    pub provider: &'a Provider,
+    /// When this version was made (the iCalendar DTSTAMP).
+    pub dtstamp: DateTime<Utc>,
+    /// Minutes before the start for a reminder.
+    pub reminder_minutes: u32,
+    /// What the calendar called the event when an earlier write was confirmed.
+    pub known_ref: Option<&'a str>,
+    /// A request for this event may have reached the server before (an attempt whose answer
+    /// never came), so the event may exist although no write was confirmed.
+    pub maybe_sent: bool,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The event did not exist and now holds this version.
+    Created,
+    /// The event held an older version (or an unconfirmed attempt of this one) and now holds
+    /// this version.
+    Updated,
+    /// The event already held exactly this version (an earlier attempt's answer was lost).
+    AlreadyThere,
+    /// The event is cancelled (or gone, where the service deletes cancelled events).
+    Cancelled,
+    /// There was nothing to cancel: the event never reached the calendar, or is already
+    /// gone. Nothing was created to be cancelled.
+    NothingToCancel,
+    /// The calendar holds a newer version than this one (changed elsewhere, or by a later
+    /// change); nothing was overwritten.
+    Superseded { held: u32 },
+}
+
+/// A confirmed write: the event's address on the service, and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmed {
+    pub remote_ref: String,
+    pub written: Written,
+}
+
+/// Why a calendar request failed, as the outbox must treat it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth another try later (the network, 429, 5xx); `retry_after` is what the server
+    /// asked for, in seconds.
+    Transient { retry_after: Option<u64> },
+    /// The same request will always fail (400, 403, 404 on a calendar, an occupied place, a
+    /// version that cannot be written there): retrying cannot help, the user must act.
+    Permanent,
+    /// The credentials were refused: the user must sign in again.
+    Unauthorized,
+}
+
+/// A calendar request that failed. `message` is for the user: it says what went wrong and
+/// what to do, and never carries a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PortError {
+    pub failure: Failure,
+    pub message: String,
+    /// The meeting's field at fault, when the service cannot take what it says (Outlook
+    /// and a zone without a Windows name, say).
+    pub field: Option<Field>,
+}
+
+impl PortError {
+    pub fn transient(message: impl Into<String>, retry_after: Option<u64>) -> PortError {
+        PortError {
+            failure: Failure::Transient { retry_after },
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> PortError {
+        PortError {
+            failure: Failure::Permanent,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// A meeting this service cannot hold as it is: the user must change `field`.
+    pub fn field(field: Field, message: impl Into<String>) -> PortError {
+        PortError {
+            failure: Failure::Permanent,
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> PortError {
+        PortError {
+            failure: Failure::Unauthorized,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// Worth another try later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self.failure, Failure::Transient { .. })
+    }
+}
+
+/// A calendar an account can see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarEntry {
+    /// The id writes use (a collection URL, a Google calendar id, a Graph calendar id).
+    pub id: String,
+    pub name: String,
+    pub writable: bool,
+    /// It accepts events (some CalDAV collections hold only tasks).
+    pub events: bool,
+    /// The account's main calendar.
+    pub primary: bool,
+    /// Whose calendar it is, when the service names an owner.
+    pub owner: Option<String>,
+}
+
+/// An event as a calendar holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldEvent {
+    pub remote_ref: String,
+    pub uid: String,
+    /// The version the calendar holds, when the service keeps one.
+    pub sequence: Option<u32>,
+    pub cancelled: bool,
+    pub title: String,
+    /// The start as the service gives it (RFC 3339, or an iCalendar date-time).
+    pub start: String,
+    pub organizer: Option<String>,
+    pub attendees: Vec<String>,
+    pub location: String,
+    pub description: String,
+    pub recurring: bool,
+}
+
+/// Requests to one service that must share a limit (Graph: 4 at once per mailbox).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lane {
+    pub key: String,
+    pub width: usize,
+}
+
+/// What Belfry needs of a calendar service for one account.
+pub trait Calendar: Send + Sync {
+    /// The calendars the account can see.
+    fn calendars(&self) -> Result<Vec<CalendarEntry>, PortError>;
+
+    /// Makes `calendar` hold `version` of the event, exactly once: creates it, brings an
+    /// older version up to date, cancels it (`version.cancelled`), or leaves a newer version
+    /// alone ([`Written::Superseded`]). Safe to repeat after any failure or a kill.
+    fn write(&self, calendar: &str, version: &EventVersion<'_>) -> Result<Confirmed, PortError>;
+
+    /// The event with `uid` as `calendar` holds it, if it does.
+    fn read(
+        &self,
+        calendar: &str,
+        uid: &str,
+        known_ref: Option<&str>,
+    ) -> Result<Option<HeldEvent>, PortError>;
+
+    /// The events of `calendar` that have an occurrence between `from` and `to`.
+    fn events_between(
+        &self,
+        calendar: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<HeldEvent>, PortError>;
+
+    /// The lane requests to `calendar` wait in.
+    fn lane(&self, calendar: &str) -> Lane;
+
+    /// The service emails the attendees itself when an event is written.
+    fn sends_invitations(&self) -> bool;
+}
