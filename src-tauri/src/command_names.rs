@@ -21,6 +21,8 @@ pub const ALL: &[&str] = &[
     "history_form",
     "reschedule_meeting",
     "cancel_meeting",
+    "outbox",
+    "retry_deliveries",
     "get_settings",
     "save_settings",
     "accounts",

@@ -41,10 +41,13 @@ impl Shell {
     }
 }
 
+/// How often the window finishes what the outbox holds.
+const OUTBOX_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Starts the window; returns when it closes.
 pub fn run() -> ExitCode {
     let app = match App::open() {
-        Ok(app) => app,
+        Ok(app) => Arc::new(app),
         Err(e) => {
             eprintln!("belfry: {}", e.message);
             return ExitCode::from(1);
@@ -64,7 +67,15 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(Shell(Arc::new(app)))
+        .manage(Shell(app.clone()))
+        .setup(move |handle| {
+            // The outbox is finished in the background: at start, then every minute.
+            let handle = handle.handle().clone();
+            belfry_app::outbox_worker(app, OUTBOX_PERIOD, move |done| {
+                let _ = handle.emit("belfry://outbox", done.len());
+            })?;
+            Ok(())
+        })
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {

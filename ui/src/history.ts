@@ -1,6 +1,7 @@
-// The History page: past meetings, searchable; copy an invitation or moderator info again.
+// The History page: past meetings, searchable; copy an invitation or moderator info again;
+// and the outbox: what is still to reach a calendar, why, and a way to send it again.
 import { ipc } from "./ipc";
-import type { HistoryView, MeetingForm, Preview } from "./ipc";
+import type { DeliveryView, HistoryView, MeetingForm, Preview } from "./ipc";
 import { confirmDialog, h, toast } from "./dom";
 import { appErrorOf } from "./model";
 
@@ -13,10 +14,46 @@ export function historyPage(onChange: (form: MeetingForm, display: string) => vo
   const change = h("button", { type: "button", id: "history-change", hidden: true }, "Change and reschedule…");
   const cancel = h("button", { type: "button", class: "danger", id: "history-cancel", hidden: true }, "Cancel meeting…");
   const where = h("p", { class: "hint", id: "history-calendars" });
+  const outbox = h("ul", { class: "outbox-list", id: "outbox", "aria-label": "Not yet on calendars" });
+  const outboxSection = h("div", { class: "outbox", hidden: true }, h("h2", {}, "Not yet on calendars"), outbox);
   let selected: HistoryView | null = null;
   let seq = 0;
 
+  function outboxEntry(d: DeliveryView): HTMLElement {
+    const what = d.state === "pending" ? (d.next_try_at ? `pending, tried again after ${d.next_try_at.slice(0, 16).replace("T", " ")}` : "pending") : d.status;
+    const retry = h("button", { type: "button", class: "outbox-retry" }, "Retry now");
+    retry.addEventListener("click", async () => {
+      retry.disabled = true;
+      try {
+        const done = await ipc.retryDeliveries(d.uid);
+        const bad = done.filter((x) => x.state !== "done");
+        toast(bad.length === 0 ? `“${d.title}” is on ${d.account}.` : bad.map((x) => `${x.account}: ${x.message}`).join("; "), bad.length === 0 ? undefined : "error");
+      } catch (e) {
+        toast(appErrorOf(e).message, "error");
+      }
+      await refreshOutbox();
+    });
+    return h(
+      "li",
+      { class: `outbox-entry state-${d.state}`, "data-uid": d.uid },
+      h("span", { class: "entry-title" }, `${d.title} · ${d.account}`),
+      h("span", { class: "entry-meta" }, d.message ? `${what}: ${d.message}` : what),
+      d.state === "superseded" ? h("span", {}) : retry,
+    );
+  }
+
+  async function refreshOutbox() {
+    try {
+      const open = await ipc.outbox();
+      outbox.replaceChildren(...open.map(outboxEntry));
+      outboxSection.hidden = open.length === 0;
+    } catch (e) {
+      toast(appErrorOf(e).message, "error");
+    }
+  }
+
   async function refresh() {
+    void refreshOutbox();
     const mine = ++seq;
     try {
       const entries = await ipc.history(search.value);
@@ -35,7 +72,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string) => vo
     const flags = [e.moderated ? "moderated" : "", e.kind === "personal" ? "personal" : "", e.cancelled ? "cancelled" : ""].filter(Boolean);
     return h(
       "button",
-      { type: "button", class: "history-entry", "aria-pressed": String(selected?.meeting_id === e.meeting_id), onclick: () => void select(e) },
+      { type: "button", class: "history-entry", "aria-pressed": String(selected?.uid === e.uid), onclick: () => void select(e) },
       h("span", { class: "entry-title" }, e.title),
       h("span", { class: "entry-meta" }, `${e.display} · ${e.start.replace("T", " ")} ${e.time_zone}${flags.length ? ` · ${flags.join(", ")}` : ""}`),
     );
@@ -95,7 +132,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string) => vo
     );
     if (!ok) return;
     try {
-      const done = await ipc.cancelMeeting(e.meeting_id);
+      const done = await ipc.cancelMeeting(e.uid);
       const failed = done.deliveries.filter((d) => d.status === "failed");
       toast(
         failed.length === 0 ? `Cancelled ${done.display}.` : `Not cancelled everywhere: ${failed.map((d) => `${d.account}: ${d.message}`).join("; ")}`,
@@ -110,11 +147,12 @@ export function historyPage(onChange: (form: MeetingForm, display: string) => vo
     }
   });
   search.addEventListener("input", () => void refresh());
+  void ipc.onOutbox(() => void refresh());
 
   const element = h(
     "section",
     { class: "page history", "aria-label": "History" },
-    h("div", { class: "history-left" }, h("div", { class: "field" }, h("label", { for: "history-search" }, "Search history"), search), list),
+    h("div", { class: "history-left" }, outboxSection, h("div", { class: "field" }, h("label", { for: "history-search" }, "Search history"), search), list),
     h("div", { class: "history-right" }, h("h2", { id: "history-heading" }, "Invitation"), h("div", { class: "preview-body", role: "region", "aria-labelledby": "history-heading" }, detail), where, h("div", { class: "actions" }, copy, copyModerator, change, cancel)),
   );
   return { element, refresh };

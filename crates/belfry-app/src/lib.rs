@@ -35,11 +35,13 @@ pub use belfry_chime::doctor::{Finding, Report, Severity};
 pub use belfry_chime::{
     AccountFilter, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, UserFailure,
 };
+pub use belfry_store::DeliveryState;
 pub use chime::{Admin, DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
-pub use schedule::{Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, next_try};
-pub use belfry_store::DeliveryState;
+pub use schedule::{
+    Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, next_try, outbox_worker,
+};
 pub use settings::{SettingKey, Settings};
 pub use views::{
     AccountAdded, Catalog, Clipboard, CountryView, HistoryView, Host, NewMeetingView, Preview,
@@ -157,6 +159,7 @@ pub struct IcsFile {
 /// One line of the history, as front ends show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistoryEntry {
+    pub uid: String,
     pub meeting_id: MeetingId,
     pub display: String,
     pub kind: MeetingKind,
@@ -816,6 +819,7 @@ impl App {
 fn history_entry(r: MeetingRecord) -> HistoryEntry {
     let m = r.meeting.as_ref();
     HistoryEntry {
+        uid: r.uid.clone(),
         meeting_id: r.meeting_id,
         display: r.meeting_id.grouped(),
         kind: r.kind,

@@ -128,6 +128,28 @@ impl Calendars for NetworkCalendars {
     }
 }
 
+/// Finishes the outbox in the background (the desktop window): at once, then every
+/// `period`, each round for at most `period`; `changed` is told what each round that did
+/// something did. Runs on its own thread, never the window's.
+pub fn outbox_worker(
+    app: Arc<App>,
+    period: Duration,
+    changed: impl Fn(&[DeliveryView]) + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("belfry-outbox".into())
+        .spawn(move || {
+            loop {
+                if let Ok(done) = app.resume_outbox(period)
+                    && !done.is_empty()
+                {
+                    changed(&done);
+                }
+                std::thread::sleep(period);
+            }
+        })
+}
+
 /// How long one attempt may hold a delivery before another process may take it over (longer
 /// than any attempt with its retries lasts).
 const CLAIM: chrono::TimeDelta = chrono::TimeDelta::minutes(10);

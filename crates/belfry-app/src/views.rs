@@ -100,6 +100,8 @@ pub struct CountryView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryView {
+    /// The meeting's UID: what names it (several personal meetings share one ID).
+    pub uid: String,
     pub meeting_id: String,
     pub display: String,
     pub kind: MeetingKind,
@@ -116,6 +118,7 @@ pub struct HistoryView {
 impl From<HistoryEntry> for HistoryView {
     fn from(e: HistoryEntry) -> Self {
         HistoryView {
+            uid: e.uid,
             meeting_id: e.meeting_id.digits(),
             display: e.display,
             kind: e.kind,
@@ -356,9 +359,9 @@ impl App {
         Ok(meeting.to_form())
     }
 
-    /// Cancels a meeting of the history on every calendar that holds it.
-    pub fn cancel_history_meeting(&self, meeting_id: &str) -> Result<ScheduleOutcome, AppError> {
-        self.cancel_meeting(parse_id(meeting_id)?)
+    /// Cancels a meeting of the history (by its UID) on every calendar that holds it.
+    pub fn cancel_history_meeting(&self, uid: &str) -> Result<ScheduleOutcome, AppError> {
+        self.cancel_uid(uid)
     }
 
     /// The preview of a meeting in the history.

@@ -1,4 +1,4 @@
-use belfry_app::{AppError, HistoryView, Preview, ScheduleOutcome};
+use belfry_app::{AppError, DeliveryView, HistoryView, Preview, ScheduleOutcome};
 use belfry_core::MeetingForm;
 use tauri::{AppHandle, Runtime, State};
 
@@ -44,9 +44,24 @@ pub async fn reschedule_meeting(
 #[tauri::command]
 pub async fn cancel_meeting(
     shell: State<'_, Shell>,
-    meeting_id: String,
+    uid: String,
 ) -> Result<ScheduleOutcome, AppError> {
     shell
-        .blocking(move |a| a.cancel_history_meeting(&meeting_id))
+        .blocking(move |a| a.cancel_history_meeting(&uid))
         .await
+}
+
+/// What is still to reach a calendar (pending, failed, newer on the calendar).
+#[tauri::command]
+pub fn outbox(shell: State<'_, Shell>) -> Result<Vec<DeliveryView>, AppError> {
+    shell.app()?.outbox()
+}
+
+/// Sends a meeting's pending or failed deliveries again now.
+#[tauri::command]
+pub async fn retry_deliveries(
+    shell: State<'_, Shell>,
+    uid: String,
+) -> Result<Vec<DeliveryView>, AppError> {
+    shell.blocking(move |a| a.retry_deliveries(&uid)).await
 }

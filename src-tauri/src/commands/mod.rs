@@ -29,6 +29,8 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         history::history_form,
         history::reschedule_meeting,
         history::cancel_meeting,
+        history::outbox,
+        history::retry_deliveries,
         settings::get_settings,
         settings::save_settings,
         settings::preview_template,

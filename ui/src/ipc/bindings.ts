@@ -71,7 +71,11 @@ export type Catalog = { provider: string, service_status: string, time_zones: Ar
  */
 default_dial_in: Array<string>, default_template: string, version: string, };
 
-export type HistoryView = { meeting_id: string, display: string, kind: MeetingKind, title: string, start: string, time_zone: string, attendees: number, moderated: boolean, cancelled: boolean, 
+export type HistoryView = { 
+/**
+ * The meeting's UID: what names it (several personal meetings share one ID).
+ */
+uid: string, meeting_id: string, display: string, kind: MeetingKind, title: string, start: string, time_zone: string, attendees: number, moderated: boolean, cancelled: boolean, 
 /**
  * The accounts whose calendars hold it (empty: on no calendar, nothing to reschedule).
  */

@@ -14,6 +14,7 @@ import type {
   ChimeAccount,
   ChimeUser,
   Deleted,
+  DeliveryView,
   Invite,
   Report,
   UserFailure,
@@ -73,7 +74,9 @@ export const ipc = {
   copyHistoryInvitation: (meetingId: string) => call<void>("copy_history_invitation", { meetingId }),
   historyForm: (meetingId: string) => call<MeetingForm>("history_form", { meetingId }),
   rescheduleMeeting: (form: MeetingForm) => call<ScheduleOutcome>("reschedule_meeting", { form }),
-  cancelMeeting: (meetingId: string) => call<ScheduleOutcome>("cancel_meeting", { meetingId }),
+  cancelMeeting: (uid: string) => call<ScheduleOutcome>("cancel_meeting", { uid }),
+  outbox: () => call<DeliveryView[]>("outbox"),
+  retryDeliveries: (uid: string) => call<DeliveryView[]>("retry_deliveries", { uid }),
   getSettings: () => call<SettingsView>("get_settings"),
   saveSettings: (settings: SettingsView) => call<SettingsView>("save_settings", { settings }),
   accounts: () => call<AccountView[]>("accounts"),
@@ -104,6 +107,7 @@ export const ipc = {
     call<Report>("doctor", { aws, email, calendarAccount, delegate }),
   scheduleBulk: (csv: string, account: string) => call<BulkRow[]>("schedule_bulk", { csv, account }),
   onSecondLaunch: (handler: () => void) => listen("belfry://second-launch", handler),
+  onOutbox: (handler: () => void) => listen("belfry://outbox", handler),
   onBulkProgress: (handler: (p: BulkProgress) => void) =>
     listen<BulkProgress>("belfry://bulk-progress", (e) => handler(e.payload)),
 };
