@@ -54,6 +54,7 @@
 //                                   revocation requests
 //   POST /__test/reset           -> {"ok": true}  resets the counters, events and faults
 //   POST /__test/faults          {"faults": [...]} queues faults for the next event requests
+//   GET  /__test/requests        -> every Google and Graph API request: method, path, query, body
 //   GET  /__test/events          -> the Google events, by calendar
 //   GET  /__test/graph           -> the Graph events by mailbox, the most requests seen in
 //                                   flight on each mailbox, and how many were throttled
@@ -277,7 +278,8 @@ function json(ctx, status, body) {
 
 // Google Calendar events (events.insert / events.get), by calendar and event id, and the
 // faults to inject into the next event requests, one each:
-//   "503", "429" (Retry-After: 0), "rate" (403 rateLimitExceeded), "reset" (the connection
+//   "503", "400" (an invalid event), "401" (the token revoked mid-session),
+//   "429" (Retry-After: 0), "rate" (403 rateLimitExceeded), "reset" (the connection
 //   is closed before the request is handled), "lost" (the event is stored, then the
 //   connection is closed before the answer: the client cannot know it worked).
 const googleEvents = new Map();
@@ -291,8 +293,13 @@ const EVENT_ID = /^[a-v0-9]{5,1024}$/;
 async function readBody(ctx) {
   const chunks = [];
   for await (const c of ctx.req) chunks.push(c);
-  return Buffer.concat(chunks).toString('utf8');
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (ctx.state.logged) ctx.state.logged.body = text ? JSON.parse(text) : null;
+  return text;
 }
+
+// Every calendar API request (Google and Graph), in order: method, path, query and body.
+const requestLog = [];
 
 // Test hooks under /__test/.
 async function testHooksAsync(ctx) {
@@ -307,6 +314,8 @@ async function testHooksAsync(ctx) {
 function testHooks(ctx) {
   const route = `${ctx.method} ${ctx.path}`;
   switch (route) {
+    case 'GET /__test/requests':
+      return json(ctx, 200, { requests: requestLog });
     case 'GET /__test/token-requests':
       return json(ctx, 200, { count: counters.tokenRequests });
     case 'GET /__test/revoked':
@@ -322,6 +331,7 @@ function testHooks(ctx) {
       graphStats.maxInFlight = {};
       graphStats.throttled = 0;
       faults.length = 0;
+      requestLog.length = 0;
       return json(ctx, 200, { ok: true });
     case 'GET /__test/events':
       return json(ctx, 200, {
@@ -447,6 +457,9 @@ async function googleEventsApi(provider, ctx) {
     return true;
   }
   if (fault === '503') return json(ctx, 503, { error: { code: 503, message: 'Backend Error' } }), true;
+  if (fault === '400') return json(ctx, 400, { error: { code: 400, message: 'Invalid attendee email.', errors: [{ reason: 'invalid' }] } }), true;
+  // The access token was revoked mid-session: the client must refresh it and try once more.
+  if (fault === '401') return json(ctx, 401, CALENDARS['belfry-google'].unauthorized), true;
   if (fault === '429') {
     ctx.set('Retry-After', '0');
     return json(ctx, 429, { error: { code: 429, message: 'Rate Limit Exceeded' } }), true;
@@ -599,6 +612,7 @@ async function graphHandle(ctx, mailbox, calendarId, id) {
   }
   if (fault === 'slow') await new Promise((r) => setTimeout(r, 250));
   if (fault === '503') return graphError(ctx, 503, 'ServiceNotAvailable', 'Service Unavailable');
+  if (fault === '401') return graphError(ctx, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
   if (fault === '504') return graphError(ctx, 504, 'UnknownError', '');
   if (fault === '429') {
     ctx.set('Retry-After', '0');
@@ -709,6 +723,11 @@ function frontMiddleware(provider) {
   return async function front(ctx, next) {
     if (ctx.path.startsWith('/__test/')) {
       return testHooksAsync(ctx);
+    }
+    if (/^\/(calendar\/v3|v1\.0)\//.test(ctx.path)) {
+      const entry = { method: ctx.method, path: ctx.path, query: ctx.querystring };
+      requestLog.push(entry);
+      ctx.state.logged = entry;
     }
     if (await calendarApi(provider, ctx)) {
       return undefined;

@@ -285,8 +285,9 @@ fn a_kill_between_recording_and_sending_is_finished_at_the_next_start() {
     assert_eq!(memory.only(&uid).title, "Physics");
     assert_eq!(states(&app, &uid), [DeliveryState::Done]);
 
-    // Killed while an attempt held the delivery (claimed, never finished): another process
-    // takes it over once the claim has run out, not before.
+    // An attempt holds the delivery (claimed, not finished): while its process lives and
+    // its claim has not run out, another process leaves it alone; once the process is gone
+    // (killed), the delivery is taken over at once.
     let changed = MeetingForm {
         title: "Physics (room 12)".into(),
         ..lecture("Physics")
@@ -299,21 +300,52 @@ fn a_kill_between_recording_and_sending_is_finished_at_the_next_start() {
         .claim_delivery(&key, t0(), t0() + chrono::TimeDelta::minutes(10))
         .unwrap()
         .unwrap();
-    drop(app);
-    let app = open(dir.path(), &memory, t0() + chrono::TimeDelta::minutes(1));
+    let other = open(dir.path(), &memory, t0() + chrono::TimeDelta::minutes(1));
     assert!(
-        app.resume_outbox(Duration::from_secs(5))
+        other
+            .resume_outbox(Duration::from_secs(5))
             .unwrap()
             .is_empty()
     );
-    let app = open(dir.path(), &memory, t0() + chrono::TimeDelta::minutes(11));
-    app.resume_outbox(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        memory.only(&uid).sequence,
+        0,
+        "a live attempt is left alone"
+    );
+    drop(app); // killed mid-attempt
+    let after = other.resume_outbox(Duration::from_secs(5)).unwrap();
+    assert_eq!(after.len(), 1, "a dead process's claim is taken over");
     let held = memory.only(&uid);
     assert_eq!(
         (held.sequence, held.title.as_str()),
         (1, "Physics (room 12)")
     );
-    assert_eq!(states(&app, &uid), [DeliveryState::Done]);
+    assert_eq!(states(&other, &uid), [DeliveryState::Done]);
+
+    // A live process whose claim ran out (hung): taken over too.
+    let (_, cancel) = other
+        .prepare_for(
+            &changed,
+            Some(Method::Cancel),
+            Some(&uid),
+            Wanted::Everywhere,
+        )
+        .unwrap();
+    other
+        .store()
+        .claim_delivery(
+            &cancel[0].key(),
+            t0(),
+            t0() + chrono::TimeDelta::minutes(10),
+        )
+        .unwrap()
+        .unwrap();
+    let third = open(dir.path(), &memory, t0() + chrono::TimeDelta::minutes(11));
+    assert_eq!(
+        third.resume_outbox(Duration::from_secs(5)).unwrap().len(),
+        1
+    );
+    assert!(memory.only(&uid).cancelled);
 }
 
 #[test]

@@ -139,8 +139,15 @@ pub fn outbox_worker(
     std::thread::Builder::new()
         .name("belfry-outbox".into())
         .spawn(move || {
+            let mut first = true;
             loop {
-                if let Ok(done) = app.resume_outbox(period)
+                let round = if first {
+                    app.resume_all_pending(period)
+                } else {
+                    app.resume_outbox(period)
+                };
+                first = false;
+                if let Ok(done) = round
                     && !done.is_empty()
                 {
                     changed(&done);
@@ -267,8 +274,25 @@ impl App {
         target: &Target,
     ) -> Result<ScheduleOutcome, AppError> {
         let form = delegate_form(&organized_by(form, record), target)?;
+        let wanted = Wanted::On {
+            account_id: &record.id,
+            calendar: &target.calendar,
+        };
         let (uid, again) = match self.store().bulk_row(key)? {
             Some(uid) => (uid, true),
+            None if !form.meeting_id.trim().is_empty() => {
+                // An ID made elsewhere (a host's, handed to a delegate): its record is found
+                // by the ID, so a repeat reuses it.
+                let (prepared, _) = self.prepare_for(&form, None, None, wanted)?;
+                self.store()
+                    .remember_bulk_row(key, &prepared.record.uid, self.now())?;
+                let view = self.deliver(&DeliveryKey {
+                    meeting_uid: prepared.record.uid.clone(),
+                    account_id: record.id.clone(),
+                    calendar: target.calendar.clone(),
+                });
+                return Ok(outcome(&prepared.record, vec![view]));
+            }
             None => {
                 let reserved = self.reserve_for(&form)?;
                 self.store().remember_bulk_row(key, &reserved, self.now())?;
@@ -286,10 +310,7 @@ impl App {
             },
             None,
             Some(&uid),
-            Wanted::On {
-                account_id: &record.id,
-                calendar: &target.calendar,
-            },
+            wanted,
         )?;
         let key = DeliveryKey {
             meeting_uid: prepared.record.uid.clone(),
@@ -368,13 +389,32 @@ impl App {
     /// deliveries), so finishing it never holds up the command that started it for long.
     /// Returns what it did.
     pub fn resume_outbox(&self, budget: Duration) -> Result<Vec<DeliveryView>, AppError> {
+        self.resume(budget, false)
+    }
+
+    /// Like [`App::resume_outbox`], but every pending delivery, even one whose next try is
+    /// still ahead: what a fresh start of the window does (conditions may have changed).
+    pub fn resume_all_pending(&self, budget: Duration) -> Result<Vec<DeliveryView>, AppError> {
+        self.resume(budget, true)
+    }
+
+    fn resume(&self, budget: Duration, all: bool) -> Result<Vec<DeliveryView>, AppError> {
         let started = Instant::now();
         let mut views = Vec::new();
-        for d in self.store().due_deliveries(self.now())? {
+        let now = self.now();
+        let due = if all {
+            self.store().due_deliveries(now + LONGEST_WAIT)?
+        } else {
+            self.store().due_deliveries(now)?
+        };
+        for d in due {
             if started.elapsed() >= budget {
                 break;
             }
-            views.push(self.deliver(&d.key()));
+            // Only what was attempted: one another attempt holds is left to it.
+            if let (view, true) = self.attempt_delivery(&d.key()) {
+                views.push(view);
+            }
         }
         Ok(views)
     }
@@ -491,13 +531,9 @@ impl App {
         Ok(rec)
     }
 
-    /// Sends each pending delivery of a saved version.
+    /// Sends each pending delivery of a saved version; the others are shown as they stand.
     fn deliver_all(&self, now: &MeetingRecord, deliveries: &[Delivery]) -> ScheduleOutcome {
-        let views = deliveries
-            .iter()
-            .filter(|d| d.state == DeliveryState::Pending)
-            .map(|d| self.deliver(&d.key()))
-            .collect();
+        let views = deliveries.iter().map(|d| self.deliver(&d.key())).collect();
         outcome(now, views)
     }
 
@@ -665,6 +701,21 @@ impl App {
     /// it asks for, write it through the calendar port, record how it ended. A delivery that
     /// is not pending, or that another attempt holds, is shown as it stands.
     pub(crate) fn deliver(&self, key: &DeliveryKey) -> DeliveryView {
+        self.attempt_delivery(key).0
+    }
+
+    /// [`App::deliver`], and whether an attempt was made (when not, the delivery is shown as
+    /// it stands).
+    fn attempt_delivery(&self, key: &DeliveryKey) -> (DeliveryView, bool) {
+        // Within this process, one attempt per delivery at a time: a second one (identical
+        // bulk rows, the background worker) waits and then sees how the first one ended.
+        let _turn = self.lanes().enter(
+            &format!(
+                "delivery\u{0}{}\u{0}{}\u{0}{}",
+                key.meeting_uid, key.account_id, key.calendar
+            ),
+            1,
+        );
         let now = self.now();
         let title = |uid: &str| {
             self.store()
@@ -683,9 +734,10 @@ impl App {
                     .deliveries_of(&key.meeting_uid)
                     .ok()
                     .and_then(|all| all.into_iter().find(|d| d.key() == *key));
-                return match current {
+                let stands = match current {
                     Some(d) => {
                         let mut view = view_of(&d, &title(&key.meeting_uid));
+                        view.account = self.account_name(&d.account_id);
                         if d.state == DeliveryState::Pending {
                             view.message = "another Belfry is sending it right now".into();
                         }
@@ -705,9 +757,10 @@ impl App {
                         next_try_at: String::new(),
                     },
                 };
+                return (stands, false);
             }
             Err(e) => {
-                return DeliveryView {
+                let stands = DeliveryView {
                     uid: key.meeting_uid.clone(),
                     title: String::new(),
                     account: String::new(),
@@ -720,6 +773,7 @@ impl App {
                     attempts: 0,
                     next_try_at: String::new(),
                 };
+                return (stands, false);
             }
         };
         let mut view = view_of(&claimed, &title(&claimed.meeting_uid));
@@ -768,7 +822,17 @@ impl App {
         if let Err(e) = self.store().finish_attempt(&claimed, end, now) {
             view.message = format!("{}; and not recorded: {e}", view.message);
         }
-        view
+        (view, true)
+    }
+
+    /// The name of the account with stable id `id` (empty when it was removed).
+    fn account_name(&self, id: &str) -> String {
+        self.store()
+            .accounts()
+            .ok()
+            .and_then(|all| all.into_iter().find(|a| a.id == id))
+            .map(|a| a.name)
+            .unwrap_or_default()
     }
 
     /// The requests of one attempt. Every failure says whether a later try can help.
@@ -866,7 +930,8 @@ fn view_of(d: &Delivery, title: &str) -> DeliveryView {
         status: match d.state {
             DeliveryState::Pending => "pending",
             DeliveryState::Done if d.cancelled => "cancelled",
-            DeliveryState::Done => "done",
+            // Confirmed before: this version is on the calendar.
+            DeliveryState::Done => "already there",
             DeliveryState::Failed => "failed",
             DeliveryState::Superseded => "newer on the calendar",
         }

@@ -63,7 +63,11 @@ fn data_dir_bytes(dir: &std::path::Path) -> String {
     let mut all = String::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        all.push_str(&String::from_utf8_lossy(&std::fs::read(path).unwrap()));
+        if path.is_dir() {
+            all.push_str(&data_dir_bytes(&path));
+        } else {
+            all.push_str(&String::from_utf8_lossy(&std::fs::read(path).unwrap()));
+        }
     }
     all
 }

@@ -580,7 +580,8 @@ impl Calendar for GraphCalendar {
         if held > v.sequence {
             return done(Written::Superseded { held });
         }
-        if held == v.sequence && v.known_ref.is_some() {
+        if held == v.sequence {
+            // This version's write landed before (its answer was lost).
             return done(Written::AlreadyThere);
         }
         match self.request(reqwest::Method::PATCH, &url, Some(&graph_patch(&event)))? {

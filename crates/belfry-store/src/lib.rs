@@ -108,6 +108,7 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE deliveries ADD COLUMN next_try_at TEXT;
     ALTER TABLE deliveries ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE deliveries ADD COLUMN claimed_until TEXT;
+    ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
     UPDATE deliveries SET sent = 1 WHERE attempts > 0 OR state = 'done';
     CREATE INDEX deliveries_due ON deliveries(state, next_try_at);
     ALTER TABLE bulk_rows ADD COLUMN meeting_uid TEXT;
@@ -290,6 +291,79 @@ pub struct Store {
     /// One connection, used by one caller at a time (the desktop app calls from many threads).
     conn: std::sync::Mutex<Connection>,
     path: PathBuf,
+    /// This process's mark on the deliveries it is sending.
+    holder: Holder,
+}
+
+/// A lock file this process holds exclusively for as long as its store is open. The system
+/// releases it when the process ends, however it ends (a kill included), so another Belfry
+/// can tell a claim of a live process from one a dead process left behind.
+#[derive(Debug)]
+struct Holder {
+    token: String,
+    dir: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl Holder {
+    fn take(data_dir: &Path) -> Result<Holder, StoreError> {
+        let dir = data_dir.join("senders");
+        let fail = |source| StoreError::Directory {
+            path: dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&dir).map_err(fail)?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let token = format!("{:x}-{nanos:x}", std::process::id());
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(format!("{token}.lock")))
+            .map_err(fail)?;
+        file.try_lock()
+            .map_err(|e| fail(std::io::Error::other(e.to_string())))?;
+        Ok(Holder {
+            token,
+            dir,
+            file: Some(file),
+        })
+    }
+
+    /// Whether the process that wrote `token` is still running.
+    fn alive(&self, token: &str) -> bool {
+        if token == self.token {
+            return true;
+        }
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            return false;
+        }
+        let path = self.dir.join(format!("{token}.lock"));
+        let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else {
+            return false;
+        };
+        match file.try_lock() {
+            Ok(()) => {
+                // Its process is gone: so is its mark.
+                drop(file);
+                let _ = std::fs::remove_file(&path);
+                false
+            }
+            Err(std::fs::TryLockError::WouldBlock) => true,
+            // Cannot tell: take it as alive (its claim runs out by itself).
+            Err(std::fs::TryLockError::Error(_)) => true,
+        }
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        drop(self.file.take());
+        let _ = std::fs::remove_file(self.dir.join(format!("{}.lock", self.token)));
+    }
 }
 
 /// The data directory: `$BELFRY_DATA_DIR`, else the platform's (for example
@@ -325,6 +399,7 @@ impl Store {
         Ok(Store {
             conn: std::sync::Mutex::new(conn),
             path,
+            holder: Holder::take(dir)?,
         })
     }
 
@@ -609,24 +684,37 @@ impl Store {
         // reached the server.
         let before = deliveries_where(
             &tx,
-            "meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3 AND state = 'pending'
-             AND (claimed_until IS NULL OR claimed_until <= ?4)",
-            params![key.meeting_uid, key.account_id, key.calendar, instant(now)],
+            "meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3 AND state = 'pending'",
+            params![key.meeting_uid, key.account_id, key.calendar],
         )?
         .pop();
-        if before.is_some() {
+        // Held by another attempt that is still running (its lease not run out, its process
+        // alive)?
+        let (claimed_until, claimed_by): (Option<String>, Option<String>) = tx
+            .query_row(
+                "SELECT claimed_until, claimed_by FROM deliveries
+                 WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
+                params![key.meeting_uid, key.account_id, key.calendar],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .unwrap_or_default();
+        let held = claimed_until.is_some_and(|until| until > instant(now))
+            && self.holder.alive(claimed_by.as_deref().unwrap_or(""));
+        let out = if held { None } else { before };
+        if out.is_some() {
             tx.execute(
-                "UPDATE deliveries SET claimed_until = ?4, sent = 1
+                "UPDATE deliveries SET claimed_until = ?4, claimed_by = ?5, sent = 1
                  WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
                 params![
                     key.meeting_uid,
                     key.account_id,
                     key.calendar,
-                    instant(until)
+                    instant(until),
+                    self.holder.token
                 ],
             )?;
         }
-        let out = before;
         tx.commit()?;
         Ok(out)
     }
@@ -646,7 +734,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let same = "meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3 AND sequence = ?4 AND cancelled = ?5";
         tx.execute(
-            "UPDATE deliveries SET claimed_until = NULL WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
+            "UPDATE deliveries SET claimed_until = NULL, claimed_by = NULL WHERE meeting_uid = ?1 AND account_id = ?2 AND calendar = ?3",
             params![d.meeting_uid, d.account_id, d.calendar],
         )?;
         match end {
@@ -693,13 +781,13 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Pending deliveries whose next try is due at `now`, oldest first.
+    /// Pending deliveries whose next try is due at `now`, oldest first (whether another
+    /// attempt holds one is for [`Store::claim_delivery`] to say).
     pub fn due_deliveries(&self, now: DateTime<Utc>) -> Result<Vec<Delivery>, StoreError> {
         let conn = self.conn()?;
         deliveries_where(
             &conn,
-            "state = 'pending' AND (next_try_at IS NULL OR next_try_at <= ?1)
-             AND (claimed_until IS NULL OR claimed_until <= ?1)",
+            "state = 'pending' AND (next_try_at IS NULL OR next_try_at <= ?1)",
             params![instant(now)],
         )
     }

@@ -849,3 +849,85 @@ fn a_microsoft_365_account_signs_in_from_the_window_and_takes_a_meeting() {
     );
     s.close();
 }
+
+/// The window alone finishes its outbox: a meeting added while the server is down is
+/// recorded, the window is killed, the server comes back, and a fresh window (no CLI
+/// involved) puts the event on the calendar once.
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn a_killed_window_finishes_its_outbox_when_started_again() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let port = belfry_testkit::free_port();
+    let server = belfry_testkit::radicale_in(server_dir.path(), port);
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let url = server.url.clone();
+    let driver = Driver::start();
+    let s = driver.session();
+    s.click("[data-page=accounts]");
+    s.type_into("#account-name", "School");
+    s.type_into("#account-server", &url);
+    s.type_into("#account-username", "ana");
+    s.type_into("#account-password", "ana-app-password");
+    s.click("#add-account");
+    s.wait_until("the calendars are shown", 15 * SECOND, || {
+        s.text_content("#account-calendars").contains("Lectures")
+    });
+
+    // The server goes away; the meeting is recorded and waits.
+    drop(server);
+    s.click("[data-page=schedule]");
+    fill_meeting(&s, "Lecture while offline");
+    s.type_into("#organizer", "prof@example.edu");
+    wait_preview_contains(&s, "Lecture while offline");
+    s.wait_until("the account is offered", 10 * SECOND, || {
+        s.text_content("#calendar-account").contains("School")
+    });
+    s.click("#add-to-calendar");
+    s.wait_until("the window says it will be added", 30 * SECOND, || {
+        s.text_content("#toast")
+            .contains("will be added when the server answers")
+    });
+    s.click("[data-page=history]");
+    s.wait_until("the History page lists it as waiting", 10 * SECOND, || {
+        let waiting = s.text_content("#outbox");
+        waiting.contains("Lecture while offline") && waiting.contains("cannot reach")
+    });
+
+    for pid in app_pids() {
+        Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .unwrap();
+    }
+    let deadline = Instant::now() + 10 * SECOND;
+    while !app_pids().is_empty() {
+        assert!(Instant::now() < deadline, "the app did not die");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(s);
+
+    // The server is back; only the window starts again.
+    let server = belfry_testkit::radicale_in(server_dir.path(), port);
+    let s = driver.session();
+    let events = || belfry_testkit::ics_paths(&cal, "ana", "ana-app-password");
+    s.wait_until("the event reaches the calendar", 60 * SECOND, || {
+        !events().is_empty()
+    });
+    s.click("[data-page=history]");
+    s.wait_until("nothing is waiting any more", 20 * SECOND, || {
+        s.execute(
+            "return document.querySelector('#outbox').children.length",
+            json!([]),
+        ) == json!(0)
+    });
+    let held = events();
+    assert_eq!(held.len(), 1, "the event exists once: {held:?}");
+    let ics = belfry_testkit::fetch(
+        &format!("{}{}", server.url, held[0]),
+        "ana",
+        "ana-app-password",
+    );
+    assert!(ics.contains("SUMMARY:Lecture while offline"), "{ics}");
+    s.close();
+}

@@ -49,8 +49,6 @@ impl Driver {
             &native.to_string(),
         ])
         .env("BELFRY_DATA_DIR", data_dir.path())
-        // The day the window sees, whatever the machine's clock says.
-        .env("BELFRY_CLOCK", "2026-12-01T09:00:00Z")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
         for (k, v) in env {

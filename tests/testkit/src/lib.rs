@@ -277,6 +277,15 @@ api_base = "{issuer}/v1.0"
         get_json(&format!("{}/__test/events", self.issuer))
     }
 
+    /// Every Google and Graph API request the fakes received, in order: method, path, query
+    /// and body (`/__test/requests`).
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        get_json(&format!("{}/__test/requests", self.issuer))["requests"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The Graph events the fake holds, by mailbox, with its concurrency counters.
     pub fn graph(&self) -> serde_json::Value {
         get_json(&format!("{}/__test/graph", self.issuer))
