@@ -291,10 +291,18 @@ const faults = [];
 const EVENT_ID = /^[a-v0-9]{5,1024}$/;
 
 async function readBody(ctx) {
+  if (ctx.state.bodyText !== undefined) return ctx.state.bodyText;
   const chunks = [];
   for await (const c of ctx.req) chunks.push(c);
   const text = Buffer.concat(chunks).toString('utf8');
-  if (ctx.state.logged) ctx.state.logged.body = text ? JSON.parse(text) : null;
+  ctx.state.bodyText = text;
+  if (ctx.state.logged) {
+    try {
+      ctx.state.logged.body = text ? JSON.parse(text) : null;
+    } catch {
+      ctx.state.logged.body = text;
+    }
+  }
   return text;
 }
 
@@ -728,6 +736,8 @@ function frontMiddleware(provider) {
       const entry = { method: ctx.method, path: ctx.path, query: ctx.querystring };
       requestLog.push(entry);
       ctx.state.logged = entry;
+      // Logged whole, even when a fault answers before the handler reads it.
+      if (['POST', 'PUT', 'PATCH'].includes(ctx.method)) await readBody(ctx);
     }
     if (await calendarApi(provider, ctx)) {
       return undefined;

@@ -9,46 +9,15 @@ use belfry_aws::{AwsCredentials, AwsError};
 use belfry_caldav::{CalDav, CalDavError};
 use belfry_cloud::CloudError;
 use belfry_core::Entropy;
+use belfry_core::calendar::{Failure, PortError};
 use belfry_oauth::{OAuthError, ProviderKind, TokenSession};
 use belfry_secrets::Sensitive;
-use belfry_store::{AccountRecord, StoreError};
+use belfry_store::{AccountConfig, AccountRecord, AwsSource, CaldavConfig, StoreError};
 use serde::Serialize;
 
 use crate::{App, AppError, ErrorCode};
 
-/// The kinds of account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "lowercase")]
-pub enum AccountKind {
-    Google,
-    Microsoft,
-    Caldav,
-    Aws,
-}
-
-impl AccountKind {
-    /// The stable name (`google`, `microsoft`, `caldav`, `aws`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountKind::Google => "google",
-            AccountKind::Microsoft => "microsoft",
-            AccountKind::Caldav => "caldav",
-            AccountKind::Aws => "aws",
-        }
-    }
-
-    pub(crate) fn from_name(name: &str) -> Option<AccountKind> {
-        [
-            AccountKind::Google,
-            AccountKind::Microsoft,
-            AccountKind::Caldav,
-            AccountKind::Aws,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
-    }
-}
+pub use belfry_store::AccountKind;
 
 /// An account as front ends show it. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,6 +76,19 @@ impl From<CalDavError> for AppError {
             _ => ErrorCode::Remote,
         };
         AppError::new(code, e.to_string())
+    }
+}
+
+impl From<PortError> for AppError {
+    fn from(e: PortError) -> Self {
+        if let Some(field) = e.field {
+            return AppError::field(field, e.message);
+        }
+        let code = match e.failure {
+            Failure::Unauthorized => ErrorCode::Unauthorized,
+            Failure::Transient { .. } | Failure::Permanent => ErrorCode::Remote,
+        };
+        AppError::new(code, e.message)
     }
 }
 
@@ -218,13 +200,14 @@ impl App {
         let record = AccountRecord {
             id: id.clone(),
             name,
-            kind: AccountKind::Caldav.as_str().to_owned(),
             identity: username.trim().to_owned(),
-            config: serde_json::json!({
-                "server": belfry_caldav::parse_server(server).map(|u| u.to_string()).unwrap_or_default(),
-                "principal": found.principal,
-                "calendar_home": found.calendar_home,
-                "auto_schedule": found.auto_schedule,
+            config: AccountConfig::Caldav(CaldavConfig {
+                server: belfry_caldav::parse_server(server)
+                    .map(|u| u.to_string())
+                    .unwrap_or_default(),
+                principal: found.principal,
+                calendar_home: found.calendar_home,
+                auto_schedule: found.auto_schedule,
             }),
             default_calendar: default,
             created_at: self.now(),
@@ -268,9 +251,11 @@ impl App {
         let record = AccountRecord {
             id: id.clone(),
             name,
-            kind: kind.as_str().to_owned(),
             identity: signed.identity.clone(),
-            config: serde_json::json!({ "provider": provider.as_str() }),
+            config: match provider {
+                ProviderKind::Google => AccountConfig::Google,
+                ProviderKind::Microsoft => AccountConfig::Microsoft,
+            },
             default_calendar: None,
             created_at: self.now(),
         };
@@ -362,7 +347,9 @@ impl App {
                 }
                 (
                     AwsCredentials::Profile(p.to_owned()),
-                    serde_json::json!({ "source": "profile", "profile": p }),
+                    AwsSource::Profile {
+                        profile: p.to_owned(),
+                    },
                 )
             }
             (None, Some((key_id, secret))) => {
@@ -389,13 +376,12 @@ impl App {
                         id: key_id.to_owned(),
                         secret: Sensitive::new(secret.expose().trim().to_owned()),
                     },
-                    serde_json::json!({ "source": "access-key", "access_key_id": key_id }),
+                    AwsSource::AccessKey {
+                        access_key_id: key_id.to_owned(),
+                    },
                 )
             }
-            (None, None) => (
-                AwsCredentials::Chain,
-                serde_json::json!({ "source": "chain" }),
-            ),
+            (None, None) => (AwsCredentials::Chain, AwsSource::Chain),
         };
         // Ask AWS whose credentials these are: a typo or an expired session shows now.
         let identity = belfry_aws::caller_identity(&creds, None)?;
@@ -406,9 +392,8 @@ impl App {
         let record = AccountRecord {
             id: id.clone(),
             name,
-            kind: AccountKind::Aws.as_str().to_owned(),
             identity,
-            config,
+            config: AccountConfig::Aws(config),
             default_calendar: None,
             created_at: self.now(),
         };
@@ -429,59 +414,32 @@ impl App {
     /// The calendars of an account, asked from its server now.
     pub fn account_calendars(&self, name: &str) -> Result<Vec<CalendarView>, AppError> {
         let record = self.account_record(name)?;
-        match AccountKind::from_name(&record.kind) {
-            Some(AccountKind::Caldav) => {
-                let password = self.secrets_store()?.get(&secret_key(&record.id, "password"))?.ok_or_else(|| {
-                    AppError::new(
-                        ErrorCode::Unauthorized,
-                        format!("the app password of {:?} is not in this keyring: remove the account and add it again", record.name),
-                    )
-                })?;
-                let home = record.config["calendar_home"].as_str().unwrap_or_default();
-                let home = url::Url::parse(home).map_err(|_| {
-                    AppError::new(ErrorCode::Storage, "the saved calendar home is damaged")
-                })?;
-                let client = CalDav::new(&record.identity, password);
-                let calendars = client.calendars(&home)?;
-                let auto = client.auto_schedule(&home)?;
-                Ok(calendar_views(
-                    &calendars,
-                    auto,
-                    record.default_calendar.as_deref(),
-                ))
-            }
-            Some(AccountKind::Aws) => Err(AppError::new(
+        if record.kind() == AccountKind::Aws {
+            return Err(AppError::new(
                 ErrorCode::Invalid,
                 "an AWS account has no calendars",
-            )),
-            Some(kind @ (AccountKind::Google | AccountKind::Microsoft)) => {
-                let provider = provider_kind(kind)
-                    .ok_or_else(|| AppError::new(ErrorCode::Internal, "no provider"))?;
-                let (session, api_base) = self.cloud_api(&record, provider)?;
-                let calendars = belfry_cloud::list_calendars(provider, &api_base, &session)?;
-                Ok(calendars
-                    .into_iter()
-                    .map(|c| CalendarView {
-                        is_default: record.default_calendar.as_deref() == Some(c.id.as_str()),
-                        // Google sends invitations with sendUpdates=all, Graph always does.
-                        sends_invitations: true,
-                        is_primary: c.primary,
-                        // Only another person's calendar names its owner.
-                        owner: c
-                            .owner
-                            .filter(|o| !o.eq_ignore_ascii_case(&record.identity))
-                            .unwrap_or_default(),
-                        id: c.id,
-                        name: c.name,
-                        writable: c.writable,
-                    })
-                    .collect())
-            }
-            None => Err(AppError::new(
-                ErrorCode::Storage,
-                format!("account {:?} has an unknown kind", record.name),
-            )),
+            ));
         }
+        let calendar = self.calendars.open(self, &record)?;
+        let sends_invitations = calendar.sends_invitations();
+        Ok(calendar
+            .calendars()?
+            .into_iter()
+            .filter(|c| c.events)
+            .map(|c| CalendarView {
+                is_default: record.default_calendar.as_deref() == Some(c.id.as_str()),
+                sends_invitations,
+                is_primary: c.primary,
+                // Only another person's calendar names its owner.
+                owner: c
+                    .owner
+                    .filter(|o| !o.eq_ignore_ascii_case(&record.identity))
+                    .unwrap_or_default(),
+                id: c.id,
+                name: c.name,
+                writable: c.writable,
+            })
+            .collect())
     }
 
     /// Chooses the calendar events go to by default.
@@ -531,7 +489,7 @@ impl App {
     pub fn remove_account(&self, name: &str) -> Result<Removed, AppError> {
         let record = self.account_record(name)?;
         let secrets = self.secrets_store()?;
-        let provider = AccountKind::from_name(&record.kind).and_then(provider_kind);
+        let provider = provider_kind(record.kind());
         let token = match provider {
             Some(_) => secrets.get(&secret_key(&record.id, "refresh-token"))?,
             None => None,
@@ -581,17 +539,14 @@ fn profile_in_files(profile: &str, config: &std::path::Path, creds: &std::path::
 }
 
 fn account_view(r: &AccountRecord) -> Result<AccountView, AppError> {
-    let kind = AccountKind::from_name(&r.kind).ok_or_else(|| {
-        AppError::new(
-            ErrorCode::Storage,
-            format!("account {:?} has an unknown kind", r.name),
-        )
-    })?;
     Ok(AccountView {
         name: r.name.clone(),
-        kind,
+        kind: r.kind(),
         identity: r.identity.clone(),
-        server: r.config["server"].as_str().unwrap_or_default().to_owned(),
+        server: match &r.config {
+            AccountConfig::Caldav(c) => c.server.clone(),
+            _ => String::new(),
+        },
         default_calendar: r.default_calendar.clone().unwrap_or_default(),
     })
 }

@@ -10,7 +10,7 @@ use belfry_chime::{
 };
 use belfry_core::EmailAddress;
 use belfry_secrets::Sensitive;
-use belfry_store::AccountRecord;
+use belfry_store::{AccountConfig, AccountKind, AccountRecord, AwsSource};
 
 use crate::accounts::secret_key;
 use crate::{App, AppError, ErrorCode, SettingKey};
@@ -55,6 +55,16 @@ impl std::fmt::Debug for Admin<'_> {
     }
 }
 
+/// Opens the Chime administration API with some credentials: `aws-sdk-chime`, or an
+/// in-memory Chime in tests.
+pub type ChimeFactory =
+    Box<dyn Fn(&AwsCredentials) -> Result<Box<dyn ChimeAdmin>, AdminError> + Send + Sync>;
+
+/// The real one: `aws-sdk-chime` with the standard endpoint settings.
+pub(crate) fn sdk_chime() -> ChimeFactory {
+    Box::new(|creds| Ok(Box::new(SdkChime::new(creds, None)?) as Box<dyn ChimeAdmin>))
+}
+
 impl App {
     /// Chime administration with an AWS account in Belfry (`aws` by name, or the only one).
     pub fn admin(&self, aws: Option<&str>) -> Result<Admin<'_>, AppError> {
@@ -62,7 +72,7 @@ impl App {
         let creds = self.aws_credentials(&record)?;
         Ok(Admin {
             app: self,
-            chime: Box::new(SdkChime::new(&creds, None)?),
+            chime: (self.chime)(&creds)?,
         })
     }
 
@@ -71,7 +81,7 @@ impl App {
             .store()
             .accounts()?
             .into_iter()
-            .filter(|a| a.kind == "aws")
+            .filter(|a| a.kind() == AccountKind::Aws)
             .collect();
         match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) => aws
@@ -109,14 +119,11 @@ impl App {
     }
 
     fn aws_credentials(&self, record: &AccountRecord) -> Result<AwsCredentials, AppError> {
-        match record.config["source"].as_str() {
-            Some("profile") => Ok(AwsCredentials::Profile(
-                record.config["profile"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            )),
-            Some("access-key") => {
+        match &record.config {
+            AccountConfig::Aws(AwsSource::Profile { profile }) => {
+                Ok(AwsCredentials::Profile(profile.clone()))
+            }
+            AccountConfig::Aws(AwsSource::AccessKey { access_key_id }) => {
                 let secret = self
                     .secrets_store()?
                     .get(&secret_key(&record.id, "aws-secret-access-key"))?
@@ -127,14 +134,15 @@ impl App {
                         )
                     })?;
                 Ok(AwsCredentials::AccessKey {
-                    id: record.config["access_key_id"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
+                    id: access_key_id.clone(),
                     secret: Sensitive::new(secret.expose().clone()),
                 })
             }
-            _ => Ok(AwsCredentials::Chain),
+            AccountConfig::Aws(AwsSource::Chain) => Ok(AwsCredentials::Chain),
+            _ => Err(AppError::new(
+                ErrorCode::Invalid,
+                format!("{:?} is not an AWS account", record.name),
+            )),
         }
     }
 }
@@ -274,7 +282,7 @@ impl Admin<'_> {
                         format!("there is no account named {name:?}"),
                     )
                 })?;
-                if record.kind == "aws" {
+                if record.kind() == AccountKind::Aws {
                     return Err(AppError::new(
                         ErrorCode::Invalid,
                         format!("{name:?} holds AWS credentials, not a calendar"),

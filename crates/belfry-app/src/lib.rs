@@ -36,7 +36,7 @@ pub use belfry_chime::{
     AccountFilter, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, UserFailure,
 };
 pub use belfry_store::DeliveryState;
-pub use chime::{Admin, DELETE_NOTE, Deleted, parse_license};
+pub use chime::{Admin, ChimeFactory, DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
 pub use schedule::{
@@ -190,6 +190,8 @@ pub struct App {
     provider: &'static Provider,
     /// Opens the calendar service of an account.
     calendars: Arc<dyn Calendars>,
+    /// Opens the Chime administration API.
+    chime: ChimeFactory,
 }
 
 impl std::fmt::Debug for App {
@@ -233,7 +235,14 @@ impl App {
             system_tz,
             provider: Provider::chime(),
             calendars: Arc::new(NetworkCalendars),
+            chime: chime::sdk_chime(),
         }
+    }
+
+    /// The same app with another Chime administration API (tests use an in-memory one).
+    pub fn with_chime(mut self, chime: ChimeFactory) -> App {
+        self.chime = chime;
+        self
     }
 
     /// The same app with other calendar services (tests use in-memory calendars).

@@ -15,7 +15,7 @@ use belfry_core::calendar::{
     Calendar, CalendarEntry, Confirmed, EventVersion, HeldEvent, Lane, PortError, Written,
 };
 use belfry_core::entropy::SplitMix64;
-use belfry_store::{AccountRecord, DeliveryState};
+use belfry_store::{AccountConfig, AccountRecord, CaldavConfig, DeliveryState};
 use chrono::TimeZone;
 
 use super::*;
@@ -182,9 +182,11 @@ fn open(dir: &std::path::Path, memory: &Arc<Memory>, at: DateTime<Utc>) -> App {
             .insert_account(&AccountRecord {
                 id: "acct-1".into(),
                 name: "School".into(),
-                kind: "caldav".into(),
                 identity: "ana".into(),
-                config: serde_json::json!({}),
+                config: AccountConfig::Caldav(CaldavConfig {
+                    calendar_home: "https://dav.example.com/ana/".into(),
+                    ..CaldavConfig::default()
+                }),
                 default_calendar: Some(CAL.into()),
                 created_at: at,
             })

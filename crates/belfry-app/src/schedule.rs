@@ -9,7 +9,8 @@ use belfry_caldav::CalDav;
 use belfry_core::calendar::{Calendar, EventVersion, Failure, PortError, Written};
 use belfry_core::{Field, MeetingForm, MeetingId, Method, render_invitation};
 use belfry_store::{
-    AccountRecord, AttemptEnd, Delivery, DeliveryKey, DeliveryState, MeetingRecord, Wanted,
+    AccountConfig, AccountRecord, AttemptEnd, Delivery, DeliveryKey, DeliveryState, MeetingRecord,
+    Wanted,
 };
 use serde::Serialize;
 
@@ -70,8 +71,8 @@ pub struct NetworkCalendars;
 impl Calendars for NetworkCalendars {
     fn open(&self, app: &App, account: &AccountRecord) -> Result<Arc<dyn Calendar>, AppError> {
         let retry = belfry_caldav::Retry::default();
-        match AccountKind::from_name(&account.kind) {
-            Some(AccountKind::Caldav) => {
+        match &account.config {
+            AccountConfig::Caldav(config) => {
                 let password = app
                     .secrets_store()?
                     .get(&secret_key(&account.id, "password"))?
@@ -84,20 +85,18 @@ impl Calendars for NetworkCalendars {
                             ),
                         )
                     })?;
-                let home =
-                    url::Url::parse(account.config["calendar_home"].as_str().unwrap_or_default())
-                        .map_err(|_| {
-                        AppError::new(ErrorCode::Storage, "the saved calendar home is damaged")
-                    })?;
+                let home = url::Url::parse(&config.calendar_home).map_err(|_| {
+                    AppError::new(ErrorCode::Storage, "the saved calendar home is damaged")
+                })?;
                 Ok(Arc::new(belfry_caldav::CalDavCalendar::new(
                     CalDav::new(&account.identity, password),
                     home,
                     &account.id,
-                    account.config["auto_schedule"].as_bool().unwrap_or(false),
+                    config.auto_schedule,
                     retry,
                 )))
             }
-            Some(AccountKind::Google) => {
+            AccountConfig::Google => {
                 let (session, base) = app.cloud_api(account, belfry_oauth::ProviderKind::Google)?;
                 Ok(Arc::new(belfry_cloud::GoogleCalendar::new(
                     session,
@@ -106,7 +105,7 @@ impl Calendars for NetworkCalendars {
                     retry,
                 )))
             }
-            Some(AccountKind::Microsoft) => {
+            AccountConfig::Microsoft => {
                 let (session, base) =
                     app.cloud_api(account, belfry_oauth::ProviderKind::Microsoft)?;
                 Ok(Arc::new(belfry_cloud::GraphCalendar::new(
@@ -116,13 +115,9 @@ impl Calendars for NetworkCalendars {
                     retry,
                 )))
             }
-            Some(AccountKind::Aws) => Err(AppError::new(
+            AccountConfig::Aws(_) => Err(AppError::new(
                 ErrorCode::Invalid,
                 "an AWS account has no calendars",
-            )),
-            None => Err(AppError::new(
-                ErrorCode::Storage,
-                format!("account {:?} has an unknown kind", account.name),
             )),
         }
     }
@@ -544,18 +539,11 @@ impl App {
                 format!("there is no account named {:?}", name.trim()),
             )
         })?;
-        match AccountKind::from_name(&record.kind) {
-            Some(AccountKind::Caldav | AccountKind::Google | AccountKind::Microsoft) => Ok(record),
-            Some(AccountKind::Aws) => Err(AppError::new(
+        match record.kind() {
+            AccountKind::Caldav | AccountKind::Google | AccountKind::Microsoft => Ok(record),
+            AccountKind::Aws => Err(AppError::new(
                 ErrorCode::Invalid,
                 "an AWS account has no calendars",
-            )),
-            None => Err(AppError::new(
-                ErrorCode::Storage,
-                format!(
-                    "account {:?} has an unknown kind {:?}",
-                    record.name, record.kind
-                ),
             )),
         }
     }
@@ -566,9 +554,8 @@ impl App {
         wanted: Option<&str>,
     ) -> Result<Target, AppError> {
         let wanted = wanted.map(str::trim).filter(|w| !w.is_empty());
-        let kind = AccountKind::from_name(&record.kind);
-        if let (None, Some(default), Some(AccountKind::Caldav)) =
-            (wanted, &record.default_calendar, kind)
+        let kind = record.kind();
+        if let (None, Some(default), AccountKind::Caldav) = (wanted, &record.default_calendar, kind)
         {
             // Chosen (and checked) when it was made the default: no round trip needed.
             return Ok(Target {
@@ -582,7 +569,7 @@ impl App {
             Some(w) => calendars.iter().find(|c| c.id == w || c.name == w),
             None => calendars.iter().find(|c| c.is_default),
         };
-        if let (None, Some(w), Some(AccountKind::Caldav)) = (chosen, wanted, kind)
+        if let (None, Some(w), AccountKind::Caldav) = (chosen, wanted, kind)
             && (w.starts_with("http://") || w.starts_with("https://"))
         {
             return self.shared_caldav_calendar(record, w);
@@ -617,7 +604,7 @@ impl App {
         let host = Some(c.owner.trim())
             .filter(|o| !o.is_empty() && !o.eq_ignore_ascii_case(&record.identity))
             .map(str::to_owned);
-        let calendar = if kind == Some(AccountKind::Microsoft) {
+        let calendar = if kind == AccountKind::Microsoft {
             belfry_cloud::graph_calendar_path(&c.id, host.as_deref())
         } else {
             c.id.clone()
@@ -642,8 +629,11 @@ impl App {
                 format!("--calendar: {wanted:?} is not a URL: {e}"),
             )
         })?;
-        let home = url::Url::parse(record.config["calendar_home"].as_str().unwrap_or_default())
-            .map_err(|_| AppError::new(ErrorCode::Storage, "the saved calendar home is damaged"))?;
+        let home = match &record.config {
+            AccountConfig::Caldav(c) => url::Url::parse(&c.calendar_home).ok(),
+            _ => None,
+        }
+        .ok_or_else(|| AppError::new(ErrorCode::Storage, "the saved calendar home is damaged"))?;
         if url.origin() != home.origin() {
             // The account's password must never go to another server.
             return Err(AppError::new(
@@ -957,10 +947,7 @@ struct Target {
 fn organized_by(form: &MeetingForm, account: &AccountRecord) -> MeetingForm {
     let mut form = form.clone();
     if form.organizer.trim().is_empty()
-        && matches!(
-            AccountKind::from_name(&account.kind),
-            Some(AccountKind::Google | AccountKind::Microsoft)
-        )
+        && matches!(account.kind(), AccountKind::Google | AccountKind::Microsoft)
     {
         form.organizer = account.identity.clone();
     }

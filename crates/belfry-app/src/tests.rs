@@ -515,3 +515,157 @@ fn aws_credentials_are_checked_before_aws_is_asked() {
     assert!(h.app.accounts().unwrap().is_empty());
     assert!(!data_dir_bytes(h.dir.path()).contains(secret));
 }
+
+/// An in-memory Chime: one Team account whose users are given; the operations a test does
+/// not use say so.
+struct MemoryChime(Vec<ChimeUser>);
+
+impl ChimeAdmin for MemoryChime {
+    fn list_accounts(
+        &self,
+        _filter: &AccountFilter,
+        _progress: belfry_chime::Progress<'_>,
+    ) -> Result<Vec<ChimeAccount>, belfry_chime::AdminError> {
+        Ok(vec![ChimeAccount {
+            id: "acct-1".into(),
+            name: "Physics".into(),
+            account_type: "Team".into(),
+            default_license: Some(License::Pro),
+            supported_licenses: vec![License::Basic, License::Pro],
+            status: "Active".into(),
+            created: "2026-01-05T00:00:00Z".into(),
+        }])
+    }
+    fn create_account(&self, _: &str) -> Result<ChimeAccount, belfry_chime::AdminError> {
+        Err(belfry_chime::AdminError::Service("not in this test".into()))
+    }
+    fn update_account(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: Option<License>,
+    ) -> Result<ChimeAccount, belfry_chime::AdminError> {
+        Err(belfry_chime::AdminError::Service("not in this test".into()))
+    }
+    fn delete_account(&self, _: &str) -> Result<(), belfry_chime::AdminError> {
+        Err(belfry_chime::AdminError::Service("not in this test".into()))
+    }
+    fn list_users(
+        &self,
+        _account_id: &str,
+        email: Option<&str>,
+        _progress: belfry_chime::Progress<'_>,
+    ) -> Result<Vec<ChimeUser>, belfry_chime::AdminError> {
+        Ok(self
+            .0
+            .iter()
+            .filter(|u| email.is_none_or(|e| u.email.eq_ignore_ascii_case(e)))
+            .cloned()
+            .collect())
+    }
+    fn get_user(&self, _: &str, user_id: &str) -> Result<ChimeUser, belfry_chime::AdminError> {
+        self.0
+            .iter()
+            .find(|u| u.id == user_id)
+            .cloned()
+            .ok_or_else(|| belfry_chime::AdminError::NotFound(user_id.into()))
+    }
+    fn invite_users(&self, _: &str, _: &[String]) -> Result<Vec<Invite>, belfry_chime::AdminError> {
+        Err(belfry_chime::AdminError::Service("not in this test".into()))
+    }
+    fn set_license(
+        &self,
+        _: &str,
+        _: &[String],
+        _: License,
+    ) -> Result<Vec<UserFailure>, belfry_chime::AdminError> {
+        Err(belfry_chime::AdminError::Service("not in this test".into()))
+    }
+    fn suspend(&self, _: &str, _: &[String]) -> Result<Vec<UserFailure>, belfry_chime::AdminError> {
+        Err(belfry_chime::AdminError::Service("not in this test".into()))
+    }
+    fn unsuspend(
+        &self,
+        _: &str,
+        _: &[String],
+    ) -> Result<Vec<UserFailure>, belfry_chime::AdminError> {
+        Err(belfry_chime::AdminError::Service("not in this test".into()))
+    }
+    fn reset_pin(&self, _: &str, _: &str) -> Result<ChimeUser, belfry_chime::AdminError> {
+        Err(belfry_chime::AdminError::Service("not in this test".into()))
+    }
+}
+
+fn chime_user(id: &str, email: &str, license: License, registered_on: &str) -> ChimeUser {
+    ChimeUser {
+        id: id.into(),
+        account_id: "acct-1".into(),
+        email: email.into(),
+        display_name: String::new(),
+        license: Some(license),
+        registration: "Registered".into(),
+        invitation: "Accepted".into(),
+        registered_on: Some(registered_on.into()),
+        personal_pin: Some("6064724824".into()),
+    }
+}
+
+#[test]
+fn check_before_class_judges_trials_by_the_apps_clock_against_an_in_memory_chime() {
+    // The clock says 2027-02-01: a trial from 2027-01-20 still runs, one from 2026-12-01 ended.
+    let users = vec![
+        chime_user(
+            "u1",
+            "new@example.edu",
+            License::ProTrial,
+            "2027-01-20T00:00:00Z",
+        ),
+        chime_user(
+            "u2",
+            "old@example.edu",
+            License::ProTrial,
+            "2026-12-01T00:00:00Z",
+        ),
+    ];
+    let h = harness();
+    let app = App::with_parts(
+        Store::open(h.dir.path()).unwrap(),
+        Box::new(|| Ok(Arc::new(Keyring::mock()) as Arc<dyn SecretStore>)),
+        Arc::new(FixedClock(now())),
+        Box::new(SplitMix64(3)),
+        Tz::UTC,
+    )
+    .with_chime(Box::new(move |_| {
+        Ok(Box::new(MemoryChime(users.clone())) as Box<dyn ChimeAdmin>)
+    }));
+    app.store()
+        .insert_account(&belfry_store::AccountRecord {
+            id: "aws-1".into(),
+            name: "Admin".into(),
+            identity: "arn:aws:iam::123456789012:user/admin".into(),
+            config: belfry_store::AccountConfig::Aws(belfry_store::AwsSource::Chain),
+            default_calendar: None,
+            created_at: now(),
+        })
+        .unwrap();
+    let admin = app.admin(None).unwrap();
+    let codes = |email: &str| -> Vec<(String, Severity)> {
+        admin
+            .doctor(Some(email), None, false, &|_, _| {})
+            .unwrap()
+            .findings
+            .into_iter()
+            .map(|f| (f.code, f.severity))
+            .collect()
+    };
+    assert!(codes("new@example.edu").contains(&("trial-ends".into(), Severity::Warning)));
+    assert!(codes("old@example.edu").contains(&("trial-ended".into(), Severity::Error)));
+    assert_eq!(
+        admin.use_personal_pin("acct-1", "u1").unwrap(),
+        "6064724824"
+    );
+    assert_eq!(
+        app.settings().unwrap().personal_id.map(|p| p.digits()),
+        Some("6064724824".into())
+    );
+}

@@ -47,7 +47,7 @@ impl CalDavCalendar {
 impl From<CalDavError> for PortError {
     fn from(e: CalDavError) -> PortError {
         let failure = match &e {
-            CalDavError::Unauthorized(401) => Failure::Unauthorized,
+            CalDavError::Unauthorized(_) => Failure::Unauthorized,
             CalDavError::Http { retry_after, .. } if e.is_transient() => Failure::Transient {
                 retry_after: *retry_after,
             },

@@ -14,7 +14,10 @@ mod session;
 use std::time::{Duration, Instant};
 
 use belfry_secrets::Sensitive;
-use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
     EndpointSet, PkceCodeChallenge, RedirectUrl, RefreshToken, RequestTokenError, Scope,
@@ -87,8 +90,30 @@ pub struct SignedIn {
     pub access: AccessToken,
 }
 
-pub(crate) type Client =
-    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+/// The token endpoint's answer, with the OpenID Connect ID token when there is one.
+pub(crate) type TokenAnswer = oauth2::StandardTokenResponse<IdTokenField, BasicTokenType>;
+
+/// The `id_token` of an OpenID Connect token response.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct IdTokenField {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+}
+
+impl oauth2::ExtraTokenFields for IdTokenField {}
+
+pub(crate) type Client = oauth2::Client<
+    BasicErrorResponse,
+    TokenAnswer,
+    BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
 
 pub(crate) fn http_client() -> Result<reqwest::blocking::Client, OAuthError> {
     belfry_http::client(Duration::from_secs(30)).map_err(OAuthError::Network)
@@ -112,7 +137,7 @@ pub(crate) fn oauth_client(
             cfg.kind.as_str()
         ))
     };
-    let mut client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
+    let mut client = oauth2::Client::new(ClientId::new(cfg.client_id.clone()))
         .set_auth_uri(AuthUrl::new(cfg.auth_url.clone()).map_err(|_| bad("auth_url"))?)
         .set_token_uri(TokenUrl::new(cfg.token_url.clone()).map_err(|_| bad("token_url"))?)
         .set_auth_type(AuthType::RequestBody);
@@ -206,7 +231,22 @@ pub fn sign_in(
             )
         })?;
     let access = AccessToken::new(token.access_token().secret().clone(), token.expires_in());
-    let identity = userinfo_email(cfg, &access.token).unwrap_or_default();
+    // Who signed in: the ID token this answer carries (scope `openid email`), else the
+    // userinfo endpoint. A sign-in that says nobody is refused.
+    let identity = token
+        .extra_fields()
+        .id_token
+        .as_deref()
+        .and_then(|t| id_token_email(t, &cfg.client_id))
+        .or_else(|| userinfo_email(cfg, &access.token))
+        .filter(|e| !e.trim().is_empty())
+        .ok_or_else(|| {
+            callback.respond(400, "Belfry could not tell which account signed in. Return to Belfry for details.");
+            OAuthError::Server(format!(
+                "{} did not say which account signed in (no email address in the ID token or from userinfo): sign in again and let Belfry see your email address",
+                cfg.kind.label()
+            ))
+        })?;
     callback.respond(200, "Signed in to Belfry. You can close this tab.");
     Ok(SignedIn {
         identity,
@@ -263,6 +303,40 @@ pub fn revoke(cfg: &ProviderConfig, refresh_token: &Sensitive<String>) -> Result
             resp.status().as_u16()
         )))
     }
+}
+
+/// The email address an OpenID Connect ID token names (`email`, else Microsoft's
+/// `preferred_username`), when the token is for `client_id` and has not expired. The token
+/// came straight from the token endpoint over the connection Belfry opened, so its signature
+/// is not checked (OpenID Connect Core 1.0, 3.1.3.7).
+fn id_token_email(token: &str, client_id: &str) -> Option<String> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    if payload.len() > 64 * 1024 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let for_us = match &claims["aud"] {
+        serde_json::Value::String(a) => a == client_id,
+        serde_json::Value::Array(all) => all.iter().any(|a| a == client_id),
+        _ => false,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let live = claims["exp"].as_u64().is_some_and(|exp| exp > now);
+    if !for_us || !live {
+        return None;
+    }
+    claims["email"]
+        .as_str()
+        .or_else(|| claims["preferred_username"].as_str())
+        .filter(|e| e.contains('@'))
+        .map(str::to_owned)
 }
 
 /// The signed-in user's email, from the userinfo endpoint.

@@ -258,3 +258,29 @@ fn revocation_reaches_the_server() {
     ms.revoke_url = None;
     assert!(!revoke(&ms, &done.refresh_token).unwrap());
 }
+
+#[test]
+#[ignore = "needs the OAuth test server (node): run scripts/test"]
+fn the_identity_comes_from_the_id_token_and_a_sign_in_naming_nobody_fails() {
+    let server = oauth_server(60);
+    for kind in [ProviderKind::Google, ProviderKind::Microsoft] {
+        // Userinfo out of reach: the ID token still says who signed in.
+        let mut cfg = config(&server, kind);
+        cfg.userinfo_url = Some(format!(
+            "http://127.0.0.1:{}/userinfo",
+            belfry_testkit::free_port()
+        ));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let done = sign_in(&cfg, &browser(seen, unchanged()), WAIT).unwrap();
+        assert_eq!(done.identity, "ana@example.com", "{kind:?}");
+
+        // No email scope and no userinfo: nobody is named, so the sign-in fails and says so.
+        cfg.scopes.retain(|s| s != "email");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let err = sign_in(&cfg, &browser(seen, unchanged()), WAIT).unwrap_err();
+        assert!(
+            matches!(&err, OAuthError::Server(m) if m.contains("did not say which account")),
+            "{kind:?}: {err:?}"
+        );
+    }
+}

@@ -250,6 +250,106 @@ pub enum AttemptEnd<'a> {
     },
 }
 
+/// The kinds of account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum AccountKind {
+    Google,
+    Microsoft,
+    Caldav,
+    Aws,
+}
+
+impl AccountKind {
+    pub const ALL: [AccountKind; 4] = [
+        AccountKind::Google,
+        AccountKind::Microsoft,
+        AccountKind::Caldav,
+        AccountKind::Aws,
+    ];
+
+    /// The stable name (`google`, `microsoft`, `caldav`, `aws`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Google => "google",
+            AccountKind::Microsoft => "microsoft",
+            AccountKind::Caldav => "caldav",
+            AccountKind::Aws => "aws",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<AccountKind> {
+        AccountKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// A CalDAV account's settings, found by discovery.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CaldavConfig {
+    /// The address the user gave.
+    #[serde(default)]
+    pub server: String,
+    #[serde(default)]
+    pub principal: String,
+    pub calendar_home: String,
+    /// The server schedules (RFC 6638): it emails the attendees itself.
+    #[serde(default)]
+    pub auto_schedule: bool,
+}
+
+/// Where an AWS account's credentials come from (the secret key, if any, is in the keyring).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "source", rename_all = "kebab-case")]
+pub enum AwsSource {
+    /// A profile of the standard AWS configuration.
+    Profile { profile: String },
+    /// An access key whose secret is in the keyring.
+    AccessKey { access_key_id: String },
+    /// The default credential chain.
+    Chain,
+}
+
+/// An account's kind and its non-secret settings, one shape per kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountConfig {
+    Caldav(CaldavConfig),
+    Google,
+    Microsoft,
+    Aws(AwsSource),
+}
+
+impl AccountConfig {
+    pub fn kind(&self) -> AccountKind {
+        match self {
+            AccountConfig::Caldav(_) => AccountKind::Caldav,
+            AccountConfig::Google => AccountKind::Google,
+            AccountConfig::Microsoft => AccountKind::Microsoft,
+            AccountConfig::Aws(_) => AccountKind::Aws,
+        }
+    }
+
+    fn to_json(&self) -> Result<String, StoreError> {
+        match self {
+            AccountConfig::Caldav(c) => to_json(c),
+            AccountConfig::Google | AccountConfig::Microsoft => {
+                to_json(&serde_json::json!({ "provider": self.kind().as_str() }))
+            }
+            AccountConfig::Aws(a) => to_json(a),
+        }
+    }
+
+    fn from_json(kind: &str, json: &str) -> Result<AccountConfig, StoreError> {
+        match AccountKind::from_name(kind) {
+            Some(AccountKind::Caldav) => Ok(AccountConfig::Caldav(from_json(json)?)),
+            Some(AccountKind::Google) => Ok(AccountConfig::Google),
+            Some(AccountKind::Microsoft) => Ok(AccountConfig::Microsoft),
+            Some(AccountKind::Aws) => Ok(AccountConfig::Aws(from_json(json)?)),
+            None => Err(StoreError::Damaged(format!("an account of kind {kind:?}"))),
+        }
+    }
+}
+
 /// A calendar or AWS account. Its secrets are in the keyring, under keys derived from `id`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountRecord {
@@ -257,14 +357,18 @@ pub struct AccountRecord {
     pub id: String,
     /// Unique (case-insensitively); what the user types.
     pub name: String,
-    /// `google`, `microsoft`, `caldav` or `aws`.
-    pub kind: String,
     /// Who is signed in: an email, a user name, an AWS identity.
     pub identity: String,
-    /// Non-secret settings (server URL, calendar home, profile...).
-    pub config: serde_json::Value,
+    /// Its kind and non-secret settings (server, calendar home, profile...).
+    pub config: AccountConfig,
     pub default_calendar: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+impl AccountRecord {
+    pub fn kind(&self) -> AccountKind {
+        self.config.kind()
+    }
 }
 
 /// One meeting in the history.
@@ -877,7 +981,7 @@ impl Store {
         let result = self.conn()?.execute(
             "INSERT INTO accounts (id, name, kind, identity, config_json, default_calendar, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![a.id, a.name, a.kind, a.identity, to_json(&a.config)?, a.default_calendar, a.created_at.to_rfc3339()],
+            params![a.id, a.name, a.kind().as_str(), a.identity, a.config.to_json()?, a.default_calendar, a.created_at.to_rfc3339()],
         );
         match result {
             Err(rusqlite::Error::SqliteFailure(e, _))
@@ -910,11 +1014,10 @@ impl Store {
         rows.map(|row| {
             let (id, name, kind, identity, config, default_calendar, created) = row?;
             Ok(AccountRecord {
+                config: AccountConfig::from_json(&kind, &config)?,
                 id,
                 name,
-                kind,
                 identity,
-                config: from_json(&config)?,
                 default_calendar,
                 created_at: DateTime::parse_from_rfc3339(&created)
                     .map(|t| t.with_timezone(&Utc))
@@ -936,7 +1039,7 @@ impl Store {
     pub fn update_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
         let result = self.conn()?.execute(
             "UPDATE accounts SET name = ?2, identity = ?3, config_json = ?4, default_calendar = ?5 WHERE id = ?1",
-            params![a.id, a.name, a.identity, to_json(&a.config)?, a.default_calendar],
+            params![a.id, a.name, a.identity, a.config.to_json()?, a.default_calendar],
         );
         match result {
             Err(rusqlite::Error::SqliteFailure(e, _))

@@ -224,9 +224,12 @@ fn accounts_are_unique_by_name_in_any_case() {
     let a = AccountRecord {
         id: "a1".into(),
         name: "School".into(),
-        kind: "caldav".into(),
         identity: "ana".into(),
-        config: serde_json::json!({"server": "https://dav.example.com/"}),
+        config: AccountConfig::Caldav(CaldavConfig {
+            server: "https://dav.example.com/".into(),
+            calendar_home: "https://dav.example.com/ana/".into(),
+            ..CaldavConfig::default()
+        }),
         default_calendar: Some("https://dav.example.com/ana/lectures/".into()),
         created_at: now(),
     };
