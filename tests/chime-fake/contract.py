@@ -21,6 +21,9 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import botocore
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
 import botocore.loaders
 import botocore.model
 import botocore.parsers
@@ -36,10 +39,13 @@ sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # leave no __pycache__ beside the fake
 import server  # noqa: E402  (the fake's own tables: the one source of truth)
 
+# The access key the fake is started with, and a well-formed header that is not signed with it.
+KEY_ID, SECRET = "AKIDEXAMPLE", "secret"
 AUTH = (
     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/chime/aws4_request, "
     "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64
 )
+SIGNED = object()  # call(): sign the request with KEY_ID and SECRET
 PIN = re.compile(r"\d{10}\Z")
 
 RAW = botocore.loaders.Loader().load_service_model("chime", "service-2")
@@ -215,7 +221,10 @@ class FakeProcess:
 
     def __init__(self):
         self.proc = subprocess.Popen(
-            [sys.executable, SERVER, "--port", "0"], stdout=subprocess.PIPE, text=True
+            [sys.executable, SERVER, "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, **{server.KEYS_ENV: f"{KEY_ID}={SECRET}"}),
         )
         ready, _, _ = select.select([self.proc.stdout], [], [], 10)
         line = self.proc.stdout.readline().rstrip("\n") if ready else ""
@@ -245,13 +254,23 @@ class FakeProcess:
         resp = self.conn.getresponse()
         return resp.status, HeadersDict(resp.getheaders()), resp.read()
 
+    def sign(self, method, path, body=b"", headers=None):
+        """`headers` with a SigV4 signature by KEY_ID, as botocore signs."""
+        request = botocore.awsrequest.AWSRequest(
+            method=method, url=f"{self.endpoint}{path}", data=body, headers=headers or {}
+        )
+        botocore.auth.SigV4Auth(
+            botocore.credentials.Credentials(KEY_ID, SECRET), "chime", "us-east-1"
+        ).add_auth(request)
+        return dict(request.headers.items())
+
     def hook(self, method, path, obj=None):
         body = b"" if obj is None else json.dumps(obj).encode()
         status, _, data = self.raw(method, path, body, {"Content-Type": "application/json"})
         assert status == 200, f"{method} {path}: {status} {data!r}"
         return json.loads(data)
 
-    def call(self, operation, params=None, validate=True, auth=AUTH, expect_error=None):
+    def call(self, operation, params=None, validate=True, auth=SIGNED, expect_error=None):
         """Calls `operation` with `params` serialized by botocore and checks the response
         against the model. Returns the decoded JSON body (or None) on success, the botocore-
         parsed error dict on an error."""
@@ -270,7 +289,9 @@ class FakeProcess:
             for p in shape_problems(json.loads(body), op.input_shape, f"{operation} request"):
                 R.check(False, p)
         headers = {k: v for k, v in req["headers"].items()}
-        if auth is not None:
+        if auth is SIGNED:
+            headers = self.sign(req["method"], path, body, headers)
+        elif auth is not None:
             headers["Authorization"] = auth
         status, resp_headers, data = self.raw(req["method"], path, body, headers)
         label = f"{operation} {req['method']} {path}"
@@ -510,7 +531,7 @@ def check_pagination(fake):
 
 def check_errors(fake):
     R.section("error bodies, faults and authentication")
-    status, headers, data = fake.raw("GET", "/accounts/missing", headers={"Authorization": AUTH})
+    status, headers, data = fake.raw("GET", "/accounts/missing", headers=fake.sign("GET", "/accounts/missing"))
     body = json.loads(data)
     R.check(
         (status, headers.get("x-amzn-ErrorType"), set(body), body.get("Code"))
@@ -533,8 +554,11 @@ def check_errors(fake):
 
     bad_scope = AUTH.replace("us-east-1/chime", "eu-west-1/chime")
     bad_service = AUTH.replace("us-east-1/chime", "us-east-1/s3")
-    for auth in (None, bad_scope, bad_service, "Bearer abc"):
+    for auth in (None, AUTH, bad_scope, bad_service, "Bearer abc"):
         fake.call("ListAccounts", auth=auth, expect_error="ForbiddenException")
+    parsed = fake.call("ListAccounts", auth=AUTH, expect_error="ForbiddenException")
+    R.check("signature we calculated does not match" in parsed["Error"]["Message"],
+            f"an unsigned header is refused for its signature: {parsed['Error']['Message']!r}")
 
     session = botocore.session.get_session()
     client = session.create_client(

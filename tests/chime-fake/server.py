@@ -10,6 +10,9 @@ Usage:
                               "listening on http://127.0.0.1:PORT", serve until SIGTERM/SIGINT
     server.py --routes        print the served routes as JSON and exit
 
+Requests must be signed (SigV4) with an access key the fake knows: CHIME_FAKE_KEYS holds them,
+as "ID=SECRET;ID=SECRET".
+
 Test hooks (no authentication, not part of the API):
     POST /__test/reset        forget all accounts, users, queued faults and the request log
     POST /__test/seed         add accounts and users, see seed()
@@ -23,7 +26,10 @@ Standard library only. See README.md beside this file.
 import argparse
 import base64
 import binascii
+import hashlib
+import hmac
 import json
+import os
 import re
 import secrets
 import signal
@@ -34,7 +40,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 AWS_ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -151,9 +157,10 @@ class Account:
 class Fake:
     """All state, guarded by `lock`."""
 
-    def __init__(self, default_max_results=DEFAULT_MAX_RESULTS):
+    def __init__(self, default_max_results=DEFAULT_MAX_RESULTS, keys=None):
         self.lock = threading.Lock()
         self.default_max_results = default_max_results
+        self.keys = known_keys() if keys is None else keys  # access key id -> secret
         self.reset()
 
     def reset(self):
@@ -693,14 +700,74 @@ def match_route(method, path, query):
 
 
 # ---------------------------------------------------------------------------------------------
-# Authentication: a SigV4 Authorization header scoped to us-east-1/chime. The signature is not
-# verified. The real service rejects such requests at its front door with HTTP 403; the model's
-# only 403 error in these operations is ForbiddenException (UnauthorizedClientException is 401).
+# Authentication: a SigV4 Authorization header scoped to us-east-1/chime, whose signature is
+# verified with the secret of its access key (the keys the fake knows come from
+# CHIME_FAKE_KEYS, "ID=SECRET;ID=SECRET"). The real service rejects bad requests at its front
+# door with HTTP 403; the model's only 403 error in these operations is ForbiddenException
+# (UnauthorizedClientException is 401).
 
 _CREDENTIAL_SCOPE_LEN = 5  # key/date/region/service/aws4_request
+KEYS_ENV = "CHIME_FAKE_KEYS"
 
 
-def check_authorization(header):
+def known_keys():
+    pairs = (p.partition("=") for p in os.environ.get(KEYS_ENV, "").split(";") if p)
+    return {k: v for k, _, v in pairs}
+
+
+def _sigv4_quote(text):
+    return quote(text, safe="-_.~")
+
+
+def verify_signature(method, raw_path, headers, body, params, keys):
+    """Checks a SigV4 signature (the AWS Signature Version 4 signing process) as AWS does:
+    the canonical request from the method, the path (encoded twice, as for every service but
+    S3), the sorted query, the signed headers and the payload's hash."""
+    scope = params["Credential"].split("/")
+    secret = keys.get(scope[0])
+    if secret is None:
+        raise ApiError(
+            "ForbiddenException", "The security token included in the request is invalid."
+        )
+    path, _, query = raw_path.partition("?")
+    pairs = []
+    for part in query.split("&") if query else []:
+        k, _, v = part.partition("=")
+        pairs.append((_sigv4_quote(unquote(k)), _sigv4_quote(unquote(v))))
+    canonical_query = "&".join(f"{k}={v}" for k, v in sorted(pairs))
+    signed = params["SignedHeaders"].split(";")
+    canonical_headers = "".join(
+        f"{h}:{' '.join(','.join(headers.get_all(h) or []).split())}\n" for h in signed
+    )
+    declared = headers.get("x-amz-content-sha256")
+    actual = hashlib.sha256(body).hexdigest()
+    if declared not in (None, "UNSIGNED-PAYLOAD") and declared != actual:
+        raise ApiError("ForbiddenException", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+    payload = declared or actual
+    canonical = "\n".join(
+        [method, quote(path, safe="/~"), canonical_query, canonical_headers, ";".join(signed), payload]
+    )
+    to_sign = "\n".join(
+        [
+            "AWS4-HMAC-SHA256",
+            headers.get("x-amz-date", ""),
+            "/".join(scope[1:]),
+            hashlib.sha256(canonical.encode()).hexdigest(),
+        ]
+    )
+    key = ("AWS4" + secret).encode()
+    for part in scope[1:]:
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, params["Signature"]):
+        raise ApiError(
+            "ForbiddenException",
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your AWS Secret Access Key and signing method.",
+        )
+
+
+def check_authorization(header, request=None):
     if not header:
         raise ApiError("ForbiddenException", "Missing Authentication Token")
     algorithm, _, rest = header.partition(" ")
@@ -728,6 +795,9 @@ def check_authorization(header):
         raise ApiError(
             "ForbiddenException", f"Credential should be scoped to correct service: '{SERVICE}'."
         )
+    if request is not None:
+        method, raw_path, headers, body, keys = request
+        verify_signature(method, raw_path, headers, body, params, keys)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1022,7 +1092,10 @@ class Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.log.append((self.command, self.path))
             try:
-                check_authorization(self.headers.get("Authorization"))
+                check_authorization(
+                    self.headers.get("Authorization"),
+                    (self.command, self.path, self.headers, raw or b"", fake.keys),
+                )
                 query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
                 route, labels = match_route(self.command, url.path, query)
                 if route is None:

@@ -45,3 +45,16 @@ fn an_unreachable_endpoint_is_a_network_error() {
     assert!(matches!(err, AwsError::Network(_)), "{err:?}");
     assert!(!err.to_string().contains("wJalrXUtnFEMI"));
 }
+
+#[test]
+fn a_wrong_secret_is_refused_by_the_signature_check() {
+    let sts = fake_sts("arn:aws:iam::123456789012:user/chime-admin");
+    let creds = AwsCredentials::AccessKey {
+        id: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret: Sensitive::new("wrongSecretKeyExample000000000000000000000".into()),
+    };
+    let err = caller_identity(&creds, Some(&sts.url)).unwrap_err();
+    assert!(matches!(err, AwsError::Refused(_)), "{err:?}");
+    assert!(err.to_string().contains("signature"), "{err}");
+    assert!(!err.to_string().contains("wrongSecret"));
+}

@@ -863,6 +863,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn facts_are_read_from_the_first_event_only_unfolded_and_unescaped() {
+        let text = "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:X\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:abc@bel\r\n fry\r\nSEQUENCE:3\r\nSTATUS:CANCELLED\r\nSUMMARY:Physics\\, room 1\\nfloor 2\r\nORGANIZER;CN=Prof:mailto:prof@example.edu\r\nATTENDEE;RSVP=TRUE:mailto:meet@chime.aws\r\nATTENDEE:MAILTO:ana@example.com\r\nDTSTART;TZID=Europe/Berlin:20270301T100000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nBEGIN:VALARM\r\nDESCRIPTION:Reminder\r\nEND:VALARM\r\nDESCRIPTION:Join: https://chime.aws/123\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:second\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let f = ics_facts(text);
+        assert_eq!(f.uid.as_deref(), Some("abc@belfry"));
+        assert_eq!(f.sequence, Some(3));
+        assert!(f.cancelled && f.recurring);
+        assert_eq!(f.summary, "Physics, room 1\nfloor 2");
+        assert_eq!(f.organizer.as_deref(), Some("prof@example.edu"));
+        assert_eq!(f.attendees, ["meet@chime.aws", "ana@example.com"]);
+        assert_eq!(f.dtstart, "20270301T100000");
+        assert_eq!(
+            f.description, "Join: https://chime.aws/123",
+            "not the alarm's"
+        );
+        assert_eq!(ics_facts("no calendar at all"), IcsFacts::default());
+    }
+
+    #[test]
     fn server_addresses() {
         assert_eq!(
             parse_server("caldav.example.com").unwrap().as_str(),

@@ -154,6 +154,43 @@ fn an_event_is_written_once_however_often_it_is_sent() {
 
 #[test]
 #[ignore = "needs Radicale and Xandikos: run scripts/test"]
+fn events_in_a_time_range_are_listed_with_what_they_hold() {
+    let server = radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let dav = client("ana", "ana-app-password");
+    let cal_url = url::Url::parse(&cal).unwrap();
+    // One in March (moved once), one in May; the range asks for March only.
+    put(&dav, &cal_url, "march@belfry", 0, "Physics").unwrap();
+    put(&dav, &cal_url, "march@belfry", 1, "Physics, moved").unwrap();
+    let may = event("may@belfry", 0, "Optics").replace("20270301T1", "20270503T1");
+    dav.write_event(
+        &cal_url,
+        &EventWrite {
+            uid: "may@belfry",
+            ics: &may,
+            sequence: 0,
+            cancelled: false,
+        },
+    )
+    .unwrap();
+    let listed = dav
+        .events_between(&cal_url, "20270301T000000Z", "20270401T000000Z")
+        .unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let facts = belfry_caldav::ics_facts(&listed[0].1);
+    assert_eq!(facts.uid.as_deref(), Some("march@belfry"));
+    assert_eq!(facts.sequence, Some(1));
+    assert_eq!(facts.summary, "Physics, moved");
+    assert!(listed[0].0.ends_with("march-belfry.ics"), "{}", listed[0].0);
+    let all = dav
+        .events_between(&cal_url, "20270101T000000Z", "20280101T000000Z")
+        .unwrap();
+    assert_eq!(all.len(), 2);
+}
+
+#[test]
+#[ignore = "needs Radicale and Xandikos: run scripts/test"]
 fn another_event_at_our_place_is_never_overwritten() {
     let server = radicale();
     let cal = format!("{}/ana/lectures/", server.url);
@@ -237,6 +274,7 @@ fn busy_servers_are_retried_honouring_retry_after() {
         (201, vec![]),
     ]);
     let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
+    let started = std::time::Instant::now();
     let (href, put) = client("ana", "pw")
         .write_event_retrying(
             &cal,
@@ -250,6 +288,10 @@ fn busy_servers_are_retried_honouring_retry_after() {
         )
         .unwrap();
     assert_eq!(put, Wrote::Created);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "the server's Retry-After: 1 was waited"
+    );
     assert_eq!(href.path(), "/cal/9-belfry.ics");
     let requests = seen.lock().unwrap().clone();
     assert_eq!(

@@ -308,9 +308,151 @@ api_base = "{issuer}/v1.0"
     }
 }
 
+/// The AWS access keys the tests sign with, and their secrets: the STS stand-in and the Chime
+/// fake verify signatures with these and know no others.
+pub const AWS_TEST_KEYS: &[(&str, &str)] = &[
+    (
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
+    (
+        "AKIAPROFILEEXAMPLE01",
+        "profileSecretExampleKey0000000000000000",
+    ),
+    (
+        "AKIAIOSFODNN7CHIME01",
+        "chimeAdminSecretKeyExample00000000000000",
+    ),
+];
+
+/// Whether `authorization` is a valid AWS Signature Version 4 of the request (method, path
+/// with its query, headers by lower-case name, body) by one of [`AWS_TEST_KEYS`], for
+/// `service` in us-east-1: the canonical request, the string to sign and the signing key as
+/// AWS computes them (the path encoded twice, as for every service but S3).
+pub fn sigv4_valid(
+    authorization: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    service: &str,
+) -> bool {
+    use hmac::{KeyInit, Mac};
+    use sha2::Digest;
+    type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+    let hmac = |key: &[u8], data: &[u8]| -> Vec<u8> {
+        let mut mac = HmacSha256::new_from_slice(key).expect("any key length");
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    };
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let Some(rest) = authorization.strip_prefix("AWS4-HMAC-SHA256 ") else {
+        return false;
+    };
+    let param = |name: &str| {
+        rest.split(',')
+            .map(str::trim)
+            .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (credential, signed, signature) = (
+        param("Credential"),
+        param("SignedHeaders"),
+        param("Signature"),
+    );
+    let scope: Vec<&str> = credential.split('/').collect();
+    if scope.len() != 5
+        || scope[2] != "us-east-1"
+        || scope[3] != service
+        || scope[4] != "aws4_request"
+    {
+        return false;
+    }
+    let Some((_, secret)) = AWS_TEST_KEYS.iter().find(|(id, _)| *id == scope[0]) else {
+        return false;
+    };
+    let encode = |s: &str, keep_slash: bool| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                b'/' if keep_slash => "/".into(),
+                other => format!("%{other:02X}"),
+            })
+            .collect()
+    };
+    let decode = |s: &str| -> String {
+        url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let mut pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (encode(&decode(k), false), encode(&decode(v), false))
+        })
+        .collect();
+    pairs.sort();
+    let canonical_query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let header = |name: &str| -> String {
+        let values: Vec<&str> = headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        values
+            .join(",")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let canonical_headers: String = signed
+        .split(';')
+        .map(|h| format!("{h}:{}\n", header(h)))
+        .collect();
+    let actual = hex(&sha2::Sha256::digest(body));
+    let declared = header("x-amz-content-sha256");
+    if !declared.is_empty() && declared != "UNSIGNED-PAYLOAD" && declared != actual {
+        return false;
+    }
+    let payload = if declared.is_empty() {
+        actual
+    } else {
+        declared
+    };
+    let canonical = [
+        method.to_owned(),
+        encode(path, true),
+        canonical_query.join("&"),
+        canonical_headers,
+        signed.clone(),
+        payload,
+    ]
+    .join("\n");
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{}\n{}\n{}",
+        header("x-amz-date"),
+        scope[1..].join("/"),
+        hex(&sha2::Sha256::digest(canonical.as_bytes()))
+    );
+    let mut key = format!("AWS4{secret}").into_bytes();
+    for part in &scope[1..] {
+        key = hmac(&key, part.as_bytes());
+    }
+    hex(&hmac(&key, to_sign.as_bytes())) == signature
+}
+
 /// A loopback stand-in for AWS STS `GetCallerIdentity` (the documented Query API answer),
-/// recording the SigV4 `Authorization` header of each request. It answers for the process's
-/// lifetime.
+/// answering only requests signed (SigV4, verified) by one of [`AWS_TEST_KEYS`], and recording
+/// the `Authorization` header of each request. It answers for the process's lifetime.
 #[derive(Debug, Clone)]
 pub struct FakeSts {
     /// `http://127.0.0.1:PORT`
@@ -332,26 +474,33 @@ pub fn fake_sts(arn: &str) -> FakeSts {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut line = String::new();
-            let mut auth = String::new();
-            let mut length = 0usize;
+            let mut headers: Vec<(String, String)> = Vec::new();
             let _ = reader.read_line(&mut line);
+            let request_line = line.trim().to_owned();
             loop {
                 line.clear();
                 if reader.read_line(&mut line).unwrap_or(0) <= 2 {
                     break;
                 }
-                let lower = line.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("authorization:") {
-                    auth = line[line.len() - v.len()..].trim().to_owned();
-                }
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
+                if let Some((name, value)) = line.split_once(':') {
+                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
                 }
             }
+            let find = |name: &str| {
+                headers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let auth = find("authorization");
+            let length: usize = find("content-length").parse().unwrap_or(0);
             let mut body = vec![0u8; length];
             let _ = reader.read_exact(&mut body);
             seen.lock().unwrap().push(auth.clone());
-            let (status, xml) = if auth.starts_with("AWS4-HMAC-SHA256 Credential=") {
+            let mut parts = request_line.split_whitespace();
+            let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+            let (status, xml) = if sigv4_valid(&auth, method, target, &headers, &body, "sts") {
                 (
                     "200 OK",
                     format!(
@@ -361,7 +510,7 @@ pub fn fake_sts(arn: &str) -> FakeSts {
             } else {
                 (
                     "403 Forbidden",
-                    "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error><RequestId>0</RequestId></ErrorResponse>".to_owned(),
+                    "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.</Message></Error><RequestId>0</RequestId></ErrorResponse>".to_owned(),
                 )
             };
             let _ = write!(
@@ -504,8 +653,14 @@ impl Drop for ChimeFake {
 }
 
 /// Starts the Chime fake; list calls without `max-results` get `page_size` items per page.
+/// It verifies every request's SigV4 signature with the secrets of [`AWS_TEST_KEYS`].
 pub fn chime_fake(page_size: u32) -> ChimeFake {
+    let keys: Vec<String> = AWS_TEST_KEYS
+        .iter()
+        .map(|(id, secret)| format!("{id}={secret}"))
+        .collect();
     let mut child = Command::new("python3")
+        .env("CHIME_FAKE_KEYS", keys.join(";"))
         .arg(workspace_root().join("tests/chime-fake/server.py"))
         .args([
             "--port",

@@ -228,3 +228,22 @@ fn an_unreachable_endpoint_says_so() {
     assert!(err.to_string().contains("2026-02-20"), "{err}");
     assert!(!err.to_string().contains("wJalr"), "no secret in errors");
 }
+
+#[test]
+#[ignore = "needs the Chime fake (python3): run scripts/test"]
+fn a_request_signed_with_a_wrong_secret_is_refused() {
+    let fake = chime_fake(10);
+    let creds = AwsCredentials::AccessKey {
+        id: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret: Sensitive::new("wrongSecretKeyExample000000000000000000000".into()),
+    };
+    let chime = SdkChime::new(&creds, Some(&fake.url)).unwrap();
+    let err = chime
+        .list_accounts(&AccountFilter::default(), &quiet)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("signature"),
+        "the fake checked the signature: {err}"
+    );
+    assert!(!err.to_string().contains("wrongSecret"));
+}
