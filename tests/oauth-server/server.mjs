@@ -278,13 +278,15 @@ function json(ctx, status, body) {
 
 // Google Calendar events (events.insert / events.get), by calendar and event id, and the
 // faults to inject into the next event requests, one each:
-//   "503", "400" (an invalid event), "401" (the token revoked mid-session),
+//   "503", "400" (an invalid event), "401" (the token revoked mid-session), "miss-collision"
+//   (the next insert of a taken id is stored as a second copy instead of answering 409),
 //   "429" (Retry-After: 0), "rate" (403 rateLimitExceeded), "reset" (the connection
 //   is closed before the request is handled), "lost" (the event is stored, then the
 //   connection is closed before the answer: the client cannot know it worked).
 const googleEvents = new Map();
 const googleDeleted = new Set(); // "calendar/id": ids stay reserved after deletion
 const googleCancelled = new Map(); // "calendar/id" -> the deleted event, status "cancelled"
+const googleDuplicates = []; // second copies stored under a taken id ("miss-collision")
 let etagCounter = 0;
 const newEtag = () => `"${Date.now()}${(etagCounter += 1)}"`;
 const faults = [];
@@ -334,6 +336,7 @@ function testHooks(ctx) {
       googleEvents.clear();
       googleDeleted.clear();
       googleCancelled.clear();
+      googleDuplicates.length = 0;
       graphEvents.clear();
       graphTransactions.clear();
       graphStats.maxInFlight = {};
@@ -341,12 +344,16 @@ function testHooks(ctx) {
       faults.length = 0;
       requestLog.length = 0;
       return json(ctx, 200, { ok: true });
-    case 'GET /__test/events':
+    case 'GET /__test/events': {
+      // Every stored event, duplicates included: a calendar's list shows each copy.
+      const calendars = Object.fromEntries([...googleEvents].map(([cal, events]) => [cal, [...events.keys()]]));
+      for (const d of googleDuplicates) (calendars[d.calendar] ??= []).push(d.id);
       return json(ctx, 200, {
-        calendars: Object.fromEntries([...googleEvents].map(([cal, events]) => [cal, [...events.keys()]])),
+        calendars,
         events: Object.fromEntries([...googleEvents].map(([cal, events]) => [cal, [...events.values()]])),
         deleted: [...googleDeleted],
       });
+    }
     case 'GET /__test/graph':
       return json(ctx, 200, {
         mailboxes: Object.fromEntries([...graphEvents].map(([mb, events]) => [mb, [...events.values()]])),
@@ -497,11 +504,15 @@ async function googleEventsApi(provider, ctx) {
     if (!EVENT_ID.test(event.id || '')) {
       return json(ctx, 400, { error: { code: 400, message: 'Invalid resource id value.' } }), true;
     }
-    if (events.has(event.id) || googleDeleted.has(`${calendar}/${event.id}`)) {
+    const taken = events.has(event.id) || googleDeleted.has(`${calendar}/${event.id}`);
+    // "miss-collision": the fake fails to notice the id is taken and stores a second copy,
+    // so a test that counts events can see a duplicate if a client ever causes one.
+    if (taken && fault !== 'miss-collision') {
       return json(ctx, 409, { error: { code: 409, message: 'The requested identifier already exists.', errors: [{ reason: 'duplicate' }] } }), true;
     }
     const stored = { ...event, kind: 'calendar#event', status: 'confirmed', etag: newEtag(), sequence: event.sequence ?? 0, htmlLink: `https://calendar.google.test/${event.id}` };
-    events.set(event.id, stored);
+    if (taken) googleDuplicates.push({ calendar, ...stored });
+    else events.set(event.id, stored);
     if (fault === 'lost') {
       ctx.respond = false;
       ctx.req.socket.destroy();

@@ -5,7 +5,7 @@ import type { DeliveryView, HistoryView, MeetingForm, Preview } from "./ipc";
 import { confirmDialog, h, toast } from "./dom";
 import { appErrorOf } from "./model";
 
-export function historyPage(onChange: (form: MeetingForm, display: string) => void): { element: HTMLElement; refresh: () => Promise<void> } {
+export function historyPage(onChange: (form: MeetingForm, display: string, uid: string) => void): { element: HTMLElement; refresh: () => Promise<void> } {
   const search = h("input", { type: "search", id: "history-search", placeholder: "Title, meeting ID or attendee", autocomplete: "off" });
   const list = h("ul", { class: "history-list", "aria-label": "Past meetings" });
   const detail = h("pre", { class: "invitation-text", id: "history-preview", tabindex: "0" });
@@ -81,7 +81,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string) => vo
   async function select(e: HistoryView) {
     selected = e;
     try {
-      const p: Preview = await ipc.historyPreview(e.meeting_id);
+      const p: Preview = await ipc.historyPreview(e.uid);
       detail.textContent = p.text;
       copy.disabled = false;
       copyModerator.hidden = !e.moderated;
@@ -99,7 +99,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string) => vo
   copy.addEventListener("click", async () => {
     if (!selected) return;
     try {
-      await ipc.copyHistoryInvitation(selected.meeting_id);
+      await ipc.copyHistoryInvitation(selected.uid);
       toast("Invitation copied.");
     } catch (e) {
       toast(appErrorOf(e).message, "error");
@@ -117,7 +117,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string) => vo
   change.addEventListener("click", async () => {
     if (!selected) return;
     try {
-      onChange(await ipc.historyForm(selected.meeting_id), selected.display);
+      onChange(await ipc.historyForm(selected.uid), selected.display, selected.uid);
     } catch (e) {
       toast(appErrorOf(e).message, "error");
     }

@@ -17,8 +17,8 @@ async function boot(root: HTMLElement) {
   const catalog = await ipc.catalog();
   let settings: SettingsView = await ipc.getSettings();
   const schedule = await schedulePage(catalog, () => settings);
-  const history = historyPage((form, display) => {
-    schedule.startReschedule(form, display);
+  const history = historyPage((form, display, uid) => {
+    schedule.startReschedule(form, display, uid);
     show("schedule");
   });
   const bulk = bulkPage();

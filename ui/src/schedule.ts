@@ -38,7 +38,8 @@ export interface SchedulePage {
   /** Runs the action behind a keyboard shortcut. */
   shortcut(e: KeyboardEvent): boolean;
   /** Loads a scheduled meeting to change it: "Update calendars" then sends the change. */
-  startReschedule(form: MeetingForm, display: string): void;
+  /** Loads a meeting of the history (named by its UID) to change it on its calendars. */
+  startReschedule(form: MeetingForm, display: string, uid: string): void;
 }
 
 export async function schedulePage(catalog: Catalog, settings: () => SettingsView): Promise<SchedulePage> {
@@ -449,6 +450,9 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     fillControls();
   }
 
+  /** The UID of the meeting being changed, empty when none is. */
+  let reschedulingUid = "";
+
   function setRescheduling(display: string | null) {
     rescheduling = display;
     rescheduleBar.hidden = display === null;
@@ -456,7 +460,8 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     rescheduleText.textContent = display ? `Changing meeting ${display}: "Update calendars" sends the change to every calendar that holds it, and its attendees.` : "";
   }
 
-  function startReschedule(loaded: MeetingForm, display: string) {
+  function startReschedule(loaded: MeetingForm, display: string, uid: string) {
+    reschedulingUid = uid;
     model.update({ ...loaded });
     fillControls();
     setRescheduling(display);
@@ -464,6 +469,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   }
 
   async function stopReschedule() {
+    reschedulingUid = "";
     setRescheduling(null);
     model.update({ meeting_id: "" });
     await model.newId();
@@ -471,7 +477,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   }
 
   const updateCalendars = () => act("Update calendars", async () => {
-    const done = await ipc.rescheduleMeeting(f());
+    const done = await ipc.rescheduleMeeting(reschedulingUid, f());
     const failed = done.deliveries.filter((d) => d.status === "failed");
     if (failed.length > 0) throw { error: { code: "remote", message: failed.map((d) => `${d.account}: ${d.message}`).join("; "), fields: [] } };
     const where = done.deliveries.map((d) => `${d.account} (${d.status === "pending" ? "when the server answers" : d.status})`).join(", ");

@@ -792,15 +792,18 @@ impl App {
             .collect())
     }
 
-    /// The invitation of a meeting in the history, rendered again.
-    pub fn history_invitation(&self, id: MeetingId) -> Result<Invitation, AppError> {
-        let rec = self.store.latest_with_id(id)?;
-        let meeting = rec.and_then(|r| r.meeting).ok_or_else(|| {
-            AppError::new(
-                ErrorCode::NotFound,
-                format!("meeting {id} has no invitation in your history"),
-            )
-        })?;
+    /// The invitation of a meeting in the history (by its UID), rendered again.
+    pub fn history_invitation(&self, uid: &str) -> Result<Invitation, AppError> {
+        let meeting = self
+            .store
+            .meeting_by_uid(uid.trim())?
+            .and_then(|r| r.meeting)
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    "this meeting has no invitation in your history",
+                )
+            })?;
         render_invitation(&meeting, self.provider, &self.template()?)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))
     }

@@ -455,15 +455,19 @@ fn history_invitation_is_rendered_again() {
     let h = harness();
     let p = h.app.prepare(&form()).unwrap();
     assert_eq!(
-        h.app.history_invitation(p.meeting.id).unwrap().text,
+        h.app.history_invitation(&p.record.uid).unwrap().text,
         p.invitation.text
     );
     let reserved = h.app.new_meeting(false, None).unwrap();
+    let uid = h
+        .app
+        .store()
+        .latest_with_id(reserved.meeting_id)
+        .unwrap()
+        .unwrap()
+        .uid;
     assert_eq!(
-        h.app
-            .history_invitation(reserved.meeting_id)
-            .unwrap_err()
-            .code,
+        h.app.history_invitation(&uid).unwrap_err().code,
         ErrorCode::NotFound
     );
 }

@@ -227,13 +227,25 @@ impl App {
     /// Copies the invitation of a meeting in the history.
     pub fn copy_history_invitation(
         &self,
-        meeting_id: &str,
+        uid: &str,
         clipboard: &dyn Clipboard,
     ) -> Result<(), AppError> {
-        let id = parse_id(meeting_id)?;
         clipboard
-            .write_text(&self.history_invitation(id)?.text)
+            .write_text(&self.history_invitation(uid)?.text)
             .map_err(clipboard_error)
+    }
+
+    /// The meeting recorded under `uid` (a history entry), with its details.
+    fn recorded(&self, uid: &str) -> Result<belfry_core::Meeting, AppError> {
+        self.store()
+            .meeting_by_uid(uid.trim())?
+            .and_then(|r| r.meeting)
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    "this meeting has no details in your history",
+                )
+            })
     }
 
     /// Records the meeting and saves its invitation (.ics) where the user chooses; returns
@@ -347,16 +359,18 @@ impl App {
     }
 
     /// The form of a meeting in the history, to change and reschedule it.
-    pub fn history_form(&self, meeting_id: &str) -> Result<MeetingForm, AppError> {
-        let id = parse_id(meeting_id)?;
-        let rec = self.store().latest_with_id(id)?;
-        let meeting = rec.and_then(|r| r.meeting).ok_or_else(|| {
-            AppError::new(
-                ErrorCode::NotFound,
-                format!("meeting {id} has no details in your history"),
-            )
-        })?;
-        Ok(meeting.to_form())
+    pub fn history_form(&self, uid: &str) -> Result<MeetingForm, AppError> {
+        Ok(self.recorded(uid)?.to_form())
+    }
+
+    /// Sends a changed version of a meeting of the history (by its UID) to every calendar
+    /// that holds it.
+    pub fn reschedule_history_meeting(
+        &self,
+        uid: &str,
+        form: &MeetingForm,
+    ) -> Result<ScheduleOutcome, AppError> {
+        self.reschedule_uid(uid, form)
     }
 
     /// Cancels a meeting of the history (by its UID) on every calendar that holds it.
@@ -365,16 +379,8 @@ impl App {
     }
 
     /// The preview of a meeting in the history.
-    pub fn history_preview(&self, meeting_id: &str) -> Result<Preview, AppError> {
-        let id = parse_id(meeting_id)?;
-        let rec = self.store().latest_with_id(id)?;
-        let meeting = rec.and_then(|r| r.meeting).ok_or_else(|| {
-            AppError::new(
-                ErrorCode::NotFound,
-                format!("meeting {id} has no invitation in your history"),
-            )
-        })?;
-        self.preview(&meeting.to_form())
+    pub fn history_preview(&self, uid: &str) -> Result<Preview, AppError> {
+        self.preview(&self.recorded(uid)?.to_form())
     }
 
     /// The settings as text fields.

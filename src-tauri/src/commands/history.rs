@@ -11,33 +11,34 @@ pub fn history(shell: State<'_, Shell>, query: String) -> Result<Vec<HistoryView
 }
 
 #[tauri::command]
-pub fn history_preview(shell: State<'_, Shell>, meeting_id: String) -> Result<Preview, AppError> {
-    shell.app()?.history_preview(&meeting_id)
+pub fn history_preview(shell: State<'_, Shell>, uid: String) -> Result<Preview, AppError> {
+    shell.app()?.history_preview(&uid)
 }
 
 #[tauri::command]
 pub fn copy_history_invitation<R: Runtime>(
     app: AppHandle<R>,
     shell: State<'_, Shell>,
-    meeting_id: String,
+    uid: String,
 ) -> Result<(), AppError> {
-    shell
-        .app()?
-        .copy_history_invitation(&meeting_id, &TauriHost(app))
+    shell.app()?.copy_history_invitation(&uid, &TauriHost(app))
 }
 
 #[tauri::command]
-pub fn history_form(shell: State<'_, Shell>, meeting_id: String) -> Result<MeetingForm, AppError> {
-    shell.app()?.history_form(&meeting_id)
+pub fn history_form(shell: State<'_, Shell>, uid: String) -> Result<MeetingForm, AppError> {
+    shell.app()?.history_form(&uid)
 }
 
-/// Sends a changed meeting (same ID, SEQUENCE up) to every calendar that holds it.
+/// Sends a changed meeting (same event, SEQUENCE up) to every calendar that holds it.
 #[tauri::command]
 pub async fn reschedule_meeting(
     shell: State<'_, Shell>,
+    uid: String,
     form: MeetingForm,
 ) -> Result<ScheduleOutcome, AppError> {
-    shell.blocking(move |a| a.reschedule(&form)).await
+    shell
+        .blocking(move |a| a.reschedule_history_meeting(&uid, &form))
+        .await
 }
 
 /// Cancels a meeting on every calendar that holds it; every attendee gets the cancellation.
