@@ -39,9 +39,7 @@ pub use belfry_store::DeliveryState;
 pub use chime::{Admin, ChimeFactory, DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
-pub use schedule::{
-    Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, next_try, outbox_worker,
-};
+pub use schedule::{Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, outbox_worker};
 pub use settings::{SettingKey, Settings};
 pub use views::{
     AccountAdded, Catalog, Clipboard, CountryView, HistoryView, Host, NewMeetingView, Preview,

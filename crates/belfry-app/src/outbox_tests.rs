@@ -587,3 +587,16 @@ fn resumption_keeps_to_its_budget() {
     assert_eq!(app.resume_outbox(Duration::from_secs(5)).unwrap().len(), 3);
     assert_eq!(memory.events().len(), 3);
 }
+
+#[test]
+fn waits_double_from_thirty_seconds_honour_retry_after_and_stop_at_six_hours() {
+    let wait =
+        |attempts, asked| (crate::schedule::next_try(t0(), attempts, asked) - t0()).num_seconds();
+    assert_eq!(wait(0, None), 30);
+    assert_eq!(wait(1, None), 60);
+    assert_eq!(wait(3, None), 240);
+    assert_eq!(wait(0, Some(120)), 120, "the server asked for longer");
+    assert_eq!(wait(2, Some(5)), 120, "never shorter than the backoff");
+    assert_eq!(wait(40, None), 6 * 3600);
+    assert_eq!(wait(0, Some(u64::MAX)), 6 * 3600);
+}

@@ -161,7 +161,7 @@ const FIRST_WAIT: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 const LONGEST_WAIT: chrono::TimeDelta = chrono::TimeDelta::hours(6);
 
 /// When to try again after `attempts` failed attempts (and what the server asked for).
-pub fn next_try(
+pub(crate) fn next_try(
     now: chrono::DateTime<chrono::Utc>,
     attempts: u32,
     retry_after: Option<u64>,

@@ -61,6 +61,8 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Put the meeting on a calendar of an account (CalDAV, Google, Microsoft 365), exactly once.
+    /// Running the same command again (after a kill, say) is the same meeting, not a second.
+    /// It prints the meeting's UID, which names it for `reschedule --uid` and `cancel --uid`.
     Schedule {
         /// The account (see `belfry accounts list`).
         #[arg(long, value_name = "NAME")]
