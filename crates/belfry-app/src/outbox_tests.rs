@@ -19,7 +19,7 @@ use belfry_store::{AccountConfig, AccountRecord, CaldavConfig, DeliveryState};
 use chrono::TimeZone;
 
 use super::*;
-use crate::schedule::Calendars;
+use crate::schedule::{Calendars, next_try};
 
 const CAL: &str = "https://dav.example.com/ana/lectures/";
 
@@ -590,8 +590,7 @@ fn resumption_keeps_to_its_budget() {
 
 #[test]
 fn waits_double_from_thirty_seconds_honour_retry_after_and_stop_at_six_hours() {
-    let wait =
-        |attempts, asked| (crate::schedule::next_try(t0(), attempts, asked) - t0()).num_seconds();
+    let wait = |attempts, asked| (next_try(t0(), attempts, asked) - t0()).num_seconds();
     assert_eq!(wait(0, None), 30);
     assert_eq!(wait(1, None), 60);
     assert_eq!(wait(3, None), 240);

@@ -170,9 +170,14 @@ pub(crate) fn next_try(
         .checked_mul(1 << attempts.min(16))
         .unwrap_or(LONGEST_WAIT)
         .min(LONGEST_WAIT);
+    // A wait too long to represent is the longest one.
     let asked = retry_after
-        .and_then(|s| i64::try_from(s).ok())
-        .and_then(chrono::TimeDelta::try_seconds)
+        .map(|s| {
+            i64::try_from(s)
+                .ok()
+                .and_then(chrono::TimeDelta::try_seconds)
+                .unwrap_or(LONGEST_WAIT)
+        })
         .unwrap_or_default()
         .min(LONGEST_WAIT);
     now.checked_add_signed(doubled.max(asked)).unwrap_or(now)
