@@ -931,3 +931,132 @@ fn a_killed_window_finishes_its_outbox_when_started_again() {
     assert!(ics.contains("SUMMARY:Lecture while offline"), "{ics}");
     s.close();
 }
+
+/// Two personal meetings share the personal ID: from the History page, the older one is
+/// cancelled and the newer one changed, each on its own event. (The meetings are scheduled
+/// beforehand with the `belfry` command line, into the window's data directory.)
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn history_changes_and_cancels_one_of_two_personal_meetings() {
+    let server = belfry_testkit::radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let data = tempfile::tempdir().unwrap();
+    let cli = app_binary().with_file_name("belfry");
+    let belfry = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(&cli)
+            .args(args)
+            .env("BELFRY_DATA_DIR", data.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "belfry {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+    };
+    belfry(
+        &[
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            &server.url,
+            "--username",
+            "ana",
+            "--password-stdin",
+        ],
+        "ana-app-password\n",
+    );
+    belfry(&["settings", "set", "personal-id", "6064724824"], "");
+    let personal = |title: &str, day: &str| {
+        belfry(
+            &[
+                "schedule",
+                "--account",
+                "School",
+                "--json",
+                "--personal",
+                "--organizer",
+                "prof@example.edu",
+                "--title",
+                title,
+                "--start",
+                day,
+                "--tz",
+                "Europe/Berlin",
+            ],
+            "",
+        )
+    };
+    let older = personal("Office hours", "2027-03-01T10:00");
+    let newer = personal("Reading group", "2027-03-02T10:00");
+    let href = |v: &serde_json::Value| v["deliveries"][0]["href"].as_str().unwrap().to_owned();
+    let (older_href, newer_href) = (href(&older), href(&newer));
+    let fetch = |h: &str| belfry_testkit::fetch(h, "ana", "ana-app-password");
+
+    let driver = Driver::start_with(data, &[]);
+    let s = driver.session();
+    let pick = |title: &str| {
+        s.click("[data-page=history]");
+        s.wait_until("the meeting is listed", 10 * SECOND, || {
+            s.text_content(".history-list").contains(title)
+        });
+        s.execute(
+            "[...document.querySelectorAll('.history-entry')].find((b) => b.textContent.includes(arguments[0])).click()",
+            json!([title]),
+        );
+        s.wait_until("its invitation is shown", 10 * SECOND, || {
+            s.text_content("#history-preview").contains(title)
+                && s.text_content("#history-calendars").contains("School")
+        });
+    };
+    pick("Office hours");
+    s.click("#history-cancel");
+    s.wait_for("#confirm-dialog[open]", 5 * SECOND);
+    s.click("#confirm-yes");
+    s.wait_until("the window reports the cancellation", 20 * SECOND, || {
+        s.text_content("#toast").contains("Cancelled")
+    });
+    assert!(fetch(&older_href).contains("STATUS:CANCELLED"));
+    let untouched = fetch(&newer_href);
+    assert!(!untouched.contains("STATUS:CANCELLED"), "{untouched}");
+
+    pick("Reading group");
+    s.click("#history-change");
+    s.wait_until("the form holds the meeting", 10 * SECOND, || {
+        s.value("#title") == "Reading group"
+    });
+    s.clear("#title");
+    s.type_into("#title", "Reading group (room 4)");
+    wait_preview_contains(&s, "Reading group (room 4)");
+    s.click("#update-calendars");
+    s.wait_until("the window reports the update", 20 * SECOND, || {
+        s.text_content("#toast").contains("Updated")
+    });
+    let moved = fetch(&newer_href);
+    assert!(
+        moved.contains("SUMMARY:Reading group (room 4)") && moved.contains("SEQUENCE:1"),
+        "{moved}"
+    );
+    assert!(fetch(&older_href).contains("SUMMARY:Office hours"));
+    assert_eq!(
+        belfry_testkit::ics_paths(&cal, "ana", "ana-app-password").len(),
+        2
+    );
+    s.close();
+}
