@@ -19,7 +19,7 @@ use belfry_store::{AccountConfig, AccountRecord, CaldavConfig, DeliveryState};
 use chrono::TimeZone;
 
 use super::*;
-use crate::schedule::{Calendars, next_try};
+use crate::schedule::{Calendars, next_try, row_key};
 
 const CAL: &str = "https://dav.example.com/ana/lectures/";
 
@@ -598,4 +598,34 @@ fn waits_double_from_thirty_seconds_honour_retry_after_and_stop_at_six_hours() {
     assert_eq!(wait(2, Some(5)), 120, "never shorter than the backoff");
     assert_eq!(wait(40, None), 6 * 3600);
     assert_eq!(wait(0, Some(u64::MAX)), 6 * 3600);
+}
+
+#[test]
+fn a_csv_row_remembered_by_an_earlier_belfry_is_not_scheduled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    let row = lecture("Physics");
+    // Scheduled by an earlier Belfry, which remembered the row under the account's name and
+    // the calendar as typed.
+    let uid = app.reserve_for(&row).unwrap();
+    let (_, deliveries) = app
+        .prepare_for(
+            &row,
+            None,
+            Some(&uid),
+            Wanted::On {
+                account_id: "acct-1",
+                calendar: CAL,
+            },
+        )
+        .unwrap();
+    app.deliver(&deliveries[0].key());
+    let earlier = row_key(&row, "school", "");
+    app.store().remember_bulk_row(&earlier, &uid, t0()).unwrap();
+    let again = app.schedule_many(&[row], "School", None, &|_, _| {});
+    let again = again[0].as_ref().unwrap();
+    assert_eq!(again.uid, uid);
+    assert!(again.again);
+    assert_eq!(memory.events().len(), 1, "{:?}", memory.events());
 }

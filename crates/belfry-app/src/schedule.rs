@@ -239,7 +239,12 @@ impl App {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         let Some(form) = rows.get(i) else { break };
                         let key = row_key(form, &record.id, &target.calendar);
-                        let result = self.schedule_row(form, &key, &record, &target);
+                        // Rows remembered before keys named the account's stable id.
+                        let earlier =
+                            row_key(form, &account.trim().to_lowercase(), calendar.unwrap_or(""));
+                        let result = self
+                            .adopt_row(&key, &earlier)
+                            .and_then(|()| self.schedule_row(form, &key, &record, &target));
                         if let Ok(mut slot) = results[i].lock() {
                             *slot = Some(result);
                         }
@@ -260,6 +265,18 @@ impl App {
                 })
             })
             .collect()
+    }
+
+    /// A row remembered under the key an earlier Belfry used (the account's name and the
+    /// calendar as typed) is remembered under `key` too, so re-running an old file after an
+    /// upgrade makes nothing twice.
+    fn adopt_row(&self, key: &str, earlier: &str) -> Result<(), AppError> {
+        if self.store().bulk_row(key)?.is_none()
+            && let Some(uid) = self.store().bulk_row(earlier)?
+        {
+            self.store().remember_bulk_row(key, &uid, self.now())?;
+        }
+        Ok(())
     }
 
     /// One meeting onto one calendar, remembered under `key` (its content, the account's
@@ -994,7 +1011,7 @@ pub const BULK_WORKERS: usize = 4;
 
 /// A stable key for a scheduled form: FNV-1a over the form's fields, the account's stable id
 /// (so renaming the account changes nothing) and the calendar as resolved.
-fn row_key(form: &MeetingForm, account_id: &str, calendar: &str) -> String {
+pub(crate) fn row_key(form: &MeetingForm, account_id: &str, calendar: &str) -> String {
     let text = serde_json::to_string(form).unwrap_or_default();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text

@@ -1491,6 +1491,26 @@ fn a_meeting_goes_onto_a_google_calendar_once() {
             .contains("Host: lee@example.com"),
         "the invitation names the host: {event}"
     );
+    // What Google received (the fake's log, not Belfry's own report): every write asked
+    // Google to email the attendees, and the change carried SEQUENCE 1.
+    let log = server.requests();
+    let writes: Vec<&Value> = log
+        .iter()
+        .filter(|r| r["method"] != "GET" && r["path"].as_str().unwrap().contains("/events"))
+        .collect();
+    assert!(writes.len() >= 5, "{log:?}");
+    for w in &writes {
+        assert!(
+            w["query"].as_str().unwrap().contains("sendUpdates=all"),
+            "a write without sendUpdates=all: {w}"
+        );
+    }
+    assert!(
+        writes
+            .iter()
+            .any(|w| w["method"] == "PUT" && w["body"]["sequence"] == 1),
+        "the change went as SEQUENCE 1: {writes:?}"
+    );
     run(&["accounts", "remove", "Personal"]);
 }
 
