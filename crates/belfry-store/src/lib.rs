@@ -430,11 +430,27 @@ impl Holder {
             .map_err(fail)?;
         file.try_lock()
             .map_err(|e| fail(std::io::Error::other(e.to_string())))?;
-        Ok(Holder {
+        let holder = Holder {
             token,
             dir,
             file: Some(file),
-        })
+        };
+        holder.sweep();
+        Ok(holder)
+    }
+
+    /// Removes the marks processes that are gone left behind (a killed run's).
+    fn sweep(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten().take(MAX_SWEEP) {
+            let name = entry.file_name();
+            if let Some(token) = name.to_str().and_then(|n| n.strip_suffix(".lock")) {
+                // `alive` removes the mark of a process that is gone.
+                self.alive(token);
+            }
+        }
     }
 
     /// Whether the process that wrote `token` is still running.
@@ -462,6 +478,9 @@ impl Holder {
         }
     }
 }
+
+/// The most marks one start looks at.
+const MAX_SWEEP: usize = 256;
 
 impl Drop for Holder {
     fn drop(&mut self) {

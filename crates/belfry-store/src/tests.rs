@@ -418,3 +418,23 @@ fn calendar_accounts_are_those_of_each_meetings_latest_version() {
     assert_eq!(held[&b.digits()], ["work"]);
     assert!(!held.contains_key("5550123456"));
 }
+
+#[test]
+fn a_gone_processs_mark_is_swept_and_a_live_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let senders = dir.path().join("senders");
+    std::fs::create_dir_all(&senders).unwrap();
+    // A killed run's mark: a lock file nobody holds.
+    std::fs::write(senders.join("1234-abcd.lock"), b"").unwrap();
+    let live = Store::open(dir.path()).unwrap();
+    assert!(!senders.join("1234-abcd.lock").exists(), "swept");
+    let other = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        std::fs::read_dir(&senders).unwrap().count(),
+        2,
+        "both live stores keep their marks"
+    );
+    drop(live);
+    drop(other);
+    assert_eq!(std::fs::read_dir(&senders).unwrap().count(), 0);
+}
