@@ -20,7 +20,8 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
   let seq = 0;
 
   function outboxEntry(d: DeliveryView): HTMLElement {
-    const what = d.state === "pending" ? (d.next_try_at ? `pending, tried again after ${d.next_try_at.slice(0, 16).replace("T", " ")}` : "pending") : d.status;
+    const when = d.next_try_at ? new Date(d.next_try_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "";
+    const what = d.state === "pending" ? (when ? `waiting, tried again after ${when}` : "waiting") : d.status;
     const retry = h("button", { type: "button", class: "outbox-retry" }, "Retry now");
     retry.addEventListener("click", async () => {
       retry.disabled = true;

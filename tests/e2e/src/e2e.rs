@@ -893,6 +893,7 @@ fn a_killed_window_finishes_its_outbox_when_started_again() {
         let waiting = s.text_content("#outbox");
         waiting.contains("Lecture while offline") && waiting.contains("cannot reach")
     });
+    screenshot(&s, "outbox");
 
     for pid in app_pids() {
         Command::new("kill")
