@@ -87,7 +87,9 @@ impl Out {
             if !d.message.is_empty() {
                 text.push_str(&format!("  {}\n", d.message));
             }
-            if d.status != "failed" && !d.invitations_sent {
+            // Only for what was written now: a server that does not schedule told nobody.
+            let written_now = matches!(d.status.as_str(), "created" | "updated" | "cancelled");
+            if written_now && !d.invitations_sent {
                 text.push_str("  This server does not email attendees: send them the invitation (belfry ics).\n");
             }
         }
