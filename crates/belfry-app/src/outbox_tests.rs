@@ -30,7 +30,14 @@ enum Fault {
     Refuse(PortError),
     /// Stored, then the answer is lost.
     Lose,
+    /// The process dies while the request is on its way: before the server stored it.
+    DieBefore,
+    /// The process dies after the server stored it, before the answer was read.
+    DieAfter,
 }
+
+/// What a "killed" process unwinds with (the app is then dropped, as a kill would end it).
+struct Killed;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Stored {
@@ -88,6 +95,9 @@ impl Calendar for Memory {
         if let Some(Fault::Refuse(e)) = fault {
             return Err(e);
         }
+        if let Some(Fault::DieBefore) = fault {
+            std::panic::panic_any(Killed);
+        }
         let mut events = self.events.lock().unwrap();
         let written = match events.iter_mut().find(|e| e.uid == v.uid) {
             None if v.cancelled => Written::NothingToCancel,
@@ -121,6 +131,10 @@ impl Calendar for Memory {
         };
         if let Some(Fault::Lose) = fault {
             return Err(PortError::transient("the connection dropped", None));
+        }
+        if let Some(Fault::DieAfter) = fault {
+            drop(events);
+            std::panic::panic_any(Killed);
         }
         Ok(Confirmed {
             remote_ref: format!("{calendar}{}.ics", v.uid),
@@ -628,4 +642,93 @@ fn a_csv_row_remembered_by_an_earlier_belfry_is_not_scheduled_again() {
     assert_eq!(again.uid, uid);
     assert!(again.again);
     assert_eq!(memory.events().len(), 1, "{:?}", memory.events());
+}
+
+/// Runs `f`, in which the in-memory calendar may "kill" the process mid-request.
+fn survive<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        if !info.payload().is::<Killed>() {
+            eprintln!("{info}");
+        }
+    }));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(quiet);
+    match out {
+        Ok(v) => Some(v),
+        Err(payload) if payload.is::<Killed>() => None,
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+#[test]
+fn a_kill_at_any_step_of_schedule_reschedule_or_cancel_is_finished_once_at_the_next_start() {
+    #[derive(Debug, Clone, Copy)]
+    enum Step {
+        Schedule,
+        Reschedule,
+        Cancel,
+    }
+    for step in [Step::Schedule, Step::Reschedule, Step::Cancel] {
+        for (when, fault) in [
+            ("before the server stored it", Fault::DieBefore),
+            ("after the server stored it", Fault::DieAfter),
+        ] {
+            let case = format!("{step:?}, killed {when}");
+            let dir = tempfile::tempdir().unwrap();
+            let memory = Arc::new(Memory::default());
+            let app = open(dir.path(), &memory, t0());
+            let moved = lecture("Physics (moved)");
+            // The steps before the one that is killed went through.
+            let uid = match step {
+                Step::Schedule => None,
+                _ => Some(
+                    app.schedule(&lecture("Physics"), "School", None)
+                        .unwrap()
+                        .uid,
+                ),
+            };
+            if let (Step::Cancel, Some(uid)) = (step, &uid) {
+                app.reschedule_uid(uid, &moved).unwrap();
+            }
+            memory.fault(fault.clone());
+            let done = survive(|| match (step, &uid) {
+                (Step::Schedule, _) => app.schedule(&lecture("Physics"), "School", None),
+                (Step::Reschedule, Some(uid)) => app.reschedule_uid(uid, &moved),
+                (Step::Cancel, Some(uid)) => app.cancel_uid(uid),
+                _ => unreachable!(),
+            });
+            assert!(done.is_none(), "{case}: the kill happened");
+            drop(app);
+
+            let app = open(dir.path(), &memory, t0() + chrono::TimeDelta::seconds(1));
+            let before = memory.requests();
+            let resumed = app.resume_outbox(Duration::from_secs(5)).unwrap();
+            assert_eq!(resumed.len(), 1, "{case}: the next start finishes it");
+            assert_eq!(memory.requests(), before + 1, "{case}: with one request");
+            let events = memory.events();
+            assert_eq!(events.len(), 1, "{case}: one event: {events:?}");
+            let held = &events[0];
+            let (sequence, cancelled, title) = match step {
+                Step::Schedule => (0, false, "Physics"),
+                Step::Reschedule => (1, false, "Physics (moved)"),
+                Step::Cancel => (2, true, "Physics (moved)"),
+            };
+            assert_eq!(
+                (held.sequence, held.cancelled, held.title.as_str()),
+                (sequence, cancelled, title),
+                "{case}"
+            );
+            assert_eq!(states(&app, &held.uid), [DeliveryState::Done], "{case}");
+            // And once finished, a later start sends nothing.
+            let after = memory.requests();
+            let app = open(dir.path(), &memory, much_later());
+            assert!(
+                app.resume_outbox(Duration::from_secs(5))
+                    .unwrap()
+                    .is_empty()
+            );
+            assert_eq!(memory.requests(), after, "{case}");
+        }
+    }
 }
