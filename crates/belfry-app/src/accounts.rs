@@ -9,7 +9,7 @@ use belfry_aws::{AwsCredentials, AwsError};
 use belfry_caldav::{CalDav, CalDavError};
 use belfry_cloud::CloudError;
 use belfry_core::Entropy;
-use belfry_core::calendar::{Failure, PortError};
+use belfry_core::calendar::{CalendarEntry, Failure, PortError};
 use belfry_oauth::{OAuthError, ProviderKind, TokenSession};
 use belfry_secrets::Sensitive;
 use belfry_store::{AccountConfig, AccountRecord, AwsSource, CaldavConfig, StoreError};
@@ -217,9 +217,13 @@ impl App {
             return Err(e.into());
         }
         let calendars = calendar_views(
-            &found.calendars,
+            found
+                .calendars
+                .into_iter()
+                .map(CalendarEntry::from)
+                .collect(),
             found.auto_schedule,
-            record.default_calendar.as_deref(),
+            &record,
         );
         Ok((account_view(&record)?, calendars))
     }
@@ -421,25 +425,11 @@ impl App {
             ));
         }
         let calendar = self.calendars.open(self, &record)?;
-        let sends_invitations = calendar.sends_invitations();
-        Ok(calendar
-            .calendars()?
-            .into_iter()
-            .filter(|c| c.events)
-            .map(|c| CalendarView {
-                is_default: record.default_calendar.as_deref() == Some(c.id.as_str()),
-                sends_invitations,
-                is_primary: c.primary,
-                // Only another person's calendar names its owner.
-                owner: c
-                    .owner
-                    .filter(|o| !o.eq_ignore_ascii_case(&record.identity))
-                    .unwrap_or_default(),
-                id: c.id,
-                name: c.name,
-                writable: c.writable,
-            })
-            .collect())
+        Ok(calendar_views(
+            calendar.calendars()?,
+            calendar.sends_invitations(),
+            &record,
+        ))
     }
 
     /// Chooses the calendar events go to by default.
@@ -551,22 +541,27 @@ fn account_view(r: &AccountRecord) -> Result<AccountView, AppError> {
     })
 }
 
+/// The calendars of `record` that take events, as front ends show them.
 fn calendar_views(
-    calendars: &[belfry_caldav::CalendarInfo],
-    auto: bool,
-    default: Option<&str>,
+    calendars: Vec<CalendarEntry>,
+    sends_invitations: bool,
+    record: &AccountRecord,
 ) -> Vec<CalendarView> {
     calendars
-        .iter()
+        .into_iter()
         .filter(|c| c.events)
         .map(|c| CalendarView {
-            id: c.href.clone(),
-            name: c.name.clone(),
+            is_default: record.default_calendar.as_deref() == Some(c.id.as_str()),
+            sends_invitations,
+            is_primary: c.primary,
+            // Only another person's calendar names its owner.
+            owner: c
+                .owner
+                .filter(|o| !o.eq_ignore_ascii_case(&record.identity))
+                .unwrap_or_default(),
+            id: c.id,
+            name: c.name,
             writable: c.writable,
-            sends_invitations: auto,
-            is_default: default == Some(c.href.as_str()),
-            is_primary: false,
-            owner: String::new(),
         })
         .collect()
 }

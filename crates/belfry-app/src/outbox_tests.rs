@@ -228,6 +228,24 @@ fn lecture(title: &str) -> MeetingForm {
     }
 }
 
+/// `form` reserved and recorded with its delivery to the test calendar, as a run killed before
+/// its first request leaves it: its UID and deliveries.
+fn recorded(app: &App, form: &MeetingForm) -> (String, Vec<Delivery>) {
+    let uid = app.reserve_for(form).unwrap();
+    let (_, deliveries) = app
+        .prepare_for(
+            form,
+            None,
+            Some(&uid),
+            Wanted::On {
+                account_id: "acct-1",
+                calendar: CAL,
+            },
+        )
+        .unwrap();
+    (uid, deliveries)
+}
+
 fn states(app: &App, uid: &str) -> Vec<DeliveryState> {
     app.store()
         .deliveries_of(uid)
@@ -283,17 +301,7 @@ fn a_kill_between_recording_and_sending_is_finished_at_the_next_start() {
     let app = open(dir.path(), &memory, t0());
     // Recorded (the version and its delivery, one transaction), then killed before the
     // first request.
-    let uid = app.reserve_for(&lecture("Physics")).unwrap();
-    app.prepare_for(
-        &lecture("Physics"),
-        None,
-        Some(&uid),
-        Wanted::On {
-            account_id: "acct-1",
-            calendar: CAL,
-        },
-    )
-    .unwrap();
+    let (uid, _) = recorded(&app, &lecture("Physics"));
     drop(app);
     assert_eq!(memory.requests(), 0);
     let app = open(dir.path(), &memory, t0());
@@ -512,17 +520,7 @@ fn a_cancellation_of_a_creation_that_never_left_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let memory = Arc::new(Memory::default());
     let app = open(dir.path(), &memory, t0());
-    let uid = app.reserve_for(&lecture("Physics")).unwrap();
-    app.prepare_for(
-        &lecture("Physics"),
-        None,
-        Some(&uid),
-        Wanted::On {
-            account_id: "acct-1",
-            calendar: CAL,
-        },
-    )
-    .unwrap();
+    let (uid, _) = recorded(&app, &lecture("Physics"));
     // Killed before the creation was sent; then the user cancels.
     let cancelled = app.cancel_uid(&uid).unwrap();
     assert_eq!(cancelled.deliveries[0].status, "nothing to cancel");
@@ -622,18 +620,7 @@ fn a_csv_row_remembered_by_an_earlier_belfry_is_not_scheduled_again() {
     let row = lecture("Physics");
     // Scheduled by an earlier Belfry, which remembered the row under the account's name and
     // the calendar as typed.
-    let uid = app.reserve_for(&row).unwrap();
-    let (_, deliveries) = app
-        .prepare_for(
-            &row,
-            None,
-            Some(&uid),
-            Wanted::On {
-                account_id: "acct-1",
-                calendar: CAL,
-            },
-        )
-        .unwrap();
+    let (uid, deliveries) = recorded(&app, &row);
     app.deliver(&deliveries[0].key());
     let earlier = row_key(&row, "school", "");
     app.store().remember_bulk_row(&earlier, &uid, t0()).unwrap();

@@ -729,15 +729,6 @@ impl App {
             1,
         );
         let now = self.now();
-        let title = |uid: &str| {
-            self.store()
-                .meeting_by_uid(uid)
-                .ok()
-                .flatten()
-                .and_then(|r| r.meeting)
-                .map(|m| m.title)
-                .unwrap_or_default()
-        };
         let claimed = match self.store().claim_delivery(key, now, now + CLAIM) {
             Ok(Some(d)) => d,
             Ok(None) => {
@@ -748,48 +739,42 @@ impl App {
                     .and_then(|all| all.into_iter().find(|d| d.key() == *key));
                 let stands = match current {
                     Some(d) => {
-                        let mut view = view_of(&d, &title(&key.meeting_uid));
+                        let title = self
+                            .store()
+                            .meeting_by_uid(&d.meeting_uid)
+                            .ok()
+                            .flatten()
+                            .and_then(|r| r.meeting)
+                            .map(|m| m.title)
+                            .unwrap_or_default();
+                        let mut view = view_of(&d, &title);
                         view.account = self.account_name(&d.account_id);
                         if d.state == DeliveryState::Pending {
                             view.message = "another Belfry is sending it right now".into();
                         }
                         view
                     }
-                    None => DeliveryView {
-                        uid: key.meeting_uid.clone(),
-                        title: String::new(),
-                        account: String::new(),
-                        calendar: key.calendar.clone(),
-                        href: String::new(),
-                        state: DeliveryState::Failed,
-                        status: "failed".into(),
-                        invitations_sent: false,
-                        message: "this delivery is not in the outbox".into(),
-                        attempts: 0,
-                        next_try_at: String::new(),
-                    },
+                    None => unknown(
+                        key,
+                        DeliveryState::Failed,
+                        "this delivery is not in the outbox",
+                    ),
                 };
                 return (stands, false);
             }
             Err(e) => {
-                let stands = DeliveryView {
-                    uid: key.meeting_uid.clone(),
-                    title: String::new(),
-                    account: String::new(),
-                    calendar: key.calendar.clone(),
-                    href: String::new(),
-                    state: DeliveryState::Pending,
-                    status: "pending".into(),
-                    invitations_sent: false,
-                    message: AppError::from(e).message,
-                    attempts: 0,
-                    next_try_at: String::new(),
-                };
-                return (stands, false);
+                let message = AppError::from(e).message;
+                return (unknown(key, DeliveryState::Pending, &message), false);
             }
         };
-        let mut view = view_of(&claimed, &title(&claimed.meeting_uid));
-        let result = self.attempt(&claimed, &mut view);
+        // The meeting is read once, for its title and for the attempt.
+        let record = self.store().meeting_by_uid(&claimed.meeting_uid);
+        let title = match &record {
+            Ok(Some(r)) => r.meeting.as_ref().map(|m| m.title.clone()),
+            _ => None,
+        };
+        let mut view = view_of(&claimed, &title.unwrap_or_default());
+        let result = self.attempt(&claimed, record, &mut view);
         let now = self.now();
         let end = match &result {
             Ok((remote_ref, written)) => {
@@ -851,12 +836,11 @@ impl App {
     fn attempt(
         &self,
         d: &Delivery,
+        record: Result<Option<MeetingRecord>, belfry_store::StoreError>,
         view: &mut DeliveryView,
     ) -> Result<(String, Written), PortError> {
         let stored = |e: belfry_store::StoreError| PortError::transient(e.to_string(), None);
-        let record = self
-            .store()
-            .meeting_by_uid(&d.meeting_uid)
+        let record = record
             .map_err(stored)?
             .ok_or_else(|| PortError::permanent("the meeting of this delivery is gone"))?;
         let meeting = record
@@ -927,6 +911,23 @@ fn written_status(w: Written) -> &'static str {
         Written::Cancelled => "cancelled",
         Written::NothingToCancel => "nothing to cancel",
         Written::Superseded { .. } => "newer on the calendar",
+    }
+}
+
+/// A delivery the outbox could not read: what is known of it, in `state`, and why.
+fn unknown(key: &DeliveryKey, state: DeliveryState, message: &str) -> DeliveryView {
+    DeliveryView {
+        uid: key.meeting_uid.clone(),
+        title: String::new(),
+        account: String::new(),
+        calendar: key.calendar.clone(),
+        href: String::new(),
+        state,
+        status: state.as_str().into(),
+        invitations_sent: false,
+        message: message.to_owned(),
+        attempts: 0,
+        next_try_at: String::new(),
     }
 }
 

@@ -9,7 +9,7 @@ use belfry_core::ics::IcsOptions;
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::{CalDav, CalDavError, EventWrite, Retry, Wrote, event_href, ics_facts};
+use crate::{CalDav, CalDavError, CalendarInfo, EventWrite, Retry, Wrote, event_href, ics_facts};
 
 /// Requests at once to one CalDAV account: servers are small, so a courtesy of two.
 pub const LANE_WIDTH: usize = 2;
@@ -62,6 +62,19 @@ impl From<CalDavError> for PortError {
     }
 }
 
+impl From<CalendarInfo> for CalendarEntry {
+    fn from(c: CalendarInfo) -> CalendarEntry {
+        CalendarEntry {
+            id: c.href,
+            name: c.name,
+            writable: c.writable,
+            events: c.events,
+            primary: false,
+            owner: None,
+        }
+    }
+}
+
 fn calendar_url(calendar: &str) -> Result<Url, PortError> {
     Url::parse(calendar).map_err(|_| PortError::permanent("a damaged calendar address"))
 }
@@ -89,14 +102,7 @@ impl Calendar for CalDavCalendar {
             .dav
             .calendars(&self.home)?
             .into_iter()
-            .map(|c| CalendarEntry {
-                id: c.href,
-                name: c.name,
-                writable: c.writable,
-                events: c.events,
-                primary: false,
-                owner: None,
-            })
+            .map(CalendarEntry::from)
             .collect())
     }
 

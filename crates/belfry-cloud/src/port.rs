@@ -42,13 +42,31 @@ fn local(t: DateTime<chrono_tz::Tz>) -> String {
     t.naive_local().format("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
+/// What both services' adapters hold: a signed-in session, where the API is, the account's
+/// stable id (its lane) and the retry policy.
+#[derive(Debug)]
+struct Signed {
+    session: Arc<TokenSession>,
+    base: String,
+    account_id: String,
+    retry: Retry,
+}
+
+impl Signed {
+    fn new(session: Arc<TokenSession>, api_base: &str, account_id: &str, retry: Retry) -> Signed {
+        Signed {
+            session,
+            base: api_base.trim_end_matches('/').to_owned(),
+            account_id: account_id.to_owned(),
+            retry,
+        }
+    }
+}
+
 /// A Google account's calendars.
 #[derive(Debug)]
 pub struct GoogleCalendar {
-    session: Arc<TokenSession>,
-    api_base: String,
-    account_id: String,
-    retry: Retry,
+    api: Signed,
 }
 
 impl GoogleCalendar {
@@ -59,10 +77,7 @@ impl GoogleCalendar {
         retry: Retry,
     ) -> GoogleCalendar {
         GoogleCalendar {
-            session,
-            api_base: api_base.to_owned(),
-            account_id: account_id.to_owned(),
-            retry,
+            api: Signed::new(session, api_base, account_id, retry),
         }
     }
 
@@ -74,12 +89,12 @@ impl GoogleCalendar {
         if_match: Option<&str>,
     ) -> Result<(u16, serde_json::Value), CloudError> {
         api_request(
-            &self.session,
+            &self.api.session,
             method,
             url,
             body,
             if_match,
-            self.retry,
+            self.api.retry,
             |answer| {
                 matches!(
                     answer["error"]["errors"][0]["reason"].as_str(),
@@ -92,7 +107,7 @@ impl GoogleCalendar {
     fn events_url(&self, calendar: &str) -> String {
         format!(
             "{}/calendars/{}/events",
-            self.api_base.trim_end_matches('/'),
+            self.api.base,
             url_segment(calendar)
         )
     }
@@ -158,8 +173,8 @@ impl Calendar for GoogleCalendar {
     fn calendars(&self) -> Result<Vec<CalendarEntry>, PortError> {
         Ok(entries(crate::list_calendars(
             ProviderKind::Google,
-            &self.api_base,
-            &self.session,
+            &self.api.base,
+            &self.api.session,
         )?))
     }
 
@@ -171,7 +186,7 @@ impl Calendar for GoogleCalendar {
                 written,
             })
         };
-        let url = google_event_url(&self.api_base, calendar, &id);
+        let url = google_event_url(&self.api.base, calendar, &id);
         if v.cancelled {
             // Deleting makes Google send the cancellation to every attendee.
             return match self.request(reqwest::Method::DELETE, &url, None, None)? {
@@ -241,7 +256,7 @@ impl Calendar for GoogleCalendar {
         uid: &str,
         _known_ref: Option<&str>,
     ) -> Result<Option<HeldEvent>, PortError> {
-        let url = google_event_url(&self.api_base, calendar, &google_event_id(uid));
+        let url = google_event_url(&self.api.base, calendar, &google_event_id(uid));
         match self.request(reqwest::Method::GET, &url, None, None)? {
             (200, body) => Ok(Some(google_held(&body))),
             (404 | 410, _) => Ok(None),
@@ -287,7 +302,7 @@ impl Calendar for GoogleCalendar {
 
     fn lane(&self, _calendar: &str) -> Lane {
         Lane {
-            key: self.account_id.clone(),
+            key: self.api.account_id.clone(),
             width: LANE_WIDTH,
         }
     }
@@ -318,10 +333,7 @@ fn entries(calendars: Vec<crate::CloudCalendar>) -> Vec<CalendarEntry> {
 /// A Microsoft 365 account's calendars through Graph.
 #[derive(Debug)]
 pub struct GraphCalendar {
-    session: Arc<TokenSession>,
-    api_base: String,
-    account_id: String,
-    retry: Retry,
+    api: Signed,
 }
 
 /// The extended properties Belfry keeps on its Graph events (MAPI named properties in the
@@ -338,10 +350,7 @@ impl GraphCalendar {
         retry: Retry,
     ) -> GraphCalendar {
         GraphCalendar {
-            session,
-            api_base: api_base.to_owned(),
-            account_id: account_id.to_owned(),
-            retry,
+            api: Signed::new(session, api_base, account_id, retry),
         }
     }
 
@@ -351,15 +360,21 @@ impl GraphCalendar {
         url: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<(u16, serde_json::Value), CloudError> {
-        api_request(&self.session, method, url, body, None, self.retry, |_| {
-            false
-        })
+        api_request(
+            &self.api.session,
+            method,
+            url,
+            body,
+            None,
+            self.api.retry,
+            |_| false,
+        )
     }
 
     fn event_url(&self, calendar: &str, id: &str) -> String {
         format!(
             "{}/{}/events/{}",
-            self.api_base.trim_end_matches('/'),
+            self.api.base,
             graph_mailbox(calendar),
             url_segment(id)
         )
@@ -377,7 +392,7 @@ impl GraphCalendar {
         );
         let url = format!(
             "{}/{}/events?$filter={}&$expand={}",
-            self.api_base.trim_end_matches('/'),
+            self.api.base,
             graph_mailbox(calendar),
             url_segment(&filter),
             url_segment(&format!(
@@ -506,8 +521,8 @@ impl Calendar for GraphCalendar {
     fn calendars(&self) -> Result<Vec<CalendarEntry>, PortError> {
         Ok(entries(crate::list_calendars(
             ProviderKind::Microsoft,
-            &self.api_base,
-            &self.session,
+            &self.api.base,
+            &self.api.session,
         )?))
     }
 
@@ -530,7 +545,7 @@ impl Calendar for GraphCalendar {
                     written: Written::NothingToCancel,
                 });
             }
-            let url = format!("{}/{calendar}/events", self.api_base.trim_end_matches('/'));
+            let url = format!("{}/{calendar}/events", self.api.base);
             return match self.request(reqwest::Method::POST, &url, Some(&event))? {
                 (200 | 201, body) => Ok(Confirmed {
                     remote_ref: body["id"].as_str().map(str::to_owned).ok_or_else(|| {
@@ -608,10 +623,9 @@ impl Calendar for GraphCalendar {
         to: DateTime<Utc>,
     ) -> Result<Vec<HeldEvent>, PortError> {
         let stamp = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let base = calendar.strip_suffix("/events").unwrap_or(calendar);
         let mut url = format!(
-            "{}/{base}/calendarView?startDateTime={}&endDateTime={}&$top=100",
-            self.api_base.trim_end_matches('/'),
+            "{}/{calendar}/calendarView?startDateTime={}&endDateTime={}&$top=100",
+            self.api.base,
             stamp(from),
             stamp(to),
         );
@@ -630,7 +644,7 @@ impl Calendar for GraphCalendar {
             }
             match body["@odata.nextLink"].as_str() {
                 // Graph's next page link is absolute and on Graph's own host.
-                Some(next) if next.starts_with(self.api_base.trim_end_matches('/')) => {
+                Some(next) if next.starts_with(self.api.base.as_str()) => {
                     url = next.to_owned();
                 }
                 Some(_) => {
@@ -649,7 +663,7 @@ impl Calendar for GraphCalendar {
     fn lane(&self, calendar: &str) -> Lane {
         // Graph's limit is per mailbox: a delegate's writes count against the host's.
         Lane {
-            key: format!("{}|{}", self.account_id, graph_mailbox(calendar)),
+            key: format!("{}|{}", self.api.account_id, graph_mailbox(calendar)),
             width: LANE_WIDTH,
         }
     }

@@ -586,25 +586,7 @@ impl Store {
 
     /// Saves a changed record (details, sequence, cancellation) by its UID.
     pub fn update(&self, rec: &MeetingRecord) -> Result<(), StoreError> {
-        let json = rec.meeting.as_ref().map(to_json).transpose()?;
-        let n = self.conn()?.execute(
-            "UPDATE meetings SET kind = ?2, sequence = ?3, title = ?4, start_utc = ?5,
-                 meeting_json = ?6, has_passcode = ?7, updated_at = ?8, cancelled_at = ?9,
-                 search_text = ?10
-             WHERE uid = ?1",
-            params![
-                rec.uid,
-                rec.kind.as_str(),
-                rec.sequence,
-                rec.meeting.as_ref().map(|m| m.title.clone()),
-                rec.meeting.as_ref().map(start_utc),
-                json,
-                rec.has_passcode,
-                rec.updated_at.to_rfc3339(),
-                rec.cancelled_at.map(|t| t.to_rfc3339()),
-                search_text(rec),
-            ],
-        )?;
+        let n = write_meeting(&*self.conn()?, rec, None)?;
         if n == 0 {
             return Err(StoreError::Damaged(format!(
                 "no meeting with UID {}",
@@ -733,28 +715,9 @@ impl Store {
         wanted: Wanted<'_>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Delivery>, StoreError> {
-        let json = rec.meeting.as_ref().map(to_json).transpose()?;
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let n = tx.execute(
-            "UPDATE meetings SET kind = ?2, sequence = ?3, title = ?4, start_utc = ?5,
-                 meeting_json = ?6, has_passcode = ?7, updated_at = ?8, cancelled_at = ?9,
-                 search_text = ?10
-             WHERE uid = ?1 AND sequence = ?11",
-            params![
-                rec.uid,
-                rec.kind.as_str(),
-                rec.sequence,
-                rec.meeting.as_ref().map(|m| m.title.clone()),
-                rec.meeting.as_ref().map(start_utc),
-                json,
-                rec.has_passcode,
-                rec.updated_at.to_rfc3339(),
-                rec.cancelled_at.map(|t| t.to_rfc3339()),
-                search_text(rec),
-                read_sequence,
-            ],
-        )?;
+        let n = write_meeting(&tx, rec, Some(read_sequence))?;
         if n == 0 {
             return Err(StoreError::Changed(rec.uid.clone()));
         }
@@ -1145,6 +1108,35 @@ fn search_text(rec: &MeetingRecord) -> String {
 
 fn start_utc(m: &Meeting) -> String {
     m.resolved_start().at.with_timezone(&Utc).to_rfc3339()
+}
+
+/// Saves a meeting's fields by its UID; with `read_sequence`, only if it still holds that
+/// SEQUENCE. Returns how many rows changed (0 or 1).
+fn write_meeting(
+    conn: &Connection,
+    rec: &MeetingRecord,
+    read_sequence: Option<u32>,
+) -> Result<usize, StoreError> {
+    let json = rec.meeting.as_ref().map(to_json).transpose()?;
+    Ok(conn.execute(
+        "UPDATE meetings SET kind = ?2, sequence = ?3, title = ?4, start_utc = ?5,
+             meeting_json = ?6, has_passcode = ?7, updated_at = ?8, cancelled_at = ?9,
+             search_text = ?10
+         WHERE uid = ?1 AND (?11 IS NULL OR sequence = ?11)",
+        params![
+            rec.uid,
+            rec.kind.as_str(),
+            rec.sequence,
+            rec.meeting.as_ref().map(|m| m.title.clone()),
+            rec.meeting.as_ref().map(start_utc),
+            json,
+            rec.has_passcode,
+            rec.updated_at.to_rfc3339(),
+            rec.cancelled_at.map(|t| t.to_rfc3339()),
+            search_text(rec),
+            read_sequence,
+        ],
+    )?)
 }
 
 /// A time as the outbox's `next_try_at` and `claimed_until` store it: one fixed width, so

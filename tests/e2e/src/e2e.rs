@@ -22,6 +22,21 @@ fn screenshot(s: &Session, name: &str) {
     }
 }
 
+/// Kills the app (SIGKILL, no chance to save anything) and waits until it is gone.
+fn kill_app() {
+    for pid in app_pids() {
+        Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .unwrap();
+    }
+    let deadline = Instant::now() + 10 * SECOND;
+    while !app_pids().is_empty() {
+        assert!(Instant::now() < deadline, "the app did not die");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Fills the Schedule form as a presenter would.
 fn fill_meeting(s: &Session, title: &str) {
     s.clear("#title");
@@ -316,17 +331,7 @@ fn a_killed_window_reopens_with_the_draft() {
     let id = s.text_content("#meeting-id");
     std::thread::sleep(SECOND); // the draft is saved as it changes (debounced)
 
-    for pid in app_pids() {
-        Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status()
-            .unwrap();
-    }
-    let deadline = Instant::now() + 10 * SECOND;
-    while !app_pids().is_empty() {
-        assert!(Instant::now() < deadline, "the app did not die");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    kill_app();
     drop(s);
 
     let s = driver.session();
@@ -895,17 +900,7 @@ fn a_killed_window_finishes_its_outbox_when_started_again() {
     });
     screenshot(&s, "outbox");
 
-    for pid in app_pids() {
-        Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status()
-            .unwrap();
-    }
-    let deadline = Instant::now() + 10 * SECOND;
-    while !app_pids().is_empty() {
-        assert!(Instant::now() < deadline, "the app did not die");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    kill_app();
     drop(s);
 
     // The server is back; only the window starts again.
