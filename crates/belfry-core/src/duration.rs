@@ -4,8 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// The longest meeting Belfry schedules (24 hours).
-pub const MAX_MINUTES: u32 = 24 * 60;
+use crate::limits::MAX_DURATION_MINUTES as MAX_MINUTES;
 
 /// A meeting's length in whole minutes, 1 minute to 24 hours.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]

@@ -56,9 +56,6 @@ pub enum IcsError {
     MissingOrganizer,
 }
 
-/// How many years of zone transitions are written for a series without an end.
-const OPEN_SERIES_YEARS: i64 = 10;
-
 /// Writes the calendar object for `meeting`. The description is the invitation's text.
 pub fn render_ics(
     meeting: &Meeting,
@@ -89,16 +86,19 @@ pub fn render_ics(
         // Cover the whole series, and at least a year, so clients see both of a zone's
         // observances even for a single meeting.
         let start_utc = start.with_timezone(&Utc);
+        let after =
+            |t: DateTime<Utc>, days: i64| t.checked_add_signed(TimeDelta::days(days)).unwrap_or(t);
+        let open_series_days = 366 * i64::from(crate::limits::MAX_SERIES_YEARS);
         let until = match meeting
             .recurrence
             .as_ref()
             .map(|r| r.last_day(start.date_naive()))
         {
-            Some(Some(last)) => last.and_time(start.time()).and_utc() + TimeDelta::days(2),
-            Some(None) => start_utc + TimeDelta::days(366 * OPEN_SERIES_YEARS),
+            Some(Some(last)) => after(last.and_time(start.time()).and_utc(), 2),
+            Some(None) => after(start_utc, open_series_days),
             None => end.with_timezone(&Utc),
         }
-        .max(start_utc + TimeDelta::days(366));
+        .max(after(start_utc, 366));
         write_vtimezone(&mut w, tz, start.with_timezone(&Utc), until);
     }
 

@@ -3,7 +3,6 @@
 
 use chrono::DateTime;
 use chrono_tz::Tz;
-use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::email::EmailAddress;
@@ -15,9 +14,6 @@ use crate::time::{TimeNotice, abbreviation};
 
 /// The template Belfry ships; users may replace it in settings.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/invitation.txt.j2");
-
-/// The longest template accepted.
-pub const MAX_TEMPLATE: usize = 64 * 1024;
 
 /// What an invitation is made of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -130,12 +126,6 @@ pub fn render_invitation(
     provider: &Provider,
     template: &str,
 ) -> Result<Invitation, TemplateError> {
-    if template.len() > MAX_TEMPLATE {
-        return Err(TemplateError {
-            line: None,
-            message: format!("a template has at most {} KiB", MAX_TEMPLATE / 1024),
-        });
-    }
     let resolved = meeting.resolved_start();
     let start = resolved.at;
     let end = meeting.end();
@@ -177,13 +167,7 @@ pub fn render_invitation(
         h323: &provider.h323,
     };
 
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_keep_trailing_newline(true);
-    // A user template cannot loop forever or print gigabytes.
-    env.set_fuel(Some(200_000));
-    env.add_template("invitation", template)?;
-    let text = env.get_template("invitation")?.render(&ctx)?;
+    let text = crate::template::render(template, &ctx)?;
     let text = text.trim_end().to_owned() + "\n";
 
     Ok(Invitation {
@@ -307,11 +291,7 @@ mod tests {
 
     #[test]
     fn template_errors_carry_the_line() {
-        let err = TemplateError::from(
-            Environment::new()
-                .add_template("t", "ok\n{% if %}")
-                .unwrap_err(),
-        );
+        let err = crate::template::render("ok\n{% if %}", ()).unwrap_err();
         assert_eq!(err.line, Some(2));
         assert!(
             err.to_string().starts_with("template line 2: syntax error"),

@@ -12,10 +12,12 @@ pub mod graph;
 pub mod ics;
 pub mod id;
 pub mod invitation;
+pub mod limits;
 pub mod meeting;
 pub mod passcode;
 pub mod provider;
 pub mod recurrence;
+pub mod template;
 pub mod time;
 
 pub use duration::MeetingDuration;

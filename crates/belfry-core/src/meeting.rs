@@ -1,7 +1,7 @@
 //! A meeting: what the user asks for (a [`MeetingForm`], raw text) and what Belfry checked
 //! (a [`Meeting`]). Every refusal names the [`Field`] it concerns.
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -13,14 +13,10 @@ use crate::provider::Provider;
 use crate::recurrence::{Frequency, Recurrence, RepeatEnd, parse_weekday};
 use crate::time::{self, Resolved};
 
-/// The most addresses a Chime invitation may list (the service's limit).
-pub const MAX_ADDRESSES: usize = 300;
-/// The longest title.
-pub const MAX_TITLE: usize = 255;
-/// The longest description.
-pub const MAX_DESCRIPTION: usize = 8_000;
-/// The most extra zones shown.
-pub const MAX_SHOW_ZONES: usize = 8;
+use crate::limits::{
+    self, MAX_ADDRESSES, MAX_DESCRIPTION_CHARS as MAX_DESCRIPTION, MAX_SHOW_ZONES,
+    MAX_TITLE_CHARS as MAX_TITLE,
+};
 
 /// The three ways to pick a meeting ID.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -65,7 +61,7 @@ impl MeetingKind {
 
 /// The input fields of a meeting, for error messages (CLI options, UI labels).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Kind,
@@ -169,8 +165,71 @@ pub struct Meeting {
 }
 
 impl MeetingForm {
+    /// Refuses every field too large to be read at all (more than
+    /// [`limits::MAX_FIELD_BYTES`] as typed, or a list of more than
+    /// [`limits::MAX_LIST_ENTRIES`]). Nothing else is looked at until this passes.
+    pub fn check_sizes(&self) -> Result<(), Vec<FieldError>> {
+        let texts = [
+            (Field::MeetingId, &self.meeting_id),
+            (Field::Passcode, &self.passcode),
+            (Field::Title, &self.title),
+            (Field::Start, &self.start),
+            (Field::TimeZone, &self.time_zone),
+            (Field::Duration, &self.duration),
+            (Field::Repeat, &self.repeat),
+            (Field::RepeatCount, &self.repeat_count),
+            (Field::RepeatUntil, &self.repeat_until),
+            (Field::Organizer, &self.organizer),
+            (Field::OnBehalfOf, &self.on_behalf_of),
+            (Field::Description, &self.description),
+        ];
+        let lists = [
+            (Field::RepeatOn, &self.repeat_on),
+            (Field::Attendees, &self.attendees),
+            (Field::DialIn, &self.dial_in),
+            (Field::ShowZones, &self.show_zones),
+        ];
+        let too_long = || {
+            format!(
+                "this holds more than {} KiB: shorten it",
+                limits::MAX_FIELD_BYTES / 1024
+            )
+        };
+        let mut errors: Vec<FieldError> = texts
+            .iter()
+            .filter(|(_, text)| text.len() > limits::MAX_FIELD_BYTES)
+            .map(|(field, _)| FieldError::new(*field, too_long()))
+            .collect();
+        for (field, entries) in lists {
+            if entries.len() > limits::MAX_LIST_ENTRIES {
+                errors.push(FieldError::new(
+                    field,
+                    format!(
+                        "this holds {} entries, more than the {} Belfry reads: shorten it",
+                        entries.len(),
+                        limits::MAX_LIST_ENTRIES
+                    ),
+                ));
+            } else if entries.iter().map(String::len).sum::<usize>() > limits::MAX_FIELD_BYTES {
+                errors.push(FieldError::new(field, too_long()));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            errors.sort_by_key(|e| e.field);
+            Err(errors)
+        }
+    }
+
     /// Reads the meeting ID field: `None` when empty.
     pub fn parse_meeting_id(&self) -> Result<Option<MeetingId>, FieldError> {
+        if self.meeting_id.len() > limits::MAX_FIELD_BYTES {
+            return Err(FieldError::new(
+                Field::MeetingId,
+                "a meeting ID has 10 digits",
+            ));
+        }
         if self.meeting_id.trim().is_empty() {
             return Ok(None);
         }
@@ -181,6 +240,12 @@ impl MeetingForm {
 
     /// Reads the passcode field: `None` when empty. Refused on meetings without a moderator.
     pub fn parse_passcode(&self) -> Result<Option<Passcode>, FieldError> {
+        if self.passcode.len() > limits::MAX_FIELD_BYTES {
+            return Err(FieldError::new(
+                Field::Passcode,
+                "this passcode is far too long",
+            ));
+        }
         if self.passcode.trim().is_empty() {
             return Ok(None);
         }
@@ -202,6 +267,7 @@ impl MeetingForm {
         defaults: &Defaults,
         provider: &Provider,
     ) -> Result<Meeting, Vec<FieldError>> {
+        self.check_sizes()?;
         let mut errors = Vec::new();
         let mut check = |r: Result<(), FieldError>| {
             if let Err(e) = r {
@@ -227,7 +293,9 @@ impl MeetingForm {
                 "a start is required, like 2027-03-02T10:00",
             ))
         } else {
-            time::parse_local(&self.start).map_err(|e| FieldError::new(Field::Start, e.to_string()))
+            time::parse_local(&self.start)
+                .map_err(|e| FieldError::new(Field::Start, e.to_string()))
+                .and_then(check_start)
         };
         let start = start.map_err(|e| check(Err(e))).ok();
 
@@ -361,7 +429,7 @@ impl MeetingForm {
                     Field::RepeatCount,
                     format!(
                         "the count is a whole number from 1 to {}",
-                        crate::recurrence::MAX_COUNT
+                        limits::MAX_OCCURRENCES
                     ),
                 )
             })?),
@@ -382,17 +450,17 @@ impl MeetingForm {
                 parse_weekday(day).map_err(|e| FieldError::new(Field::RepeatOn, e.to_string()))?,
             );
         }
-        Recurrence::new(frequency, &weekdays, end, start.date())
-            .map(Some)
-            .map_err(|e| {
-                let field = match e.part() {
-                    "count" => Field::RepeatCount,
-                    "until" => Field::RepeatUntil,
-                    "weekdays" => Field::RepeatOn,
-                    _ => Field::Repeat,
-                };
-                FieldError::new(field, e.to_string())
-            })
+        let recurrence = Recurrence::new(frequency, &weekdays, end, start.date()).map_err(|e| {
+            let field = match e.part() {
+                "count" => Field::RepeatCount,
+                "until" => Field::RepeatUntil,
+                "weekdays" => Field::RepeatOn,
+                _ => Field::Repeat,
+            };
+            FieldError::new(field, e.to_string())
+        })?;
+        check_series(&recurrence, start.date())?;
+        Ok(Some(recurrence))
     }
 
     fn attendees(
@@ -485,6 +553,51 @@ impl MeetingForm {
     }
 }
 
+fn check_start(start: NaiveDateTime) -> Result<NaiveDateTime, FieldError> {
+    if limits::date_in_range(start.date()) {
+        Ok(start)
+    } else {
+        Err(FieldError::new(
+            Field::Start,
+            limits::date_range_message("the start"),
+        ))
+    }
+}
+
+/// Refuses a series that runs past [`limits::MAX_SERIES_YEARS`] or out of the date range.
+fn check_series(recurrence: &Recurrence, start: NaiveDate) -> Result<(), FieldError> {
+    let limit = limits::series_end_limit(start);
+    let span = || format!("a series runs at most {} years", limits::MAX_SERIES_YEARS);
+    match recurrence.end {
+        RepeatEnd::Until(d) if !limits::date_in_range(d) => Err(FieldError::new(
+            Field::RepeatUntil,
+            limits::date_range_message("the end date"),
+        )),
+        RepeatEnd::Until(d) if d > limit => Err(FieldError::new(
+            Field::RepeatUntil,
+            format!("{}: end it by {}", span(), limit.format("%Y-%m-%d")),
+        )),
+        RepeatEnd::Count(n) => {
+            let dates = recurrence.dates(start, n as usize);
+            let fit = dates.iter().filter(|d| **d <= limit).count();
+            match dates.last() {
+                Some(last) if *last > limit || !limits::date_in_range(*last) => {
+                    Err(FieldError::new(
+                        Field::RepeatCount,
+                        format!(
+                            "{}: {n} meetings would run to {}; choose at most {fit}",
+                            span(),
+                            last.format("%Y-%m-%d")
+                        ),
+                    ))
+                }
+                _ => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 fn optional_email(text: &str, field: Field) -> Result<Option<EmailAddress>, FieldError> {
     if text.trim().is_empty() {
         Ok(None)
@@ -496,6 +609,51 @@ fn optional_email(text: &str, field: Field) -> Result<Option<EmailAddress>, Fiel
 }
 
 impl Meeting {
+    /// Checks a meeting that did not come from [`MeetingForm::validate`] (one read back from
+    /// storage) against Belfry's limits. Every validated meeting passes.
+    pub fn check_limits(&self) -> Result<(), FieldError> {
+        check_start(self.start)?;
+        if self.title.trim().is_empty() || self.title.chars().count() > MAX_TITLE {
+            return Err(FieldError::new(
+                Field::Title,
+                format!("a title has 1 to {MAX_TITLE} characters"),
+            ));
+        }
+        if self.description.chars().count() > MAX_DESCRIPTION {
+            return Err(FieldError::new(
+                Field::Description,
+                format!("a description has at most {MAX_DESCRIPTION} characters"),
+            ));
+        }
+        if self.attendees.len() > MAX_ADDRESSES {
+            return Err(FieldError::new(
+                Field::Attendees,
+                format!("an invitation holds at most {MAX_ADDRESSES} addresses"),
+            ));
+        }
+        if self.show_zones.len() > MAX_SHOW_ZONES {
+            return Err(FieldError::new(
+                Field::ShowZones,
+                format!("show at most {MAX_SHOW_ZONES} extra time zones"),
+            ));
+        }
+        if let Some(r) = &self.recurrence {
+            if let RepeatEnd::Count(n) = r.end
+                && !(1..=limits::MAX_OCCURRENCES).contains(&n)
+            {
+                return Err(FieldError::new(
+                    Field::RepeatCount,
+                    format!(
+                        "the count is a whole number from 1 to {}",
+                        limits::MAX_OCCURRENCES
+                    ),
+                ));
+            }
+            check_series(r, self.start.date())?;
+        }
+        Ok(())
+    }
+
     /// The start on the timeline, with a notice when it fell in a DST gap or overlap.
     pub fn resolved_start(&self) -> Resolved {
         time::resolve(self.time_zone, self.start)
@@ -503,7 +661,11 @@ impl Meeting {
 
     /// The end of the first meeting.
     pub fn end(&self) -> DateTime<Tz> {
-        self.resolved_start().at + self.duration.as_delta()
+        let start = self.resolved_start().at;
+        // A checked meeting ends long before chrono's range does; stay total regardless.
+        start
+            .checked_add_signed(self.duration.as_delta())
+            .unwrap_or(start)
     }
 
     /// Every address the invitation goes to: the user's attendees, then the provider's
@@ -782,6 +944,151 @@ mod tests {
         for (f, field) in cases {
             assert_eq!(errors(&f)[0].0, field, "{f:?}");
         }
+    }
+
+    #[test]
+    fn every_limit_is_refused_with_its_field() {
+        let big = "x".repeat(limits::MAX_FIELD_BYTES + 1);
+        let cases = [
+            (
+                MeetingForm {
+                    start: "+262142-12-31T23:30".into(),
+                    ..form()
+                },
+                Field::Start,
+                "between 1970 and 2200",
+            ),
+            (
+                MeetingForm {
+                    start: "1969-12-31T23:30".into(),
+                    ..form()
+                },
+                Field::Start,
+                "between 1970 and 2200",
+            ),
+            (
+                MeetingForm {
+                    repeat: "weekly".into(),
+                    repeat_until: "9999-12-31".into(),
+                    ..form()
+                },
+                Field::RepeatUntil,
+                "between 1970 and 2200",
+            ),
+            (
+                MeetingForm {
+                    repeat: "weekly".into(),
+                    repeat_until: "2040-01-01".into(),
+                    ..form()
+                },
+                Field::RepeatUntil,
+                "end it by 2037-03-01",
+            ),
+            (
+                MeetingForm {
+                    start: "2200-06-01T10:00".into(),
+                    repeat: "daily".into(),
+                    repeat_until: "2201-01-01".into(),
+                    ..form()
+                },
+                Field::RepeatUntil,
+                "between 1970 and 2200",
+            ),
+            (
+                MeetingForm {
+                    repeat: "monthly".into(),
+                    repeat_count: "730".into(),
+                    ..form()
+                },
+                Field::RepeatCount,
+                "choose at most 121",
+            ),
+            (
+                MeetingForm {
+                    repeat: "daily".into(),
+                    repeat_count: "99999999999999999999".into(),
+                    ..form()
+                },
+                Field::RepeatCount,
+                "from 1 to 730",
+            ),
+            (
+                MeetingForm {
+                    title: big.clone(),
+                    ..form()
+                },
+                Field::Title,
+                "more than 100 KiB",
+            ),
+            (
+                MeetingForm {
+                    description: big.clone(),
+                    ..form()
+                },
+                Field::Description,
+                "more than 100 KiB",
+            ),
+            (
+                MeetingForm {
+                    attendees: vec!["a@example.com".into(); limits::MAX_LIST_ENTRIES + 1],
+                    ..form()
+                },
+                Field::Attendees,
+                "more than the 1000",
+            ),
+            (
+                MeetingForm {
+                    show_zones: vec![big.clone()],
+                    ..form()
+                },
+                Field::ShowZones,
+                "more than 100 KiB",
+            ),
+            (
+                MeetingForm {
+                    time_zone: big,
+                    ..form()
+                },
+                Field::TimeZone,
+                "more than 100 KiB",
+            ),
+        ];
+        for (f, field, words) in cases {
+            let errs = errors(&f);
+            assert_eq!(errs.len(), 1, "{errs:?}");
+            assert_eq!(errs[0].0, field, "{errs:?}");
+            assert!(errs[0].1.contains(words), "{}", errs[0].1);
+        }
+    }
+
+    #[test]
+    fn a_stored_meeting_out_of_limits_is_refused() {
+        let good = form()
+            .validate(id(), &defaults(), Provider::chime())
+            .unwrap();
+        assert_eq!(good.check_limits(), Ok(()));
+        let far = Meeting {
+            start: NaiveDate::from_ymd_opt(262_142, 12, 31)
+                .unwrap()
+                .and_hms_opt(23, 30, 0)
+                .unwrap(),
+            ..good.clone()
+        };
+        assert_eq!(far.check_limits().unwrap_err().field, Field::Start);
+        // And nothing about it panics: the end is still a time.
+        assert!(far.end() >= far.resolved_start().at);
+        let endless = Meeting {
+            recurrence: Some(Recurrence {
+                frequency: Frequency::Weekly,
+                weekdays: vec![chrono::Weekday::Mon],
+                end: RepeatEnd::Until(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap()),
+            }),
+            ..good
+        };
+        assert_eq!(
+            endless.check_limits().unwrap_err().field,
+            Field::RepeatUntil
+        );
     }
 
     #[test]

@@ -37,8 +37,7 @@ pub struct Recurrence {
     pub end: RepeatEnd,
 }
 
-/// The most meetings a counted series may have.
-pub const MAX_COUNT: u32 = 730;
+use crate::limits::MAX_OCCURRENCES as MAX_COUNT;
 
 /// Why a recurrence was refused. Each variant names the option at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -116,7 +116,9 @@ pub fn resolve(tz: Tz, local: NaiveDateTime) -> Resolved {
         },
         LocalResult::None => {
             let before = offset_before_gap(tz, local);
-            let utc = local - TimeDelta::seconds(i64::from(before));
+            let utc = local
+                .checked_sub_signed(TimeDelta::seconds(i64::from(before)))
+                .unwrap_or(local);
             let at = tz.from_utc_datetime(&utc);
             Resolved {
                 notice: Some(TimeNotice::Gap {
@@ -134,7 +136,9 @@ pub fn resolve(tz: Tz, local: NaiveDateTime) -> Resolved {
 fn offset_before_gap(tz: Tz, local: NaiveDateTime) -> i32 {
     // Gaps are at most a day long (Pacific/Apia skipped 30 Dec 2011).
     for minutes_back in 1..=(26 * 60) {
-        let probe = local - TimeDelta::minutes(minutes_back);
+        let Some(probe) = local.checked_sub_signed(TimeDelta::minutes(minutes_back)) else {
+            break;
+        };
         match tz.from_local_datetime(&probe) {
             LocalResult::Single(t) | LocalResult::Ambiguous(_, t) => {
                 return t.offset().fix().local_minus_utc();
@@ -204,12 +208,14 @@ pub fn observances(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Observ
         )
     };
     let step = TimeDelta::hours(12);
-    let scan_start = from - TimeDelta::days(366);
+    let scan_start = from
+        .checked_sub_signed(TimeDelta::days(366))
+        .unwrap_or(from);
     let mut transitions = Vec::new();
     let mut t = scan_start;
     let mut prev = state(t);
     while t < to {
-        let next = (t + step).min(to);
+        let next = t.checked_add_signed(step).map_or(to, |n| n.min(to));
         let cur = state(next);
         if cur != prev {
             // Bisect to the first second with the new state.
