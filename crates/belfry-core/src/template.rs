@@ -344,6 +344,21 @@ mod tests {
     }
 
     #[test]
+    fn the_guide_lists_exactly_the_allowed_filters_and_tests() {
+        let guide = include_str!("../../../docs/templates.md");
+        let listed = |heading: &str| -> Vec<String> {
+            let at = guide.find(heading).unwrap() + heading.len();
+            let end = guide[at..].find('.').unwrap() + at;
+            guide[at..end]
+                .split(',')
+                .map(|w| w.trim().trim_matches('`').to_owned())
+                .collect()
+        };
+        assert_eq!(listed("Filters:"), FILTERS);
+        assert_eq!(listed("Tests (`is ...`):"), TESTS);
+    }
+
+    #[test]
     fn the_allowed_filters_and_tests_are_registered() {
         for f in FILTERS {
             let source = format!("{{{{ times | {f} }}}}");
