@@ -32,7 +32,7 @@ impl EmailAddress {
     /// international domain names); refuses anything that could break a header line.
     pub fn parse(text: &str) -> Result<EmailAddress, EmailError> {
         let text = text.trim();
-        let owned = || text.to_owned();
+        let owned = || crate::limits::excerpt(text, crate::limits::MAX_ECHO_BYTES);
         if text.is_empty() {
             return Err(EmailError::Empty);
         }
@@ -129,6 +129,14 @@ mod tests {
         ] {
             assert!(EmailAddress::parse(ok).is_ok(), "{ok}");
         }
+    }
+
+    #[test]
+    fn an_error_repeats_only_the_start_of_a_long_input() {
+        let huge = format!("{}@", "x".repeat(100_000));
+        let message = EmailAddress::parse(&huge).unwrap_err().to_string();
+        assert!(message.len() < 200, "{} bytes", message.len());
+        assert!(message.contains("xxxx…"), "{message}");
     }
 
     type Check = fn(&EmailError) -> bool;

@@ -42,6 +42,9 @@ pub const MAX_CSV_BYTES: usize = 4 * 1024 * 1024;
 /// The most meetings one CSV file may hold.
 pub const MAX_CSV_ROWS: usize = 2_000;
 
+/// The most bytes of what the user typed that an error message repeats.
+pub const MAX_ECHO_BYTES: usize = 80;
+
 /// The first day a meeting may fall on.
 pub fn earliest_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(EARLIEST_YEAR, 1, 1).unwrap_or(NaiveDate::MIN)

@@ -411,7 +411,10 @@ impl MeetingForm {
             other => {
                 return Err(FieldError::new(
                     Field::Repeat,
-                    format!("repeat {other:?} is not known: use daily, weekly or monthly"),
+                    format!(
+                        "repeat {:?} is not known: use daily, weekly or monthly",
+                        limits::excerpt(other, limits::MAX_ECHO_BYTES)
+                    ),
                 ));
             }
         };

@@ -107,7 +107,7 @@ impl Provider {
             .iter()
             .find(|c| c.code.eq_ignore_ascii_case(code))
             .ok_or_else(|| UnknownCountry {
-                code: code.to_owned(),
+                code: crate::limits::excerpt(code, crate::limits::MAX_ECHO_BYTES),
                 known: self
                     .countries
                     .iter()

@@ -84,7 +84,12 @@ pub fn parse_weekday(text: &str) -> Result<Weekday, RecurrenceError> {
         "fri" => Weekday::Fri,
         "sat" => Weekday::Sat,
         "sun" => Weekday::Sun,
-        _ => return Err(RecurrenceError::Weekday(text.trim().to_owned())),
+        _ => {
+            return Err(RecurrenceError::Weekday(crate::limits::excerpt(
+                text.trim(),
+                crate::limits::MAX_ECHO_BYTES,
+            )));
+        }
     };
     let full = weekday_name(day).to_ascii_lowercase();
     if t.len() >= 3 && full.starts_with(&t) {

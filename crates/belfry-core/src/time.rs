@@ -22,7 +22,9 @@ pub fn parse_zone(text: &str) -> Result<Tz, TimeError> {
     text.parse::<Tz>()
         .ok()
         .or_else(|| Tz::from_str_insensitive(text).ok())
-        .ok_or_else(|| TimeError::UnknownZone(text.to_owned()))
+        .ok_or_else(|| {
+            TimeError::UnknownZone(crate::limits::excerpt(text, crate::limits::MAX_ECHO_BYTES))
+        })
 }
 
 /// Reads `YYYY-MM-DDTHH:MM` (a space instead of `T` and `:SS` are accepted too).
