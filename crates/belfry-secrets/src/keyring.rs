@@ -1,31 +1,31 @@
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use keyring_core::{CredentialStore, Entry, Error as KError};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::Sensitive;
+use crate::chunks::{self, CHUNK, ChunkSet, Chunked, Layout, MAX_CHUNKS};
 
 /// The keyring service name every Belfry entry is filed under.
 pub const SERVICE: &str = "belfry";
-
-/// The largest value kept in one keyring entry. Windows caps a credential at 2,560 bytes
-/// (UTF-16 of about 1,280 characters); longer values are split over several entries.
-const CHUNK: usize = 1_000;
-const CHUNK_HEADER: &str = "belfry-chunked:v1:";
-const MAX_CHUNKS: usize = 64;
 
 /// Why the keyring could not be used. Messages say what is missing and how to fix it, and
 /// never contain secret bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SecretsError {
+    /// No keyring answers.
     #[error("the OS keyring is not reachable: {0}")]
     Unavailable(String),
+    /// The keyring is there but locked.
     #[error(
         "the OS keyring is locked: unlock it (log in to your desktop session, or unlock the \
          \"login\" keyring in your password manager) and try again"
     )]
     Locked,
+    /// The value is longer than Belfry splits over keyring entries.
     #[error("a secret is larger than Belfry stores ({0} bytes)")]
     TooLarge(usize),
+    /// The keyring refused an operation, or what it holds is damaged.
     #[error("the OS keyring failed: {0}")]
     Platform(String),
 }
@@ -42,131 +42,215 @@ pub trait SecretStore: Send + Sync {
 }
 
 /// The OS keyring through keyring-core.
+///
+/// Values longer than one entry holds are split over several (see the `chunks` module for
+/// the layout). Replacing one is crash-safe: whenever it stops, the key reads as either the
+/// complete old value or the complete new one, and the next write clears what was left.
 #[derive(Debug, Clone)]
 pub struct Keyring {
     store: Arc<CredentialStore>,
+    /// Held for the whole of every operation, so this process never interleaves two.
+    busy: Arc<Mutex<()>>,
 }
 
-static NATIVE: OnceLock<Result<Arc<CredentialStore>, SecretsError>> = OnceLock::new();
+static NATIVE: OnceLock<Result<Keyring, SecretsError>> = OnceLock::new();
 
 impl Keyring {
     /// The platform's native store (Secret Service on Linux, Keychain on macOS, Credential
     /// Manager on Windows), connected once per process.
     pub fn native() -> Result<Keyring, SecretsError> {
-        let store = NATIVE.get_or_init(native_store).clone()?;
-        Ok(Keyring { store })
+        NATIVE
+            .get_or_init(|| native_store().map(Keyring::with_store))
+            .clone()
     }
 
     /// keyring-core's in-memory mock store, for tests. Nothing survives the process.
     pub fn mock() -> Keyring {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let store: Arc<CredentialStore> = Arc::new(keyring_core::mock::Store {
+        Keyring::with_store(Arc::new(keyring_core::mock::Store {
             id: format!("belfry-mock-{n}"),
-            inner: std::sync::Mutex::new(std::cell::RefCell::new(Vec::new())),
-        });
-        Keyring { store }
+            inner: Mutex::new(std::cell::RefCell::new(Vec::new())),
+        }))
     }
 
-    fn entry(&self, key: &str) -> Result<Entry, SecretsError> {
-        self.store.build(SERVICE, key, None).map_err(map_error)
+    /// Belfry's entries in `store`.
+    pub(crate) fn with_store(store: Arc<CredentialStore>) -> Keyring {
+        Keyring {
+            store,
+            busy: Arc::default(),
+        }
     }
 
-    fn raw_get(&self, key: &str) -> Result<Option<String>, SecretsError> {
-        match self.entry(key)?.get_password() {
-            Ok(v) => Ok(Some(v)),
+    fn one_at_a_time(&self) -> MutexGuard<'_, ()> {
+        self.busy.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn entry(&self, name: &str) -> Result<Entry, SecretsError> {
+        self.store.build(SERVICE, name, None).map_err(map_error)
+    }
+
+    /// The value of entry `name`, wiped when dropped.
+    pub(crate) fn raw_get(&self, name: &str) -> Result<Option<Zeroizing<String>>, SecretsError> {
+        match self.entry(name)?.get_password() {
+            Ok(v) => Ok(Some(Zeroizing::new(v))),
             Err(KError::NoEntry) => Ok(None),
             Err(e) => Err(map_error(e)),
         }
     }
 
-    fn raw_delete(&self, key: &str) -> Result<bool, SecretsError> {
-        match self.entry(key)?.delete_credential() {
+    pub(crate) fn raw_set(&self, name: &str, value: &str) -> Result<(), SecretsError> {
+        self.entry(name)?.set_password(value).map_err(map_error)
+    }
+
+    fn raw_delete(&self, name: &str) -> Result<bool, SecretsError> {
+        match self.entry(name)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(KError::NoEntry) => Ok(false),
             Err(e) => Err(map_error(e)),
         }
     }
 
-    fn part_key(key: &str, i: usize) -> String {
-        format!("{key}#part{i}")
+    /// Whether entry `name` exists, without reading its secret.
+    fn exists(&self, name: &str) -> Result<bool, SecretsError> {
+        match self.entry(name)?.get_credential() {
+            Ok(_) => Ok(true),
+            Err(KError::NoEntry) => Ok(false),
+            Err(e) => Err(map_error(e)),
+        }
     }
 
-    fn delete_parts(&self, key: &str, from: usize) -> Result<(), SecretsError> {
-        for i in from..MAX_CHUNKS {
-            if !self.raw_delete(&Self::part_key(key, i))? {
-                break;
+    /// Writes `value`'s chunks into `set`, then switches the head to them. Until that last
+    /// write the head still names the old value, whose entries this does not touch.
+    fn write_chunked(&self, key: &str, set: ChunkSet, value: &str) -> Result<(), SecretsError> {
+        let parts = chunks::split(value);
+        if parts.len() > MAX_CHUNKS {
+            return Err(SecretsError::TooLarge(value.len()));
+        }
+        for (i, part) in parts.iter().enumerate() {
+            self.raw_set(&set.entry_name(key, i), part)?;
+        }
+        // What an interrupted write left in this set beyond the new chunks.
+        self.sweep(key, set, parts.len())?;
+        self.raw_set(key, &Chunked::describe(set, parts.len(), value).encode())
+    }
+
+    /// Deletes the chunks of `set` from index `from` on. Chunks are always written first to
+    /// last and deleted last to first, so each set holds a run `0..n` with no gaps, and
+    /// whatever an interruption leaves is found again by the next sweep.
+    fn sweep(&self, key: &str, set: ChunkSet, from: usize) -> Result<(), SecretsError> {
+        let mut end = from;
+        while end < MAX_CHUNKS && self.exists(&set.entry_name(key, end))? {
+            end += 1;
+        }
+        for i in (from..end).rev() {
+            self.raw_delete(&set.entry_name(key, i))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every chunk of `key` except those of `keep`.
+    fn sweep_all_but(&self, key: &str, keep: Option<ChunkSet>) -> Result<(), SecretsError> {
+        for set in ChunkSet::ALL {
+            if Some(set) != keep {
+                self.sweep(key, set, 0)?;
             }
         }
         Ok(())
+    }
+
+    /// Joins the `count` chunks of `key` in `set`.
+    fn join(
+        &self,
+        key: &str,
+        set: ChunkSet,
+        count: usize,
+    ) -> Result<Zeroizing<String>, SecretsError> {
+        // Reserved up front and never exceeded, so the buffer is never reallocated and no
+        // unwiped copy of a prefix is left behind in freed memory.
+        let mut value = Zeroizing::new(String::with_capacity(count * CHUNK));
+        for i in 0..count {
+            let part = self
+                .raw_get(&set.entry_name(key, i))?
+                .ok_or_else(|| incomplete(key))?;
+            if part.len() > CHUNK {
+                return Err(damaged(key));
+            }
+            value.push_str(&part);
+        }
+        Ok(value)
     }
 }
 
 impl SecretStore for Keyring {
     fn set(&self, key: &str, secret: &Sensitive<String>) -> Result<(), SecretsError> {
+        let _busy = self.one_at_a_time();
         let value = secret.expose();
-        if value.len() <= CHUNK && !value.starts_with(CHUNK_HEADER) {
-            self.entry(key)?.set_password(value).map_err(map_error)?;
-            return self.delete_parts(key, 0);
-        }
-        let mut parts = Vec::new();
-        let mut rest = value.as_str();
-        while !rest.is_empty() {
-            let mut cut = CHUNK.min(rest.len());
-            while !rest.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            parts.push(&rest[..cut]);
-            rest = &rest[cut..];
-        }
-        if parts.len() > MAX_CHUNKS {
-            return Err(SecretsError::TooLarge(value.len()));
-        }
-        // Parts first, header last: a reader never sees a header without its parts.
-        for (i, part) in parts.iter().enumerate() {
-            self.entry(&Self::part_key(key, i))?
-                .set_password(part)
-                .map_err(map_error)?;
-        }
-        self.entry(key)?
-            .set_password(&format!("{CHUNK_HEADER}{}", parts.len()))
-            .map_err(map_error)?;
-        self.delete_parts(key, parts.len())
+        let old = match self.raw_get(key)? {
+            // A damaged head names no chunks worth keeping.
+            Some(head) => Layout::parse(&head).unwrap_or(Layout::Plain),
+            None => Layout::Plain,
+        };
+        let kept = if chunks::fits_plain(value) {
+            self.raw_set(key, value)?;
+            None
+        } else {
+            let set = old.next_set();
+            self.write_chunked(key, set, value)?;
+            Some(set)
+        };
+        self.sweep_all_but(key, kept)
     }
 
     fn get(&self, key: &str) -> Result<Option<Sensitive<String>>, SecretsError> {
+        let _busy = self.one_at_a_time();
         let Some(head) = self.raw_get(key)? else {
             return Ok(None);
         };
-        let Some(count) = head.strip_prefix(CHUNK_HEADER) else {
-            return Ok(Some(Sensitive::new(head)));
-        };
-        let count: usize = count
-            .parse()
-            .map_err(|_| SecretsError::Platform(format!("entry {key} is damaged")))?;
-        let mut value = String::new();
-        for i in 0..count.min(MAX_CHUNKS) {
-            match self.raw_get(&Self::part_key(key, i))? {
-                Some(part) => value.push_str(&part),
-                None => return Err(SecretsError::Platform(format!("entry {key} is incomplete"))),
+        let value = match Layout::parse(&head).map_err(|_| damaged(key))? {
+            Layout::Plain => head,
+            Layout::Legacy { count } => self.join(key, ChunkSet::Legacy, count)?,
+            Layout::Chunked(c) => {
+                let value = self.join(key, c.set, c.count)?;
+                if !c.matches(&value) {
+                    return Err(damaged(key));
+                }
+                value
             }
-        }
-        Ok(Some(Sensitive::new(value)))
+        };
+        Ok(Some(Sensitive::from_zeroizing(value)))
     }
 
     fn delete(&self, key: &str) -> Result<bool, SecretsError> {
+        let _busy = self.one_at_a_time();
+        // The head first: from then on the key reads as absent, whatever remains.
         let existed = self.raw_delete(key)?;
-        self.delete_parts(key, 0)?;
+        self.sweep_all_but(key, None)?;
         Ok(existed)
     }
+}
+
+fn damaged(key: &str) -> SecretsError {
+    SecretsError::Platform(format!("entry {key} is damaged"))
+}
+
+fn incomplete(key: &str) -> SecretsError {
+    SecretsError::Platform(format!("entry {key} is incomplete"))
 }
 
 fn map_error(e: KError) -> SecretsError {
     match e {
         KError::NoStorageAccess(_) => SecretsError::Locked,
         KError::PlatformFailure(inner) => SecretsError::Platform(inner.to_string()),
-        KError::BadEncoding(_) | KError::BadDataFormat(..) => {
+        // These carry the stored bytes: wipe them, say nothing of them.
+        KError::BadEncoding(mut bytes) | KError::BadDataFormat(mut bytes, _) => {
+            bytes.zeroize();
             SecretsError::Platform("a stored value is not in the expected format".into())
+        }
+        // Its message prints the matching credentials, which some stores show with their
+        // secrets.
+        KError::Ambiguous(_) => {
+            SecretsError::Platform("several keyring items match one Belfry entry".into())
         }
         KError::TooLong(what, limit) => SecretsError::Platform(format!(
             "{what} is longer than the keyring allows ({limit})"
@@ -203,70 +287,5 @@ fn native_store() -> Result<Arc<CredentialStore>, SecretsError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(v: &str) -> Sensitive<String> {
-        Sensitive::new(v.to_owned())
-    }
-
-    #[test]
-    fn set_get_delete_round_trip() {
-        let k = Keyring::mock();
-        assert_eq!(k.get("a").unwrap(), None);
-        k.set("a", &s("1234")).unwrap();
-        assert_eq!(k.get("a").unwrap().unwrap().expose(), "1234");
-        k.set("a", &s("5678")).unwrap();
-        assert_eq!(k.get("a").unwrap().unwrap().expose(), "5678");
-        assert!(k.delete("a").unwrap());
-        assert!(!k.delete("a").unwrap());
-        assert_eq!(k.get("a").unwrap(), None);
-    }
-
-    #[test]
-    fn long_values_are_chunked_and_cleaned_up() {
-        let k = Keyring::mock();
-        let long: String = "ä".repeat(1_700) + &"x".repeat(901);
-        k.set("tok", &s(&long)).unwrap();
-        assert!(k.raw_get("tok").unwrap().unwrap().starts_with(CHUNK_HEADER));
-        for i in 0..k.raw_get("tok").unwrap().unwrap()[CHUNK_HEADER.len()..]
-            .parse::<usize>()
-            .unwrap()
-        {
-            let part = k.raw_get(&Keyring::part_key("tok", i)).unwrap().unwrap();
-            assert!(part.len() <= CHUNK, "part {i} is {} bytes", part.len());
-        }
-        assert_eq!(k.get("tok").unwrap().unwrap().expose(), &long);
-        // Shrinking to one entry removes the parts.
-        k.set("tok", &s("short")).unwrap();
-        assert_eq!(k.raw_get(&Keyring::part_key("tok", 0)).unwrap(), None);
-        assert_eq!(k.get("tok").unwrap().unwrap().expose(), "short");
-        k.set("tok", &s(&long)).unwrap();
-        assert!(k.delete("tok").unwrap());
-        assert_eq!(k.raw_get(&Keyring::part_key("tok", 0)).unwrap(), None);
-    }
-
-    #[test]
-    fn a_value_that_looks_like_a_header_is_stored_safely() {
-        let k = Keyring::mock();
-        let tricky = format!("{CHUNK_HEADER}3");
-        k.set("t", &s(&tricky)).unwrap();
-        assert_eq!(k.get("t").unwrap().unwrap().expose(), &tricky);
-    }
-
-    #[test]
-    fn oversized_values_are_refused() {
-        let k = Keyring::mock();
-        let huge = "x".repeat(CHUNK * MAX_CHUNKS + 1);
-        assert_eq!(
-            k.set("h", &s(&huge)),
-            Err(SecretsError::TooLarge(huge.len()))
-        );
-    }
-
-    #[test]
-    fn errors_never_carry_the_stored_bytes() {
-        let e = map_error(KError::BadEncoding(b"sekrit-bytes".to_vec()));
-        assert!(!e.to_string().contains("sekrit"), "{e}");
-    }
-}
+#[path = "keyring_tests.rs"]
+mod tests;

@@ -2,8 +2,12 @@
 //!
 //! Invariant: a secret lives only in the OS keyring and in Rust memory. It is wrapped in
 //! [`Sensitive`], which redacts `Debug` and has no `Serialize`, so it cannot reach a log
-//! line, an IPC payload or a file by accident; errors never carry secret bytes.
+//! line, an IPC payload or a file by accident; errors never carry secret bytes. Its memory,
+//! and that of every buffer this crate builds from a secret (the chunks read back from the
+//! keyring, the joined value), is zeroed when dropped. Copies made inside the platform's
+//! keyring client are out of its reach.
 
+mod chunks;
 mod keyring;
 mod sensitive;
 
