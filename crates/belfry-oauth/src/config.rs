@@ -72,6 +72,56 @@ pub struct ProviderConfig {
     pub scopes: Vec<String>,
 }
 
+impl ProviderConfig {
+    /// Every endpoint is an `https` URL, or `http` to this machine only (a local test
+    /// server): tokens and the calendar travel over these. The error names the setting.
+    fn check_endpoints(&self) -> Result<(), String> {
+        let endpoints = [
+            ("auth_url", Some(&self.auth_url)),
+            ("token_url", Some(&self.token_url)),
+            ("revoke_url", self.revoke_url.as_ref()),
+            ("userinfo_url", self.userinfo_url.as_ref()),
+            ("api_base", Some(&self.api_base)),
+        ];
+        for (field, value) in endpoints {
+            if let Some(value) = value {
+                check_endpoint(value).map_err(|why| {
+                    format!(
+                        "providers.{}.{field} = \"{value}\" {why}",
+                        self.kind.as_str()
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `value` may be an endpoint; if not, why not and what to do.
+fn check_endpoint(value: &str) -> Result<(), &'static str> {
+    let url = url::Url::parse(value)
+        .map_err(|_| "is not a URL: give the full address, starting with https://")?;
+    match url.scheme() {
+        "https" if url.has_host() => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(
+            "is not https: Belfry sends tokens only over https (plain http only to 127.0.0.1, \
+             ::1 or localhost); use the https:// address",
+        ),
+        _ => Err("is not an https URL: use the https:// address"),
+    }
+}
+
+/// Whether a URL's host is this machine.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// All providers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -205,7 +255,8 @@ impl Config {
         }
     }
 
-    /// Parses a config file's text.
+    /// Parses a config file's text and checks that every endpoint is `https` (or `http` to
+    /// 127.0.0.1, ::1 or localhost).
     pub fn parse(text: &str) -> Result<Config, String> {
         let file: FileConfig = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut config = Config::default();
@@ -215,6 +266,8 @@ impl Config {
         if let Some(m) = file.providers.microsoft {
             m.apply(&mut config.microsoft);
         }
+        config.google.check_endpoints()?;
+        config.microsoft.check_endpoints()?;
         Ok(config)
     }
 
@@ -264,5 +317,64 @@ auth_url = "http://127.0.0.1:9/auth"
     fn typos_are_reported() {
         let err = Config::parse("[providers.gogle]\nclient_id = \"x\"").unwrap_err();
         assert!(err.contains("gogle"), "{err}");
+    }
+
+    #[test]
+    fn a_plain_http_endpoint_elsewhere_is_refused_naming_the_setting() {
+        let err =
+            Config::parse("[providers.microsoft]\ntoken_url = \"http://login.example.com/token\"")
+                .unwrap_err();
+        assert!(err.contains("providers.microsoft.token_url"), "{err}");
+        assert!(err.contains("http://login.example.com/token"), "{err}");
+        assert!(err.contains("use the https:// address"), "{err}");
+    }
+
+    #[test]
+    fn every_endpoint_is_checked() {
+        for field in [
+            "auth_url",
+            "token_url",
+            "revoke_url",
+            "userinfo_url",
+            "api_base",
+        ] {
+            let err = Config::parse(&format!(
+                "[providers.google]\n{field} = \"http://10.0.0.1/x\""
+            ))
+            .unwrap_err();
+            assert!(err.contains(&format!("providers.google.{field} ")), "{err}");
+        }
+        let err =
+            Config::parse("[providers.google]\napi_base = \"ftp://example.com/\"").unwrap_err();
+        assert!(err.contains("providers.google.api_base"), "{err}");
+        let err = Config::parse("[providers.google]\ntoken_url = \"token\"").unwrap_err();
+        assert!(err.contains("is not a URL"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_to_this_machine_is_accepted() {
+        for host in ["127.0.0.1:9", "[::1]:9", "localhost:9", "LOCALHOST"] {
+            let c = Config::parse(&format!(
+                "[providers.google]\ntoken_url = \"http://{host}/token\"\nuserinfo_url = \"http://{host}/me\""
+            ))
+            .unwrap_or_else(|e| panic!("{host}: {e}"));
+            assert!(c.google.token_url.starts_with("http://"));
+        }
+        // Not loopback, whatever the name suggests.
+        assert!(
+            Config::parse("[providers.google]\ntoken_url = \"http://localhost.example.com/\"")
+                .is_err()
+        );
+        assert!(
+            Config::parse("[providers.google]\ntoken_url = \"http://127.0.0.1.example.com/\"")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_defaults_pass_the_check() {
+        let defaults = Config::default();
+        defaults.google.check_endpoints().unwrap();
+        defaults.microsoft.check_endpoints().unwrap();
     }
 }

@@ -4,9 +4,14 @@
 //! ephemeral port and a timeout, a distinct redirect path per provider (mix-up defence), and
 //! an HTTP client that does not follow redirects.
 //!
+//! Nothing read is trusted to be small or prompt: the listener reads each request within a
+//! deadline and a size cap and ignores anything but this sign-in's answer; endpoints must be
+//! `https` (or `http` to this machine); server answers are read up to a cap.
+//!
 //! Invariant: tokens are [`Sensitive`]; only the refresh token is kept (in the keyring, by
 //! the caller); access tokens live in memory. Error messages never carry a token.
 
+mod capped;
 mod config;
 mod listener;
 mod session;
@@ -14,6 +19,7 @@ mod session;
 use std::time::{Duration, Instant};
 
 use belfry_secrets::Sensitive;
+use capped::{HttpError, TokenHttp};
 use oauth2::basic::{
     BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
     BasicTokenIntrospectionResponse, BasicTokenType,
@@ -153,8 +159,8 @@ pub(crate) fn oauth_client(
     Ok(client)
 }
 
-fn token_error<RE: std::error::Error + 'static>(
-    e: RequestTokenError<RE, oauth2::StandardErrorResponse<BasicErrorResponseType>>,
+fn token_error(
+    e: RequestTokenError<HttpError, oauth2::StandardErrorResponse<BasicErrorResponseType>>,
 ) -> OAuthError {
     match e {
         RequestTokenError::ServerResponse(r)
@@ -163,7 +169,8 @@ fn token_error<RE: std::error::Error + 'static>(
             OAuthError::SignInAgain
         }
         RequestTokenError::ServerResponse(r) => OAuthError::Server(r.error().to_string()),
-        RequestTokenError::Request(e) => OAuthError::Network(e.to_string()),
+        RequestTokenError::Request(HttpError::Network(e)) => OAuthError::Network(e),
+        RequestTokenError::Request(e) => OAuthError::Server(e.to_string()),
         RequestTokenError::Parse(_, _) => {
             OAuthError::Server("a reply that is not an OAuth token response".into())
         }
@@ -172,7 +179,10 @@ fn token_error<RE: std::error::Error + 'static>(
 }
 
 /// Signs in: opens `browser` on the provider's page and waits (up to `timeout`) for the one
-/// callback on the loopback listener. `browser` gets the authorization URL.
+/// callback on the loopback listener that carries this sign-in's `state`. `browser` gets the
+/// authorization URL. Other requests to the listener (another `state`, another path, a slow
+/// or oversized request) are answered and ignored; when only answers with another `state`
+/// came before the timeout, the error is [`OAuthError::StateMismatch`].
 pub fn sign_in(
     cfg: &ProviderConfig,
     browser: &dyn Fn(&str) -> Result<(), String>,
@@ -192,19 +202,9 @@ pub fn sign_in(
     let (url, state) = request.url();
     browser(url.as_str()).map_err(OAuthError::Browser)?;
 
-    let callback = listener.wait(timeout)?;
-    // The state is checked first, on every path: a forged or stale answer is refused
-    // without a token request, whatever it carries.
-    if !constant_time_eq(
-        callback.state.as_deref().unwrap_or("").as_bytes(),
-        state.secret().as_bytes(),
-    ) {
-        callback.respond(
-            400,
-            "This answer does not belong to the sign-in Belfry started. Nothing was accepted.",
-        );
-        return Err(OAuthError::StateMismatch);
-    }
+    // The listener checks the state first, on every answer: a forged or stale one is refused
+    // without a token request, whatever it carries, and the wait goes on.
+    let callback = listener.wait(state.secret(), listener::Deadlines::new(timeout))?;
     if let Some(error) = callback.error.clone() {
         callback.respond(400, "The sign-in was refused. You can close this tab.");
         return Err(OAuthError::Denied(error));
@@ -213,7 +213,7 @@ pub fn sign_in(
         callback.respond(400, "The answer carried no authorization code.");
         return Err(OAuthError::Server("the callback carried no code".into()));
     };
-    let http = http_client()?;
+    let http = TokenHttp(http_client()?);
     let token = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
@@ -262,7 +262,7 @@ pub fn refresh(
     refresh_token: &Sensitive<String>,
 ) -> Result<(AccessToken, Option<Sensitive<String>>), OAuthError> {
     let client = oauth_client(cfg, None)?;
-    let http = http_client()?;
+    let http = TokenHttp(http_client()?);
     let token = client
         .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().clone()))
         .request(&http)
@@ -339,7 +339,8 @@ fn id_token_email(token: &str, client_id: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The signed-in user's email, from the userinfo endpoint.
+/// The signed-in user's email, from the userinfo endpoint; its answer is read up to
+/// [`capped::MAX_BODY`].
 fn userinfo_email(cfg: &ProviderConfig, access: &Sensitive<String>) -> Option<String> {
     let url = cfg.userinfo_url.as_deref().filter(|u| !u.is_empty())?;
     let resp = http_client()
@@ -347,29 +348,19 @@ fn userinfo_email(cfg: &ProviderConfig, access: &Sensitive<String>) -> Option<St
         .get(url)
         .bearer_auth(access.expose())
         .send()
+        .ok()?
+        .error_for_status()
         .ok()?;
-    let v: serde_json::Value = resp.json().ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&capped::read_body(resp).ok()?).ok()?;
     v["email"]
         .as_str()
         .or_else(|| v["preferred_username"].as_str())
         .map(str::to_owned)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn state_comparison() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
-        assert!(!constant_time_eq(b"", b"a"));
-    }
 
     #[test]
     fn a_missing_client_id_names_the_setting() {
@@ -378,6 +369,76 @@ mod tests {
         assert!(
             err.to_string().contains("providers.google.client_id"),
             "{err}"
+        );
+    }
+
+    /// A server on loopback that answers one request with `body` (JSON); its URL.
+    fn answer_once(body: Vec<u8>) -> String {
+        use std::io::{BufRead, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = std::io::BufReader::new(&stream);
+            let mut length = 0;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                line.clear();
+            }
+            reader.read_exact(&mut vec![0; length]).unwrap();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            // The client may hang up once it has read enough.
+            let _ = (&stream).write_all(head.as_bytes());
+            let _ = (&stream).write_all(&body);
+        });
+        url
+    }
+
+    /// A JSON object with `fields` after a padding field that makes it over the cap.
+    fn oversized(fields: &str) -> Vec<u8> {
+        format!("{{\"pad\":\"{}\",{fields}}}", "x".repeat(capped::MAX_BODY)).into_bytes()
+    }
+
+    fn provider_at(url: &str) -> ProviderConfig {
+        let mut cfg = Config::default().provider(ProviderKind::Google).clone();
+        cfg.client_id = "belfry-google".into();
+        cfg.token_url = url.to_owned();
+        cfg.userinfo_url = Some(url.to_owned());
+        cfg
+    }
+
+    #[test]
+    fn userinfo_is_read_up_to_the_cap() {
+        let email = r#""email":"ana@example.com""#;
+        let token = Sensitive::new("access".to_owned());
+        let small = provider_at(&answer_once(format!("{{{email}}}").into_bytes()));
+        assert_eq!(
+            userinfo_email(&small, &token).as_deref(),
+            Some("ana@example.com")
+        );
+        let huge = provider_at(&answer_once(oversized(email)));
+        assert_eq!(userinfo_email(&huge, &token), None);
+    }
+
+    #[test]
+    fn a_token_answer_over_the_cap_is_refused() {
+        let token = r#""access_token":"a","token_type":"bearer","expires_in":60"#;
+        let refresh_token = Sensitive::new("refresh".to_owned());
+        let small = provider_at(&answer_once(format!("{{{token}}}").into_bytes()));
+        let (access, rotated) = refresh(&small, &refresh_token).unwrap();
+        assert_eq!(access.token.expose(), "a");
+        assert!(rotated.is_none());
+        let huge = provider_at(&answer_once(oversized(token)));
+        let err = refresh(&huge, &refresh_token).unwrap_err();
+        assert!(
+            matches!(&err, OAuthError::Server(m) if m.contains("larger than 1024 KiB")),
+            "{err:?}"
         );
     }
 }

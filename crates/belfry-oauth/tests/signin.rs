@@ -69,6 +69,9 @@ fn with_query(u: &url::Url, set: &[(&str, &str)]) -> url::Url {
 }
 
 const WAIT: Duration = Duration::from_secs(20);
+/// For sign-ins that can only time out: long enough for the test browser to deliver its
+/// answers first.
+const SHORT_WAIT: Duration = Duration::from_secs(4);
 
 #[test]
 #[ignore = "needs the OAuth test server (node): run scripts/test"]
@@ -131,8 +134,10 @@ fn wrong_states_are_refused_without_a_token_request() {
     let cfg = config(&server, ProviderKind::Google);
     let before = server.token_requests();
 
+    // Only a forged answer comes back: it is refused, and once the time is up the sign-in
+    // says why.
     let forged: Tamper = Box::new(|u| vec![with_query(&u, &[("state", "forged-state")])]);
-    let err = sign_in(&cfg, &browser(Arc::default(), forged), WAIT).unwrap_err();
+    let err = sign_in(&cfg, &browser(Arc::default(), forged), SHORT_WAIT).unwrap_err();
     assert_eq!(err, OAuthError::StateMismatch);
 
     // The state is checked on the error path too.
@@ -143,7 +148,7 @@ fn wrong_states_are_refused_without_a_token_request() {
         )]
     });
     assert_eq!(
-        sign_in(&cfg, &browser(Arc::default(), forged_error), WAIT).unwrap_err(),
+        sign_in(&cfg, &browser(Arc::default(), forged_error), SHORT_WAIT).unwrap_err(),
         OAuthError::StateMismatch
     );
 
@@ -154,6 +159,34 @@ fn wrong_states_are_refused_without_a_token_request() {
     );
 
     assert_eq!(server.token_requests(), before, "no token request was made");
+}
+
+#[test]
+#[ignore = "needs the OAuth test server (node): run scripts/test"]
+fn stray_answers_before_the_browsers_own_do_not_end_the_sign_in() {
+    let server = oauth_server(60);
+    let cfg = config(&server, ProviderKind::Google);
+    // A forged answer, a forged refusal and a favicon request come first; the browser's own
+    // answer still completes the sign-in.
+    let strays: Tamper = Box::new(|u| {
+        let mut favicon = u.clone();
+        favicon.set_path("/favicon.ico");
+        favicon.set_query(None);
+        vec![
+            with_query(&u, &[("state", "forged-state"), ("code", "forged-code")]),
+            with_query(&u, &[("state", "x"), ("error", "access_denied")]),
+            favicon,
+            u,
+        ]
+    });
+    let before = server.token_requests();
+    let done = sign_in(&cfg, &browser(Arc::default(), strays), WAIT).unwrap();
+    assert_eq!(done.identity, "ana@example.com");
+    assert_eq!(
+        server.token_requests(),
+        before + 1,
+        "one code exchange, for the browser's own answer"
+    );
 }
 
 #[test]
