@@ -12,12 +12,23 @@ use tauri_plugin_opener::OpenerExt;
 /// The Tauri implementation of [`Host`].
 pub struct TauriHost<R: Runtime>(pub AppHandle<R>);
 
+impl<R: Runtime> Clone for TauriHost<R> {
+    fn clone(&self) -> Self {
+        TauriHost(self.0.clone())
+    }
+}
+
 impl<R: Runtime> Clipboard for TauriHost<R> {
     fn write_text(&self, text: &str) -> Result<(), String> {
         self.0
             .clipboard()
             .write_text(text.to_owned())
             .map_err(|e| e.to_string())
+    }
+
+    fn read_text(&self) -> Result<Option<String>, String> {
+        // An empty clipboard, or one holding something other than text, reads as an error.
+        Ok(self.0.clipboard().read_text().ok())
     }
 }
 

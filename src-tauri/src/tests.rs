@@ -119,6 +119,35 @@ fn every_command_is_registered_and_under_the_acl() {
 }
 
 #[test]
+fn no_command_runs_on_the_main_thread() {
+    // A synchronous Tauri command runs on the window's main thread: a keyring prompt, a busy
+    // database or a slow disk would freeze the window. Every command is async and does its
+    // work through `Shell::blocking`.
+    let dir = root().join("src-tauri/src/commands");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = source.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim() == "#[tauri::command]" {
+                let next = lines[i + 1..]
+                    .iter()
+                    .find(|l| !l.trim_start().starts_with("///"))
+                    .unwrap();
+                assert!(
+                    next.starts_with("pub async fn "),
+                    "{}: a command that is not async: {next}",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, crate::command_names::ALL.len());
+}
+
+#[test]
 fn only_the_ipc_module_imports_tauri() {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {

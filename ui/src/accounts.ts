@@ -2,7 +2,7 @@
 // the default one. Passwords go straight to Rust and the keyring; nothing secret comes back.
 import { ipc } from "./ipc";
 import type { AccountKind, AccountView, CalendarView } from "./ipc";
-import { field, h, toast } from "./dom";
+import { confirmDialog, field, h, toast } from "./dom";
 import { appErrorOf } from "./model";
 
 const KIND_LABELS: Record<AccountKind, string> = {
@@ -175,6 +175,27 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     }
   }
 
+  /** Thrown when the user declines a confirmation: nothing to report. */
+  const declined = Symbol("declined");
+
+  /**
+   * Adds the CalDAV account; a server on plain http:// to another machine is added only
+   * after the user confirms sending the password unencrypted.
+   */
+  async function addCaldav() {
+    const add = (allowInsecureHttp: boolean) =>
+      ipc.addCaldavAccount(name.value, server.value, username.value, password.value, allowInsecureHttp);
+    try {
+      return await add(false);
+    } catch (e) {
+      const err = appErrorOf(e);
+      if (err.code !== "insecure_transport") throw e;
+      const yes = await confirmDialog("Send the password unencrypted?", err.message, "Use plain http");
+      if (!yes) throw declined;
+      return await add(true);
+    }
+  }
+
   async function addAccount() {
     formError.textContent = "";
     add.disabled = true;
@@ -182,7 +203,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
       const k = kind.value as AccountKind;
       const added =
         k === "caldav"
-          ? await ipc.addCaldavAccount(name.value, server.value, username.value, password.value)
+          ? await addCaldav()
           : k === "aws"
             ? await ipc.addAwsAccount(name.value, profile.value, keyId.value, secretKey.value)
             : await ipc.addOauthAccount(k, name.value);
@@ -192,6 +213,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
       await refresh();
       if (k !== "aws") await showCalendars(added.account.name, added.calendars);
     } catch (e) {
+      if (e === declined) return;
       // Everything typed stays, except the password the server refused.
       const err = appErrorOf(e);
       if (err.code === "unauthorized") {

@@ -3,7 +3,7 @@
 import { ipc } from "./ipc";
 import type { DeliveryView, HistoryView, MeetingForm, Preview } from "./ipc";
 import { confirmDialog, h, toast } from "./dom";
-import { appErrorOf } from "./model";
+import { appErrorOf, moderatorCopied } from "./model";
 
 export function historyPage(onChange: (form: MeetingForm, display: string, uid: string) => void): { element: HTMLElement; refresh: () => Promise<void> } {
   const search = h("input", { type: "search", id: "history-search", placeholder: "Title, meeting ID or attendee", autocomplete: "off" });
@@ -109,8 +109,8 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
   copyModerator.addEventListener("click", async () => {
     if (!selected) return;
     try {
-      await ipc.copyModeratorInfo(selected.meeting_id);
-      toast("Moderator info copied. Share it with moderators only.");
+      const seconds = await ipc.copyModeratorInfo(selected.meeting_id);
+      toast(moderatorCopied(seconds));
     } catch (e) {
       toast(appErrorOf(e).message, "error");
     }

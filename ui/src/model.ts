@@ -16,6 +16,11 @@ export function appErrorOf(e: unknown): AppError {
   return { code: "internal", message: String(e), fields: [] };
 }
 
+/** What the window says after copying moderator info that Belfry clears again. */
+export function moderatorCopied(seconds: number): string {
+  return `Moderator info copied. Share it with moderators only; Belfry clears it from the clipboard in ${seconds} seconds.`;
+}
+
 export function emptyForm(): MeetingForm {
   return {
     kind: "one_time",

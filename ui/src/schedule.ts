@@ -2,7 +2,7 @@
 import { ipc } from "./ipc";
 import type { Catalog, Field, MeetingForm, MeetingKind, SettingsView } from "./ipc";
 import { field, h, setError, showInvitationHtml, toast } from "./dom";
-import { ScheduleModel, appErrorOf, nextHour, searchZones } from "./model";
+import { ScheduleModel, appErrorOf, moderatorCopied, nextHour, searchZones } from "./model";
 
 const FIELD_IDS: Record<Field, string> = {
   kind: "kind",
@@ -389,8 +389,8 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     return "Invitation copied. Paste it into your calendar event.";
   });
   const copyModerator = () => act("Copy moderator info", async () => {
-    await ipc.copyModeratorInfo(f().meeting_id);
-    return "Moderator info copied. Share it with moderators only.";
+    const seconds = await ipc.copyModeratorInfo(f().meeting_id);
+    return moderatorCopied(seconds);
   });
   const saveIcs = () => act("Save .ics", async () => {
     const path = await ipc.saveIcs(f());

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use belfry_aws::{AwsCredentials, AwsError};
-use belfry_caldav::{CalDav, CalDavError};
+use belfry_caldav::{CalDav, CalDavError, Transport};
 use belfry_cloud::CloudError;
 use belfry_core::Entropy;
 use belfry_core::calendar::{CalendarEntry, Failure, PortError};
@@ -68,10 +68,34 @@ fn check_name(name: &str) -> Result<String, AppError> {
     Ok(n.to_owned())
 }
 
+/// How a CalDAV account's connection is made, from what was saved with it.
+pub(crate) trait CaldavConnection {
+    /// The server every credentialed request must stay on: the address the user gave, or
+    /// (for accounts saved before it was kept) the calendar home.
+    fn origin_url(&self) -> &str;
+    /// Whether plain http:// to another machine was confirmed for this account.
+    fn transport(&self) -> Transport;
+}
+
+impl CaldavConnection for CaldavConfig {
+    fn origin_url(&self) -> &str {
+        if self.server.is_empty() {
+            &self.calendar_home
+        } else {
+            &self.server
+        }
+    }
+
+    fn transport(&self) -> Transport {
+        Transport::allowing_insecure_http(self.allow_insecure_http)
+    }
+}
+
 impl From<CalDavError> for AppError {
     fn from(e: CalDavError) -> Self {
         let code = match e {
             CalDavError::BadUrl(_) => ErrorCode::Invalid,
+            CalDavError::InsecureHttp(_) => ErrorCode::InsecureTransport,
             CalDavError::Unauthorized(_) => ErrorCode::Unauthorized,
             _ => ErrorCode::Remote,
         };
@@ -175,13 +199,16 @@ impl App {
 
     /// Adds a CalDAV account: finds the calendars with these credentials first (so a typo is
     /// caught now), keeps the app password in the keyring, records the account and picks the
-    /// first writable calendar as the default.
+    /// first writable calendar as the default. A server on plain http:// to another machine is
+    /// refused (`ErrorCode::InsecureTransport`) unless `allow_insecure_http` says the user
+    /// confirmed it; the choice is kept with the account.
     pub fn add_caldav_account(
         &self,
         name: &str,
         server: &str,
         username: &str,
         password: Sensitive<String>,
+        allow_insecure_http: bool,
     ) -> Result<(AccountView, Vec<CalendarView>), AppError> {
         let name = check_name(name)?;
         self.ensure_name_free(&name)?;
@@ -189,7 +216,13 @@ impl App {
             return Err(AppError::new(ErrorCode::Invalid, "a user name is required"));
         }
         let secrets = self.secrets_store()?;
-        let found = CalDav::new(username.trim(), password.clone()).discover(server)?;
+        let found = CalDav::new(
+            server,
+            username.trim(),
+            password.clone(),
+            Transport::allowing_insecure_http(allow_insecure_http),
+        )?
+        .discover()?;
         let id = self.new_account_id()?;
         secrets.set(&secret_key(&id, "password"), &password)?;
         let default = found
@@ -208,6 +241,7 @@ impl App {
                 principal: found.principal,
                 calendar_home: found.calendar_home,
                 auto_schedule: found.auto_schedule,
+                allow_insecure_http,
             }),
             default_calendar: default,
             created_at: self.now(),

@@ -1,5 +1,6 @@
 //! Bulk runs (`belfry schedule --from-csv`, the window's Bulk page): one meeting per CSV row.
 
+use belfry_core::limits::{MAX_CSV_BYTES, MAX_CSV_ROWS};
 use belfry_core::{Field, MeetingForm, MeetingKind};
 use serde::Serialize;
 
@@ -29,6 +30,12 @@ pub const COLUMNS: &[&str] = &[
 /// only the text's shape is.
 pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError> {
     let bad = |m: String| AppError::new(ErrorCode::Invalid, format!("{source}: {m}"));
+    if text.len() > MAX_CSV_BYTES {
+        return Err(bad(format!(
+            "more than the {} MiB Belfry reads; split the file",
+            MAX_CSV_BYTES / (1024 * 1024)
+        )));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -46,6 +53,11 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError>
     }
     let mut rows = Vec::new();
     for (n, record) in reader.records().enumerate() {
+        if n == MAX_CSV_ROWS {
+            return Err(bad(format!(
+                "more than {MAX_CSV_ROWS} rows; split the file"
+            )));
+        }
         let record = record.map_err(|e| bad(format!("row {}: {e}", n + 1)))?;
         let get = |name: &str| {
             headers

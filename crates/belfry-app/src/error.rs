@@ -22,6 +22,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// A server could not be reached or answered with an error.
     Remote,
+    /// The server is reached over plain http:// on another machine: the password would
+    /// cross the network unencrypted. Only the user's explicit confirmation allows it.
+    InsecureTransport,
     /// Another Belfry changed the same thing meanwhile: read it again and retry.
     Conflict,
     /// Something that should not happen; the message says what.

@@ -10,7 +10,7 @@ mod accounts;
 pub mod bulk;
 mod chime;
 mod error;
-mod files;
+pub mod files;
 mod lanes;
 mod schedule;
 mod settings;
@@ -42,8 +42,8 @@ pub use files::write_atomically;
 pub use schedule::{Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, outbox_worker};
 pub use settings::{SettingKey, Settings};
 pub use views::{
-    AccountAdded, Catalog, Clipboard, CountryView, HistoryView, Host, NewMeetingView, Preview,
-    SettingsView, ics_file_name,
+    AccountAdded, CLIPBOARD_CLEAR_AFTER, Catalog, Clipboard, CopiedSecret, CountryView,
+    HistoryView, Host, NewMeetingView, Preview, SettingsView, ics_file_name,
 };
 
 /// Minutes before the start for the reminder written into calendar files.
@@ -607,12 +607,18 @@ impl App {
                 (MeetingKind::Moderated, _) => kind = MeetingKind::Moderated,
                 _ => {}
             }
-            if given_passcode.is_some() && rec.has_passcode {
-                return Err(AppError::field(
-                    Field::Passcode,
-                    "this meeting already has a passcode; it cannot be changed (schedule it with a \
-                     fresh ID instead)",
-                ));
+            if let Some(given) = &given_passcode
+                && rec.has_passcode
+            {
+                // Giving the passcode it already has changes nothing: a re-run succeeds.
+                let kept = self.secrets()?.get(&Self::passcode_key(rec.meeting_id))?;
+                if kept.as_ref().map(|k| k.expose().as_str()) != Some(given.expose()) {
+                    return Err(AppError::field(
+                        Field::Passcode,
+                        "this meeting already has another passcode; it cannot be changed \
+                         (leave the passcode empty, or schedule it with a fresh ID instead)",
+                    ));
+                }
             }
         } else if given_id.is_some() && kind == MeetingKind::Moderated && given_passcode.is_none() {
             return Err(AppError::field(

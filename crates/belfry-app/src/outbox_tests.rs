@@ -719,3 +719,43 @@ fn a_kill_at_any_step_of_schedule_reschedule_or_cancel_is_finished_once_at_the_n
         }
     }
 }
+
+#[test]
+fn a_saved_meeting_outside_the_limits_fails_its_delivery_and_nothing_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    memory.fault(Fault::Refuse(PortError::transient("HTTP 503", None)));
+    let app = open(dir.path(), &memory, t0());
+    let done = app.schedule(&lecture("Physics"), "School", None).unwrap();
+    // As an older Belfry (or a damaged database) may have left it: the year 262142.
+    let mut rec = app.store().meeting_by_uid(&done.uid).unwrap().unwrap();
+    let read = rec.sequence;
+    let meeting = rec.meeting.as_mut().unwrap();
+    meeting.start = chrono::NaiveDate::from_ymd_opt(262_142, 12, 31)
+        .unwrap()
+        .and_hms_opt(23, 30, 0)
+        .unwrap();
+    rec.sequence += 1;
+    app.store()
+        .save_version(
+            &rec,
+            read,
+            Wanted::On {
+                account_id: "acct-1",
+                calendar: CAL,
+            },
+            t0(),
+        )
+        .unwrap();
+    let sent = memory.requests();
+    let later = open(dir.path(), &memory, much_later());
+    let views = later.resume_outbox(Duration::from_secs(5)).unwrap();
+    assert_eq!(views.len(), 1, "{views:?}");
+    assert_eq!(views[0].state, DeliveryState::Failed);
+    assert!(
+        views[0].message.contains("between 1970 and 2200"),
+        "{}",
+        views[0].message
+    );
+    assert_eq!(memory.requests(), sent);
+}

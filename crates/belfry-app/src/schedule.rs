@@ -14,7 +14,7 @@ use belfry_store::{
 };
 use serde::Serialize;
 
-use crate::accounts::{AccountKind, secret_key};
+use crate::accounts::{AccountKind, CaldavConnection, secret_key};
 use crate::{App, AppError, ErrorCode, REMINDER_MINUTES};
 
 /// Where a meeting went.
@@ -89,7 +89,12 @@ impl Calendars for NetworkCalendars {
                     AppError::new(ErrorCode::Storage, "the saved calendar home is damaged")
                 })?;
                 Ok(Arc::new(belfry_caldav::CalDavCalendar::new(
-                    CalDav::new(&account.identity, password),
+                    CalDav::new(
+                        config.origin_url(),
+                        &account.identity,
+                        password,
+                        config.transport(),
+                    )?,
                     home,
                     &account.id,
                     config.auto_schedule,
@@ -651,8 +656,10 @@ impl App {
                 format!("--calendar: {wanted:?} is not a URL: {e}"),
             )
         })?;
-        let home = match &record.config {
-            AccountConfig::Caldav(c) => url::Url::parse(&c.calendar_home).ok(),
+        let (server, home) = match &record.config {
+            AccountConfig::Caldav(c) => {
+                url::Url::parse(&c.calendar_home).ok().map(|home| (c, home))
+            }
             _ => None,
         }
         .ok_or_else(|| AppError::new(ErrorCode::Storage, "the saved calendar home is damaged"))?;
@@ -676,7 +683,12 @@ impl App {
                     "the account's password is not in this keyring",
                 )
             })?;
-        let client = CalDav::new(&record.identity, password);
+        let client = CalDav::new(
+            server.origin_url(),
+            &record.identity,
+            password,
+            server.transport(),
+        )?;
         let same = |href: &str| href.trim_end_matches('/') == url.as_str().trim_end_matches('/');
         let listed = match client.calendars(&url) {
             // The account's password works (it listed its own calendars): this is about rights.
@@ -847,6 +859,12 @@ impl App {
             .meeting
             .clone()
             .ok_or_else(|| PortError::permanent("this delivery has no meeting"))?;
+        // A meeting saved by an older Belfry, or a damaged database, is not sent as it is.
+        meeting.check_limits().map_err(|e| {
+            PortError::permanent(format!(
+                "the saved meeting cannot be sent ({e}): reschedule it"
+            ))
+        })?;
         let account = self
             .store()
             .accounts()

@@ -673,3 +673,147 @@ fn check_before_class_judges_trials_by_the_apps_clock_against_an_in_memory_chime
         Some("6064724824".into())
     );
 }
+
+#[test]
+fn the_same_command_with_the_same_passcode_runs_again_and_another_passcode_is_refused() {
+    let h = harness();
+    let m = MeetingForm {
+        meeting_id: "8888888888".into(),
+        kind: MeetingKind::Moderated,
+        passcode: "24680".into(),
+        ..form()
+    };
+    let first = h.app.prepare(&m).unwrap();
+    let again = h.app.prepare(&m).unwrap();
+    assert_eq!(again.record.uid, first.record.uid);
+    assert_eq!(
+        again.record.sequence, first.record.sequence,
+        "nothing changed"
+    );
+    let err = h
+        .app
+        .prepare(&MeetingForm {
+            passcode: "13579".into(),
+            ..m
+        })
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::Passcode));
+    assert!(err.message.contains("another passcode"), "{}", err.message);
+    assert!(
+        h.app
+            .moderator_info(first.meeting.id)
+            .unwrap()
+            .contains("24680")
+    );
+}
+
+/// A clipboard in memory, as the window's would be.
+#[derive(Default)]
+struct MemoryClipboard(Mutex<Option<String>>);
+
+impl Clipboard for MemoryClipboard {
+    fn write_text(&self, text: &str) -> Result<(), String> {
+        *self.0.lock().unwrap() = Some(text.to_owned());
+        Ok(())
+    }
+    fn read_text(&self) -> Result<Option<String>, String> {
+        Ok(self.0.lock().unwrap().clone())
+    }
+}
+
+impl Host for MemoryClipboard {
+    fn ask_save_path(&self, _suggested_name: &str) -> Option<std::path::PathBuf> {
+        None
+    }
+    fn open_path(&self, path: &std::path::Path) -> Result<(), String> {
+        self.write_text(&path.to_string_lossy())
+    }
+    fn open_url(&self, _url: &str) -> Result<(), String> {
+        Err("no browser here".into())
+    }
+}
+
+#[test]
+fn a_copied_passcode_is_cleared_only_while_the_clipboard_still_holds_it() {
+    let h = harness();
+    let made = h.app.new_meeting(true, Some("97531")).unwrap();
+    let clipboard = MemoryClipboard::default();
+    let copied = h
+        .app
+        .copy_moderator_info(&made.meeting_id.digits(), &clipboard)
+        .unwrap();
+    assert!(clipboard.read_text().unwrap().unwrap().contains("97531"));
+    assert!(copied.clear(&clipboard).unwrap());
+    assert_eq!(clipboard.read_text().unwrap().as_deref(), Some(""));
+
+    let copied = h
+        .app
+        .copy_moderator_info(&made.meeting_id.digits(), &clipboard)
+        .unwrap();
+    clipboard.write_text("the user's own text").unwrap();
+    assert!(!copied.clear(&clipboard).unwrap());
+    assert_eq!(
+        clipboard.read_text().unwrap().as_deref(),
+        Some("the user's own text")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_for_the_calendar_app_is_private_and_never_in_a_shared_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = harness();
+    let host = MemoryClipboard::default();
+    let path = h.app.open_in_calendar(&form(), &host).unwrap();
+    let path = std::path::PathBuf::from(path);
+    assert!(path.starts_with(h.dir.path()), "{}", path.display());
+    assert!(!path.starts_with(std::env::temp_dir().join("belfry")));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(path.parent().unwrap()), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(h.dir.path()), 0o700, "the data folder");
+    assert_eq!(mode(h.app.store().path()), 0o600, "the database");
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("BEGIN:VEVENT")
+    );
+}
+
+#[test]
+fn a_csv_past_its_limits_is_refused_before_any_row_is_read() {
+    use belfry_core::limits::{MAX_CSV_BYTES, MAX_CSV_ROWS};
+    let rows = "x,2027-03-01T10:00\n".repeat(MAX_CSV_ROWS + 1);
+    let err = bulk::parse_csv(&format!("title,start\n{rows}"), "--from-csv f").unwrap_err();
+    assert!(
+        err.message.contains("more than 2000 rows"),
+        "{}",
+        err.message
+    );
+    let big = format!("title,start\n{}", "x".repeat(MAX_CSV_BYTES));
+    let err = bulk::parse_csv(&big, "--from-csv f").unwrap_err();
+    assert!(
+        err.message.contains("more than the 4 MiB"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn a_caldav_server_on_plain_http_elsewhere_needs_the_users_confirmation() {
+    let h = harness();
+    let err = h
+        .app
+        .add_caldav_account(
+            "School",
+            "http://calendar.example.com/dav/",
+            "ana",
+            Sensitive::new("app-password".to_owned()),
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InsecureTransport, "{}", err.message);
+    assert!(err.message.contains("unencrypted"), "{}", err.message);
+    assert!(h.app.accounts().unwrap().is_empty());
+    assert!(!data_dir_bytes(h.dir.path()).contains("app-password"));
+}

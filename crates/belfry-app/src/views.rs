@@ -15,6 +15,29 @@ use crate::{
 /// the web view.
 pub trait Clipboard {
     fn write_text(&self, text: &str) -> Result<(), String>;
+    /// What the clipboard holds now, if it is text.
+    fn read_text(&self) -> Result<Option<String>, String>;
+}
+
+/// How long a moderator passcode Belfry copied stays on the clipboard.
+pub const CLIPBOARD_CLEAR_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What Belfry put on the clipboard that must not stay there (a moderator passcode).
+#[derive(Debug)]
+pub struct CopiedSecret(belfry_secrets::Sensitive<String>);
+
+impl CopiedSecret {
+    /// Empties the clipboard if it still holds exactly what Belfry copied; anything the user
+    /// copied since is left alone. Call it [`CLIPBOARD_CLEAR_AFTER`] after the copy.
+    pub fn clear(&self, clipboard: &dyn Clipboard) -> Result<bool, String> {
+        match clipboard.read_text()? {
+            Some(now) if now == *self.0.expose() => {
+                clipboard.write_text("")?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
 }
 
 /// The services of the window the user sits at, beyond the clipboard.
@@ -212,16 +235,19 @@ impl App {
         })
     }
 
-    /// Copies a meeting's moderator info (with its passcode) without showing it.
+    /// Copies a meeting's moderator info (with its passcode) without showing it. The caller
+    /// clears it again with [`CopiedSecret::clear`] after [`CLIPBOARD_CLEAR_AFTER`].
     pub fn copy_moderator_info(
         &self,
         meeting_id: &str,
         clipboard: &dyn Clipboard,
-    ) -> Result<(), AppError> {
+    ) -> Result<CopiedSecret, AppError> {
         let id = parse_id(meeting_id)?;
+        let info = belfry_secrets::Sensitive::new(self.moderator_info(id)?);
         clipboard
-            .write_text(&self.moderator_info(id)?)
-            .map_err(clipboard_error)
+            .write_text(info.expose())
+            .map_err(clipboard_error)?;
+        Ok(CopiedSecret(info))
     }
 
     /// Copies the invitation of a meeting in the history.
@@ -264,16 +290,17 @@ impl App {
         Ok(Some(path.to_string_lossy().into_owned()))
     }
 
-    /// Records the meeting, writes its invitation (.ics) to a temporary file and hands it to
-    /// the system's calendar application. Returns the file's path.
+    /// Records the meeting, writes its invitation (.ics) to a file in Belfry's own data folder
+    /// (readable by this user only; never a shared temporary folder) and hands it to the
+    /// system's calendar application. Returns the file's path.
     pub fn open_in_calendar(
         &self,
         form: &MeetingForm,
         host: &dyn Host,
     ) -> Result<String, AppError> {
         let file = self.ics(form, Method::Request)?;
-        let dir = std::env::temp_dir().join("belfry");
-        std::fs::create_dir_all(&dir).map_err(|e| {
+        let dir = self.calendar_files_dir();
+        belfry_store::private::private_dir(&dir).map_err(|e| {
             AppError::new(
                 ErrorCode::Storage,
                 format!("cannot create {}: {e}", dir.display()),
@@ -293,6 +320,17 @@ impl App {
         Ok(path.to_string_lossy().into_owned())
     }
 
+    /// Where files handed to the calendar application are written.
+    pub fn calendar_files_dir(&self) -> PathBuf {
+        let data = self
+            .store()
+            .path()
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        data.join("calendar-files")
+    }
+
     /// Adds a CalDAV account from the window; the password goes to the keyring.
     pub fn add_caldav_account_view(
         &self,
@@ -300,8 +338,10 @@ impl App {
         server: &str,
         username: &str,
         password: belfry_secrets::Sensitive<String>,
+        allow_insecure_http: bool,
     ) -> Result<AccountAdded, AppError> {
-        let (account, calendars) = self.add_caldav_account(name, server, username, password)?;
+        let (account, calendars) =
+            self.add_caldav_account(name, server, username, password, allow_insecure_http)?;
         Ok(AccountAdded { account, calendars })
     }
 

@@ -1,16 +1,19 @@
 //! A CalDAV client (RFC 4791, RFC 6764 discovery, RFC 6638 detection) for Belfry's accounts.
 //!
-//! Invariant: the password is only ever put in an `Authorization` header; no URL, log line or
-//! error message carries it. Redirects are followed by hand, and only within the same origin,
-//! so credentials never travel to another host.
+//! Invariants: the password is only ever put in an `Authorization` header; no URL, log line
+//! or error message carries it. It goes only to the origin (scheme, host, port) of the
+//! account's server: redirects are followed by hand and only within that origin, and an href
+//! a server answers on another origin is an error, never followed. Plain `http://` carries it
+//! only to this machine unless the caller allows insecure transport ([`Transport`]).
 
 use std::time::Duration;
 
+use belfry_http::{BodyError, excerpt};
 use belfry_secrets::Sensitive;
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
-use url::Url;
+use url::{Host, Url};
 
 pub use belfry_http::Retry;
 pub use port::CalDavCalendar;
@@ -49,6 +52,26 @@ pub enum CalDavError {
     Occupied { url: String },
     #[error("the calendar already has an event with this meeting's UID at another place ({0})")]
     UidElsewhere(String),
+    /// A plain `http://` server URL to another machine, and [`Transport`] does not allow it.
+    #[error(
+        "the server URL {0} uses plain http:// to another machine, so the password would cross the network unencrypted: use https://, or allow insecure http for this account"
+    )]
+    InsecureHttp(String),
+    /// An address off the account server's origin, which the password never goes to.
+    #[error(
+        "{what} {href}, which is not on the account's server ({origin}): Belfry refuses to send the password there"
+    )]
+    OtherServer {
+        /// Who named the address, and as what (`the server answered calendar-home-set`).
+        what: &'static str,
+        /// The address, as an excerpt.
+        href: String,
+        /// The account server's origin.
+        origin: String,
+    },
+    /// No HTTP client could be built.
+    #[error("{0}")]
+    HttpClient(String),
 }
 
 impl CalDavError {
@@ -116,24 +139,15 @@ const MAX_REPORT_BYTES: usize = 64 << 20;
 
 /// A body read up to `limit` bytes; a longer one is refused, not buffered.
 fn read_text(resp: Response, url: &Url, limit: usize) -> Result<String, CalDavError> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    let mut limited = resp.take(u64::try_from(limit).unwrap_or(u64::MAX) + 1);
-    limited
-        .read_to_end(&mut bytes)
-        .map_err(|e| CalDavError::Network {
+    belfry_http::read_text_capped(resp, limit).map_err(|e| match e {
+        BodyError::Read(reason) => CalDavError::Network {
+            url: url.to_string(),
+            reason,
+        },
+        e @ (BodyError::TooLarge { .. } | BodyError::NotUtf8) => CalDavError::BadReply {
             url: url.to_string(),
             reason: e.to_string(),
-        })?;
-    if bytes.len() > limit {
-        return Err(CalDavError::BadReply {
-            url: url.to_string(),
-            reason: format!("an answer over {} MiB", limit >> 20),
-        });
-    }
-    String::from_utf8(bytes).map_err(|_| CalDavError::BadReply {
-        url: url.to_string(),
-        reason: "an answer that is not UTF-8".into(),
+        },
     })
 }
 
@@ -273,10 +287,57 @@ pub struct Discovery {
     pub auto_schedule: bool,
 }
 
-/// A CalDAV account's connection.
+/// Whether plain `http://` may carry the password to a server other than this machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// `https://`, or plain `http://` only to this machine (`localhost`, 127.0.0.0/8, `::1`).
+    #[default]
+    HttpsOrLoopback,
+    /// Plain `http://` to any host as well: the user agreed that the password travels
+    /// unencrypted.
+    AllowInsecureHttp,
+}
+
+impl Transport {
+    /// [`Transport::AllowInsecureHttp`] when `allowed` (the user's confirmation), else the
+    /// default.
+    pub fn allowing_insecure_http(allowed: bool) -> Transport {
+        if allowed {
+            Transport::AllowInsecureHttp
+        } else {
+            Transport::HttpsOrLoopback
+        }
+    }
+}
+
+/// The host is this machine: `localhost`, or a loopback address.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        None => false,
+    }
+}
+
+/// Refuses a server URL over which the password would cross the network unencrypted
+/// (plain `http://` to a host that is not this machine), unless `transport` allows it.
+pub fn check_transport(server: &Url, transport: Transport) -> Result<(), CalDavError> {
+    let insecure = server.scheme() == "http" && !is_loopback(server);
+    if insecure && transport != Transport::AllowInsecureHttp {
+        return Err(CalDavError::InsecureHttp(server.to_string()));
+    }
+    Ok(())
+}
+
+/// A CalDAV account's connection: its server, whose origin every request keeps, and its
+/// credentials.
 #[derive(Debug)]
 pub struct CalDav {
     http: Client,
+    server: Url,
     username: String,
     password: Sensitive<String>,
 }
@@ -305,14 +366,61 @@ pub fn parse_server(input: &str) -> Result<Url, CalDavError> {
 }
 
 impl CalDav {
-    /// A connection with these credentials.
-    pub fn new(username: &str, password: Sensitive<String>) -> CalDav {
-        let http = belfry_http::client(Duration::from_secs(30)).unwrap_or_else(|_| Client::new());
-        CalDav {
+    /// A connection to the account at `server` (a URL or just a host, as [`parse_server`]
+    /// reads it) with these credentials. Refused: an address that is not a server's, plain
+    /// `http://` to another machine unless `transport` allows it ([`check_transport`]), and
+    /// an HTTP client that cannot be built.
+    pub fn new(
+        server: &str,
+        username: &str,
+        password: Sensitive<String>,
+        transport: Transport,
+    ) -> Result<CalDav, CalDavError> {
+        let server = parse_server(server)?;
+        check_transport(&server, transport)?;
+        let http = belfry_http::client(Duration::from_secs(30)).map_err(CalDavError::HttpClient)?;
+        Ok(CalDav {
             http,
+            server,
             username: username.to_owned(),
             password,
+        })
+    }
+
+    /// The account's server: every request goes to its origin.
+    pub fn server(&self) -> &Url {
+        &self.server
+    }
+
+    /// `url`, when it is on the account server's origin; else the error saying that `what`
+    /// named it and that the password does not go there.
+    fn on_server(&self, what: &'static str, url: Url) -> Result<Url, CalDavError> {
+        if url.origin() == self.server.origin() {
+            return Ok(url);
         }
+        Err(CalDavError::OtherServer {
+            what,
+            href: excerpt(url.as_str()),
+            origin: self.server.origin().ascii_serialization(),
+        })
+    }
+
+    /// An href from a multistatus (absolute already), when it is on the account's server.
+    fn listed(&self, what: &'static str, href: &str, answer: &Url) -> Result<Url, CalDavError> {
+        let url = Url::parse(href).map_err(|_| CalDavError::BadReply {
+            url: answer.to_string(),
+            reason: format!("an href that is not an address ({})", excerpt(href)),
+        })?;
+        self.on_server(what, url)
+    }
+
+    /// A request carrying the credentials: only ever to the account's server.
+    fn authorized(&self, method: Method, url: &Url) -> Result<RequestBuilder, CalDavError> {
+        let url = self.on_server("Belfry was asked to reach", url.clone())?;
+        Ok(self
+            .http
+            .request(method, url)
+            .basic_auth(&self.username, Some(self.password.expose())))
     }
 
     fn send(
@@ -323,10 +431,7 @@ impl CalDav {
         body: Option<&str>,
     ) -> Result<Response, CalDavError> {
         let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
-        let mut req = self
-            .http
-            .request(method, url.clone())
-            .basic_auth(&self.username, Some(self.password.expose()));
+        let mut req = self.authorized(method, url)?;
         if let Some(d) = depth {
             req = req.header("Depth", d);
         }
@@ -361,14 +466,14 @@ impl CalDav {
             };
             let next = url.join(location).map_err(|_| CalDavError::BadReply {
                 url: url.to_string(),
-                reason: format!("a redirect to {location:?}"),
+                reason: format!("a redirect to {:?}", excerpt(location)),
             })?;
             if next.origin() != url.origin() {
                 return Err(CalDavError::BadReply {
                     url: url.to_string(),
                     reason: format!(
                         "a redirect to another server ({}); use that address instead",
-                        next.origin().ascii_serialization()
+                        excerpt(&next.origin().ascii_serialization())
                     ),
                 });
             }
@@ -395,10 +500,7 @@ impl CalDav {
                 retry_after: None,
             });
         }
-        let text = resp.text().map_err(|e| CalDavError::Network {
-            url: url.to_string(),
-            reason: short_reason(&e),
-        })?;
+        let text = read_text(resp, &url, belfry_http::MAX_ANSWER_BYTES)?;
         let parsed = parse_multistatus(&text, &url).map_err(|reason| CalDavError::BadReply {
             url: url.to_string(),
             reason,
@@ -406,11 +508,11 @@ impl CalDav {
         Ok((url, parsed))
     }
 
-    /// Finds the user's calendars from a server address (or just its host): the
+    /// Finds the user's calendars from the account's server address (or just its host): the
     /// `/.well-known/caldav` redirect, `current-user-principal`, `calendar-home-set`, then the
-    /// collections in the home.
-    pub fn discover(&self, server: &str) -> Result<Discovery, CalDavError> {
-        let start = parse_server(server)?;
+    /// collections in the home. An href on another origin than the server's is an error.
+    pub fn discover(&self) -> Result<Discovery, CalDavError> {
+        let start = self.server.clone();
         // Try the address as given, then the well-known location on its host.
         let mut candidates = vec![start.clone()];
         if let Ok(wk) = start.join("/.well-known/caldav") {
@@ -426,6 +528,7 @@ impl CalDav {
                 }
                 Err(e @ CalDavError::Unauthorized(_)) => return Err(e),
                 Err(e @ CalDavError::Network { .. }) => return Err(e),
+                Err(e @ CalDavError::OtherServer { .. }) => return Err(e),
                 Err(e) => last_err = Some(e),
             }
         }
@@ -451,49 +554,38 @@ impl CalDav {
     fn principal_of(&self, url: &Url) -> Result<Url, CalDavError> {
         let body = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>"#;
         let (base, responses) = self.propfind(url, "0", body)?;
-        responses
+        let principal = responses
             .iter()
             .find_map(|r| r.href_prop(DAV, "current-user-principal"))
             .and_then(|h| base.join(&h).ok())
-            .ok_or_else(|| CalDavError::NotCalDav(url.to_string()))
+            .ok_or_else(|| CalDavError::NotCalDav(url.to_string()))?;
+        self.on_server("the server answered current-user-principal", principal)
     }
 
     fn calendar_home(&self, principal: &Url) -> Result<Url, CalDavError> {
         let body = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-home-set/></d:prop></d:propfind>"#;
         let (base, responses) = self.propfind(principal, "0", body)?;
-        responses
+        let home = responses
             .iter()
             .find_map(|r| r.href_prop(CALDAV, "calendar-home-set"))
             .and_then(|h| base.join(&h).ok())
-            .ok_or_else(|| CalDavError::NotCalDav(principal.to_string()))
+            .ok_or_else(|| CalDavError::NotCalDav(principal.to_string()))?;
+        self.on_server("the server answered calendar-home-set", home)
     }
 
-    /// The calendar collections in `home`.
+    /// The calendar collections in `home`. A calendar listed on another origin than the
+    /// account server's is an error.
     pub fn calendars(&self, home: &Url) -> Result<Vec<CalendarInfo>, CalDavError> {
         let body = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/><d:displayname/><d:current-user-privilege-set/><c:supported-calendar-component-set/></d:prop></d:propfind>"#;
-        let (_, responses) = self.propfind(home, "1", body)?;
-        let mut out: Vec<CalendarInfo> = responses
+        let (base, responses) = self.propfind(home, "1", body)?;
+        let mut out = responses
             .into_iter()
             .filter(|r| r.has_resource_type(CALDAV, "calendar"))
             .map(|r| {
-                let name = r
-                    .text_prop(DAV, "displayname")
-                    .filter(|n| !n.trim().is_empty());
-                let fallback = r
-                    .href
-                    .trim_end_matches('/')
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or("")
-                    .to_owned();
-                CalendarInfo {
-                    writable: r.can_write(),
-                    events: r.supports_component("VEVENT"),
-                    name: name.unwrap_or(fallback),
-                    href: r.href,
-                }
+                self.listed("the server listed a calendar at", &r.href, &base)?;
+                Ok(calendar_info(r))
             })
-            .collect();
+            .collect::<Result<Vec<CalendarInfo>, CalDavError>>()?;
         out.sort_by_key(|c| c.name.to_lowercase());
         Ok(out)
     }
@@ -638,13 +730,17 @@ impl CalDav {
             url: url.to_string(),
             reason,
         })?;
-        Ok(parsed
+        parsed
             .into_iter()
             .filter_map(|r| {
                 let data = r.text_prop(CALDAV, "calendar-data")?;
                 Some((r.href, data))
             })
-            .collect())
+            .map(|(href, data)| {
+                self.listed("the server listed an event at", &href, &url)?;
+                Ok((href, data))
+            })
+            .collect()
     }
 
     fn put(
@@ -654,9 +750,7 @@ impl CalDav {
         precondition: Precondition<'_>,
     ) -> Result<(StatusCode, Option<u64>), CalDavError> {
         let mut req = self
-            .http
-            .put(href.clone())
-            .basic_auth(&self.username, Some(self.password.expose()))
+            .authorized(Method::PUT, href)?
             .header("Content-Type", "text/calendar; charset=utf-8")
             .body(ics.to_owned());
         req = match precondition {
@@ -720,6 +814,27 @@ fn short_reason(e: &reqwest::Error) -> String {
     reason
 }
 
+/// A calendar collection as a multistatus `<response>` describes it; unnamed, it is called
+/// by the last segment of its href.
+fn calendar_info(r: PropResponse) -> CalendarInfo {
+    let name = r
+        .text_prop(DAV, "displayname")
+        .filter(|n| !n.trim().is_empty());
+    let fallback = r
+        .href
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    CalendarInfo {
+        writable: r.can_write(),
+        events: r.supports_component("VEVENT"),
+        name: name.unwrap_or(fallback),
+        href: r.href,
+    }
+}
+
 /// One `<response>` of a multistatus, with the properties its 2xx propstats hold.
 #[derive(Debug, Clone, Default)]
 struct PropResponse {
@@ -780,7 +895,8 @@ impl PropResponse {
 }
 
 fn parse_multistatus(xml: &str, base: &Url) -> Result<Vec<PropResponse>, String> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
+    // A parse error can quote the document (a tag name, an entity): only an excerpt of it.
+    let doc = roxmltree::Document::parse(xml).map_err(|e| excerpt(&e.to_string()))?;
     let root = doc.root_element();
     if !(root.tag_name().namespace() == Some(DAV) && root.tag_name().name() == "multistatus") {
         return Err("not a DAV multistatus".into());
@@ -902,6 +1018,78 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_goes_only_to_this_machine_unless_allowed() {
+        let check = |url: &str, transport| check_transport(&parse_server(url).unwrap(), transport);
+        let strict = Transport::default();
+        for local in [
+            "http://127.0.0.1:5232/",
+            "http://127.8.9.10/",
+            "http://localhost:5232/ana/",
+            "http://LOCALHOST/",
+            "http://[::1]:5232/",
+            "http://[::ffff:127.0.0.1]/",
+        ] {
+            assert!(check(local, strict).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://calendar.example.com/",
+            "calendar.example.com", // https is assumed
+            "http://192.168.1.20:5232/",
+            "http://0.0.0.0:5232/",
+            "http://[2001:db8::1]/",
+            "http://localhost.example.com/",
+        ] {
+            let secure = remote.starts_with("calendar");
+            assert_eq!(check(remote, strict).is_ok(), secure, "{remote}");
+            assert!(
+                check(remote, Transport::AllowInsecureHttp).is_ok(),
+                "{remote}"
+            );
+        }
+        assert!(check("https://calendar.example.com/", strict).is_ok());
+        assert!(matches!(
+            check("http://calendar.example.com/", strict),
+            Err(CalDavError::InsecureHttp(url)) if url == "http://calendar.example.com/"
+        ));
+        assert_eq!(Transport::allowing_insecure_http(false), strict);
+        assert_eq!(
+            Transport::allowing_insecure_http(true),
+            Transport::AllowInsecureHttp
+        );
+    }
+
+    #[test]
+    fn an_address_on_another_server_is_named_in_an_excerpt() {
+        let dav = CalDav::new(
+            "http://127.0.0.1:5232/",
+            "ana",
+            Sensitive::new("pw".into()),
+            Transport::default(),
+        )
+        .unwrap();
+        let same = Url::parse("http://127.0.0.1:5232/ana/").unwrap();
+        assert_eq!(dav.on_server("the test", same.clone()).unwrap(), same);
+        for other in [
+            "https://127.0.0.1:5232/ana/",
+            "http://127.0.0.1:5233/ana/",
+            "http://localhost:5232/ana/",
+        ] {
+            let err = dav
+                .on_server("the test named", Url::parse(other).unwrap())
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "the test named {other}, which is not on the account's server (http://127.0.0.1:5232): Belfry refuses to send the password there"
+                )
+            );
+        }
+        let long = Url::parse(&format!("http://evil.test/{}", "a".repeat(5000))).unwrap();
+        let err = dav.on_server("the test named", long).unwrap_err();
+        assert!(err.to_string().len() < 400, "{err}");
+    }
+
+    #[test]
     fn reads_a_multistatus_with_relative_hrefs_and_failed_propstats() {
         let xml = r#"<?xml version="1.0"?>
 <d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
@@ -942,5 +1130,11 @@ mod tests {
         let base = Url::parse("http://x.test/").unwrap();
         assert!(parse_multistatus("<html/>", &base).is_err());
         assert!(parse_multistatus("not xml", &base).is_err());
+        let long = "a".repeat(10_000);
+        let err = parse_multistatus(&format!("<{long}></b{long}>"), &base).unwrap_err();
+        assert!(
+            err.chars().count() <= belfry_http::EXCERPT_CHARS + 1,
+            "{err}"
+        );
     }
 }

@@ -3,12 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use belfry_caldav::{CalDav, CalDavError, EventWrite, Wrote};
+use belfry_caldav::{CalDav, CalDavError, EventWrite, Transport, Wrote};
 use belfry_secrets::Sensitive;
 use belfry_testkit::{free_port, mkcalendar, radicale, xandikos};
 
-fn client(user: &str, password: &str) -> CalDav {
-    CalDav::new(user, Sensitive::new(password.to_owned()))
+fn client(server: &str, user: &str, password: &str) -> CalDav {
+    CalDav::new(
+        server,
+        user,
+        Sensitive::new(password.to_owned()),
+        Transport::default(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -30,8 +36,8 @@ fn radicale_discovery_from_the_host_alone() {
 
     // Only the host and port: discovery goes through /.well-known/caldav.
     let host = server.url.trim_start_matches("http://");
-    let found = client("ana", "ana-app-password")
-        .discover(&format!("http://{host}"))
+    let found = client(&format!("http://{host}"), "ana", "ana-app-password")
+        .discover()
         .unwrap();
     assert_eq!(found.principal, format!("{}/ana/", server.url));
     assert_eq!(found.calendar_home, format!("{}/ana/", server.url));
@@ -50,8 +56,8 @@ fn radicale_discovery_from_the_host_alone() {
 #[ignore = "needs Radicale and Xandikos: run scripts/test"]
 fn radicale_refuses_a_wrong_password_without_echoing_it() {
     let server = radicale();
-    let err = client("ana", "wrong-secret-123")
-        .discover(&server.url)
+    let err = client(&server.url, "ana", "wrong-secret-123")
+        .discover()
         .unwrap_err();
     assert!(matches!(err, CalDavError::Unauthorized(401)), "{err}");
     assert!(!err.to_string().contains("wrong-secret-123"));
@@ -67,8 +73,8 @@ fn radicale_lists_only_the_users_own_calendars() {
         "bob-app-password",
         "Bob's",
     );
-    let found = client("ana", "ana-app-password")
-        .discover(&server.url)
+    let found = client(&server.url, "ana", "ana-app-password")
+        .discover()
         .unwrap();
     assert!(found.calendars.is_empty(), "{:?}", found.calendars);
 }
@@ -77,7 +83,7 @@ fn radicale_lists_only_the_users_own_calendars() {
 #[ignore = "needs Radicale and Xandikos: run scripts/test"]
 fn xandikos_discovery_and_its_default_calendar() {
     let server = xandikos();
-    let found = client("user", "any").discover(&server.url).unwrap();
+    let found = client(&server.url, "user", "any").discover().unwrap();
     assert!(found.principal.starts_with(&server.url), "{found:?}");
     assert!(!found.calendars.is_empty(), "{found:?}");
     assert!(
@@ -89,8 +95,8 @@ fn xandikos_discovery_and_its_default_calendar() {
 #[test]
 fn an_unreachable_server_is_named() {
     let port = free_port(); // nothing listens here
-    let err = client("ana", "pw")
-        .discover(&format!("http://127.0.0.1:{port}"))
+    let err = client(&format!("http://127.0.0.1:{port}"), "ana", "pw")
+        .discover()
         .unwrap_err();
     assert!(matches!(err, CalDavError::Network { .. }), "{err}");
     assert!(err.to_string().contains(&port.to_string()), "{err}");
@@ -127,7 +133,7 @@ fn an_event_is_written_once_however_often_it_is_sent() {
     let server = radicale();
     let cal = format!("{}/ana/lectures/", server.url);
     mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
-    let dav = client("ana", "ana-app-password");
+    let dav = client(&server.url, "ana", "ana-app-password");
     let cal_url = url::Url::parse(&cal).unwrap();
 
     let (href, first) = put(&dav, &cal_url, "0123abcd@belfry", 0, "Physics").unwrap();
@@ -158,7 +164,7 @@ fn events_in_a_time_range_are_listed_with_what_they_hold() {
     let server = radicale();
     let cal = format!("{}/ana/lectures/", server.url);
     mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
-    let dav = client("ana", "ana-app-password");
+    let dav = client(&server.url, "ana", "ana-app-password");
     let cal_url = url::Url::parse(&cal).unwrap();
     // One in March (moved once), one in May; the range asks for March only.
     put(&dav, &cal_url, "march@belfry", 0, "Physics").unwrap();
@@ -195,7 +201,7 @@ fn another_event_at_our_place_is_never_overwritten() {
     let server = radicale();
     let cal = format!("{}/ana/lectures/", server.url);
     mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
-    let dav = client("ana", "ana-app-password");
+    let dav = client(&server.url, "ana", "ana-app-password");
     let cal_url = url::Url::parse(&cal).unwrap();
     // Another app's event sits where ours would go.
     let foreign = event("someone-else", 0, "Not ours");
@@ -231,8 +237,8 @@ fn another_event_at_our_place_is_never_overwritten() {
 #[ignore = "needs Radicale and Xandikos: run scripts/test"]
 fn xandikos_takes_events_once_too() {
     let server = xandikos();
-    let dav = client("user", "any");
-    let found = dav.discover(&server.url).unwrap();
+    let dav = client(&server.url, "user", "any");
+    let found = dav.discover().unwrap();
     let cal = found
         .calendars
         .iter()
@@ -275,7 +281,7 @@ fn busy_servers_are_retried_honouring_retry_after() {
     ]);
     let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
     let started = std::time::Instant::now();
-    let (href, put) = client("ana", "pw")
+    let (href, put) = client(&url, "ana", "pw")
         .write_event_retrying(
             &cal,
             &EventWrite {
@@ -311,7 +317,7 @@ fn busy_servers_are_retried_honouring_retry_after() {
 fn retries_stop_after_the_last_attempt_and_client_errors_are_not_retried() {
     let (url, seen) = belfry_testkit::scripted_server(vec![(500, vec![])]);
     let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
-    let err = client("ana", "pw")
+    let err = client(&url, "ana", "pw")
         .write_event_retrying(
             &cal,
             &EventWrite {
@@ -331,7 +337,7 @@ fn retries_stop_after_the_last_attempt_and_client_errors_are_not_retried() {
 
     let (url, seen) = belfry_testkit::scripted_server(vec![(400, vec![])]);
     let cal = url::Url::parse(&format!("{url}/cal/")).unwrap();
-    let err = client("ana", "pw")
+    let err = client(&url, "ana", "pw")
         .write_event_retrying(
             &cal,
             &EventWrite {

@@ -33,9 +33,13 @@ pub enum Command {
         /// Require a moderator to start the meeting; draws an 8-digit passcode.
         #[arg(long)]
         moderated: bool,
-        /// Use this moderator passcode (4-8 digits) instead of drawing one.
+        /// Use this moderator passcode (4-8 digits) instead of drawing one. Visible to other
+        /// users in the process list: prefer --passcode-stdin.
         #[arg(long, value_name = "DIGITS", requires = "moderated")]
         passcode: Option<String>,
+        /// Read the moderator passcode from standard input (one line).
+        #[arg(long, requires = "moderated", conflicts_with = "passcode")]
+        passcode_stdin: bool,
         /// Print {"meeting_id", "display", "moderator_passcode"?} as JSON.
         #[arg(long)]
         json: bool,
@@ -368,6 +372,10 @@ pub enum AddAccount {
         /// Read the (app) password from standard input; it goes to the keyring only.
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// Allow a server on plain http:// on another machine: the password then crosses the
+        /// network unencrypted. (http:// to this machine needs no flag.)
+        #[arg(long)]
+        allow_insecure_http: bool,
     },
     /// A Google account: sign in in your browser ($BROWSER, else the system's).
     Google {
@@ -477,9 +485,13 @@ pub struct MeetingOptions {
     /// Require a moderator (with a passcode) to start the meeting.
     #[arg(long, conflicts_with = "personal")]
     pub moderated: bool,
-    /// The moderator passcode, 4-8 digits (default: a fresh 8-digit one).
+    /// The moderator passcode, 4-8 digits (default: a fresh 8-digit one). Visible to other
+    /// users in the process list: prefer --passcode-stdin.
     #[arg(long, value_name = "DIGITS", requires = "moderated")]
     pub passcode: Option<String>,
+    /// Read the moderator passcode from standard input (one line).
+    #[arg(long, requires = "moderated", conflicts_with = "passcode")]
+    pub passcode_stdin: bool,
     /// Repeat the meeting.
     #[arg(long, value_enum)]
     pub repeat: Option<Repeat>,

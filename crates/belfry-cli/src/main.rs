@@ -9,10 +9,13 @@ mod output;
 use std::process::ExitCode;
 
 use belfry_app::{AccountKind, App, AppError, ErrorCode, SettingKey, bulk, write_atomically};
-use belfry_core::{Field, MeetingId};
+use belfry_core::{Field, MeetingForm, MeetingId};
+use belfry_secrets::Sensitive;
 use clap::Parser;
 
-use args::{AccountsCommand, AddAccount, Cli, Command, InviteFormat, SettingsCommand};
+use args::{
+    AccountsCommand, AddAccount, Cli, Command, InviteFormat, MeetingOptions, SettingsCommand,
+};
 use output::Out;
 
 fn main() -> ExitCode {
@@ -133,13 +136,18 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
         Command::New {
             moderated,
             passcode,
+            passcode_stdin,
             json,
         } => {
+            let passcode = match passcode_stdin {
+                true => Some(read_stdin_line("--passcode-stdin")?.expose().clone()),
+                false => passcode,
+            };
             let made = app.new_meeting(moderated, passcode.as_deref())?;
             out.new_meeting(&made, app.provider(), json)
         }
         Command::Invite { meeting, format } => {
-            let prepared = app.prepare(&meeting.to_form())?;
+            let prepared = app.prepare(&form_of(&meeting)?)?;
             output::notices(&prepared);
             match format {
                 InviteFormat::Text => out.raw(&prepared.invitation.text),
@@ -152,7 +160,7 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             method,
             output,
         } => {
-            let file = app.ics(&meeting.to_form(), method.into())?;
+            let file = app.ics(&form_of(&meeting)?, method.into())?;
             output::notices(&file.prepared);
             match output {
                 None => out.raw(&file.text),
@@ -175,12 +183,11 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             meeting: _,
             json,
         } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                AppError::new(
-                    ErrorCode::Invalid,
-                    format!("--from-csv {}: {e}", file.display()),
-                )
-            })?;
+            let text = belfry_app::files::read_file_capped(
+                &file,
+                belfry_core::limits::MAX_CSV_BYTES,
+                &format!("--from-csv {}", file.display()),
+            )?;
             let rows = bulk::parse_csv(&text, &format!("--from-csv {}", file.display()))?;
             let progress = |i: usize, n: usize| eprint!("\rscheduling {i}/{n}");
             let results = app.schedule_many(&rows, &account, calendar.as_deref(), &progress);
@@ -194,13 +201,13 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             meeting,
             json,
         } => {
-            let done = app.schedule(&meeting.to_form(), &account, calendar.as_deref())?;
+            let done = app.schedule(&form_of(&meeting)?, &account, calendar.as_deref())?;
             out.schedule(&done, json)
         }
         Command::Reschedule { uid, meeting, json } => {
             let done = match uid {
-                Some(uid) => app.reschedule_uid(&uid, &meeting.to_form())?,
-                None => app.reschedule(&meeting.to_form())?,
+                Some(uid) => app.reschedule_uid(&uid, &form_of(&meeting)?)?,
+                None => app.reschedule(&form_of(&meeting)?)?,
             };
             out.schedule(&done, json)
         }
@@ -296,28 +303,19 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
                     url,
                     username,
                     password_stdin: _,
+                    allow_insecure_http,
                 },
         } => {
-            let mut line = String::new();
-            std::io::stdin().read_line(&mut line).map_err(|e| {
-                AppError::new(
-                    ErrorCode::Invalid,
-                    format!("cannot read the password from standard input: {e}"),
-                )
-            })?;
-            let password = line.trim_end_matches(['\r', '\n']).to_owned();
-            if password.is_empty() {
-                return Err(AppError::new(
-                    ErrorCode::Invalid,
-                    "--password-stdin: standard input held no password",
-                ));
-            }
-            let (account, calendars) = app.add_caldav_account(
-                &name,
-                &url,
-                &username,
-                belfry_secrets::Sensitive::new(password),
-            )?;
+            let password = read_stdin_line("--password-stdin")?;
+            let (account, calendars) = app
+                .add_caldav_account(&name, &url, &username, password, allow_insecure_http)
+                .map_err(|e| match e.code {
+                    ErrorCode::InsecureTransport => AppError::new(
+                        ErrorCode::Invalid,
+                        format!("--url: {} (--allow-insecure-http)", e.message),
+                    ),
+                    _ => e,
+                })?;
             eprintln!(
                 "Added {:?} ({}) with {} calendars.",
                 account.name,
@@ -349,10 +347,7 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
                 },
         } => {
             let key = match (access_key_id, secret_stdin) {
-                (Some(id), true) => Some((
-                    id,
-                    belfry_secrets::Sensitive::new(read_stdin_line("--secret-stdin")?),
-                )),
+                (Some(id), true) => Some((id, read_stdin_line("--secret-stdin")?)),
                 _ => None,
             };
             let a = app.add_aws_account(
@@ -453,23 +448,41 @@ fn finish_outbox(app: &App) {
     }
 }
 
-/// One line of standard input (a password or secret), without its line end.
-fn read_stdin_line(option: &str) -> Result<String, AppError> {
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(|e| {
-        AppError::new(
-            ErrorCode::Invalid,
-            format!("{option}: cannot read standard input: {e}"),
-        )
-    })?;
-    let value = line.trim_end_matches(['\r', '\n']).to_owned();
+/// The longest secret read from standard input.
+const MAX_SECRET_LINE: u64 = 16 * 1024;
+
+/// One line of standard input (a password, a passcode, a secret key), without its line end:
+/// secrets are never taken from the command line, where `ps` and the shell's history see them.
+fn read_stdin_line(option: &str) -> Result<Sensitive<String>, AppError> {
+    use std::io::{BufRead, Read};
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .take(MAX_SECRET_LINE)
+        .read_line(&mut line)
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Invalid,
+                format!("{option}: cannot read standard input: {e}"),
+            )
+        })?;
+    let value = line.trim_end_matches(['\r', '\n']);
     if value.is_empty() {
         return Err(AppError::new(
             ErrorCode::Invalid,
             format!("{option}: standard input held nothing"),
         ));
     }
-    Ok(value)
+    Ok(Sensitive::new(value.to_owned()))
+}
+
+/// The meeting options as a form, the passcode read from standard input when asked.
+fn form_of(meeting: &MeetingOptions) -> Result<MeetingForm, AppError> {
+    let mut form = meeting.to_form();
+    if meeting.passcode_stdin {
+        form.passcode = read_stdin_line("--passcode-stdin")?.expose().clone();
+    }
+    Ok(form)
 }
 
 /// Signs in through the browser: prints the address, then opens it.
@@ -539,15 +552,11 @@ fn open_browser(url: &str) -> Result<(), String> {
 
 /// `settings set template FILE` (or `-` for stdin).
 fn read_template(source: &str) -> Result<String, AppError> {
-    let read = if source == "-" {
-        std::io::read_to_string(std::io::stdin())
+    let what = format!("the template {source}");
+    let limit = belfry_core::limits::MAX_TEMPLATE_BYTES;
+    if source == "-" {
+        belfry_app::files::read_text_capped(std::io::stdin(), limit, &what)
     } else {
-        std::fs::read_to_string(source)
-    };
-    read.map_err(|e| {
-        AppError::new(
-            ErrorCode::Invalid,
-            format!("cannot read template {source}: {e}"),
-        )
-    })
+        belfry_app::files::read_file_capped(std::path::Path::new(source), limit, &what)
+    }
 }

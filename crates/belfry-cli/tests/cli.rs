@@ -2390,3 +2390,175 @@ fn two_personal_meetings_are_cancelled_and_rescheduled_one_at_a_time() {
         2
     );
 }
+
+#[test]
+fn limits_are_refused_at_the_command_line_with_exit_2_and_nothing_written() {
+    let env = Env::new();
+    let out = env.data.path().join("never.ics");
+    let path = out.to_str().unwrap();
+    let long_title = "t".repeat(300);
+    let huge = "d".repeat(100 * 1024 + 1);
+    let ics = |extra: &[&'static str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "ics",
+            "--organizer",
+            "a@b.co",
+            "--tz",
+            "UTC",
+            "--output",
+            path,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let mut cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            ics(&["--title", "X", "--start", "+262142-12-31T23:30"]),
+            "--start: the start must fall between 1970 and 2200",
+        ),
+        (
+            ics(&[
+                "--title",
+                "X",
+                "--start",
+                "2027-03-01T10:00",
+                "--repeat",
+                "weekly",
+                "--until",
+                "9999-12-31",
+            ]),
+            "--until: the end date must fall between 1970 and 2200",
+        ),
+        (
+            ics(&[
+                "--title",
+                "X",
+                "--start",
+                "2027-03-01T10:00",
+                "--repeat",
+                "monthly",
+                "--count",
+                "730",
+            ]),
+            "--count: a series runs at most 10 years",
+        ),
+    ];
+    let mut titled = ics(&["--start", "2027-03-01T10:00", "--title"]);
+    titled.push(long_title);
+    cases.push((titled, "--title: a title has at most 255 characters"));
+    let mut described = ics(&[
+        "--title",
+        "X",
+        "--start",
+        "2027-03-01T10:00",
+        "--description",
+    ]);
+    described.push(huge);
+    cases.push((described, "--description: this holds more than 100 KiB"));
+    cases.push((
+        vec![
+            "schedule".into(),
+            "--account".into(),
+            "none".into(),
+            "--from-csv".into(),
+            "/dev/zero".into(),
+        ],
+        "larger than the 4096 KiB Belfry reads",
+    ));
+    for (args, words) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let err = env.fails(&args, 2);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(words), "{words:?} not in {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!out.exists(), "a refused command wrote a file");
+    assert_eq!(env.json(&["history", "--json"]), Value::Array(vec![]));
+    assert_eq!(env.json(&["outbox", "--json"]), Value::Array(vec![]));
+}
+
+#[test]
+fn a_template_bomb_is_refused_within_a_memory_ceiling() {
+    let env = Env::new();
+    let dir = tempfile::tempdir().unwrap();
+    // Refused before it runs: the compiler would fold this constant into 100 MB.
+    let folded = dir.path().join("folded.j2");
+    std::fs::write(
+        &folded,
+        "{% for i in times %}{{ \"x\" * 99999999 }}{% endfor %}",
+    )
+    .unwrap();
+    let err = env.fails(
+        &["settings", "set", "template", folded.to_str().unwrap()],
+        2,
+    );
+    assert!(err.contains("`*` and `**` cannot be used"), "{err}");
+    // Passes the check against the sample meeting, and would print 50,000 copies of a long
+    // description (400 MB) for a meeting that has one.
+    let nested = dir.path().join("nested.j2");
+    std::fs::write(
+        &nested,
+        "{% for a in description %}{% for b in description %}{{ description }}\
+         {% endfor %}{% endfor %}{{ join_url }}",
+    )
+    .unwrap();
+    env.ok(&["settings", "set", "template", nested.to_str().unwrap()]);
+    let description = "d".repeat(7_000);
+    let out = std::process::Command::new("prlimit")
+        .arg("--as=402653184") // 384 MiB of address space
+        .arg(assert_cmd::cargo::cargo_bin("belfry"))
+        .arg("invite")
+        .args(with(&["--description", &description]))
+        .env("BELFRY_DATA_DIR", env.data.path())
+        .env_remove("BELFRY_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("grows past 64 KiB"), "{stderr}");
+    // Without the long description the same template is fine.
+    let mut plain = vec!["invite"];
+    plain.extend(with(&[]));
+    assert!(env.ok(&plain).contains("https://chime.aws/"));
+}
+
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn a_passcode_from_standard_input_and_the_same_command_twice() {
+    let env = Env::new();
+    let run = |passcode: &str| {
+        env.cmd()
+            .arg("invite")
+            .args(with(&[
+                "--meeting-id",
+                "8888888888",
+                "--moderated",
+                "--passcode-stdin",
+                "--organizer",
+                "a@b.co",
+            ]))
+            .write_stdin(format!("{passcode}\n"))
+            .output()
+            .unwrap()
+    };
+    for _ in 0..2 {
+        let out = run("24680");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("24680"));
+    }
+    let out = run("13579");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--passcode: this meeting already has another passcode")
+    );
+    let info = env.ok(&["moderator-info", "--meeting-id", "8888888888"]);
+    assert!(info.contains("24680"), "{info}");
+}

@@ -1,11 +1,15 @@
 //! Google Calendar (API v3) and Microsoft Graph: the calendars an account can schedule into.
 //!
 //! Invariant: every request carries an access token from a [`TokenSession`]; a 401 makes the
-//! session refresh once and the request is retried once. Errors never carry a token.
+//! session refresh once and the request is retried once. Errors never carry a token. Answers
+//! are read up to [`belfry_http::MAX_ANSWER_BYTES`], and the services' own error messages are
+//! quoted only as short excerpts.
 
 use std::time::Duration;
 
+use belfry_http::{BodyError, MAX_ANSWER_BYTES, excerpt};
 use belfry_oauth::{OAuthError, ProviderKind, TokenSession};
+use reqwest::blocking::Response;
 use serde::Serialize;
 
 pub use belfry_http::Retry;
@@ -56,6 +60,24 @@ pub struct CloudCalendar {
 
 fn http() -> Result<reqwest::blocking::Client, CloudError> {
     belfry_http::client(Duration::from_secs(30)).map_err(CloudError::Network)
+}
+
+/// An answer's JSON, read up to [`MAX_ANSWER_BYTES`]. `Ok(None)`: the body is not JSON (or
+/// empty, as after a 204), or the connection broke off while it was read.
+fn read_json(resp: Response) -> Result<Option<serde_json::Value>, CloudError> {
+    match belfry_http::read_body_capped(resp, MAX_ANSWER_BYTES) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+        Err(BodyError::Read(_)) => Ok(None),
+        Err(e) => Err(CloudError::BadReply(e.to_string())),
+    }
+}
+
+/// The `error.message` a Google or Graph answer carries, as an excerpt.
+fn error_message(body: &serde_json::Value) -> Option<String> {
+    body["error"]["message"]
+        .as_str()
+        .filter(|m| !m.trim().is_empty())
+        .map(excerpt)
 }
 
 /// A Google Calendar event id for a meeting UID: base32hex (`[0-9a-v]`), the same for every
@@ -110,11 +132,8 @@ pub(crate) fn api_request(
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let retry_after = belfry_http::retry_after(&resp);
-                (
-                    Some(status),
-                    retry_after,
-                    resp.json().unwrap_or(serde_json::Value::Null),
-                )
+                let answer = read_json(resp)?.unwrap_or(serde_json::Value::Null);
+                (Some(status), retry_after, answer)
             }
             Err(_) => (None, None, serde_json::Value::Null),
         };
@@ -150,10 +169,7 @@ pub(crate) fn google_error(status: u16, body: &serde_json::Value) -> CloudError 
         401 | 403 => CloudError::Unauthorized(status),
         _ => CloudError::Http {
             status,
-            message: body["error"]["message"]
-                .as_str()
-                .unwrap_or("no details")
-                .to_owned(),
+            message: error_message(body).unwrap_or_else(|| "no details".into()),
         },
     }
 }
@@ -184,7 +200,7 @@ pub fn graph_transaction_id(uid: &str, calendar: &str) -> String {
 }
 
 pub(crate) fn graph_error(status: u16, body: &serde_json::Value) -> CloudError {
-    let code = body["error"]["code"].as_str().unwrap_or("");
+    let code = excerpt(body["error"]["code"].as_str().unwrap_or(""));
     match status {
         401 => CloudError::Unauthorized(status),
         403 => CloudError::Http {
@@ -195,9 +211,9 @@ pub(crate) fn graph_error(status: u16, body: &serde_json::Value) -> CloudError {
         },
         _ => CloudError::Http {
             status,
-            message: match body["error"]["message"].as_str() {
-                Some(m) if !m.is_empty() => format!("{m} ({code})"),
-                _ => format!("no details ({code})"),
+            message: match error_message(body) {
+                Some(m) => format!("{m} ({code})"),
+                None => format!("no details ({code})"),
             },
         },
     }
@@ -264,14 +280,14 @@ fn get_json(session: &TokenSession, url: &str) -> Result<serde_json::Value, Clou
         if status == 401 || status == 403 {
             return Err(CloudError::Unauthorized(status));
         }
-        let body: serde_json::Value = resp
-            .json()
-            .map_err(|e| CloudError::BadReply(e.without_url().to_string()))?;
+        let bytes = belfry_http::read_body_capped(resp, MAX_ANSWER_BYTES).map_err(|e| match e {
+            BodyError::Read(reason) => CloudError::Network(reason),
+            e => CloudError::BadReply(e.to_string()),
+        })?;
+        let body: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| CloudError::BadReply(format!("not JSON ({e})")))?;
         if !(200..300).contains(&status) {
-            let message = body["error"]["message"]
-                .as_str()
-                .unwrap_or("no details")
-                .to_owned();
+            let message = error_message(&body).unwrap_or_else(|| "no details".into());
             return Err(CloudError::Http { status, message });
         }
         return Ok(body);

@@ -413,6 +413,13 @@ impl GraphCalendar {
     }
 }
 
+/// `link` is below `base` and on its origin (scheme, host, port), so the token may go there:
+/// a prefix alone would let `https://graph.example` match `https://graph.example.evil`.
+fn under_base(link: &str, base: &str) -> bool {
+    let origin = |u: &str| reqwest::Url::parse(u).map(|u| u.origin());
+    link.starts_with(base) && matches!((origin(link), origin(base)), (Ok(a), Ok(b)) if a == b)
+}
+
 /// The SEQUENCE Belfry recorded on a Graph event (0 when none).
 fn graph_sequence(event: &serde_json::Value) -> u32 {
     event["singleValueExtendedProperties"]
@@ -644,7 +651,7 @@ impl Calendar for GraphCalendar {
             }
             match body["@odata.nextLink"].as_str() {
                 // Graph's next page link is absolute and on Graph's own host.
-                Some(next) if next.starts_with(self.api.base.as_str()) => {
+                Some(next) if under_base(next, &self.api.base) => {
                     url = next.to_owned();
                 }
                 Some(_) => {
@@ -670,5 +677,29 @@ impl Calendar for GraphCalendar {
 
     fn sends_invitations(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_pages_are_followed_only_below_the_api_base_on_its_origin() {
+        let base = "https://graph.example/v1.0";
+        assert!(under_base(
+            "https://graph.example/v1.0/me/calendarView?$skip=100",
+            base
+        ));
+        assert!(!under_base("https://graph.example.evil/v1.0/me", base));
+        assert!(!under_base("https://elsewhere.example/v1.0/me", base));
+        assert!(!under_base(
+            "https://graph.example.evil/x",
+            "https://graph.example"
+        ));
+        assert!(!under_base(
+            "http://127.0.0.1:8080/v1.0",
+            "http://127.0.0.1:808"
+        ));
     }
 }

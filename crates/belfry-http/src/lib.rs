@@ -1,19 +1,114 @@
 //! HTTP plumbing Belfry's adapters (CalDAV, Google, Microsoft, OAuth) share.
 //!
-//! Invariant: clients built here never follow redirects (a redirect could carry a credential
-//! to another host); adapters follow them by hand where the protocol needs it.
+//! Invariants: clients built here never follow redirects (a redirect could carry a credential
+//! to another host); adapters follow them by hand where the protocol needs it. Answers are
+//! read through [`read_body_capped`], so no server makes Belfry buffer without bound, and
+//! what a server wrote reaches an error message only as an [`excerpt`].
 
+use std::fmt;
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// A blocking client that follows no redirects, with a timeout.
+use reqwest::blocking::Response;
+
+/// The most Belfry reads of one answer (a PROPFIND, a page of API JSON) unless an adapter
+/// declares a limit of its own for a particular request.
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
+
+/// The most characters of a server's own words an error message quotes.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// A blocking client that follows no redirects, with a timeout. When one cannot be built
+/// (no TLS backend, say), the error says so: there is no fallback client.
 pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .user_agent(concat!("Belfry/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+}
+
+/// Why an answer's body was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    /// The answer is larger than `limit` bytes; reading stopped there.
+    TooLarge {
+        /// The limit that was passed, in bytes.
+        limit: usize,
+    },
+    /// The connection failed while the answer was read.
+    Read(String),
+    /// A text answer that is not UTF-8.
+    NotUtf8,
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyError::TooLarge { limit } => write!(
+                f,
+                "the server's answer is larger than {}, the most Belfry reads",
+                size(*limit)
+            ),
+            BodyError::Read(reason) => write!(f, "the answer broke off: {reason}"),
+            BodyError::NotUtf8 => f.write_str("the answer is not UTF-8 text"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+/// A byte count as people read it: whole MiB when it is some, else bytes.
+fn size(bytes: usize) -> String {
+    const MIB: usize = 1 << 20;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The whole body of `response`, when it is at most `limit` bytes. A longer one is an error
+/// as soon as it is known to be longer (from `Content-Length`, or after `limit + 1` bytes
+/// read): nothing past that is read, however long (or endless) the body is.
+pub fn read_body_capped(response: Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let too_large = BodyError::TooLarge { limit };
+    let limit64 = u64::try_from(limit).unwrap_or(u64::MAX);
+    if response.content_length().is_some_and(|n| n > limit64) {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    response
+        .take(limit64.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|e| BodyError::Read(e.to_string()))?;
+    if body.len() > limit {
+        return Err(too_large);
+    }
+    Ok(body)
+}
+
+/// [`read_body_capped`], as UTF-8 text.
+pub fn read_text_capped(response: Response, limit: usize) -> Result<String, BodyError> {
+    String::from_utf8(read_body_capped(response, limit)?).map_err(|_| BodyError::NotUtf8)
+}
+
+/// What a server wrote, made fit for an error message: control characters (a terminal's
+/// escape sequences among them) become spaces, and only the first [`EXCERPT_CHARS`]
+/// characters are kept, with `…` when some were cut.
+pub fn excerpt(text: &str) -> String {
+    let text = text.trim();
+    let mut out: String = text
+        .chars()
+        .take(EXCERPT_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(EXCERPT_CHARS).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// How often and how patiently to retry a request that may succeed later (network errors,
@@ -57,7 +152,7 @@ impl Retry {
 }
 
 /// `Retry-After` in seconds, when a response has it in that form.
-pub fn retry_after(resp: &reqwest::blocking::Response) -> Option<u64> {
+pub fn retry_after(resp: &Response) -> Option<u64> {
     resp.headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
@@ -79,7 +174,129 @@ fn random() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::thread::JoinHandle;
+
     use super::*;
+
+    /// A server on loopback that takes one request, reads its head, and lets `answer` write
+    /// the response; the thread returns what `answer` returns.
+    fn one_answer<T: Send + 'static>(
+        answer: impl FnOnce(TcpStream) -> T + Send + 'static,
+    ) -> (String, JoinHandle<T>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let thread = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            answer(stream)
+        });
+        (url, thread)
+    }
+
+    fn get(url: &str) -> Response {
+        client(Duration::from_secs(5))
+            .unwrap()
+            .get(url)
+            .send()
+            .unwrap()
+    }
+
+    /// Writes a chunked body that never ends (no last chunk) until the client hangs up or
+    /// `ceiling` bytes are out, then holds the connection open; returns the bytes written.
+    fn endless(mut stream: TcpStream, ceiling: usize) -> usize {
+        let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        stream.write_all(head.as_bytes()).unwrap();
+        let chunk = [b'x'; 0x4000];
+        let mut sent = 0;
+        while sent < ceiling {
+            let framed = [b"4000\r\n".as_slice(), &chunk, b"\r\n"].concat();
+            if stream.write_all(&framed).is_err() {
+                return sent;
+            }
+            sent += chunk.len();
+        }
+        std::thread::sleep(Duration::from_secs(10));
+        sent
+    }
+
+    #[test]
+    fn a_body_up_to_the_limit_is_read_whole() {
+        let (url, server) = one_answer(|mut s| {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")
+                .unwrap();
+        });
+        assert_eq!(read_text_capped(get(&url), 10).unwrap(), "0123456789");
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn one_byte_over_the_limit_is_refused() {
+        let (url, server) = one_answer(|mut s| {
+            s.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n0123456789A")
+                .unwrap();
+        });
+        let err = read_body_capped(get(&url), 10).unwrap_err();
+        assert_eq!(err, BodyError::TooLarge { limit: 10 });
+        assert_eq!(
+            err.to_string(),
+            "the server's answer is larger than 10 bytes, the most Belfry reads"
+        );
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn a_declared_length_over_the_limit_is_refused_before_reading() {
+        // The body never comes: reading it would end in the client's timeout instead.
+        let (url, server) = one_answer(|mut s| {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+                .unwrap();
+            std::thread::sleep(Duration::from_secs(1));
+        });
+        let started = std::time::Instant::now();
+        let err = read_body_capped(get(&url), 1000).unwrap_err();
+        assert_eq!(err, BodyError::TooLarge { limit: 1000 });
+        assert!(started.elapsed() < Duration::from_secs(1));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn an_endless_body_ends_at_the_limit() {
+        let (url, server) = one_answer(|s| endless(s, 256 << 20));
+        let err = read_body_capped(get(&url), 1 << 20).unwrap_err();
+        assert_eq!(err, BodyError::TooLarge { limit: 1 << 20 });
+        assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
+        let sent = server.join().unwrap();
+        // What the server got out before the hang-up: the limit and the sockets' buffers.
+        assert!(sent < 64 << 20, "{sent} bytes were sent");
+    }
+
+    #[test]
+    fn text_must_be_utf8() {
+        let (url, server) = one_answer(|mut s| {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n\xff\xfe")
+                .unwrap();
+        });
+        assert_eq!(read_text_capped(get(&url), 10), Err(BodyError::NotUtf8));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn excerpts_are_short_and_printable() {
+        assert_eq!(excerpt("  no such calendar\n"), "no such calendar");
+        assert_eq!(excerpt("red \u{1b}[31malert"), "red  [31malert");
+        let long = "é".repeat(EXCERPT_CHARS + 50);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        let exact = "a".repeat(EXCERPT_CHARS);
+        assert_eq!(excerpt(&exact), exact);
+    }
 
     #[test]
     fn waits_stay_under_the_doubling_ceiling_and_the_cap() {

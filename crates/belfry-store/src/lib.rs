@@ -4,6 +4,8 @@
 //! Invariant: no secret is ever written here. A moderated meeting records only that it has
 //! a passcode; the passcode itself lives in the keyring (`belfry-secrets`).
 
+pub mod private;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -296,6 +298,9 @@ pub struct CaldavConfig {
     /// The server schedules (RFC 6638): it emails the attendees itself.
     #[serde(default)]
     pub auto_schedule: bool,
+    /// The user confirmed sending the password over plain http:// to another machine.
+    #[serde(default)]
+    pub allow_insecure_http: bool,
 }
 
 /// Where an AWS account's credentials come from (the secret key, if any, is in the keyring).
@@ -416,7 +421,7 @@ impl Holder {
             path: dir.clone(),
             source,
         };
-        std::fs::create_dir_all(&dir).map_err(fail)?;
+        private::private_dir(&dir).map_err(fail)?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -508,11 +513,20 @@ impl Store {
 
     /// Opens (creating if needed) the database in `dir`, in WAL mode, migrated.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+        let fail = |source| StoreError::Directory {
             path: dir.to_path_buf(),
             source,
-        })?;
+        };
+        private::private_dir(dir).map_err(fail)?;
         let path = dir.join(DB_FILE);
+        // SQLite gives its -wal and -shm files the database file's permissions.
+        match private::create_new_private(&path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                private::make_private(&path).map_err(fail)?;
+            }
+            Err(e) => return Err(fail(e)),
+        }
         let mut conn = Connection::open(&path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -6,8 +6,8 @@ use crate::Shell;
 use crate::host::TauriHost;
 
 #[tauri::command]
-pub fn accounts(shell: State<'_, Shell>) -> Result<Vec<AccountView>, AppError> {
-    shell.app()?.accounts()
+pub async fn accounts(shell: State<'_, Shell>) -> Result<Vec<AccountView>, AppError> {
+    shell.blocking(move |a| a.accounts()).await
 }
 
 #[tauri::command]
@@ -25,9 +25,12 @@ pub async fn add_caldav_account(
     server: String,
     username: String,
     password: Sensitive<String>,
+    allow_insecure_http: bool,
 ) -> Result<AccountAdded, AppError> {
     shell
-        .blocking(move |a| a.add_caldav_account_view(&name, &server, &username, password))
+        .blocking(move |a| {
+            a.add_caldav_account_view(&name, &server, &username, password, allow_insecure_http)
+        })
         .await
 }
 
@@ -44,12 +47,14 @@ pub async fn add_oauth_account<R: Runtime>(
 }
 
 #[tauri::command]
-pub fn rename_account(
+pub async fn rename_account(
     shell: State<'_, Shell>,
     name: String,
     new_name: String,
 ) -> Result<AccountView, AppError> {
-    shell.app()?.rename_account(&name, &new_name)
+    shell
+        .blocking(move |a| a.rename_account(&name, &new_name))
+        .await
 }
 
 #[tauri::command]

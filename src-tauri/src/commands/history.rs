@@ -6,27 +6,29 @@ use crate::Shell;
 use crate::host::TauriHost;
 
 #[tauri::command]
-pub fn history(shell: State<'_, Shell>, query: String) -> Result<Vec<HistoryView>, AppError> {
-    shell.app()?.history_view(&query)
+pub async fn history(shell: State<'_, Shell>, query: String) -> Result<Vec<HistoryView>, AppError> {
+    shell.blocking(move |a| a.history_view(&query)).await
 }
 
 #[tauri::command]
-pub fn history_preview(shell: State<'_, Shell>, uid: String) -> Result<Preview, AppError> {
-    shell.app()?.history_preview(&uid)
+pub async fn history_preview(shell: State<'_, Shell>, uid: String) -> Result<Preview, AppError> {
+    shell.blocking(move |a| a.history_preview(&uid)).await
 }
 
 #[tauri::command]
-pub fn copy_history_invitation<R: Runtime>(
+pub async fn copy_history_invitation<R: Runtime>(
     app: AppHandle<R>,
     shell: State<'_, Shell>,
     uid: String,
 ) -> Result<(), AppError> {
-    shell.app()?.copy_history_invitation(&uid, &TauriHost(app))
+    shell
+        .blocking(move |a| a.copy_history_invitation(&uid, &TauriHost(app)))
+        .await
 }
 
 #[tauri::command]
-pub fn history_form(shell: State<'_, Shell>, uid: String) -> Result<MeetingForm, AppError> {
-    shell.app()?.history_form(&uid)
+pub async fn history_form(shell: State<'_, Shell>, uid: String) -> Result<MeetingForm, AppError> {
+    shell.blocking(move |a| a.history_form(&uid)).await
 }
 
 /// Sends a changed meeting (same event, SEQUENCE up) to every calendar that holds it.
@@ -54,8 +56,8 @@ pub async fn cancel_meeting(
 
 /// What is still to reach a calendar (pending, failed, newer on the calendar).
 #[tauri::command]
-pub fn outbox(shell: State<'_, Shell>) -> Result<Vec<DeliveryView>, AppError> {
-    shell.app()?.outbox()
+pub async fn outbox(shell: State<'_, Shell>) -> Result<Vec<DeliveryView>, AppError> {
+    shell.blocking(move |a| a.outbox()).await
 }
 
 /// Sends a meeting's pending or failed deliveries again now.

@@ -1,5 +1,7 @@
 use belfry_app::bulk::{BulkProgress, BulkRow, bulk_rows, parse_csv};
-use belfry_app::{AppError, Catalog, NewMeetingView, Preview, ScheduleOutcome};
+use belfry_app::{
+    AppError, CLIPBOARD_CLEAR_AFTER, Catalog, NewMeetingView, Preview, ScheduleOutcome,
+};
 use belfry_core::MeetingForm;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -7,51 +9,63 @@ use crate::Shell;
 use crate::host::TauriHost;
 
 #[tauri::command]
-pub fn catalog(shell: State<'_, Shell>) -> Result<Catalog, AppError> {
-    Ok(shell.app()?.catalog())
+pub async fn catalog(shell: State<'_, Shell>) -> Result<Catalog, AppError> {
+    shell.blocking(move |a| Ok(a.catalog())).await
 }
 
 #[tauri::command]
-pub fn load_draft(shell: State<'_, Shell>) -> Result<Option<MeetingForm>, AppError> {
-    shell.app()?.draft()
+pub async fn load_draft(shell: State<'_, Shell>) -> Result<Option<MeetingForm>, AppError> {
+    shell.blocking(move |a| a.draft()).await
 }
 
 #[tauri::command]
-pub fn save_draft(shell: State<'_, Shell>, form: MeetingForm) -> Result<(), AppError> {
-    shell.app()?.save_draft(&form)
+pub async fn save_draft(shell: State<'_, Shell>, form: MeetingForm) -> Result<(), AppError> {
+    shell.blocking(move |a| a.save_draft(&form)).await
 }
 
 #[tauri::command]
-pub fn preview(shell: State<'_, Shell>, form: MeetingForm) -> Result<Preview, AppError> {
-    shell.app()?.preview(&form)
+pub async fn preview(shell: State<'_, Shell>, form: MeetingForm) -> Result<Preview, AppError> {
+    shell.blocking(move |a| a.preview(&form)).await
 }
 
 #[tauri::command]
-pub fn new_meeting_id(
+pub async fn new_meeting_id(
     shell: State<'_, Shell>,
     moderated: bool,
 ) -> Result<NewMeetingView, AppError> {
-    shell.app()?.new_meeting_view(moderated)
+    shell.blocking(move |a| a.new_meeting_view(moderated)).await
 }
 
 #[tauri::command]
-pub fn copy_invitation<R: Runtime>(
+pub async fn copy_invitation<R: Runtime>(
     app: AppHandle<R>,
     shell: State<'_, Shell>,
     form: MeetingForm,
 ) -> Result<Preview, AppError> {
-    shell.app()?.copy_invitation(&form, &TauriHost(app))
+    shell
+        .blocking(move |a| a.copy_invitation(&form, &TauriHost(app)))
+        .await
 }
 
+/// Copies the moderator info, and clears it from the clipboard after
+/// [`CLIPBOARD_CLEAR_AFTER`] unless the user copied something else meanwhile. Answers how many
+/// seconds it stays.
 #[tauri::command]
-pub fn copy_moderator_info<R: Runtime>(
+pub async fn copy_moderator_info<R: Runtime>(
     app: AppHandle<R>,
     shell: State<'_, Shell>,
     meeting_id: String,
-) -> Result<(), AppError> {
-    shell
-        .app()?
-        .copy_moderator_info(&meeting_id, &TauriHost(app))
+) -> Result<u32, AppError> {
+    let host = TauriHost(app);
+    let copier = host.clone();
+    let copied = shell
+        .blocking(move |a| a.copy_moderator_info(&meeting_id, &copier))
+        .await?;
+    std::thread::spawn(move || {
+        std::thread::sleep(CLIPBOARD_CLEAR_AFTER);
+        let _ = copied.clear(&host);
+    });
+    Ok(u32::try_from(CLIPBOARD_CLEAR_AFTER.as_secs()).unwrap_or(u32::MAX))
 }
 
 #[tauri::command]

@@ -5,23 +5,25 @@ use tauri::State;
 use crate::Shell;
 
 #[tauri::command]
-pub fn get_settings(shell: State<'_, Shell>) -> Result<SettingsView, AppError> {
-    shell.app()?.settings_view()
+pub async fn get_settings(shell: State<'_, Shell>) -> Result<SettingsView, AppError> {
+    shell.blocking(move |a| a.settings_view()).await
 }
 
 #[tauri::command]
-pub fn save_settings(
+pub async fn save_settings(
     shell: State<'_, Shell>,
     settings: SettingsView,
 ) -> Result<SettingsView, AppError> {
-    shell.app()?.save_settings(&settings)
+    shell.blocking(move |a| a.save_settings(&settings)).await
 }
 
 #[tauri::command]
-pub fn preview_template(
+pub async fn preview_template(
     shell: State<'_, Shell>,
     form: MeetingForm,
     template: String,
 ) -> Result<Preview, AppError> {
-    shell.app()?.preview_with(&form, Some(&template))
+    shell
+        .blocking(move |a| a.preview_with(&form, Some(&template)))
+        .await
 }

@@ -1056,3 +1056,69 @@ fn history_changes_and_cancels_one_of_two_personal_meetings() {
     );
     s.close();
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn a_hostile_title_and_description_are_shown_as_text_and_nothing_runs() {
+    let driver = Driver::start();
+    let s = driver.session();
+    let title =
+        "<img src=x onerror=\"window.__belfryOwned=1\"><script>window.__belfryOwned=2</script>";
+    fill_meeting(&s, title);
+    s.type_into(
+        "#description",
+        "javascript:window.__belfryOwned=3 <a href=\"javascript:window.__belfryOwned=4\">x</a> \
+         https://example.com/\"onmouseover=\"window.__belfryOwned=5",
+    );
+    wait_preview_contains(&s, "onmouseover");
+    assert!(preview_text(&s).starts_with(title), "{}", preview_text(&s));
+
+    s.click("[aria-controls=preview-html]");
+    s.wait_until("the HTML view shows", 5 * SECOND, || {
+        s.text("#preview-html").contains("<script>")
+    });
+    // Everything typed is text: no element came from it, and the only links are https ones.
+    let found = s.execute(
+        "const v = document.querySelector('#preview-html');
+         return {
+           owned: window.__belfryOwned === undefined ? null : window.__belfryOwned,
+           elements: [...v.querySelectorAll('img, script, iframe, object, [onerror], [onmouseover]')].length,
+           hrefs: v.querySelectorAll('[href]').length,
+           links: [...v.querySelectorAll('a')].map(a => a.getAttribute('title')),
+           injected: document.querySelectorAll('img[src=x]').length,
+         };",
+        json!([]),
+    );
+    assert_eq!(found["owned"], json!(null), "{found}");
+    assert_eq!(found["elements"], json!(0), "{found}");
+    assert_eq!(found["injected"], json!(0), "{found}");
+    // Links in the window never navigate: no href, the address only as a title.
+    assert_eq!(found["hrefs"], json!(0), "{found}");
+    for link in found["links"].as_array().unwrap() {
+        let href = link.as_str().unwrap();
+        assert!(href.starts_with("https://"), "{found}");
+        assert!(!href.contains('"'), "{found}");
+    }
+
+    // The same in History, once the invitation was copied.
+    s.click("[aria-controls=preview-text]");
+    clear_clipboard();
+    s.click("#copy-invitation");
+    s.wait_until("the invitation is copied", 10 * SECOND, || {
+        clipboard().starts_with(title)
+    });
+    s.click("[data-page=history]");
+    s.wait_until("history lists the meeting", 10 * SECOND, || {
+        s.text_content(".history-list").contains("<script>")
+    });
+    s.click(".history-entry");
+    s.wait_until("history shows the invitation", 10 * SECOND, || {
+        s.text_content("#history-preview").starts_with(title)
+    });
+    let owned = s.execute(
+        "return [window.__belfryOwned === undefined, document.querySelectorAll('img[src=x]').length]",
+        json!([]),
+    );
+    assert_eq!(owned, json!([true, 0]));
+    s.close();
+}

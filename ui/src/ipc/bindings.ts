@@ -37,7 +37,7 @@ repeat: string, repeat_count: string, repeat_until: string, repeat_on: Array<str
  */
 dial_in: Array<string>, show_zones: Array<string>, };
 
-export type ErrorCode = "invalid" | "not_found" | "keyring_unavailable" | "keyring_locked" | "storage" | "unauthorized" | "remote" | "conflict" | "internal";
+export type ErrorCode = "invalid" | "not_found" | "keyring_unavailable" | "keyring_locked" | "storage" | "unauthorized" | "remote" | "insecure_transport" | "conflict" | "internal";
 
 export type AppError = { code: ErrorCode, message: string, 
 /**

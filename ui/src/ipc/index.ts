@@ -64,7 +64,8 @@ export const ipc = {
     call<Preview>("preview_template", { form, template }),
   newMeetingId: (moderated: boolean) => call<NewMeetingView>("new_meeting_id", { moderated }),
   copyInvitation: (form: MeetingForm) => call<Preview>("copy_invitation", { form }),
-  copyModeratorInfo: (meetingId: string) => call<void>("copy_moderator_info", { meetingId }),
+  /** Answers how many seconds the moderator info stays on the clipboard. */
+  copyModeratorInfo: (meetingId: string) => call<number>("copy_moderator_info", { meetingId }),
   saveIcs: (form: MeetingForm) => call<string | null>("save_ics", { form }),
   openInCalendar: (form: MeetingForm) => call<string>("open_in_calendar", { form }),
   addToCalendar: (form: MeetingForm, account: string, calendar: string) =>
@@ -81,8 +82,8 @@ export const ipc = {
   saveSettings: (settings: SettingsView) => call<SettingsView>("save_settings", { settings }),
   accounts: () => call<AccountView[]>("accounts"),
   accountCalendars: (name: string) => call<CalendarView[]>("account_calendars", { name }),
-  addCaldavAccount: (name: string, server: string, username: string, password: string) =>
-    call<AccountAdded>("add_caldav_account", { name, server, username, password }),
+  addCaldavAccount: (name: string, server: string, username: string, password: string, allowInsecureHttp: boolean) =>
+    call<AccountAdded>("add_caldav_account", { name, server, username, password, allowInsecureHttp }),
   addOauthAccount: (kind: AccountKind, name: string) => call<AccountAdded>("add_oauth_account", { kind, name }),
   addAwsAccount: (name: string, profile: string, accessKeyId: string, secret: string) =>
     call<AccountAdded>("add_aws_account", { name, profile, accessKeyId, secret }),

@@ -8,6 +8,7 @@
 
 mod google;
 mod graph;
+mod hostile;
 
 use std::sync::Arc;
 use std::time::Duration;

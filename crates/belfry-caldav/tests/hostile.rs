@@ -1,0 +1,404 @@
+//! Servers that try to have the password sent somewhere else, or to make Belfry read without
+//! end: small CalDAV fakes on loopback, each recording every request it gets.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use belfry_caldav::{CalDav, CalDavError, EventWrite, Transport};
+use belfry_secrets::Sensitive;
+use url::Url;
+
+/// A request as a fake received it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Seen {
+    fn authorized(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+    }
+}
+
+/// What a fake answers to one request.
+enum Answer {
+    Full {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+    },
+    /// A 207 whose chunked body never ends.
+    Endless,
+}
+
+fn answer(status: u16, body: impl Into<String>) -> Answer {
+    Answer::Full {
+        status,
+        headers: Vec::new(),
+        body: body.into(),
+    }
+}
+
+/// A server on 127.0.0.1 that answers with `respond` and records what it receives.
+struct Fake {
+    url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    /// Body bytes written by [`Answer::Endless`] so far.
+    streamed: Arc<AtomicUsize>,
+}
+
+/// What an endless answer feeds at most, then it holds the connection open without ending
+/// the body: a client that reads without a limit fails by its timeout instead of exhausting
+/// the machine's memory.
+const ENDLESS_CEILING: usize = 256 << 20;
+
+impl Fake {
+    fn start(respond: impl Fn(&Seen) -> Answer + Send + 'static) -> Fake {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let streamed = Arc::new(AtomicUsize::new(0));
+        let (log, counter) = (seen.clone(), streamed.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let Some(request) = read_request(&stream) else {
+                    continue;
+                };
+                log.lock().unwrap().push(request.clone());
+                write_answer(stream, respond(&request), &counter);
+            }
+        });
+        Fake {
+            url,
+            seen,
+            streamed,
+        }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn port(&self) -> String {
+        self.url.rsplit(':').next().unwrap().to_owned()
+    }
+}
+
+fn read_request(stream: &TcpStream) -> Option<Seen> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).ok()? <= 2 {
+            break;
+        }
+        if let Some((name, value)) = line.trim_end().split_once(':') {
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Seen {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn write_answer(mut stream: TcpStream, answer: Answer, streamed: &AtomicUsize) {
+    match answer {
+        Answer::Full {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            let _ = stream.write_all(format!("{head}\r\n{body}").as_bytes());
+        }
+        Answer::Endless => {
+            let head = "HTTP/1.1 207 Multi-Status\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n";
+            if stream.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            let chunk = [b"4000\r\n".as_slice(), &[b' '; 0x4000], b"\r\n"].concat();
+            while streamed.load(Ordering::Relaxed) < ENDLESS_CEILING {
+                if stream.write_all(&chunk).is_err() {
+                    return;
+                }
+                streamed.fetch_add(0x4000, Ordering::Relaxed);
+            }
+            std::thread::sleep(Duration::from_secs(40));
+        }
+    }
+}
+
+fn multistatus(href: &str, props: &str) -> String {
+    format!(
+        r#"<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>{href}</d:href><d:propstat><d:prop>{props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"#
+    )
+}
+
+fn calendar_entry(href: &str) -> String {
+    format!(
+        r#"<d:response><d:href>{href}</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>Work</d:displayname></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#
+    )
+}
+
+/// A CalDAV server that answers these hrefs for the principal, the calendar home and its
+/// one calendar (relative ones are on the server itself).
+fn caldav(principal: String, home: String, calendar: String) -> impl Fn(&Seen) -> Answer {
+    move |r: &Seen| match r.method.as_str() {
+        "PROPFIND" if r.body.contains("current-user-principal") => answer(
+            207,
+            multistatus(
+                &r.path,
+                &format!(
+                    "<d:current-user-principal><d:href>{principal}</d:href></d:current-user-principal>"
+                ),
+            ),
+        ),
+        "PROPFIND" if r.body.contains("calendar-home-set") => answer(
+            207,
+            multistatus(
+                &r.path,
+                &format!("<c:calendar-home-set><d:href>{home}</d:href></c:calendar-home-set>"),
+            ),
+        ),
+        "PROPFIND" => answer(
+            207,
+            multistatus(&r.path, "<d:resourcetype><d:collection/></d:resourcetype>").replace(
+                "</d:multistatus>",
+                &format!("{}</d:multistatus>", calendar_entry(&calendar)),
+            ),
+        ),
+        "OPTIONS" => Answer::Full {
+            status: 200,
+            headers: vec![("DAV", "1, calendar-access".to_owned())],
+            body: String::new(),
+        },
+        "PUT" => answer(201, ""),
+        _ => answer(404, ""),
+    }
+}
+
+/// A CalDAV server whose every href is its own.
+fn honest() -> impl Fn(&Seen) -> Answer {
+    caldav("/ana/".into(), "/ana/".into(), "/ana/work/".into())
+}
+
+fn client(server: &str) -> CalDav {
+    CalDav::new(
+        server,
+        "ana",
+        Sensitive::new("ana-app-password".to_owned()),
+        Transport::default(),
+    )
+    .unwrap()
+}
+
+/// `elsewhere` received no request, and certainly none with the password.
+fn untouched(elsewhere: &Fake) {
+    let seen = elsewhere.seen();
+    assert!(
+        seen.iter().all(|r| !r.authorized()),
+        "the password went to the other port: {seen:?}"
+    );
+    assert!(seen.is_empty(), "{seen:?}");
+}
+
+/// Discovery on a server that answers these hrefs ends in the error naming what it answered,
+/// and the other server gets nothing.
+fn refused(hrefs: impl Fn(&str) -> (String, String, String), answered: &str) {
+    let elsewhere = Fake::start(honest());
+    let (principal, home, calendar) = hrefs(&elsewhere.url);
+    let server = Fake::start(caldav(principal, home, calendar));
+    let found = client(&server.url).discover();
+    untouched(&elsewhere);
+    let err = found.unwrap_err();
+    assert!(
+        matches!(&err, CalDavError::OtherServer { what, .. } if what.contains(answered)),
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(message.contains(answered), "{message}");
+    assert!(message.contains(&elsewhere.url), "{message}");
+    assert!(
+        message.contains("Belfry refuses to send the password there"),
+        "{message}"
+    );
+    assert!(!message.contains("ana-app-password"), "{message}");
+    assert!(!server.seen().is_empty());
+}
+
+#[test]
+fn a_principal_on_another_port_gets_no_password() {
+    refused(
+        |other| (format!("{other}/ana/"), "/ana/".into(), "/ana/work/".into()),
+        "current-user-principal",
+    );
+}
+
+#[test]
+fn a_calendar_home_on_another_port_gets_no_password() {
+    refused(
+        |other| ("/ana/".into(), format!("{other}/ana/"), "/ana/work/".into()),
+        "calendar-home-set",
+    );
+}
+
+#[test]
+fn a_calendar_listed_on_another_port_is_an_error_not_a_skip() {
+    refused(
+        |other| ("/ana/".into(), "/ana/".into(), format!("{other}/ana/work/")),
+        "listed a calendar",
+    );
+}
+
+#[test]
+fn a_well_known_redirect_to_another_port_gets_no_password() {
+    let elsewhere = Fake::start(honest());
+    let target = format!("{}/", elsewhere.url);
+    let server = Fake::start(move |r: &Seen| match r.path.as_str() {
+        "/.well-known/caldav" => Answer::Full {
+            status: 301,
+            headers: vec![("Location", target.clone())],
+            body: String::new(),
+        },
+        _ => answer(404, ""),
+    });
+    let found = client(&server.url).discover();
+    untouched(&elsewhere);
+    let err = found.unwrap_err();
+    assert!(err.to_string().contains("another server"), "{err}");
+}
+
+#[test]
+fn addresses_on_another_port_are_never_sent_the_password() {
+    // What a damaged store or an earlier answer could hand the client.
+    let server = Fake::start(honest());
+    let elsewhere = Fake::start(honest());
+    let dav = client(&server.url);
+    let calendar = Url::parse(&format!("{}/ana/work/", elsewhere.url)).unwrap();
+    let event = EventWrite {
+        uid: "1@belfry",
+        ics: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        sequence: 0,
+        cancelled: false,
+    };
+    let results = [
+        dav.write_event(&calendar, &event).map(|_| ()),
+        dav.get_event(&calendar).map(|_| ()),
+        dav.calendars(&calendar).map(|_| ()),
+        dav.events_between(&calendar, "20270101T000000Z", "20280101T000000Z")
+            .map(|_| ()),
+        dav.auto_schedule(&calendar).map(|_| ()),
+    ];
+    untouched(&elsewhere);
+    for result in results {
+        let err = result.unwrap_err();
+        assert!(matches!(err, CalDavError::OtherServer { .. }), "{err}");
+    }
+    assert!(server.seen().is_empty());
+}
+
+#[test]
+fn an_honest_server_is_discovered() {
+    let server = Fake::start(honest());
+    let found = client(&server.url).discover().unwrap();
+    assert_eq!(found.principal, format!("{}/ana/", server.url));
+    assert_eq!(found.calendars.len(), 1);
+    assert_eq!(found.calendars[0].href, format!("{}/ana/work/", server.url));
+    assert!(server.seen().iter().all(Seen::authorized));
+}
+
+#[test]
+fn plain_http_to_another_machine_is_refused_without_the_flag() {
+    let err = CalDav::new(
+        "http://calendar.example.com/dav/",
+        "ana",
+        Sensitive::new("pw".to_owned()),
+        Transport::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, CalDavError::InsecureHttp(_)), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("server URL http://calendar.example.com/dav/"),
+        "{message}"
+    );
+    assert!(message.contains("use https://"), "{message}");
+    assert!(message.contains("allow insecure http"), "{message}");
+}
+
+/// `0.0.0.0` is not a loopback address, yet connecting to it reaches this machine on Linux
+/// and macOS: a host the policy treats as another machine, that a test can still serve.
+#[test]
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn plain_http_to_another_machine_is_used_only_with_the_flag() {
+    let server = Fake::start(honest());
+    let address = format!("http://0.0.0.0:{}", server.port());
+    let connect = |transport| {
+        CalDav::new(
+            &address,
+            "ana",
+            Sensitive::new("ana-app-password".to_owned()),
+            transport,
+        )
+    };
+    let err = connect(Transport::default()).unwrap_err();
+    assert!(matches!(err, CalDavError::InsecureHttp(_)), "{err}");
+    assert!(server.seen().is_empty(), "no request was made");
+
+    let found = connect(Transport::AllowInsecureHttp)
+        .unwrap()
+        .discover()
+        .unwrap();
+    assert_eq!(found.calendars.len(), 1);
+    assert!(!server.seen().is_empty());
+}
+
+#[test]
+fn an_endless_answer_ends_at_the_limit() {
+    let server = Fake::start(|_| Answer::Endless);
+    let err = client(&server.url).discover().unwrap_err();
+    assert!(
+        matches!(&err, CalDavError::BadReply { reason, .. } if reason.contains("larger than 16 MiB")),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("the server's answer is larger than 16 MiB"),
+        "{err}"
+    );
+    // Read up to the limit and stopped: what got out is the limit and the sockets' buffers,
+    // for each of the two addresses discovery tries.
+    let streamed = server.streamed.load(Ordering::Relaxed);
+    assert!(streamed < 96 << 20, "{streamed} bytes were streamed");
+}
