@@ -200,7 +200,48 @@ fn column_name(field: Field) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// CSV-ish text: known and unknown headers, quotes, separators, line ends, any character.
+    fn csv_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("title,start,tz\n".to_owned()),
+            Just("Title,Start,Attendees,Moderated,On\n".to_owned()),
+            Just(",".to_owned()),
+            Just("\"".to_owned()),
+            Just("\"\"".to_owned()),
+            Just("\n".to_owned()),
+            Just("\r\n".to_owned()),
+            Just(";".to_owned()),
+            Just("2027-03-01T10:00".to_owned()),
+            Just("a@example.com;b@example.com".to_owned()),
+            "\\PC{0,12}",
+            any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(piece, 0..80).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_is_rows_or_an_error_naming_its_source(text in csv_text()) {
+            match parse_csv(&text, "--from-csv f.csv") {
+                Ok(rows) => {
+                    prop_assert!(!rows.is_empty() && rows.len() <= MAX_CSV_ROWS);
+                    for row in &rows {
+                        prop_assert!(row.title.len() <= text.len());
+                    }
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.code, ErrorCode::Invalid);
+                    prop_assert!(e.message.starts_with("--from-csv f.csv: "), "{}", e.message);
+                }
+            }
+        }
+    }
 
     #[test]
     fn rows_are_read_by_column_name_and_errors_name_the_column() {

@@ -522,6 +522,23 @@ impl App {
         }
     }
 
+    /// Refuses a form that can never become a meeting (a field, a limit, the template for
+    /// it), with the fields at fault. `id` stands in for the one it will get.
+    pub(crate) fn check_form(
+        &self,
+        form: &MeetingForm,
+        id: MeetingId,
+        defaults: &Defaults,
+        template: &str,
+    ) -> Result<(), AppError> {
+        let meeting = form
+            .validate(id, defaults, self.provider)
+            .map_err(AppError::fields)?;
+        render_invitation(&meeting, self.provider, template)
+            .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
+        Ok(())
+    }
+
     fn prepare_once(
         &self,
         form: &MeetingForm,
@@ -632,11 +649,7 @@ impl App {
         };
 
         // Check everything before anything is written.
-        let check = form
-            .validate(provisional, &defaults, self.provider)
-            .map_err(AppError::fields)?;
-        render_invitation(&check, self.provider, &template)
-            .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
+        self.check_form(&form, provisional, &defaults, &template)?;
 
         let now = self.clock.now();
         let mut new_passcode = None;

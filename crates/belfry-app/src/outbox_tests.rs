@@ -759,3 +759,90 @@ fn a_saved_meeting_outside_the_limits_fails_its_delivery_and_nothing_is_sent() {
     );
     assert_eq!(memory.requests(), sent);
 }
+
+/// Forms past each limit, as the window's fields or a CSV row would bring them, with the
+/// field each must be refused on.
+fn past_the_limits() -> Vec<(MeetingForm, Field)> {
+    let big = "x".repeat(belfry_core::limits::MAX_FIELD_BYTES + 1);
+    vec![
+        (
+            MeetingForm {
+                start: "+262142-12-31T23:30".into(),
+                ..lecture("Far")
+            },
+            Field::Start,
+        ),
+        (
+            MeetingForm {
+                repeat: "weekly".into(),
+                repeat_until: "9999-12-31".into(),
+                ..lecture("Endless")
+            },
+            Field::RepeatUntil,
+        ),
+        (
+            MeetingForm {
+                repeat: "monthly".into(),
+                repeat_count: "730".into(),
+                ..lecture("Decades")
+            },
+            Field::RepeatCount,
+        ),
+        (lecture(&"t".repeat(256)), Field::Title),
+        (
+            MeetingForm {
+                description: big.clone(),
+                ..lecture("Long")
+            },
+            Field::Description,
+        ),
+        (
+            MeetingForm {
+                attendees: vec![big],
+                ..lecture("Crowd")
+            },
+            Field::Attendees,
+        ),
+    ]
+}
+
+#[test]
+fn every_entry_point_refuses_each_limit_by_field_and_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    let cases = past_the_limits();
+    let refused = |what: &str, r: Result<(), AppError>, field: Field| {
+        let e = r.expect_err(what);
+        assert_eq!(e.code, ErrorCode::Invalid, "{what}: {}", e.message);
+        assert_eq!(e.first_field(), Some(field), "{what}: {e:?}");
+    };
+    // The window draws an ID first, and previews with it.
+    let drawn = app.new_meeting(false, None).unwrap().meeting_id.digits();
+    for (form, field) in &cases {
+        // The window's commands: the live preview, copy, save, and adding to a calendar.
+        let with_id = MeetingForm {
+            meeting_id: drawn.clone(),
+            ..form.clone()
+        };
+        refused("preview", app.preview(&with_id).map(drop), *field);
+        refused("prepare", app.prepare(form).map(drop), *field);
+        refused("ics", app.ics(form, Method::Request).map(drop), *field);
+        refused(
+            "schedule",
+            app.schedule(form, "School", None).map(drop),
+            *field,
+        );
+    }
+    // The same forms as CSV rows.
+    let rows: Vec<MeetingForm> = cases.iter().map(|(f, _)| f.clone()).collect();
+    let results = app.schedule_many(&rows, "School", None, &|_, _| {});
+    for ((_, field), result) in cases.iter().zip(results) {
+        refused("a CSV row", result.map(drop), *field);
+    }
+    let history = app.history("", 100).unwrap();
+    assert_eq!(history.len(), 1, "only the drawn ID is recorded");
+    assert_eq!(history[0].meeting_id.digits(), drawn, "{history:?}");
+    assert!(app.outbox().unwrap().is_empty(), "no delivery waits");
+    assert_eq!(memory.requests(), 0, "nothing sent");
+}

@@ -316,6 +316,11 @@ impl App {
                 return Ok(outcome(&prepared.record, vec![view]));
             }
             None => {
+                // A form that can never be scheduled reserves nothing.
+                let stand_in = MeetingId::parse("0000000000")
+                    .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+                let template = self.template_text()?;
+                self.check_form(&form, stand_in, &self.defaults()?, &template)?;
                 let reserved = self.reserve_for(&form)?;
                 self.store().remember_bulk_row(key, &reserved, self.now())?;
                 // Rows run side by side: when an identical row got there first, its meeting
