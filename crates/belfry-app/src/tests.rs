@@ -778,6 +778,21 @@ fn a_file_for_the_calendar_app_is_private_and_never_in_a_shared_folder() {
             .unwrap()
             .contains("BEGIN:VEVENT")
     );
+
+    // Files older than a day are gone at the next one; newer ones stay.
+    let dir = path.parent().unwrap();
+    let plant = |name: &str, age: std::time::Duration| {
+        let p = dir.join(name);
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_modified(std::time::SystemTime::from(now()) - age)
+            .unwrap();
+        p
+    };
+    let stale = plant("stale.ics", std::time::Duration::from_secs(2 * 24 * 3600));
+    let recent = plant("recent.ics", std::time::Duration::from_secs(3600));
+    h.app.open_in_calendar(&form(), &host).unwrap();
+    assert!(!stale.exists());
+    assert!(recent.exists());
 }
 
 #[test]

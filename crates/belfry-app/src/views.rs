@@ -19,6 +19,9 @@ pub trait Clipboard {
     fn read_text(&self) -> Result<Option<String>, String>;
 }
 
+/// How long a file handed to the calendar application is kept.
+pub const CALENDAR_FILES_KEPT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// How long a moderator passcode Belfry copied stays on the clipboard.
 pub const CLIPBOARD_CLEAR_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -306,6 +309,7 @@ impl App {
                 format!("cannot create {}: {e}", dir.display()),
             )
         })?;
+        self.sweep_calendar_files(&dir);
         let path = dir.join(ics_file_name(
             &file.prepared.meeting.title,
             file.prepared.meeting.id,
@@ -318,6 +322,26 @@ impl App {
             )
         })?;
         Ok(path.to_string_lossy().into_owned())
+    }
+
+    /// Removes the files handed to the calendar application more than
+    /// [`CALENDAR_FILES_KEPT`] ago: the calendar has read them, and they hold meeting details.
+    fn sweep_calendar_files(&self, dir: &Path) {
+        let now = std::time::SystemTime::from(self.now());
+        let (Ok(entries), Some(before)) =
+            (std::fs::read_dir(dir), now.checked_sub(CALENDAR_FILES_KEPT))
+        else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < before);
+            if old {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Where files handed to the calendar application are written.
