@@ -59,7 +59,7 @@ pub enum CalDavError {
     InsecureHttp(String),
     /// An address off the account server's origin, which the password never goes to.
     #[error(
-        "{what} {href}, which is not on the account's server ({origin}): Belfry refuses to send the password there"
+        "{what} {href}, which is not on the account's server ({origin}): Belfry refuses to send the password there; if that server is your provider's, add the account with its address as the server"
     )]
     OtherServer {
         /// Who named the address, and as what (`the server answered calendar-home-set`).
@@ -1080,13 +1080,13 @@ mod tests {
             assert_eq!(
                 err.to_string(),
                 format!(
-                    "the test named {other}, which is not on the account's server (http://127.0.0.1:5232): Belfry refuses to send the password there"
+                    "the test named {other}, which is not on the account's server (http://127.0.0.1:5232): Belfry refuses to send the password there; if that server is your provider's, add the account with its address as the server"
                 )
             );
         }
         let long = Url::parse(&format!("http://evil.test/{}", "a".repeat(5000))).unwrap();
         let err = dav.on_server("the test named", long).unwrap_err();
-        assert!(err.to_string().len() < 400, "{err}");
+        assert!(err.to_string().len() < 500, "{err}");
     }
 
     #[test]
