@@ -67,5 +67,42 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// The slowest a template can make one render: a full-length description sliced and
+/// compared in nested loops until the fuel runs out (no filter, so no work budget applies),
+/// and the longest series Belfry writes (weekly for 10 years). Beside the default template.
+fn limits(c: &mut Criterion) {
+    let provider = Provider::chime();
+    let mut meeting = series();
+    meeting.description = "d".repeat(belfry_core::limits::MAX_DESCRIPTION_CHARS);
+    let hostile = "{% for a in description %}{% for b in description %}\
+                   {% if description[::-1] == title %}{% endif %}{% endfor %}{% endfor %}";
+    c.bench_function("invitation, default template, longest description", |b| {
+        b.iter(|| render_invitation(black_box(&meeting), provider, DEFAULT_TEMPLATE).unwrap())
+    });
+    c.bench_function("invitation, slowest template (runs out of fuel)", |b| {
+        b.iter(|| render_invitation(black_box(&meeting), provider, hostile).unwrap_err())
+    });
+    let mut decade = series();
+    decade.recurrence = Some(belfry_core::Recurrence {
+        frequency: belfry_core::Frequency::Weekly,
+        weekdays: vec![chrono::Weekday::Mon],
+        end: belfry_core::RepeatEnd::Until(belfry_core::limits::series_end_limit(
+            decade.start.date(),
+        )),
+    });
+    let invitation = render_invitation(&decade, provider, DEFAULT_TEMPLATE).unwrap();
+    let opts = IcsOptions {
+        uid: "bench@belfry".into(),
+        sequence: 0,
+        dtstamp: chrono::Utc.with_ymd_and_hms(2027, 2, 1, 12, 0, 0).unwrap(),
+        method: Some(Method::Request),
+        reminder_minutes: Some(10),
+        cancelled: false,
+    };
+    c.bench_function("ics, weekly for 10 years (the longest series)", |b| {
+        b.iter(|| render_ics(black_box(&decade), &invitation, provider, &opts).unwrap())
+    });
+}
+
+criterion_group!(benches, bench, limits);
 criterion_main!(benches);

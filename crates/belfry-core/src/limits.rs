@@ -35,7 +35,9 @@ pub const MAX_TEMPLATE_BYTES: usize = 64 * 1024;
 /// The longest invitation a template may produce, and the largest value it may build.
 pub const MAX_INVITATION_BYTES: usize = 64 * 1024;
 /// The most steps a template may take while rendering one invitation.
-pub const TEMPLATE_FUEL: u64 = 200_000;
+pub const TEMPLATE_FUEL: u64 = 50_000;
+/// The most bytes a template's filters may read and make while rendering one invitation.
+pub const TEMPLATE_WORK_BYTES: usize = 1024 * 1024;
 
 /// The largest CSV file the bulk scheduler reads.
 pub const MAX_CSV_BYTES: usize = 4 * 1024 * 1024;

@@ -1,11 +1,15 @@
 //! The template engine for invitations: minijinja, with only what cannot grow without
-//! bound. A template is refused before it runs when it uses an operation that builds values
-//! (`~`, `+`, `*`, `**`, list and map literals, `namespace`, captured blocks, calls of
-//! functions or methods); the filters it may use cap what they make; the output is capped;
+//! bound. A template is refused before it is compiled when it uses an operator that builds
+//! values (`~`, `+`, `*`, `**`), a tag too long or blocks nested too deep for the compiler's
+//! stack, and before it runs when it builds lists or maps from values, sets attributes
+//! (`namespace`), captures output, calls a function or method, or sets too many names; the
+//! filters it may use cap what they make and share a work budget; the output is capped;
 //! fuel caps the steps. So rendering one invitation takes bounded memory and time for every
-//! meeting, not only for the sample a template is checked against.
+//! meeting (measured in `benches/render.rs`), not only for the sample a template is checked
+//! against.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::io;
 
 use minijinja::machinery::{
@@ -17,7 +21,7 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, filters};
 use serde::Serialize;
 
 use crate::invitation::TemplateError;
-use crate::limits::{MAX_INVITATION_BYTES, MAX_TEMPLATE_BYTES, TEMPLATE_FUEL};
+use crate::limits::{MAX_INVITATION_BYTES, MAX_TEMPLATE_BYTES, TEMPLATE_FUEL, TEMPLATE_WORK_BYTES};
 
 /// The filters a template may use. Documented in `docs/templates.md`.
 pub const FILTERS: &[&str] = &[
@@ -76,6 +80,7 @@ pub fn render<S: Serialize>(source: &str, ctx: S) -> Result<String, TemplateErro
         check(block)?;
     }
     let mut out = Capped::default();
+    WORK.with(|left| left.set(TEMPLATE_WORK_BYTES));
     match template.render_captured_to(ctx, &mut out) {
         Ok(_) => {}
         Err(_) if out.overflowed => return Err(too_large(None)),
@@ -93,18 +98,41 @@ fn environment() -> Environment<'static> {
     env.set_keep_trailing_newline(true);
     env.set_fuel(Some(TEMPLATE_FUEL));
     env.add_filter("capitalize", |v: StringInput<'_>| {
+        charge(v.as_str().len())?;
         capped(filters::capitalize(v))
     });
-    env.add_filter("lower", |v: StringInput<'_>| capped(filters::lower(v)));
-    env.add_filter("upper", |v: StringInput<'_>| capped(filters::upper(v)));
+    env.add_filter("lower", |v: StringInput<'_>| {
+        charge(v.as_str().len())?;
+        capped(filters::lower(v))
+    });
+    env.add_filter("upper", |v: StringInput<'_>| {
+        charge(v.as_str().len())?;
+        capped(filters::upper(v))
+    });
     env.add_filter("title", |v: Cow<'_, str>| {
+        charge(v.len())?;
         capped(Value::from(filters::title(v)))
     });
-    env.add_filter("trim", filters::trim);
-    env.add_filter("length", filters::length);
-    env.add_filter("count", filters::length);
-    env.add_filter("first", filters::first);
-    env.add_filter("last", filters::last);
+    env.add_filter("trim", |v: StringInput<'_>, chars: Option<Cow<'_, str>>| {
+        charge(v.as_str().len())?;
+        Ok::<_, Error>(filters::trim(v, chars))
+    });
+    env.add_filter("length", |v: &Value| {
+        charge(text_len(v))?;
+        filters::length(v)
+    });
+    env.add_filter("count", |v: &Value| {
+        charge(text_len(v))?;
+        filters::length(v)
+    });
+    env.add_filter("first", |v: &Value| {
+        charge(text_len(v))?;
+        filters::first(v)
+    });
+    env.add_filter("last", |v: Value| {
+        charge(text_len(&v))?;
+        filters::last(v)
+    });
     env.add_filter("default", filters::default);
     env.add_filter("d", filters::default);
     env.add_filter("join", join);
@@ -126,7 +154,17 @@ fn environment() -> Environment<'static> {
     env
 }
 
-/// Refuses the operators that build values (`~`, `+`, `*`, `**`), naming their line.
+/// The most parts (names, operators, filters, literals) one `{{ }}` or `{% %}` may hold:
+/// the compiler descends once per part, and a long chain would exhaust its stack.
+const MAX_TAG_TOKENS: usize = 200;
+/// The most blocks (`if`, `for`, ...) one may nest inside another, for the same reason.
+const MAX_NESTING: usize = 24;
+/// The most names a template may set (`set`, loop variables): what it can hold at once.
+const MAX_NAMES_SET: usize = 100;
+
+/// Reads the template's tokens before it is compiled: refuses the operators that build
+/// values (`~`, `+`, `*`, `**`), tags too long and blocks nested too deep for the compiler,
+/// naming the line.
 fn check_operators(source: &str) -> Result<(), TemplateError> {
     let tokens = tokenize(
         source,
@@ -134,33 +172,107 @@ fn check_operators(source: &str) -> Result<(), TemplateError> {
         Default::default(),
         WhitespaceConfig::default(),
     );
+    let refuse = |line: u16, message: String| {
+        Err(TemplateError {
+            line: Some(usize::from(line)),
+            message,
+        })
+    };
+    let mut in_tag = 0usize;
+    let mut depth = 0usize;
+    // The tag's first name and whether it assigns (`set x = ...` opens no block).
+    let mut head: Option<&str> = None;
+    let mut assigns = false;
     for token in tokens {
         // A syntax error is reported, with its line, by the compiler.
         let Ok((token, span)) = token else {
             return Ok(());
         };
-        let what = match token {
-            Token::Plus | Token::Tilde => {
-                "joining values with `~` or `+` (write the parts side by side: {{ a }}{{ b }})"
+        let line = span.start_line;
+        match token {
+            Token::VariableStart | Token::BlockStart => {
+                in_tag = 0;
+                head = None;
+                assigns = false;
+                continue;
             }
-            Token::Mul | Token::Pow => "`*` and `**`",
-            _ => continue,
-        };
-        return Err(TemplateError {
-            line: Some(usize::from(span.start_line)),
-            message: format!("{what} cannot be used in an invitation template"),
-        });
+            Token::BlockEnd => {
+                match head {
+                    Some(opener) if opens_block(opener, assigns) => {
+                        depth += 1;
+                        if depth > MAX_NESTING {
+                            return refuse(
+                                line,
+                                format!(
+                                    "blocks nest more than {MAX_NESTING} deep: simplify the template"
+                                ),
+                            );
+                        }
+                    }
+                    Some(closer) if closer.starts_with("end") => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                continue;
+            }
+            Token::VariableEnd | Token::TemplateData(_) => continue,
+            Token::Ident(name) if in_tag == 0 => head = Some(name),
+            Token::Assign => assigns = true,
+            Token::Plus | Token::Tilde => {
+                return refuse(
+                    line,
+                    "joining values with `~` or `+` (write the parts side by side: \
+                     {{ a }}{{ b }}) cannot be used in an invitation template"
+                        .into(),
+                );
+            }
+            Token::Mul | Token::Pow => {
+                return refuse(
+                    line,
+                    "`*` and `**` cannot be used in an invitation template".into(),
+                );
+            }
+            _ => {}
+        }
+        in_tag += 1;
+        if in_tag > MAX_TAG_TOKENS {
+            return refuse(
+                line,
+                format!("a tag holds more than {MAX_TAG_TOKENS} parts: split it"),
+            );
+        }
     }
     Ok(())
 }
 
+/// Whether a tag starting with `name` opens a block that an `end...` tag closes.
+fn opens_block(name: &str, assigns: bool) -> bool {
+    match name {
+        "if" | "for" | "with" | "block" | "filter" | "autoescape" | "macro" | "call" => true,
+        // `{% set x %}...{% endset %}` opens one; `{% set x = ... %}` does not.
+        "set" => !assigns,
+        _ => false,
+    }
+}
+
 /// Refuses an instruction that could build a value without bound, naming its line.
 fn check(instructions: &Instructions<'_>) -> Result<(), TemplateError> {
+    let mut names_set = 0usize;
     for idx in 0..instructions.len() {
         let Ok(at) = u32::try_from(idx) else { break };
         let Some(instruction) = instructions.get(at) else {
             break;
         };
+        if matches!(instruction, Instruction::StoreLocal(_)) {
+            names_set += 1;
+            if names_set > MAX_NAMES_SET {
+                return Err(TemplateError {
+                    line: instructions.get_line(at),
+                    message: format!(
+                        "a template may set at most {MAX_NAMES_SET} names (`set`, loop variables)"
+                    ),
+                });
+            }
+        }
         if let Some(what) = refused(instruction) {
             return Err(TemplateError {
                 line: instructions.get_line(at),
@@ -217,10 +329,39 @@ fn value_too_large() -> Error {
 }
 
 fn capped(v: Value) -> Result<Value, Error> {
-    match v.as_str() {
-        Some(s) if s.len() > MAX_INVITATION_BYTES => Err(value_too_large()),
-        _ => Ok(v),
+    let len = text_len(&v);
+    if len > MAX_INVITATION_BYTES {
+        return Err(value_too_large());
     }
+    charge(len)?;
+    Ok(v)
+}
+
+fn text_len(v: &Value) -> usize {
+    v.as_str().map_or(0, str::len)
+}
+
+thread_local! {
+    /// The bytes the filters of the render running on this thread may still read and make.
+    static WORK: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Takes `bytes` from the render's work budget ([`TEMPLATE_WORK_BYTES`]): a template that
+/// keeps filtering large values (in a loop, say) stops instead of running for seconds.
+fn charge(bytes: usize) -> Result<(), Error> {
+    WORK.with(|left| match left.get().checked_sub(bytes) {
+        Some(rest) => {
+            left.set(rest);
+            Ok(())
+        }
+        None => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "the template's filters handle more than {} KiB for this meeting: filter less",
+                TEMPLATE_WORK_BYTES / 1024
+            ),
+        )),
+    })
 }
 
 /// `join`, stopping as soon as the result would pass the cap (a string is joined per
@@ -237,6 +378,7 @@ fn join(value: &Value, separator: Option<Cow<'_, str>>) -> Result<String, Error>
         if out.len() + sep.len() + text.len() > MAX_INVITATION_BYTES {
             return Err(value_too_large());
         }
+        charge(sep.len() + text.len())?;
         out.push_str(sep);
         out.push_str(&text);
     }
@@ -341,6 +483,79 @@ mod tests {
         let e = render(source, ctx("Boom")).unwrap_err();
         assert_eq!(e.line, Some(1));
         assert!(e.message.contains("larger than 64 KiB"), "{e}");
+    }
+
+    /// Renders on a thread with a 2 MiB stack, as the window's and the bulk runs' threads
+    /// have: a template that would exhaust the compiler's stack must be refused first.
+    fn render_on_a_small_stack(source: String) -> Result<String, TemplateError> {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || render(&source, ctx("Physics")))
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    #[test]
+    fn long_chains_and_deep_nesting_are_refused_before_the_compiler_sees_them() {
+        let cases = [
+            (
+                format!("{{{{ {}1 }}}}", "-".repeat(10_000)),
+                "more than 200 parts",
+            ),
+            (
+                format!("{{{{ title{} }}}}", "|trim".repeat(10_000)),
+                "more than 200 parts",
+            ),
+            (
+                format!("{{{{ {}true }}}}", "not ".repeat(15_000)),
+                "more than 200 parts",
+            ),
+            (
+                format!("{{{{ times{} }}}}", "[0]".repeat(20_000)),
+                "more than 200 parts",
+            ),
+            (
+                format!("{{{{ x{} }}}}", ".a".repeat(30_000)),
+                "more than 200 parts",
+            ),
+            (
+                format!(
+                    "{}x{}",
+                    "{% if true %}".repeat(2_000),
+                    "{% endif %}".repeat(2_000)
+                ),
+                "nest more than 24 deep",
+            ),
+            (
+                (0..150)
+                    .map(|i| format!("{{% set a{i} = title %}}"))
+                    .collect::<String>(),
+                "at most 100 names",
+            ),
+        ];
+        for (source, words) in cases {
+            let e = render_on_a_small_stack(source).unwrap_err();
+            assert!(e.message.contains(words), "{e}");
+        }
+        // Nesting that closes again is fine at any length.
+        let siblings = "{% if true %}x{% endif %}".repeat(1_000);
+        assert_eq!(
+            render_on_a_small_stack(siblings).unwrap(),
+            "x".repeat(1_000)
+        );
+    }
+
+    #[test]
+    fn filtering_large_values_again_and_again_runs_out_of_budget() {
+        // Each join doubles the description: the fourth passes 64 KiB.
+        let source = "{% set big = description|join(' ')|join(' ')|join(' ')|join(' ') %}";
+        let e = refusal(source).message;
+        assert!(e.contains("larger than 64 KiB"), "{e}");
+        let source = "{% set big = description|join('') %}{% for a in description %}\
+                      {% if big|upper|length %}{% endif %}{% endfor %}";
+        let e = refusal(source).message;
+        assert!(e.contains("handle more than 1024 KiB"), "{e}");
     }
 
     #[test]
