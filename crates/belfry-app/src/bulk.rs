@@ -229,12 +229,8 @@ mod tests {
         #[test]
         fn any_text_is_rows_or_an_error_naming_its_source(text in csv_text()) {
             match parse_csv(&text, "--from-csv f.csv") {
-                Ok(rows) => {
-                    prop_assert!(!rows.is_empty() && rows.len() <= MAX_CSV_ROWS);
-                    for row in &rows {
-                        prop_assert!(row.title.len() <= text.len());
-                    }
-                }
+                // Whatever it read is a list of forms for `schedule_many` to check.
+                Ok(rows) => prop_assert!(!rows.is_empty()),
                 Err(e) => {
                     prop_assert_eq!(e.code, ErrorCode::Invalid);
                     prop_assert!(e.message.starts_with("--from-csv f.csv: "), "{}", e.message);

@@ -648,6 +648,18 @@ impl App {
             ..form.clone()
         };
 
+        // A cancellation goes out even when the saved template (from an older Belfry, say)
+        // fails for it: its text matters less than that every calendar hears of it.
+        let template = match method {
+            Some(Method::Cancel)
+                if self
+                    .check_form(&form, provisional, &defaults, &template)
+                    .is_err() =>
+            {
+                belfry_core::DEFAULT_TEMPLATE.to_owned()
+            }
+            _ => template,
+        };
         // Check everything before anything is written.
         self.check_form(&form, provisional, &defaults, &template)?;
 

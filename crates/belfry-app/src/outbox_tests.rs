@@ -846,3 +846,41 @@ fn every_entry_point_refuses_each_limit_by_field_and_keeps_nothing() {
     assert!(app.outbox().unwrap().is_empty(), "no delivery waits");
     assert_eq!(memory.requests(), 0, "nothing sent");
 }
+
+#[test]
+fn a_series_and_a_template_saved_before_the_limits_can_still_be_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    let weekly = MeetingForm {
+        repeat: "weekly".into(),
+        repeat_until: "2027-06-30".into(),
+        ..lecture("Physics")
+    };
+    let done = app.schedule(&weekly, "School", None).unwrap();
+    assert_eq!(states(&app, &done.uid), [DeliveryState::Done]);
+    // As an older Belfry saved them: a series to 9999, and a template using `~`.
+    let mut rec = app.store().meeting_by_uid(&done.uid).unwrap().unwrap();
+    let read = rec.sequence;
+    if let Some(r) = rec.meeting.as_mut().unwrap().recurrence.as_mut() {
+        r.end =
+            belfry_core::RepeatEnd::Until(chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap());
+    }
+    app.store()
+        .save_version(&rec, read, Wanted::Nowhere, t0())
+        .unwrap();
+    app.store()
+        .set_setting("template", "{{ title ~ '!' }}")
+        .unwrap();
+
+    let cancelled = app.cancel_uid(&done.uid).unwrap();
+    assert_eq!(
+        cancelled.deliveries[0].state,
+        DeliveryState::Done,
+        "{:?}",
+        cancelled.deliveries
+    );
+    let held = memory.only(&done.uid);
+    assert!(held.cancelled);
+    assert!(held.sequence > 0);
+}

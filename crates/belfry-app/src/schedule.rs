@@ -400,10 +400,12 @@ impl App {
         let meeting = existing.meeting.clone().ok_or_else(|| {
             AppError::new(ErrorCode::NotFound, "this meeting was never scheduled")
         })?;
+        // A series saved before the limits existed is cancelled too (cut to the limits: the
+        // calendars match the UID).
         let (prepared, deliveries) = self.prepare_for(
             &MeetingForm {
                 meeting_id: String::new(),
-                ..meeting.to_form()
+                ..meeting.within_limits().to_form()
             },
             Some(Method::Cancel),
             Some(uid),
@@ -864,12 +866,17 @@ impl App {
             .meeting
             .clone()
             .ok_or_else(|| PortError::permanent("this delivery has no meeting"))?;
-        // A meeting saved by an older Belfry, or a damaged database, is not sent as it is.
-        meeting.check_limits().map_err(|e| {
-            PortError::permanent(format!(
-                "the saved meeting cannot be sent ({e}): reschedule it"
-            ))
-        })?;
+        // A meeting saved by an older Belfry, or a damaged database, is not sent as it is;
+        // its cancellation always is (written within the limits: the calendar matches the UID).
+        let meeting = match meeting.check_limits() {
+            Ok(()) => meeting,
+            Err(_) if d.cancelled => meeting.within_limits(),
+            Err(e) => {
+                return Err(PortError::permanent(format!(
+                    "the saved meeting cannot be sent ({e}): reschedule it"
+                )));
+            }
+        };
         let account = self
             .store()
             .accounts()
@@ -891,8 +898,19 @@ impl App {
         let _place = self.lanes().enter(&lane.key, lane.width);
         view.invitations_sent = calendar.sends_invitations();
         let template = self.template_text().map_err(port_error)?;
-        let invitation = render_invitation(&meeting, self.provider(), &template)
-            .map_err(|e| PortError::permanent(e.to_string()))?;
+        let invitation = match render_invitation(&meeting, self.provider(), &template) {
+            Ok(invitation) => invitation,
+            // A cancellation goes out even when the saved template fails for it.
+            Err(_) if d.cancelled => {
+                render_invitation(&meeting, self.provider(), belfry_core::DEFAULT_TEMPLATE)
+                    .map_err(|e| PortError::permanent(e.to_string()))?
+            }
+            Err(e) => {
+                return Err(PortError::permanent(format!(
+                    "the invitation template fails for this meeting ({e}): fix it in settings"
+                )));
+            }
+        };
         let version = EventVersion {
             uid: &record.uid,
             sequence: d.sequence,

@@ -3,8 +3,10 @@
 //! Invariants: the password is only ever put in an `Authorization` header; no URL, log line
 //! or error message carries it. It goes only to the origin (scheme, host, port) of the
 //! account's server: redirects are followed by hand and only within that origin, and an href
-//! a server answers on another origin is an error, never followed. Plain `http://` carries it
-//! only to this machine unless the caller allows insecure transport ([`Transport`]).
+//! a server answers on another origin is an error, never followed; the one exception is an
+//! https host of the same provider ([`same_provider`]: iCloud answers `caldav.icloud.com` with
+//! a home on `pNN-caldav.icloud.com`). Plain `http://` carries it only to this machine unless
+//! the caller allows insecure transport ([`Transport`]).
 
 use std::time::Duration;
 
@@ -332,6 +334,32 @@ pub fn check_transport(server: &Url, transport: Transport) -> Result<(), CalDavE
     Ok(())
 }
 
+/// Whether `other` is an https host of the same provider as `server` (also https, both on
+/// the default port): a subdomain of the server's host, or a sibling under a parent of at
+/// least two labels (`p42-caldav.icloud.com` beside `caldav.icloud.com`, but nothing beside
+/// `example.com` under `com`). Never an IP address.
+pub fn same_provider(server: &Url, other: &Url) -> bool {
+    let (Some(Host::Domain(ours)), Some(Host::Domain(theirs))) = (server.host(), other.host())
+    else {
+        return false;
+    };
+    if server.scheme() != "https"
+        || other.scheme() != "https"
+        || server.port().is_some()
+        || other.port().is_some()
+    {
+        return false;
+    }
+    let ours = ours.trim_end_matches('.').to_ascii_lowercase();
+    let theirs = theirs.trim_end_matches('.').to_ascii_lowercase();
+    let under = |parent: &str| theirs.ends_with(&format!(".{parent}"));
+    let parent = ours
+        .split_once('.')
+        .map(|(_, p)| p)
+        .filter(|p| p.contains('.'));
+    theirs == ours || under(&ours) || parent.is_some_and(under)
+}
+
 /// A CalDAV account's connection: its server, whose origin every request keeps, and its
 /// credentials.
 #[derive(Debug)]
@@ -395,7 +423,7 @@ impl CalDav {
     /// `url`, when it is on the account server's origin; else the error saying that `what`
     /// named it and that the password does not go there.
     fn on_server(&self, what: &'static str, url: Url) -> Result<Url, CalDavError> {
-        if url.origin() == self.server.origin() {
+        if url.origin() == self.server.origin() || same_provider(&self.server, &url) {
             return Ok(url);
         }
         Err(CalDavError::OtherServer {
@@ -1056,6 +1084,41 @@ mod tests {
             Transport::allowing_insecure_http(true),
             Transport::AllowInsecureHttp
         );
+    }
+
+    #[test]
+    fn only_https_hosts_of_the_same_provider_count_as_its_server() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        let icloud = url("https://caldav.icloud.com/");
+        for ok in [
+            "https://p42-caldav.icloud.com:443/123/calendars/",
+            "https://P07-CALDAV.icloud.com/123/",
+            "https://caldav.icloud.com./x/",
+        ] {
+            assert!(same_provider(&icloud, &url(ok)), "{ok}");
+        }
+        assert!(same_provider(
+            &url("https://example.com/"),
+            &url("https://dav.example.com/ana/")
+        ));
+        for refused in [
+            "http://p42-caldav.icloud.com/",
+            "https://p42-caldav.icloud.com:8443/",
+            "https://icloud.com.evil.test/",
+            "https://evilicloud.com/",
+            "https://93.184.216.34/",
+        ] {
+            assert!(!same_provider(&icloud, &url(refused)), "{refused}");
+        }
+        // Nothing beside a two-label host: `com` is not a provider.
+        assert!(!same_provider(
+            &url("https://example.com/"),
+            &url("https://evil.com/")
+        ));
+        assert!(!same_provider(
+            &url("http://caldav.icloud.com/"),
+            &url("http://p42-caldav.icloud.com/")
+        ));
     }
 
     #[test]

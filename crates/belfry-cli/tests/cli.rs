@@ -2480,6 +2480,7 @@ fn limits_are_refused_at_the_command_line_with_exit_2_and_nothing_written() {
     assert_eq!(env.json(&["outbox", "--json"]), Value::Array(vec![]));
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn a_template_bomb_is_refused_within_a_memory_ceiling() {
     let env = Env::new();

@@ -685,6 +685,18 @@ impl Meeting {
         self.on_behalf_of.as_ref().or(self.organizer.as_ref())
     }
 
+    /// This meeting with a series that runs past the limits cut to them (for writing the
+    /// cancellation of a meeting saved before the limits existed).
+    pub fn within_limits(mut self) -> Meeting {
+        if let Some(r) = &mut self.recurrence
+            && let RepeatEnd::Until(d) = r.end
+        {
+            let limit = limits::series_end_limit(self.start.date()).min(limits::latest_date());
+            r.end = RepeatEnd::Until(d.min(limit));
+        }
+        self
+    }
+
     /// This meeting as an editable form again (for drafts and reschedules).
     pub fn to_form(&self) -> MeetingForm {
         use crate::recurrence::Frequency as F;

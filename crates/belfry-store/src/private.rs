@@ -7,17 +7,18 @@ use std::io;
 use std::path::Path;
 
 /// Makes `dir` (and its missing parents) and leaves it readable by its owner only. Fails when
-/// it exists but is not a folder this user owns (another user's folder cannot be changed).
+/// it exists but is not a folder this user owns (another user's folder cannot be changed). A
+/// link the user made to a folder of their own (a data folder on another disk) is followed.
 pub fn private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)?;
-    let meta = std::fs::symlink_metadata(dir)?;
+    let meta = std::fs::metadata(dir)?;
     if !meta.is_dir() {
         return Err(io::Error::other(format!(
-            "{} is not a folder (a link or a file is in its place)",
+            "{} is not a folder (a file is in its place)",
             dir.display()
         )));
     }
@@ -81,13 +82,17 @@ mod tests {
     }
 
     #[test]
-    fn a_link_in_place_of_a_folder_or_a_file_is_refused() {
+    fn a_linked_folder_is_followed_and_a_link_in_place_of_a_file_is_refused() {
         let root = tempfile::tempdir().unwrap();
         let elsewhere = root.path().join("elsewhere");
         std::fs::create_dir(&elsewhere).unwrap();
         let link = root.path().join("belfry");
         std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
-        assert!(private_dir(&link).is_err());
+        private_dir(&link).unwrap();
+        assert_eq!(mode(&elsewhere), 0o700);
+        let file = root.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        assert!(private_dir(&file).is_err());
 
         let target = root.path().join("target.txt");
         std::fs::write(&target, "theirs").unwrap();

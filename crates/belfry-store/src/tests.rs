@@ -63,6 +63,44 @@ fn opens_in_wal_mode_and_migrates_once() {
 }
 
 #[test]
+fn a_caldav_account_on_plain_http_from_before_the_confirmation_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let account = |id: &str, home: &str| AccountRecord {
+        id: id.into(),
+        name: id.into(),
+        identity: "ana".into(),
+        config: AccountConfig::Caldav(CaldavConfig {
+            server: home.into(),
+            calendar_home: home.into(),
+            ..CaldavConfig::default()
+        }),
+        default_calendar: None,
+        created_at: now(),
+    };
+    store
+        .insert_account(&account("plain", "http://dav.example.com/ana/"))
+        .unwrap();
+    store
+        .insert_account(&account("tls", "https://dav.example.com/ana/"))
+        .unwrap();
+    // As a database of the Belfry before migration 6 holds them.
+    store
+        .conn()
+        .unwrap()
+        .pragma_update(None, "user_version", 5)
+        .unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    let allowed = |id: &str| match store.account(id).unwrap().unwrap().config {
+        AccountConfig::Caldav(c) => c.allow_insecure_http,
+        _ => unreachable!(),
+    };
+    assert!(allowed("plain"));
+    assert!(!allowed("tls"));
+}
+
+#[test]
 fn refuses_a_database_from_a_newer_belfry() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
