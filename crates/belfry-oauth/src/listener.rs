@@ -5,9 +5,19 @@
 //! `GET` on this sign-in's path that carries this sign-in's `state` ends the wait. Anything
 //! else is answered with a short page and forgotten, and the listener goes on waiting for the
 //! browser until the sign-in's timeout.
+//!
+//! Connections are read side by side, each in a thread of its own, so that one that sends
+//! nothing (a browser's speculative preconnect, or a program holding connections open) does
+//! not hold up the others. At most [`MAX_READING`] are read at once; a connection that comes
+//! when that many are being read closes the oldest of them. The wait ends with the first
+//! answer that carries this sign-in's `state`; the threads still reading then end by their
+//! own deadlines, and nothing waits for them.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, mpsc};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::OAuthError;
@@ -23,12 +33,23 @@ pub(crate) const MAX_REQUEST_LINE: usize = 8 * 1024;
 /// The most header bytes read after the request line. More is answered 431.
 pub(crate) const MAX_HEADERS: usize = 8 * 1024;
 
+/// The most connections read at once. A connection that comes when this many are being read
+/// closes the oldest of them and is read in its place: a browser sends its request as soon
+/// as it connects, so the oldest connection is the one least likely to be the browser's
+/// answer, and the newest is always read.
+pub(crate) const MAX_READING: usize = 16;
+
 /// How much of a refused request is still read (and dropped) after the answer, so that
 /// closing the connection does not reset it before the peer has read the answer.
 const MAX_DRAIN: u64 = 64 * 1024;
 
 /// How often the listener looks for a new connection.
 const POLL: Duration = Duration::from_millis(20);
+
+/// The longest one read of a connection waits before it starts again. A connection that the
+/// listener shut down to make room is noticed by the next read at the latest, even where
+/// shutting a socket down does not wake a read already waiting on it.
+const WAKE: Duration = Duration::from_millis(250);
 
 /// A listener on 127.0.0.1 and an ephemeral port, for one callback path.
 pub(crate) struct Loopback {
@@ -129,13 +150,22 @@ impl Loopback {
         format!("http://127.0.0.1:{port}{}", self.path)
     }
 
-    /// Waits for the answer on this listener's path that carries `state`, one connection at a
-    /// time, each within its deadline. Everything else (a favicon, another provider's
-    /// callback, a stale or forged `state`, a slow or oversized request) is answered and does
-    /// not end the wait. When time runs out having seen only answers with another `state`,
-    /// the error says so.
+    /// Waits for the answer on this listener's path that carries `state`, reading up to
+    /// [`MAX_READING`] connections at once, each within its deadline. Everything else (a
+    /// favicon, another provider's callback, a stale or forged `state`, an idle, slow or
+    /// oversized request) is answered or closed and does not end the wait. When time runs
+    /// out having seen only answers with another `state`, the error says so.
+    ///
+    /// Returns as soon as the answer is read, closing the listening socket; connections still
+    /// being read end by their own deadlines.
     pub fn wait(self, state: &str, deadlines: Deadlines) -> Result<Callback, OAuthError> {
         let deadline = Instant::now() + deadlines.overall;
+        let (reports, reported) = mpsc::channel();
+        let expected = Expected {
+            path: self.path,
+            state: state.into(),
+        };
+        let mut readers = Readers::new(expected, reports);
         let mut wrong_state = false;
         loop {
             let now = Instant::now();
@@ -146,18 +176,34 @@ impl Loopback {
                     OAuthError::Timeout(deadlines.overall.as_secs())
                 });
             }
+            self.accept_waiting(&mut readers, deadlines.per_connection, deadline)?;
+            // `readers` holds a sender, so the channel stays open: an error is the pause
+            // running out.
+            if let Ok(Report { id, outcome }) = reported.recv_timeout(POLL.min(deadline - now)) {
+                readers.ended(id);
+                match outcome {
+                    Outcome::Answer(callback) => return Ok(callback),
+                    Outcome::WrongState => wrong_state = true,
+                    Outcome::Ignored => {}
+                }
+            }
+        }
+    }
+
+    /// Accepts the connections waiting to be accepted, as long as `readers` takes them; each
+    /// is read for `per_connection` from its accept, and not past `deadline`.
+    fn accept_waiting(
+        &self,
+        readers: &mut Readers,
+        per_connection: Duration,
+        deadline: Instant,
+    ) -> Result<(), OAuthError> {
+        while readers.takes_more() {
             match self.listener.accept() {
                 Ok((stream, _)) => {
-                    let until = (now + deadlines.per_connection).min(deadline);
-                    match self.serve(stream, state, until) {
-                        Outcome::Answer(callback) => return Ok(callback),
-                        Outcome::WrongState => wrong_state = true,
-                        Outcome::Ignored => {}
-                    }
+                    readers.admit(stream, (Instant::now() + per_connection).min(deadline));
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(POLL.min(deadline - now));
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 // A connection that went away before it was accepted.
                 Err(e)
                     if matches!(
@@ -169,11 +215,21 @@ impl Loopback {
                 Err(e) => return Err(OAuthError::Listener(e.to_string())),
             }
         }
+        Ok(())
     }
+}
 
+/// What ends the wait: a `GET` on `path` that carries `state`.
+#[derive(Clone)]
+struct Expected {
+    path: &'static str,
+    state: Arc<str>,
+}
+
+impl Expected {
     /// Reads one connection's request (until `until` at the latest) and answers it, unless it
     /// is this sign-in's answer: that one is handed back, to be answered once it is done.
-    fn serve(&self, stream: TcpStream, state: &str, until: Instant) -> Outcome {
+    fn serve(&self, stream: TcpStream, until: Instant) -> Outcome {
         if stream.set_nonblocking(false).is_err() {
             return Outcome::Ignored;
         }
@@ -195,7 +251,7 @@ impl Loopback {
         };
         if !constant_time_eq(
             query.get("state").unwrap_or("").as_bytes(),
-            state.as_bytes(),
+            self.state.as_bytes(),
         ) {
             respond(
                 &stream,
@@ -216,7 +272,7 @@ impl Loopback {
         })
     }
 
-    /// The query of a `GET` on this listener's path; `None` for any other request.
+    /// The query of a `GET` on the expected path; `None` for any other request.
     fn query(&self, request_line: &str) -> Option<Query> {
         let mut parts = request_line.split_whitespace();
         let (method, target) = (parts.next()?, parts.next()?);
@@ -225,6 +281,107 @@ impl Loopback {
         }
         let url = url::Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
         (url.path() == self.path).then(|| Query(url.query_pairs().into_owned().collect()))
+    }
+}
+
+/// What a reader thread sends back when its connection is done with.
+struct Report {
+    /// The connection's number in [`Readers`].
+    id: u64,
+    outcome: Outcome,
+}
+
+/// A connection being read in its own thread.
+struct Reading {
+    id: u64,
+    /// The thread's socket (a handle of its own), to shut the connection down.
+    socket: TcpStream,
+    /// Shut down to make room: its thread is ending.
+    closed: bool,
+}
+
+/// The connections being read, each in its own thread, at most [`MAX_READING`] at once.
+struct Readers {
+    expected: Expected,
+    /// Oldest first.
+    reading: VecDeque<Reading>,
+    /// A connection accepted when there was no room, with its deadline: it is read once the
+    /// connection closed for it has ended. No other is accepted meanwhile.
+    queued: Option<(TcpStream, Instant)>,
+    next_id: u64,
+    reports: mpsc::Sender<Report>,
+}
+
+impl Readers {
+    fn new(expected: Expected, reports: mpsc::Sender<Report>) -> Readers {
+        Readers {
+            expected,
+            reading: VecDeque::with_capacity(MAX_READING),
+            queued: None,
+            next_id: 0,
+            reports,
+        }
+    }
+
+    /// Whether another connection may be accepted now.
+    fn takes_more(&self) -> bool {
+        self.queued.is_none()
+    }
+
+    /// Reads `stream` until `until` in a thread of its own. When [`MAX_READING`] connections
+    /// are being read, the oldest is closed and `stream` waits for its thread to end.
+    fn admit(&mut self, stream: TcpStream, until: Instant) {
+        if self.reading.len() < MAX_READING {
+            self.spawn(stream, until);
+        } else {
+            self.close_oldest();
+            self.queued = Some((stream, until));
+        }
+    }
+
+    /// Forgets connection `id`, whose thread has ended, and reads the queued connection (if
+    /// any) in its place.
+    fn ended(&mut self, id: u64) {
+        self.reading.retain(|r| r.id != id);
+        if self.reading.len() < MAX_READING
+            && let Some((stream, until)) = self.queued.take()
+        {
+            self.spawn(stream, until);
+        }
+    }
+
+    /// Shuts down the oldest connection not yet shut down, unanswered: its thread's read
+    /// sees the end of the connection and the thread ends.
+    fn close_oldest(&mut self) {
+        if let Some(oldest) = self.reading.iter_mut().find(|r| !r.closed) {
+            let _ = oldest.socket.shutdown(Shutdown::Both);
+            oldest.closed = true;
+        }
+    }
+
+    /// Starts the thread that reads `stream`; a connection that cannot have one is closed.
+    fn spawn(&mut self, stream: TcpStream, until: Instant) {
+        let Ok(socket) = stream.try_clone() else {
+            return;
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        let expected = self.expected.clone();
+        let reports = self.reports.clone();
+        let started = thread::Builder::new()
+            .name("belfry-oauth-loopback".into())
+            .spawn(move || {
+                let outcome = expected.serve(stream, until);
+                // The wait may be over: then nobody listens, and the outcome is dropped.
+                let _ = reports.send(Report { id, outcome });
+            });
+        if started.is_ok() {
+            self.reading.push_back(Reading {
+                id,
+                socket,
+                closed: false,
+            });
+        }
     }
 }
 
@@ -294,7 +451,8 @@ fn trim_line_end(line: &[u8]) -> &[u8] {
 }
 
 /// Reads from a connection until a deadline, however slowly the bytes come: every read
-/// waits only for what is left of the time, and none starts after it.
+/// waits only for what is left of the time (and at most [`WAKE`] at once), and none starts
+/// after it.
 struct DeadlineReader<'a> {
     stream: &'a TcpStream,
     until: Instant,
@@ -302,12 +460,21 @@ struct DeadlineReader<'a> {
 
 impl Read for DeadlineReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
+        loop {
+            let left = self.until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.stream.set_read_timeout(Some(left.min(WAKE)))?;
+            match self.stream.read(buf) {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) => {}
+                read => return read,
+            }
         }
-        self.stream.set_read_timeout(Some(left))?;
-        self.stream.read(buf)
     }
 }
 
@@ -324,7 +491,7 @@ fn linger(stream: &TcpStream, until: Instant) {
 
 /// Answers with a short page and `Connection: close`. The page is written without waiting:
 /// a few hundred bytes fit in a new connection's send buffer, and a peer that reads nothing
-/// cannot hold the listener.
+/// cannot hold the connection's thread.
 fn respond(mut stream: &TcpStream, status: u16, message: &str) {
     let reason = match status {
         200 => "OK",
@@ -374,7 +541,7 @@ mod tests {
         let loopback = Loopback::bind(PATH).unwrap();
         let addr = loopback.listener.local_addr().unwrap();
         let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
+        thread::spawn(move || {
             let _ = tx.send(loopback.wait(STATE, deadlines));
         });
         (addr, rx)
@@ -436,12 +603,12 @@ mod tests {
         let mut stream = TcpStream::connect(addr).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
-        std::thread::spawn(move || {
+        thread::spawn(move || {
             for byte in b"GET /callback/google?state=".iter().cycle() {
                 if stopped.load(Ordering::Relaxed) || stream.write_all(&[*byte]).is_err() {
                     break;
                 }
-                std::thread::sleep(Duration::from_millis(100));
+                thread::sleep(Duration::from_millis(100));
             }
         });
         stop
@@ -532,6 +699,56 @@ mod tests {
         let stop = slow_client(addr);
         assert_eq!(outcome(&waiting).err(), Some(OAuthError::Timeout(0)));
         stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Deadlines under which the listener, had it waited out one connection's own deadline,
+    /// would be taken for [`STUCK`].
+    const PATIENT: Deadlines = Deadlines {
+        overall: Duration::from_secs(240),
+        per_connection: Duration::from_secs(60),
+    };
+
+    /// Whether the listener still holds `client`'s connection open, unanswered.
+    fn still_open(mut client: &TcpStream) -> bool {
+        client.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        let read = client.read(&mut byte);
+        client.set_nonblocking(false).unwrap();
+        matches!(read, Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+    }
+
+    /// Whether the listener closed `client`'s connection without an answer.
+    fn closed_unanswered(mut client: &TcpStream) -> bool {
+        client.set_read_timeout(Some(STUCK)).unwrap();
+        let mut byte = [0u8; 1];
+        matches!(client.read(&mut byte), Ok(0))
+    }
+
+    #[test]
+    fn an_idle_connection_does_not_hold_up_the_browser() {
+        let (addr, waiting) = listen(PATIENT);
+        // Connected first, as a browser's speculative preconnect is, and never sends a byte.
+        let preconnect = TcpStream::connect(addr).unwrap();
+        complete(addr, &waiting, "the-code");
+        assert!(
+            still_open(&preconnect),
+            "the idle connection is no longer open: it was answered or closed"
+        );
+    }
+
+    #[test]
+    fn more_idle_connections_than_are_read_at_once_do_not_keep_the_browser_out() {
+        let (addr, waiting) = listen(PATIENT);
+        let idle: Vec<TcpStream> = (0..3 * MAX_READING)
+            .map(|_| TcpStream::connect(addr).unwrap())
+            .collect();
+        complete(addr, &waiting, "the-code");
+        // The oldest made room for newer ones; the newest were still being read.
+        assert!(closed_unanswered(&idle[0]), "the oldest is still open");
+        assert!(
+            idle.iter().rev().take(MAX_READING - 1).all(still_open),
+            "one of the newest is closed"
+        );
     }
 
     #[test]
