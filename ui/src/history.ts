@@ -75,7 +75,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       "button",
       { type: "button", class: "history-entry", "aria-pressed": String(selected?.uid === e.uid), onclick: () => void select(e) },
       h("span", { class: "entry-title" }, e.title),
-      h("span", { class: "entry-meta" }, `${e.display} · ${e.start.replace("T", " ")} ${e.time_zone}${flags.length ? ` · ${flags.join(", ")}` : ""}`),
+      h("span", { class: "entry-meta" }, `${e.provider} ${e.display} · ${e.start.replace("T", " ")} ${e.time_zone}${flags.length ? ` · ${flags.join(", ")}` : ""}`),
     );
   }
 
@@ -128,7 +128,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
     if (!e) return;
     const ok = await confirmDialog(
       "Cancel this meeting?",
-      `“${e.title}” (${e.display}) is cancelled on the calendars of ${e.calendars.join(", ")}. Every attendee, meet@chime.aws included, gets the cancellation.`,
+      `“${e.title}” (${e.display}) is cancelled on the calendars of ${e.calendars.join(", ")}. Every attendee${e.scheduler ? `, ${e.scheduler} included,` : ""} gets the cancellation.`,
       "Cancel meeting",
     );
     if (!ok) return;

@@ -128,11 +128,11 @@ describe("ScheduleModel", () => {
     const ipc = fakeIpc();
     const m = new ScheduleModel(ipc, { ...emptyForm(), meeting_id: "1111111111" }, 1000);
     await m.setKind("moderated");
-    expect(ipc.newMeetingId).toHaveBeenLastCalledWith(true);
+    expect(ipc.newMeetingId).toHaveBeenLastCalledWith(true, "");
     expect(m.form.kind).toBe("moderated");
     expect(m.form.meeting_id).toBe("2222222222");
     await m.setKind("one_time");
-    expect(ipc.newMeetingId).toHaveBeenLastCalledWith(false);
+    expect(ipc.newMeetingId).toHaveBeenLastCalledWith(false, "");
     await m.setKind("personal");
     expect(m.form.meeting_id).toBe("");
     const calls = ipc.newMeetingId.mock.calls.length;

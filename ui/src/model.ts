@@ -5,7 +5,7 @@ import type { AppError, Field, MeetingForm, MeetingKind, NewMeetingView, Preview
 export interface ScheduleIpc {
   preview(form: MeetingForm): Promise<Preview>;
   saveDraft(form: MeetingForm): Promise<void>;
-  newMeetingId(moderated: boolean): Promise<NewMeetingView>;
+  newMeetingId(moderated: boolean, provider: string): Promise<NewMeetingView>;
 }
 
 /** Turns a thrown value into an AppError (IpcError carries one). */
@@ -23,6 +23,7 @@ export function moderatorCopied(seconds: number): string {
 
 export function emptyForm(): MeetingForm {
   return {
+    provider: "",
     kind: "one_time",
     meeting_id: "",
     passcode: "",
@@ -237,11 +238,24 @@ export class ScheduleModel {
     }
   }
 
+  /**
+   * Switches the meeting provider. A meeting's identifier is its provider's (10 digits or a
+   * room name), so a fresh one is drawn; a type the provider does not offer becomes one-time.
+   */
+  async setProvider(provider: string, offers: { moderator: boolean; rooms: boolean }): Promise<void> {
+    if (provider === this.form.provider) return;
+    let kind = this.form.kind;
+    if ((kind === "moderated" && !offers.moderator) || (kind === "personal" && offers.rooms)) kind = "one_time";
+    // Dial-in countries are the provider's own: the new one starts from its defaults.
+    this.update({ provider, kind, meeting_id: "", passcode: "", dial_in: [] });
+    if (kind !== "personal") await this.newId(kind);
+  }
+
   /** Draws a fresh ID for the current (or given) type. */
   async newId(kind: MeetingKind = this.form.kind): Promise<void> {
     if (kind === "personal") kind = "one_time";
     try {
-      const made = await this.ipc.newMeetingId(kind === "moderated");
+      const made = await this.ipc.newMeetingId(kind === "moderated", this.form.provider);
       this.update({ kind, meeting_id: made.meeting_id, passcode: "" });
     } catch (e) {
       this.applyError(appErrorOf(e));

@@ -5,6 +5,7 @@ import { field, h, setError, showInvitationHtml, toast } from "./dom";
 import { ScheduleModel, appErrorOf, moderatorCopied, nextHour, searchZones } from "./model";
 
 const FIELD_IDS: Record<Field, string> = {
+  provider: "provider",
   kind: "kind",
   meeting_id: "meeting-id",
   passcode: "kind",
@@ -50,6 +51,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     toast(`Your last draft could not be read: ${appErrorOf(e).message}`, "error");
   }
   const form: MeetingForm = draft ?? {
+    provider: "",
     kind: "one_time", meeting_id: "", passcode: "", title: "", start: nextHour(new Date()),
     time_zone: "", duration: "1h", repeat: "", repeat_count: "", repeat_until: "", repeat_on: [],
     attendees: [], organizer: "", on_behalf_of: "", description: "", dial_in: [], show_zones: [],
@@ -61,7 +63,18 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   const input = (attrs: Record<string, string>, on: (v: string) => void) =>
     h("input", { ...attrs, oninput: (e: Event) => on((e.target as HTMLInputElement).value) });
 
-  // Meeting type and ID
+  // Meeting provider, type and ID
+  const offers = (key: string) => catalog.providers.find((p) => p.key === key) ?? catalog.providers[0];
+  const provider = h(
+    "select",
+    {
+      onchange: (e: Event) => {
+        const key = (e.target as HTMLSelectElement).value;
+        void model.setProvider(key, offers(key));
+      },
+    },
+    ...catalog.providers.map((p) => h("option", { value: p.key }, p.name)),
+  );
   const kind = h(
     "select",
     { onchange: (e: Event) => void model.setKind((e.target as HTMLSelectElement).value as MeetingKind) },
@@ -136,6 +149,9 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     h("label", { class: "check" }, h("input", { type: "checkbox", value: c.code, onchange: () => model.update({ dial_in: countryBoxes.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? "") }) }), `${c.name} (${c.code})`),
   );
   const dialIn = h("div", { class: "checks", role: "group", "aria-label": "Dial-in countries" }, ...countryBoxes);
+  const dialInField = h("div", { class: "field" }, h("span", { class: "label", id: "dial-in-label" }, "Dial-in countries"), dialIn, h("p", { class: "error", id: "dial-in-error", role: "alert" }));
+  const addsHint = h("p", { class: "hint" });
+  const idLabel = h("span", { class: "label" }, "Meeting ID");
 
   const showZoneList = h("datalist", { id: "show-zone-list" });
   const showZoneChips = h("ul", { class: "chips", "aria-label": "Extra time zones" });
@@ -215,17 +231,18 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     h(
       "form",
       { class: "meeting-form", novalidate: true, onsubmit: (e: Event) => e.preventDefault() },
+      field("provider", "Meeting provider", provider),
       h("div", { class: "id-row" },
         field("kind", "Meeting type", kind),
-        h("div", { class: "field id-field" }, h("span", { class: "label" }, "Meeting ID"), h("div", { class: "row" }, idText, newIdButton), h("p", { class: "error", id: "meeting-id-error", role: "alert" })),
+        h("div", { class: "field id-field" }, idLabel, h("div", { class: "row" }, idText, newIdButton), h("p", { class: "error", id: "meeting-id-error", role: "alert" })),
       ),
       field("title", "Title", title),
       h("div", { class: "grid-2" }, startGroup, field("duration", "Duration", duration)),
       field("time-zone", "Time zone", zone),
       h("div", { class: "grid-2" }, field("repeat", "Repeat", repeat), repeatDetails),
-      h("div", { class: "field" }, h("label", { for: "attendee-input" }, "Attendees"), chips, attendeeInput, h("p", { class: "hint" }, "meet@chime.aws and the meeting's pin+ address are added for you."), h("p", { class: "error", id: "attendee-input-error", role: "alert" })),
+      h("div", { class: "field" }, h("label", { for: "attendee-input" }, "Attendees"), chips, attendeeInput, addsHint, h("p", { class: "error", id: "attendee-input-error", role: "alert" })),
       h("div", { class: "grid-2" }, field("organizer", "Your email (organizer)", organizer), field("on-behalf-of", "On behalf of (host)", onBehalf)),
-      h("div", { class: "field" }, h("span", { class: "label", id: "dial-in-label" }, "Dial-in countries"), dialIn, h("p", { class: "error", id: "dial-in-error", role: "alert" })),
+      dialInField,
       h("div", { class: "field" }, h("label", { for: "show-zone-input" }, "Also show times in"), showZoneChips, showZoneInput, h("p", { class: "error", id: "show-zone-input-error", role: "alert" })),
       field("description", "Description", description),
       zoneList, durationList, showZoneList,
@@ -324,6 +341,18 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   function render() {
     const form = f();
     const p = model.preview;
+    // The provider's offer: no moderator code or personal ID where it has none.
+    const chosen = offers(form.provider);
+    provider.value = chosen.key;
+    for (const option of Array.from(kind.options)) {
+      option.disabled = (option.value === "moderated" && !chosen.moderator) || (option.value === "personal" && chosen.rooms);
+    }
+    dialInField.hidden = !chosen.dial_in;
+    addsHint.textContent = chosen.adds;
+    addsHint.hidden = chosen.adds === "";
+    idLabel.textContent = chosen.rooms ? "Room" : "Meeting ID";
+    newIdButton.textContent = chosen.rooms ? "New room" : "New meeting ID";
+    kind.value = form.kind;
     idText.textContent = form.kind === "personal"
       ? (settings().personal_id || "Not set: add it in Settings")
       : (p && p.meeting_id === form.meeting_id ? p.display : groupId(form.meeting_id));

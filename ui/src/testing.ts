@@ -29,7 +29,7 @@ export function fakeIpc() {
   return {
     preview: vi.fn(async (form: MeetingForm): Promise<Preview> => previewOf(form)),
     saveDraft: vi.fn(async (_form: MeetingForm): Promise<void> => {}),
-    newMeetingId: vi.fn(async (moderated: boolean): Promise<NewMeetingView> => {
+    newMeetingId: vi.fn(async (moderated: boolean, _provider: string): Promise<NewMeetingView> => {
       next += 1;
       const id = String(next).repeat(10).slice(0, 10);
       return { meeting_id: id, display: id, moderated };

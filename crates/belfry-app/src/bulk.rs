@@ -8,6 +8,7 @@ use crate::{AppError, ErrorCode, ScheduleOutcome};
 
 /// The columns a bulk file may have, as the command-line options are named.
 pub const COLUMNS: &[&str] = &[
+    "provider",
     "title",
     "start",
     "tz",
@@ -85,6 +86,7 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError>
             } else {
                 MeetingKind::OneTime
             },
+            provider: get("provider"),
             title: get("title"),
             start: get("start"),
             time_zone: get("tz"),
@@ -179,6 +181,7 @@ pub fn describe_row_error(e: &AppError) -> String {
 /// The CSV column of a form field.
 fn column_name(field: Field) -> &'static str {
     match field {
+        Field::Provider => "provider",
         Field::Kind | Field::Passcode => "moderated",
         Field::MeetingId => "meeting ID",
         Field::Title => "title",

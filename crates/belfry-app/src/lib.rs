@@ -12,6 +12,7 @@ mod chime;
 mod error;
 pub mod files;
 mod lanes;
+mod providers;
 mod schedule;
 mod settings;
 mod views;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use belfry_core::ics::IcsOptions;
 use belfry_core::invitation::check_template;
+use belfry_core::provider::IdKind;
 use belfry_core::{
     Defaults, Entropy, EntropyError, Field, Invitation, Meeting, MeetingForm, MeetingId,
     MeetingKind, Method, Passcode, Provider, render_ics, render_invitation,
@@ -43,7 +45,7 @@ pub use schedule::{Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, o
 pub use settings::{SettingKey, Settings};
 pub use views::{
     AccountAdded, CLIPBOARD_CLEAR_AFTER, Catalog, Clipboard, CopiedSecret, CountryView,
-    HistoryView, Host, NewMeetingView, Preview, SettingsView, ics_file_name,
+    HistoryView, Host, NewMeetingView, Preview, ProviderView, SettingsView, ics_file_name,
 };
 
 /// Minutes before the start for the reminder written into calendar files.
@@ -142,6 +144,8 @@ pub struct NewMeeting {
 pub struct Prepared {
     pub record: MeetingRecord,
     pub meeting: Meeting,
+    /// The meeting's provider profile.
+    pub provider: Provider,
     pub invitation: Invitation,
     /// A passcode drawn or set by this call, to show the user once.
     pub new_passcode: Option<Passcode>,
@@ -158,6 +162,8 @@ pub struct IcsFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistoryEntry {
     pub uid: String,
+    /// The provider profile's key; empty while the ID is only reserved.
+    pub provider: String,
     pub meeting_id: MeetingId,
     pub display: String,
     pub kind: MeetingKind,
@@ -346,19 +352,24 @@ impl App {
     /// Draws a fresh ID that is in no meeting of the history and reserves it.
     fn reserve_fresh(
         &self,
+        provider: &Provider,
         kind: MeetingKind,
         has_passcode: bool,
     ) -> Result<MeetingRecord, AppError> {
         for _ in 0..8 {
             let mut lookup_error: Option<StoreError> = None;
             let drawn = self.with_entropy(|e| {
-                MeetingId::generate(e, |id| match self.store.id_in_history(id) {
+                let taken = |id| match self.store.id_in_history(id) {
                     Ok(taken) => taken,
                     Err(err) => {
                         lookup_error.get_or_insert(err);
                         true
                     }
-                })
+                };
+                match provider.ids {
+                    IdKind::Digits => MeetingId::generate(e, taken),
+                    IdKind::Room | IdKind::Fixed => MeetingId::generate_room(e, taken),
+                }
             })?;
             if let Some(err) = lookup_error {
                 return Err(err.into());
@@ -390,7 +401,7 @@ impl App {
     }
 
     fn passcode_key(id: MeetingId) -> String {
-        format!("moderator-passcode/{}", id.digits())
+        format!("moderator-passcode/{}", id.code())
     }
 
     /// Keeps `passcode` in the keyring for `rec`; if that fails, the record says it has none.
@@ -414,6 +425,30 @@ impl App {
         moderated: bool,
         passcode: Option<&str>,
     ) -> Result<NewMeeting, AppError> {
+        self.new_meeting_with("", moderated, passcode)
+    }
+
+    /// A fresh ID for a meeting on the provider `provider_key` (empty: Amazon Chime): 10
+    /// digits or a room name, as the profile says.
+    pub fn new_meeting_with(
+        &self,
+        provider_key: &str,
+        moderated: bool,
+        passcode: Option<&str>,
+    ) -> Result<NewMeeting, AppError> {
+        let provider = match provider_key.trim() {
+            "" => Provider::chime().clone(),
+            key => self.provider_named(key)?,
+        };
+        if moderated && !provider.moderator {
+            return Err(AppError::field(
+                Field::Kind,
+                format!(
+                    "{} has no moderator code: choose another meeting type",
+                    provider.name
+                ),
+            ));
+        }
         let passcode = match (moderated, passcode.filter(|p| !p.trim().is_empty())) {
             (false, Some(_)) => {
                 return Err(AppError::field(
@@ -436,7 +471,7 @@ impl App {
         } else {
             MeetingKind::OneTime
         };
-        let mut rec = self.reserve_fresh(kind, passcode.is_some())?;
+        let mut rec = self.reserve_fresh(&provider, kind, passcode.is_some())?;
         if let Some(p) = &passcode {
             self.keep_passcode(&mut rec, p)?;
         }
@@ -455,7 +490,15 @@ impl App {
     /// Reserves the meeting a form will become, before it is remembered or sent: a fresh ID
     /// (and passcode), or a record of the personal ID. Returns its UID.
     pub(crate) fn reserve_for(&self, form: &MeetingForm) -> Result<String, AppError> {
+        let provider = self.provider_for(form, None)?;
         match form.kind {
+            MeetingKind::Personal if provider.ids != IdKind::Digits => Err(AppError::field(
+                Field::Kind,
+                format!(
+                    "{} has no personal meeting ID: choose a one-time meeting",
+                    provider.name
+                ),
+            )),
             MeetingKind::Personal => {
                 let personal = self.settings()?.personal_id.ok_or_else(|| {
                     AppError::field(
@@ -493,7 +536,7 @@ impl App {
                 if passcode.is_some() {
                     self.secrets()?;
                 }
-                let mut rec = self.reserve_fresh(kind, passcode.is_some())?;
+                let mut rec = self.reserve_fresh(&provider, kind, passcode.is_some())?;
                 if let Some(p) = &passcode {
                     self.keep_passcode(&mut rec, p)?;
                 }
@@ -529,12 +572,13 @@ impl App {
         form: &MeetingForm,
         id: MeetingId,
         defaults: &Defaults,
+        provider: &Provider,
         template: &str,
     ) -> Result<(), AppError> {
         let meeting = form
-            .validate(id, defaults, self.provider)
+            .validate(id, defaults, provider)
             .map_err(AppError::fields)?;
-        render_invitation(&meeting, self.provider, template)
+        render_invitation(&meeting, provider, template)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
         Ok(())
     }
@@ -553,7 +597,6 @@ impl App {
         let given_passcode = form.parse_passcode()?;
         let settings = self.settings()?;
         let defaults = self.defaults()?;
-        let template = self.template()?;
 
         let existing = match (uid, given_id) {
             (Some(uid), _) => Some(self.store.meeting_by_uid(uid)?.ok_or_else(|| {
@@ -571,6 +614,32 @@ impl App {
             return Err(AppError::field(
                 Field::MeetingId,
                 "cancelling needs the meeting ID of a meeting in your history",
+            ));
+        }
+        let provider = self.provider_for(form, existing.as_ref())?;
+        let template = self.template_for(&provider)?;
+        let rooms = provider.ids != IdKind::Digits;
+        if let Some(id) = given_id
+            && id.is_room() != rooms
+        {
+            return Err(AppError::field(
+                Field::MeetingId,
+                match rooms {
+                    true => format!(
+                        "{} names meetings by a room name, not a number",
+                        provider.name
+                    ),
+                    false => format!("{} meeting IDs have 10 digits", provider.name),
+                },
+            ));
+        }
+        if rooms && form.kind == MeetingKind::Personal && existing.is_none() {
+            return Err(AppError::field(
+                Field::Kind,
+                format!(
+                    "{} has no personal meeting ID: choose a one-time meeting",
+                    provider.name
+                ),
             ));
         }
 
@@ -600,8 +669,7 @@ impl App {
                 ));
             }
             (None, _, Some(id)) => id,
-            (None, _, None) => MeetingId::parse("0000000000")
-                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+            (None, _, None) => stand_in(&provider)?,
         };
         let mut kind = form.kind;
         if let Some(rec) = &existing {
@@ -653,15 +721,15 @@ impl App {
         let template = match method {
             Some(Method::Cancel)
                 if self
-                    .check_form(&form, provisional, &defaults, &template)
+                    .check_form(&form, provisional, &defaults, &provider, &template)
                     .is_err() =>
             {
-                belfry_core::DEFAULT_TEMPLATE.to_owned()
+                provider.default_template().to_owned()
             }
             _ => template,
         };
         // Check everything before anything is written.
-        self.check_form(&form, provisional, &defaults, &template)?;
+        self.check_form(&form, provisional, &defaults, &provider, &template)?;
 
         let now = self.clock.now();
         let mut new_passcode = None;
@@ -700,7 +768,7 @@ impl App {
                 if passcode.is_some() {
                     self.secrets()?;
                 }
-                let mut rec = self.reserve_fresh(kind, passcode.is_some())?;
+                let mut rec = self.reserve_fresh(&provider, kind, passcode.is_some())?;
                 if let Some(p) = &passcode {
                     self.keep_passcode(&mut rec, p)?;
                 }
@@ -710,9 +778,9 @@ impl App {
         };
 
         let meeting = form
-            .validate(record.meeting_id, &defaults, self.provider)
+            .validate(record.meeting_id, &defaults, &provider)
             .map_err(AppError::fields)?;
-        let invitation = render_invitation(&meeting, self.provider, &template)
+        let invitation = render_invitation(&meeting, &provider, &template)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
 
         let read_sequence = record.sequence;
@@ -736,6 +804,7 @@ impl App {
             Prepared {
                 record,
                 meeting,
+                provider,
                 invitation,
                 new_passcode,
             },
@@ -763,7 +832,7 @@ impl App {
         let text = render_ics(
             &prepared.meeting,
             &prepared.invitation,
-            self.provider,
+            &prepared.provider,
             &IcsOptions {
                 uid: prepared.record.uid.clone(),
                 sequence: prepared.record.sequence,
@@ -803,12 +872,11 @@ impl App {
         let passcode = Passcode::parse(secret.expose())
             .map_err(|_| AppError::new(ErrorCode::Internal, "the stored passcode is damaged"))?;
         let title = rec.meeting.as_ref().map(|m| m.title.as_str());
-        Ok(belfry_core::moderator_info(
-            id,
-            title,
-            &passcode,
-            self.provider,
-        ))
+        let provider = match &rec.meeting {
+            Some(m) => self.provider_named(&m.provider)?,
+            None => Provider::chime().clone(),
+        };
+        Ok(belfry_core::moderator_info(id, title, &passcode, &provider))
     }
 
     /// The history, newest first, filtered by `query` (title, ID, attendee).
@@ -833,7 +901,8 @@ impl App {
                     "this meeting has no invitation in your history",
                 )
             })?;
-        render_invitation(&meeting, self.provider, &self.template()?)
+        let provider = self.provider_named(&meeting.provider)?;
+        render_invitation(&meeting, &provider, &self.template_for(&provider)?)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))
     }
 
@@ -857,10 +926,20 @@ impl App {
     }
 }
 
+/// The identifier a form is checked with before its own is drawn.
+pub(crate) fn stand_in(provider: &Provider) -> Result<MeetingId, AppError> {
+    let id = match provider.ids {
+        IdKind::Digits => MeetingId::parse("0000000000"),
+        IdKind::Room | IdKind::Fixed => MeetingId::parse_room("provisional"),
+    };
+    id.map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+}
+
 fn history_entry(r: MeetingRecord) -> HistoryEntry {
     let m = r.meeting.as_ref();
     HistoryEntry {
         uid: r.uid.clone(),
+        provider: m.map(|m| m.provider.clone()).unwrap_or_default(),
         meeting_id: r.meeting_id,
         display: r.meeting_id.grouped(),
         kind: r.kind,

@@ -818,7 +818,7 @@ fn every_entry_point_refuses_each_limit_by_field_and_keeps_nothing() {
         assert_eq!(e.first_field(), Some(field), "{what}: {e:?}");
     };
     // The window draws an ID first, and previews with it.
-    let drawn = app.new_meeting(false, None).unwrap().meeting_id.digits();
+    let drawn = app.new_meeting(false, None).unwrap().meeting_id.code();
     for (form, field) in &cases {
         // The window's commands: the live preview, copy, save, and adding to a calendar.
         let with_id = MeetingForm {
@@ -842,7 +842,7 @@ fn every_entry_point_refuses_each_limit_by_field_and_keeps_nothing() {
     }
     let history = app.history("", 100).unwrap();
     assert_eq!(history.len(), 1, "only the drawn ID is recorded");
-    assert_eq!(history[0].meeting_id.digits(), drawn, "{history:?}");
+    assert_eq!(history[0].meeting_id.code(), drawn, "{history:?}");
     assert!(app.outbox().unwrap().is_empty(), "no delivery waits");
     assert_eq!(memory.requests(), 0, "nothing sent");
 }

@@ -317,10 +317,10 @@ impl App {
             }
             None => {
                 // A form that can never be scheduled reserves nothing.
-                let stand_in = MeetingId::parse("0000000000")
-                    .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-                let template = self.template_text()?;
-                self.check_form(&form, stand_in, &self.defaults()?, &template)?;
+                let provider = self.provider_for(&form, None)?;
+                let template = self.template_for(&provider)?;
+                let stand_in = crate::stand_in(&provider)?;
+                self.check_form(&form, stand_in, &self.defaults()?, &provider, &template)?;
                 let reserved = self.reserve_for(&form)?;
                 self.store().remember_bulk_row(key, &reserved, self.now())?;
                 // Rows run side by side: when an identical row got there first, its meeting
@@ -897,12 +897,15 @@ impl App {
         let lane = calendar.lane(&d.calendar);
         let _place = self.lanes().enter(&lane.key, lane.width);
         view.invitations_sent = calendar.sends_invitations();
-        let template = self.template_text().map_err(port_error)?;
-        let invitation = match render_invitation(&meeting, self.provider(), &template) {
+        let provider = self.provider_named(&meeting.provider).map_err(|e| {
+            PortError::permanent(format!("{}: add the profile again and retry", e.message))
+        })?;
+        let template = self.template_for(&provider).map_err(port_error)?;
+        let invitation = match render_invitation(&meeting, &provider, &template) {
             Ok(invitation) => invitation,
             // A cancellation goes out even when the saved template fails for it.
             Err(_) if d.cancelled => {
-                render_invitation(&meeting, self.provider(), belfry_core::DEFAULT_TEMPLATE)
+                render_invitation(&meeting, &provider, provider.default_template())
                     .map_err(|e| PortError::permanent(e.to_string()))?
             }
             Err(e) => {
@@ -917,7 +920,7 @@ impl App {
             cancelled: d.cancelled,
             meeting: &meeting,
             invitation: &invitation,
-            provider: self.provider(),
+            provider: &provider,
             dtstamp: self.now(),
             reminder_minutes: REMINDER_MINUTES,
             known_ref: d.remote_ref.as_deref().filter(|r| !r.is_empty()),
@@ -1072,7 +1075,7 @@ pub(crate) fn row_key(form: &MeetingForm, account_id: &str, calendar: &str) -> S
 fn outcome(record: &MeetingRecord, deliveries: Vec<DeliveryView>) -> ScheduleOutcome {
     ScheduleOutcome {
         uid: record.uid.clone(),
-        meeting_id: record.meeting_id.digits(),
+        meeting_id: record.meeting_id.code(),
         display: record.meeting_id.grouped(),
         sequence: record.sequence,
         again: false,

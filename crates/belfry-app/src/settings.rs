@@ -132,7 +132,7 @@ impl App {
         let stored = match key {
             SettingKey::PersonalId => MeetingId::parse(value)
                 .map_err(|e| invalid(e.to_string()))?
-                .digits(),
+                .code(),
             SettingKey::TimeZone => belfry_core::time::parse_zone(value)
                 .map_err(|e| invalid(e.to_string()))?
                 .name()

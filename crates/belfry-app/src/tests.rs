@@ -78,9 +78,9 @@ fn a_fresh_id_skips_ids_already_in_the_history() {
     // in the history, so draw 5 is taken instead.
     let h = harness_with(Box::new(Replay::new(vec![42, 100, 101, 42, 7, 102, 103])));
     let first = h.app.new_meeting(false, None).unwrap();
-    assert_eq!(first.meeting_id.digits(), "0000000042");
+    assert_eq!(first.meeting_id.code(), "0000000042");
     let second = h.app.new_meeting(false, None).unwrap();
-    assert_eq!(second.meeting_id.digits(), "0000000007");
+    assert_eq!(second.meeting_id.code(), "0000000007");
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn moderated_passcode_lives_in_the_keyring_only() {
     assert_eq!(digits.len(), 8);
 
     // In the keyring under the meeting's ID...
-    let key = format!("moderator-passcode/{}", p.meeting.id.digits());
+    let key = format!("moderator-passcode/{}", p.meeting.id.code());
     assert_eq!(h.keyring.get(&key).unwrap().unwrap().expose(), &digits);
     // ...in the moderator info...
     let info = h.app.moderator_info(p.meeting.id).unwrap();
@@ -121,7 +121,7 @@ fn moderated_passcode_lives_in_the_keyring_only() {
         .app
         .ics(
             &MeetingForm {
-                meeting_id: p.meeting.id.digits(),
+                meeting_id: p.meeting.id.code(),
                 ..f
             },
             Method::Request,
@@ -220,7 +220,7 @@ fn personal_meetings_use_the_setting() {
             ..f.clone()
         })
         .unwrap();
-    assert_eq!(a.meeting.id.digits(), "5550123456");
+    assert_eq!(a.meeting.id.code(), "5550123456");
     assert_eq!(b.meeting.id, a.meeting.id);
     assert_ne!(
         a.record.uid, b.record.uid,
@@ -250,7 +250,7 @@ fn personal_meetings_use_the_setting() {
 fn updates_and_cancellation_keep_the_uid_and_raise_the_sequence() {
     let h = harness();
     let first = h.app.ics(&form(), Method::Request).unwrap();
-    let id = first.prepared.meeting.id.digits();
+    let id = first.prepared.meeting.id.code();
     let uid = first.prepared.record.uid.clone();
     assert_eq!(first.prepared.record.sequence, 0);
 
@@ -358,7 +358,7 @@ fn an_id_handed_over_by_a_host_is_used_as_given() {
         ..form()
     };
     let p = h.app.prepare(&f).unwrap();
-    assert_eq!(p.meeting.id.digits(), "7777777777");
+    assert_eq!(p.meeting.id.code(), "7777777777");
     // A moderated ID from elsewhere needs the host's passcode.
     let m = MeetingForm {
         meeting_id: "8888888888".into(),
@@ -445,7 +445,7 @@ fn settings_are_checked_before_they_are_saved() {
     let p = h.app.prepare(&form()).unwrap();
     assert_eq!(
         p.invitation.text,
-        format!("Physics 101 https://chime.aws/{}\n", p.meeting.id.digits())
+        format!("Physics 101 https://chime.aws/{}\n", p.meeting.id.code())
     );
     assert_eq!(p.meeting.time_zone, Tz::Asia__Kathmandu);
 }
@@ -669,7 +669,7 @@ fn check_before_class_judges_trials_by_the_apps_clock_against_an_in_memory_chime
         "6064724824"
     );
     assert_eq!(
-        app.settings().unwrap().personal_id.map(|p| p.digits()),
+        app.settings().unwrap().personal_id.map(|p| p.code()),
         Some("6064724824".into())
     );
 }
@@ -740,7 +740,7 @@ fn a_copied_passcode_is_cleared_only_while_the_clipboard_still_holds_it() {
     let clipboard = MemoryClipboard::default();
     let copied = h
         .app
-        .copy_moderator_info(&made.meeting_id.digits(), &clipboard)
+        .copy_moderator_info(&made.meeting_id.code(), &clipboard)
         .unwrap();
     assert!(clipboard.read_text().unwrap().unwrap().contains("97531"));
     assert!(copied.clear(&clipboard).unwrap());
@@ -748,7 +748,7 @@ fn a_copied_passcode_is_cleared_only_while_the_clipboard_still_holds_it() {
 
     let copied = h
         .app
-        .copy_moderator_info(&made.meeting_id.digits(), &clipboard)
+        .copy_moderator_info(&made.meeting_id.code(), &clipboard)
         .unwrap();
     clipboard.write_text("the user's own text").unwrap();
     assert!(!copied.clear(&clipboard).unwrap());

@@ -104,6 +104,8 @@ pub struct SettingsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Catalog {
+    /// The profiles a meeting can be scheduled with, the default one first.
+    pub providers: Vec<ProviderView>,
     pub provider: String,
     pub service_status: String,
     pub time_zones: Vec<String>,
@@ -112,6 +114,24 @@ pub struct Catalog {
     pub default_dial_in: Vec<String>,
     pub default_template: String,
     pub version: String,
+}
+
+/// A meeting provider profile, as the Schedule page offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProviderView {
+    pub key: String,
+    pub name: String,
+    /// Meetings get a room name (not a 10-digit ID, and no personal ID).
+    pub rooms: bool,
+    /// A moderator code applies.
+    pub moderator: bool,
+    /// It has dial-in numbers.
+    pub dial_in: bool,
+    /// Who Belfry adds to the invitation itself, in words; empty when nobody.
+    pub adds: String,
+    /// What the profile does.
+    pub about: String,
 }
 
 /// A dial-in country.
@@ -128,6 +148,10 @@ pub struct CountryView {
 pub struct HistoryView {
     /// The meeting's UID: what names it (several personal meetings share one ID).
     pub uid: String,
+    /// The name of the meeting's provider (`Amazon Chime`, `Jitsi Meet`).
+    pub provider: String,
+    /// The provider's scheduling address, which hears of every change (empty: none).
+    pub scheduler: String,
     pub meeting_id: String,
     pub display: String,
     pub kind: MeetingKind,
@@ -145,7 +169,9 @@ impl From<HistoryEntry> for HistoryView {
     fn from(e: HistoryEntry) -> Self {
         HistoryView {
             uid: e.uid,
-            meeting_id: e.meeting_id.digits(),
+            provider: e.provider,
+            scheduler: String::new(),
+            meeting_id: e.meeting_id.code(),
             display: e.display,
             kind: e.kind,
             title: e.title,
@@ -187,21 +213,22 @@ impl App {
                 ));
             }
         };
+        let provider = self.provider_for(form, None)?;
         let meeting = form
-            .validate(id, &self.defaults()?, self.provider())
+            .validate(id, &self.defaults()?, &provider)
             .map_err(AppError::fields)?;
         let saved;
         let template = match template {
             Some(t) => t,
             None => {
-                saved = self.template()?;
+                saved = self.template_for(&provider)?;
                 &saved
             }
         };
-        let inv = render_invitation(&meeting, self.provider(), template)
+        let inv = render_invitation(&meeting, &provider, template)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
         Ok(Preview {
-            meeting_id: id.digits(),
+            meeting_id: id.code(),
             display: id.grouped(),
             text: inv.text,
             html: inv.html,
@@ -213,10 +240,14 @@ impl App {
     }
 
     /// Draws and reserves a fresh ID for the window (one-time or moderated).
-    pub fn new_meeting_view(&self, moderated: bool) -> Result<NewMeetingView, AppError> {
-        let made = self.new_meeting(moderated, None)?;
+    pub fn new_meeting_view(
+        &self,
+        moderated: bool,
+        provider: &str,
+    ) -> Result<NewMeetingView, AppError> {
+        let made = self.new_meeting_with(provider, moderated, None)?;
         Ok(NewMeetingView {
-            meeting_id: made.meeting_id.digits(),
+            meeting_id: made.meeting_id.code(),
             display: made.meeting_id.grouped(),
             moderated: made.passcode.is_some(),
         })
@@ -233,7 +264,7 @@ impl App {
             .write_text(&prepared.invitation.text)
             .map_err(clipboard_error)?;
         self.preview(&MeetingForm {
-            meeting_id: prepared.meeting.id.digits(),
+            meeting_id: prepared.meeting.id.code(),
             ..form.clone()
         })
     }
@@ -401,13 +432,21 @@ impl App {
     pub fn history_view(&self, query: &str) -> Result<Vec<HistoryView>, AppError> {
         let accounts = self.store().accounts()?;
         let held = self.store().calendar_accounts()?;
+        let providers = self.providers();
         let mut views = Vec::new();
         for entry in self.history(query, 200)? {
             if entry.title.is_empty() {
                 continue;
             }
-            let account_ids = held.get(&entry.meeting_id.digits());
+            let account_ids = held.get(&entry.meeting_id.code());
             let mut view = HistoryView::from(entry);
+            if let Some(p) = providers.iter().find(|p| p.key == view.provider) {
+                view.provider = p.name.clone();
+                view.scheduler = p
+                    .scheduler_address()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+            }
             for account_id in account_ids.into_iter().flatten() {
                 let name = accounts
                     .iter()
@@ -509,6 +548,19 @@ impl App {
     pub fn catalog(&self) -> Catalog {
         let p = self.provider();
         Catalog {
+            providers: self
+                .providers()
+                .into_iter()
+                .map(|p| ProviderView {
+                    rooms: p.ids != belfry_core::provider::IdKind::Digits,
+                    moderator: p.moderator,
+                    dial_in: !p.countries.is_empty(),
+                    adds: p.adds_in_words(),
+                    about: p.service_status.trim().to_owned(),
+                    key: p.key,
+                    name: p.name,
+                })
+                .collect(),
             provider: p.name.clone(),
             service_status: p.service_status.trim().to_owned(),
             time_zones: chrono_tz::TZ_VARIANTS
@@ -545,15 +597,15 @@ pub fn ics_file_name(title: &str, id: MeetingId) -> String {
     }
     let name = name.trim_end_matches('-');
     if name.is_empty() {
-        format!("{}.ics", id.digits())
+        format!("{}.ics", id.code())
     } else {
-        format!("{name}-{}.ics", id.digits())
+        format!("{name}-{}.ics", id.code())
     }
 }
 
 /// A meeting ID the window sent back (from a view it was given).
 fn parse_id(meeting_id: &str) -> Result<MeetingId, AppError> {
-    MeetingId::parse(meeting_id).map_err(|e| AppError::field(Field::MeetingId, e.to_string()))
+    MeetingId::read(meeting_id).map_err(|e| AppError::field(Field::MeetingId, e.to_string()))
 }
 
 fn clipboard_error(e: String) -> AppError {

@@ -143,6 +143,15 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
     },
+    /// The meeting providers you can schedule with: Amazon Chime, Jitsi Meet, and your own
+    /// profiles (docs/providers.md).
+    Providers {
+        #[command(subcommand)]
+        command: Option<ProvidersCommand>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show or change settings: personal-id, time-zone, dial-in, organizer, template.
     Settings {
         #[command(subcommand)]
@@ -404,6 +413,15 @@ pub enum AddAccount {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// Add a profile of your own from a TOML file: checked, then kept in Belfry's data folder.
+    Add {
+        /// The profile file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum SettingsCommand {
     /// Print every setting.
     Show {
@@ -464,6 +482,10 @@ pub enum Repeat {
 /// What a meeting is. Values are checked by Belfry's engine, which names the option at fault.
 #[derive(Debug, Args)]
 pub struct MeetingOptions {
+    /// The meeting provider: chime, jitsi, or the key of a profile added with
+    /// `belfry providers add` (default: Amazon Chime). `belfry providers` lists them.
+    #[arg(long, value_name = "KEY")]
+    pub provider: Option<String>,
     /// The meeting's title (required).
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
@@ -536,6 +558,7 @@ impl MeetingOptions {
         };
         let opt = |o: &Option<String>| o.clone().unwrap_or_default();
         MeetingForm {
+            provider: opt(&self.provider),
             kind,
             meeting_id: opt(&self.meeting_id),
             passcode: opt(&self.passcode),

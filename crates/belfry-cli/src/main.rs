@@ -72,6 +72,7 @@ fn describe(e: &AppError) -> String {
 
 fn option_name(field: Field) -> &'static str {
     match field {
+        Field::Provider => "--provider",
         Field::Kind => "--personal/--moderated",
         Field::MeetingId => "--meeting-id",
         Field::Passcode => "--passcode",
@@ -219,7 +220,7 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             let done = match (uid, meeting_id) {
                 (Some(uid), _) => app.cancel_uid(&uid)?,
                 (None, Some(id)) => {
-                    let id = MeetingId::parse(&id)
+                    let id = MeetingId::read(&id)
                         .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
                     app.cancel_meeting(id)?
                 }
@@ -242,6 +243,17 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             let id = MeetingId::parse(&meeting_id)
                 .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
             out.raw(&app.moderator_info(id)?)
+        }
+        Command::Providers { command, json } => {
+            if let Some(args::ProvidersCommand::Add { file }) = command {
+                let added = app.add_provider_file(&file)?;
+                eprintln!("Added {} ({}).", added.name, added.key);
+                return Ok(());
+            }
+            for problem in app.provider_problems() {
+                eprintln!("belfry: skipped {problem}");
+            }
+            out.providers(&app.providers(), json)
         }
         Command::History {
             json,

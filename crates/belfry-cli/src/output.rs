@@ -51,7 +51,7 @@ impl Out {
     ) -> Result<(), AppError> {
         let id = made.meeting_id;
         if json {
-            let mut v = serde_json::json!({ "meeting_id": id.digits(), "display": id.grouped() });
+            let mut v = serde_json::json!({ "meeting_id": id.code(), "display": id.grouped() });
             if let Some(p) = &made.passcode {
                 v["moderator_passcode"] = p.expose().into();
             }
@@ -62,7 +62,7 @@ impl Out {
             text.push_str(&format!(
                 "Moderator passcode: {}\n(kept in your keyring; `belfry moderator-info --meeting-id {}` shows it again)\n",
                 p.expose(),
-                id.digits()
+                id.code()
             ));
         }
         self.raw(&text)
@@ -104,6 +104,35 @@ impl Out {
     }
 
     /// The outbox: one line per delivery not done, with why and when it is tried next.
+    /// The providers: key, name, and what kind of identifier a meeting gets.
+    pub fn providers(&mut self, providers: &[Provider], json: bool) -> Result<(), AppError> {
+        use belfry_core::provider::IdKind;
+        let ids = |p: &Provider| match p.ids {
+            IdKind::Digits => "a fresh 10-digit meeting ID per meeting",
+            IdKind::Room => "a fresh room name per meeting",
+            IdKind::Fixed => "one fixed link",
+        };
+        if json {
+            let list: Vec<serde_json::Value> = providers
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "key": p.key,
+                        "name": p.name,
+                        "ids": p.ids,
+                        "moderator": p.moderator,
+                    })
+                })
+                .collect();
+            return self.json(&list);
+        }
+        let mut text = String::new();
+        for p in providers {
+            text.push_str(&format!("{:<16} {} ({})\n", p.key, p.name, ids(p)));
+        }
+        self.raw(&text)
+    }
+
     pub fn outbox(
         &mut self,
         views: &[belfry_app::DeliveryView],
@@ -249,7 +278,7 @@ impl Out {
 pub fn invitation_json(p: &Prepared) -> serde_json::Value {
     let inv = &p.invitation;
     serde_json::json!({
-        "meeting_id": inv.meeting_id.digits(),
+        "meeting_id": inv.meeting_id.code(),
         "display": inv.meeting_id.grouped(),
         "title": inv.title,
         "text": inv.text,
@@ -264,7 +293,7 @@ pub fn invitation_json(p: &Prepared) -> serde_json::Value {
 /// `settings show --json`.
 pub fn settings_json(s: &Settings) -> serde_json::Value {
     serde_json::json!({
-        "personal-id": s.personal_id.map(|i| i.digits()),
+        "personal-id": s.personal_id.map(|i| i.code()),
         "time-zone": s.time_zone.map(|z| z.name().to_owned()),
         "dial-in": s.dial_in,
         "organizer": s.organizer,
@@ -280,7 +309,7 @@ pub fn notices(p: &Prepared) {
     if p.new_passcode.is_some() {
         eprintln!(
             "note: the moderator passcode is in your keyring; `belfry moderator-info --meeting-id {}` shows it",
-            p.meeting.id.digits()
+            p.meeting.id.code()
         );
     }
 }

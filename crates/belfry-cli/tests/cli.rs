@@ -2563,3 +2563,142 @@ fn a_passcode_from_standard_input_and_the_same_command_twice() {
     let info = env.ok(&["moderator-info", "--meeting-id", "8888888888"]);
     assert!(info.contains("24680"), "{info}");
 }
+
+#[test]
+fn providers_are_listed_and_a_profile_of_ones_own_is_added_or_refused_by_field() {
+    let env = Env::new();
+    let list = env.ok(&["providers"]);
+    assert!(
+        list.contains("chime") && list.contains("Amazon Chime"),
+        "{list}"
+    );
+    assert!(
+        list.contains("jitsi") && list.contains("Jitsi Meet"),
+        "{list}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "key = \"school\"\nname = \"School\"\njoin_url = \"https://meet.school.example/fixed\"\n",
+    )
+    .unwrap();
+    let err = env.fails(&["providers", "add", broken.to_str().unwrap()], 2);
+    assert!(
+        err.contains("broken.toml: join_url: must hold {id}"),
+        "{err}"
+    );
+    let own = dir.path().join("school.toml");
+    std::fs::write(
+        &own,
+        "key = \"school\"\nname = \"School Jitsi\"\njoin_url = \"https://meet.school.example/{id}\"\nids = \"room\"\n",
+    )
+    .unwrap();
+    env.ok(&["providers", "add", own.to_str().unwrap()]);
+    let listed = env.json(&["providers", "--json"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["key"] == "school" && p["ids"] == "room"),
+        "{listed}"
+    );
+    let mut args = vec!["invite", "--provider", "school"];
+    args.extend(MEETING);
+    let text = env.ok(&args);
+    assert!(
+        text.contains("Join the School Jitsi meeting:\nhttps://meet.school.example/"),
+        "{text}"
+    );
+    assert!(!text.to_lowercase().contains("chime"), "{text}");
+    let mut unknown = vec!["invite", "--provider", "zoomish"];
+    unknown.extend(MEETING);
+    let err = env.fails(&unknown, 2);
+    assert!(
+        err.contains("--provider: no meeting provider \"zoomish\""),
+        "{err}"
+    );
+}
+
+#[test]
+#[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
+fn a_jitsi_meeting_is_scheduled_rescheduled_and_cancelled_on_caldav_without_chime() {
+    let env = Env::new();
+    let server_dir = tempfile::tempdir().unwrap();
+    let port = belfry_testkit::free_port();
+    let server = belfry_testkit::radicale_in(server_dir.path(), port);
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    add_school(&env, &server.url);
+    let fetch = |href: &str| belfry_testkit::fetch(href, "ana", "ana-app-password");
+    let no_chime = |ics: &str| {
+        assert!(!ics.to_lowercase().contains("chime"), "{ics}");
+        assert!(ics.contains("URL;VALUE=URI:https://meet.jit.si/"), "{ics}");
+    };
+
+    let mut args = vec![
+        "schedule",
+        "--account",
+        "School",
+        "--json",
+        "--provider",
+        "jitsi",
+        "--organizer",
+        "prof@example.edu",
+        "--attendee",
+        "ana@example.com",
+    ];
+    args.extend(MEETING);
+    let done = env.json(&args);
+    assert_eq!(done["deliveries"][0]["status"], "created");
+    let uid = done["uid"].as_str().unwrap().to_owned();
+    let room = done["meeting_id"].as_str().unwrap().to_owned();
+    assert_eq!(room.len(), 16, "{room}");
+    let href = done["deliveries"][0]["href"].as_str().unwrap().to_owned();
+    let ics = fetch(&href);
+    no_chime(&ics);
+    assert!(
+        ics.contains(&format!("https://meet.jit.si/{room}")),
+        "{ics}"
+    );
+    let history = env.json(&["history", "--json"]);
+    assert_eq!(history[0]["provider"], "jitsi", "{history}");
+
+    // A reschedule names no provider and stays on Jitsi, in the same room.
+    let moved = [
+        "reschedule",
+        "--json",
+        "--uid",
+        &uid,
+        "--title",
+        "Physics 101 (moved)",
+        "--start",
+        "2027-03-02T10:00",
+        "--tz",
+        "America/New_York",
+        "--organizer",
+        "prof@example.edu",
+        "--attendee",
+        "ana@example.com",
+    ];
+    let again = env.json(&moved);
+    assert_eq!(again["meeting_id"], room.as_str());
+    let ics = fetch(&href);
+    no_chime(&ics);
+    assert!(ics.contains("SUMMARY:Physics 101 (moved)"), "{ics}");
+    assert!(ics.contains(&room));
+    // Another provider for the same meeting is refused.
+    let mut other = moved.to_vec();
+    other.extend(["--provider", "chime"]);
+    let err = env.fails(&other, 2);
+    assert!(
+        err.contains("--provider: this meeting is on jitsi"),
+        "{err}"
+    );
+
+    env.json(&["cancel", "--json", "--uid", &uid]);
+    let ics = fetch(&href);
+    no_chime(&ics);
+    assert!(ics.contains("STATUS:CANCELLED"), "{ics}");
+}

@@ -1,4 +1,5 @@
-//! Meeting IDs: ten decimal digits, shown 4-2-4 (`0123 45 6789`).
+//! Meeting IDs: Chime's ten decimal digits, shown 4-2-4 (`0123 45 6789`), or a room name
+//! (`k3v7qxw2m4tz9fa5`) for services whose links name a room.
 
 use std::fmt;
 
@@ -8,9 +9,22 @@ use crate::entropy::{Entropy, EntropyError, uniform_below};
 
 const SPACE: u64 = 10_000_000_000;
 
-/// A 10-digit meeting ID. Leading zeros are significant.
+/// The longest room name.
+pub const MAX_ROOM: usize = 48;
+/// The length of a fresh room name: 16 characters of 32 each, 80 bits from the CSPRNG.
+pub const FRESH_ROOM_LEN: usize = 16;
+const ROOM_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+
+/// A meeting's identifier: 10 digits (leading zeros significant) or a room name. Small and
+/// `Copy`, like the number it mostly is.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MeetingId(u64);
+pub struct MeetingId(Repr);
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Repr {
+    Digits(u64),
+    Room { len: u8, bytes: [u8; MAX_ROOM] },
+}
 
 /// Why a meeting ID could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,6 +37,10 @@ pub enum IdError {
     BadCharacter(char),
     #[error("a meeting ID is required")]
     Empty,
+    #[error(
+        "a room name has 3 to {MAX_ROOM} letters, digits, dashes or underscores, and not only digits"
+    )]
+    BadRoom,
 }
 
 /// Why no fresh ID could be drawn.
@@ -35,15 +53,39 @@ pub enum GenerateError {
     Entropy(#[from] EntropyError),
 }
 
+const MAX_DRAWS: u32 = 64;
+
 impl MeetingId {
     /// Draws IDs uniformly from all 10^10 until one is not `taken`.
     pub fn generate(
         entropy: &mut dyn Entropy,
         mut taken: impl FnMut(MeetingId) -> bool,
     ) -> Result<MeetingId, GenerateError> {
-        const MAX_DRAWS: u32 = 64;
         for _ in 0..MAX_DRAWS {
-            let id = MeetingId(uniform_below(entropy, SPACE)?);
+            let id = MeetingId(Repr::Digits(uniform_below(entropy, SPACE)?));
+            if !taken(id) {
+                return Ok(id);
+            }
+        }
+        Err(GenerateError::Exhausted(MAX_DRAWS))
+    }
+
+    /// Draws room names of [`FRESH_ROOM_LEN`] characters (80 bits, no look-alike letters)
+    /// until one is not `taken`.
+    pub fn generate_room(
+        entropy: &mut dyn Entropy,
+        mut taken: impl FnMut(MeetingId) -> bool,
+    ) -> Result<MeetingId, GenerateError> {
+        for _ in 0..MAX_DRAWS {
+            let mut bytes = [0u8; MAX_ROOM];
+            for b in bytes.iter_mut().take(FRESH_ROOM_LEN) {
+                let i = uniform_below(entropy, 32)?;
+                *b = ROOM_ALPHABET[usize::try_from(i).unwrap_or(0) % 32];
+            }
+            let id = MeetingId(Repr::Room {
+                len: FRESH_ROOM_LEN as u8,
+                bytes,
+            });
             if !taken(id) {
                 return Ok(id);
             }
@@ -70,20 +112,75 @@ impl MeetingId {
         }
         match digits {
             0 => Err(IdError::Empty),
-            10 => Ok(MeetingId(value)),
+            10 => Ok(MeetingId(Repr::Digits(value))),
             n => Err(IdError::WrongLength(n)),
         }
     }
 
-    /// The bare ten digits, as used in links and dial strings.
-    pub fn digits(self) -> String {
-        format!("{:010}", self.0)
+    /// Reads a room name: 3 to [`MAX_ROOM`] ASCII letters, digits, `-` or `_`, not only
+    /// digits (those are meeting numbers).
+    pub fn parse_room(text: &str) -> Result<MeetingId, IdError> {
+        let text = text.trim();
+        let ok = (3..=MAX_ROOM).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !text.bytes().all(|b| b.is_ascii_digit());
+        if !ok {
+            return Err(IdError::BadRoom);
+        }
+        let mut bytes = [0u8; MAX_ROOM];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Ok(MeetingId(Repr::Room {
+            len: u8::try_from(text.len()).unwrap_or(0),
+            bytes,
+        }))
     }
 
-    /// The ID grouped 4-2-4 for people: `0123 45 6789`.
+    /// Reads either kind: ten digits (in any common grouping) or, failing that, a room name.
+    /// Which one a provider takes is its own rule ([`crate::Provider::parse_id`]).
+    pub fn read(text: &str) -> Result<MeetingId, IdError> {
+        MeetingId::parse(text).or_else(|digits| {
+            MeetingId::parse_room(text).map_err(|room| match digits {
+                // Mostly digits: the digit error says more.
+                IdError::WrongLength(n)
+                    if n > 0
+                        && text
+                            .trim()
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b" -.".contains(&b)) =>
+                {
+                    IdError::WrongLength(n)
+                }
+                _ => room,
+            })
+        })
+    }
+
+    /// Whether this is a room name rather than a meeting number.
+    pub fn is_room(self) -> bool {
+        matches!(self.0, Repr::Room { .. })
+    }
+
+    /// The identifier as links and dial strings use it: the bare ten digits, or the room name.
+    pub fn code(self) -> String {
+        match self.0 {
+            Repr::Digits(n) => format!("{n:010}"),
+            Repr::Room { len, bytes } => {
+                String::from_utf8_lossy(&bytes[..usize::from(len)]).into_owned()
+            }
+        }
+    }
+
+    /// The ID for people: digits grouped 4-2-4 (`0123 45 6789`), a room name as it is.
     pub fn grouped(self) -> String {
-        let d = self.digits();
-        format!("{} {} {}", &d[0..4], &d[4..6], &d[6..10])
+        match self.0 {
+            Repr::Digits(_) => {
+                let d = self.code();
+                format!("{} {} {}", &d[0..4], &d[4..6], &d[6..10])
+            }
+            Repr::Room { .. } => self.code(),
+        }
     }
 }
 
@@ -95,7 +192,7 @@ impl fmt::Display for MeetingId {
 
 impl fmt::Debug for MeetingId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MeetingId({})", self.digits())
+        write!(f, "MeetingId({})", self.code())
     }
 }
 
@@ -108,14 +205,14 @@ impl std::str::FromStr for MeetingId {
 
 impl Serialize for MeetingId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.digits())
+        s.serialize_str(&self.code())
     }
 }
 
 impl<'de> Deserialize<'de> for MeetingId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        MeetingId::parse(&s).map_err(serde::de::Error::custom)
+        MeetingId::read(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -135,7 +232,7 @@ mod tests {
             "0123\u{a0}45\u{a0}6789",
         ] {
             assert_eq!(
-                MeetingId::parse(text).unwrap().digits(),
+                MeetingId::parse(text).unwrap().code(),
                 "0123456789",
                 "{text}"
             );
@@ -162,7 +259,7 @@ mod tests {
     fn displays_four_two_four_with_leading_zeros() {
         let id = MeetingId::parse("0000000042").unwrap();
         assert_eq!(id.grouped(), "0000 00 0042");
-        assert_eq!(id.digits(), "0000000042");
+        assert_eq!(id.code(), "0000000042");
         assert_eq!(id.to_string(), "0000 00 0042");
     }
 
@@ -170,9 +267,9 @@ mod tests {
     fn generation_skips_taken_ids() {
         // Draws 5 and 5 again are taken; 7 is free.
         let mut e = Replay::new(vec![5, 5, 7]);
-        let taken = MeetingId(5);
+        let taken = MeetingId(Repr::Digits(5));
         let id = MeetingId::generate(&mut e, |id| id == taken).unwrap();
-        assert_eq!(id, MeetingId(7));
+        assert_eq!(id, MeetingId(Repr::Digits(7)));
     }
 
     #[test]
@@ -190,8 +287,8 @@ mod tests {
         let mut seen_leading = [false; 10];
         for _ in 0..1000 {
             let id = MeetingId::generate(&mut e, |_| false).unwrap();
-            assert!(id.0 < SPACE);
-            seen_leading[usize::from(id.digits().as_bytes()[0] - b'0')] = true;
+            assert!(matches!(id.0, Repr::Digits(n) if n < SPACE));
+            seen_leading[usize::from(id.code().as_bytes()[0] - b'0')] = true;
         }
         assert!(
             seen_leading.iter().all(|s| *s),
@@ -206,5 +303,57 @@ mod tests {
         let back: MeetingId = serde_json::from_str("\"0123-45-6789\"").unwrap();
         assert_eq!(back, id);
         assert!(serde_json::from_str::<MeetingId>("\"12\"").is_err());
+        let room = MeetingId::parse_room("physics-101").unwrap();
+        let json = serde_json::to_string(&room).unwrap();
+        assert_eq!(json, "\"physics-101\"");
+        assert_eq!(serde_json::from_str::<MeetingId>(&json).unwrap(), room);
+    }
+
+    #[test]
+    fn room_names_are_checked() {
+        for ok in ["abc", "Physics-101_a", &"r".repeat(MAX_ROOM)] {
+            assert_eq!(MeetingId::parse_room(ok).unwrap().code(), ok);
+        }
+        for bad in [
+            "ab",
+            "0123456789",
+            "a b c",
+            "../x",
+            "é-room",
+            &"r".repeat(MAX_ROOM + 1),
+        ] {
+            assert_eq!(MeetingId::parse_room(bad), Err(IdError::BadRoom), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn fresh_rooms_are_80_bits_and_distinct_over_100000_draws() {
+        let mut e = SplitMix64(2027);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..100_000 {
+            let id = MeetingId::generate_room(&mut e, |id| seen.contains(&id)).unwrap();
+            assert!(id.is_room());
+            let code = id.code();
+            assert_eq!(code.len(), FRESH_ROOM_LEN);
+            assert!(code.bytes().all(|b| ROOM_ALPHABET.contains(&b)), "{code}");
+            assert!(seen.insert(id));
+        }
+        // 16 characters of an alphabet of 32: 80 bits.
+        assert_eq!(FRESH_ROOM_LEN * 5, 80);
+        assert_eq!(
+            ROOM_ALPHABET
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
+            32
+        );
+    }
+
+    #[test]
+    fn a_room_already_taken_is_drawn_again() {
+        let mut e = SplitMix64(5);
+        let first = MeetingId::generate_room(&mut e.clone(), |_| false).unwrap();
+        let next = MeetingId::generate_room(&mut e, |id| id == first).unwrap();
+        assert_ne!(next, first);
     }
 }

@@ -64,6 +64,7 @@ impl MeetingKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
+    Provider,
     Kind,
     MeetingId,
     Passcode,
@@ -108,6 +109,8 @@ impl FieldError {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MeetingForm {
+    /// The provider profile's key (`chime`, `jitsi`); empty means the default one.
+    pub provider: String,
     pub kind: MeetingKind,
     /// An ID to use instead of a fresh one (a host's one-time ID handed to a delegate).
     pub meeting_id: String,
@@ -145,6 +148,9 @@ pub struct Defaults {
 /// A checked meeting. Its passcode, if any, is kept apart (see [`Passcode`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meeting {
+    /// The provider profile's key. Meetings saved before there were several are Chime's.
+    #[serde(default = "chime_key")]
+    pub provider: String,
     pub id: MeetingId,
     pub kind: MeetingKind,
     pub title: String,
@@ -233,7 +239,7 @@ impl MeetingForm {
         if self.meeting_id.trim().is_empty() {
             return Ok(None);
         }
-        MeetingId::parse(&self.meeting_id)
+        MeetingId::read(&self.meeting_id)
             .map(Some)
             .map_err(|e| FieldError::new(Field::MeetingId, e.to_string()))
     }
@@ -347,6 +353,16 @@ impl MeetingForm {
             )));
         }
 
+        if self.kind == MeetingKind::Moderated && !provider.moderator {
+            check(Err(FieldError::new(
+                Field::Kind,
+                format!(
+                    "{} has no moderator code: choose another meeting type",
+                    provider.name
+                ),
+            )));
+        }
+
         let description = self.description.trim_end().to_owned();
         if description.chars().count() > MAX_DESCRIPTION {
             check(Err(FieldError::new(
@@ -370,6 +386,7 @@ impl MeetingForm {
                 Some(dial_in),
                 Some(show_zones),
             ) if errors.is_empty() => Ok(Meeting {
+                provider: provider.key.clone(),
                 id,
                 kind: self.kind,
                 title,
@@ -495,13 +512,19 @@ impl MeetingForm {
                 out.push(address);
             }
         }
-        let room = MAX_ADDRESSES - 2;
+        let scheduling =
+            usize::from(provider.scheduler_address().is_some()) + usize::from(own_pin.is_some());
+        let room = MAX_ADDRESSES - scheduling;
         if out.len() > room {
+            let taken = match scheduling {
+                0 => String::new(),
+                n => format!(" and the {n} scheduling addresses take {n}"),
+            };
             return Err(FieldError::new(
                 Field::Attendees,
                 format!(
-                    "at most {room} attendees: a Chime invitation holds {MAX_ADDRESSES} addresses \
-                     and the two scheduling addresses take two ({} given)",
+                    "at most {room} attendees: an invitation holds {MAX_ADDRESSES} addresses{taken} \
+                     ({} given)",
                     out.len()
                 ),
             ));
@@ -518,7 +541,14 @@ impl MeetingForm {
             .filter(|c| !c.is_empty())
             .collect();
         let codes: Vec<&str> = if codes.is_empty() {
-            defaults.dial_in.iter().map(String::as_str).collect()
+            // The default countries are the user's, for every provider: those this one has
+            // no numbers for are left out (typed ones are refused below).
+            defaults
+                .dial_in
+                .iter()
+                .map(String::as_str)
+                .filter(|code| provider.country(code).is_ok())
+                .collect()
         } else {
             codes
         };
@@ -554,6 +584,10 @@ impl MeetingForm {
         }
         Ok(out)
     }
+}
+
+fn chime_key() -> String {
+    Provider::chime().key.clone()
 }
 
 fn check_start(start: NaiveDateTime) -> Result<NaiveDateTime, FieldError> {
@@ -724,8 +758,9 @@ impl Meeting {
             ),
         };
         MeetingForm {
+            provider: self.provider.clone(),
             kind: self.kind,
-            meeting_id: self.id.digits(),
+            meeting_id: self.id.code(),
             passcode: String::new(),
             title: self.title.clone(),
             start: self.start.format("%Y-%m-%dT%H:%M").to_string(),

@@ -1,6 +1,8 @@
-//! The meeting provider's profile: join links, scheduling addresses, dial-in numbers and
-//! room-system details. Chime's lives in `data/chime.toml`; nothing Chime-specific is
-//! written anywhere else in Belfry's engine.
+//! Meeting provider profiles: join links, how a fresh meeting identifier is drawn,
+//! scheduling addresses, dial-in numbers and room-system details, and which invitation
+//! template a profile starts from. The built-in ones live in `data/*.toml`; a user's own are
+//! files of the same shape (`docs/providers.md`). Nothing provider-specific is written
+//! anywhere else in Belfry's engine.
 
 use std::sync::LazyLock;
 
@@ -11,6 +13,7 @@ use crate::id::MeetingId;
 
 /// One dial-in number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DialNumber {
     pub number: String,
     /// `toll-free` or `toll`.
@@ -19,6 +22,7 @@ pub struct DialNumber {
 
 /// A country's dial-in numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Country {
     /// ISO 3166 alpha-2 code, upper case.
     pub code: String,
@@ -26,20 +30,53 @@ pub struct Country {
     pub numbers: Vec<DialNumber>,
 }
 
-/// A provider profile. Patterns hold `{id}` where the bare 10-digit meeting ID goes.
+/// How a profile's meetings are identified.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdKind {
+    /// Ten digits, shown 4-2-4 (Amazon Chime).
+    #[default]
+    Digits,
+    /// A room name: a fresh one of 80 bits per meeting (Jitsi Meet).
+    Room,
+    /// One fixed link for every meeting (a personal room): no identifier of its own.
+    Fixed,
+}
+
+/// A provider profile. Patterns hold `{id}` where the meeting's identifier goes (the bare
+/// digits, or the room name). Everything but the key, the name and the join link is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Provider {
+    /// The stable key meetings record (`chime`, `jitsi`): lower-case letters, digits, `-`.
+    pub key: String,
     pub name: String,
     join_url: String,
+    #[serde(default)]
+    pub ids: IdKind,
+    /// Whether a moderator code (kept in the keyring, never sent to attendees) applies.
+    #[serde(default)]
+    pub moderator: bool,
+    #[serde(default)]
     scheduler_address: String,
+    #[serde(default)]
     pin_address: String,
+    #[serde(default)]
     one_click: String,
+    #[serde(default)]
     pub international_url: String,
+    #[serde(default)]
     sip: String,
+    #[serde(default)]
     pub h323: Vec<String>,
+    #[serde(default)]
     pub mute_code: String,
+    #[serde(default)]
     pub default_countries: Vec<String>,
+    /// What the profile does (and, for Chime, that the service has ended).
+    #[serde(default)]
     pub service_status: String,
+    #[serde(default)]
     pub countries: Vec<Country>,
 }
 
@@ -51,11 +88,32 @@ pub struct UnknownCountry {
     pub known: String,
 }
 
-static CHIME: LazyLock<Provider> = LazyLock::new(|| {
-    // The profile is compiled in and parsed by a unit test, so this cannot fail at run time.
+/// A profile that cannot be used: where, which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ProfileError {
+    /// The file (or the built-in profile) it came from.
+    pub source_name: String,
+    /// The field and what is wrong with it, or the TOML error with its line.
+    pub message: String,
+}
+
+/// The largest profile file read.
+pub const MAX_PROFILE_BYTES: usize = 64 * 1024;
+
+fn builtin(name: &str, text: &str) -> Provider {
+    // Compiled in and checked by a unit test, so this cannot fail at run time.
     #[allow(clippy::expect_used)]
-    toml::from_str(include_str!("../data/chime.toml")).expect("data/chime.toml is valid")
-});
+    Provider::from_toml(name, text).expect("built-in provider profiles are valid")
+}
+
+static CHIME: LazyLock<Provider> =
+    LazyLock::new(|| builtin("data/chime.toml", include_str!("../data/chime.toml")));
+static JITSI: LazyLock<Provider> =
+    LazyLock::new(|| builtin("data/jitsi.toml", include_str!("../data/jitsi.toml")));
+
+/// The template every profile but Chime starts from.
+pub const GENERIC_TEMPLATE: &str = include_str!("../templates/generic.txt.j2");
 
 impl Provider {
     /// The Amazon Chime profile.
@@ -63,8 +121,165 @@ impl Provider {
         &CHIME
     }
 
+    /// The Jitsi Meet profile (meet.jit.si; a fresh room per meeting, no account needed).
+    pub fn jitsi() -> &'static Provider {
+        &JITSI
+    }
+
+    /// The built-in profiles, Chime first.
+    pub fn builtins() -> [&'static Provider; 2] {
+        [Provider::chime(), Provider::jitsi()]
+    }
+
+    /// A personal room: one fixed link for every meeting (a Zoom, Webex or Teams personal
+    /// room, a BigBlueButton room), checked like any profile.
+    pub fn personal_room(link: &str) -> Result<Provider, ProfileError> {
+        let profile = Provider {
+            key: "personal-room".into(),
+            name: "my personal room".into(),
+            join_url: link.trim().to_owned(),
+            ids: IdKind::Fixed,
+            moderator: false,
+            scheduler_address: String::new(),
+            pin_address: String::new(),
+            one_click: String::new(),
+            international_url: String::new(),
+            sip: String::new(),
+            h323: Vec::new(),
+            mute_code: String::new(),
+            default_countries: Vec::new(),
+            service_status: "Your own meeting room: every meeting uses the same link. Belfry \
+                             does not create meetings on that service; you open the room \
+                             from your account there."
+                .into(),
+            countries: Vec::new(),
+        };
+        profile.check().map_err(|message| ProfileError {
+            source_name: "the personal room link".into(),
+            message,
+        })?;
+        Ok(profile)
+    }
+
+    /// Reads and checks a profile; `source_name` names it in errors (a file path).
+    pub fn from_toml(source_name: &str, text: &str) -> Result<Provider, ProfileError> {
+        let fail = |message: String| ProfileError {
+            source_name: source_name.to_owned(),
+            message,
+        };
+        if text.len() > MAX_PROFILE_BYTES {
+            return Err(fail(format!(
+                "a profile holds at most {} KiB",
+                MAX_PROFILE_BYTES / 1024
+            )));
+        }
+        let profile: Provider =
+            toml::from_str(text).map_err(|e| fail(e.to_string().trim_end().to_owned()))?;
+        profile.check().map_err(fail)?;
+        Ok(profile)
+    }
+
+    /// Every rule a profile must keep, the field named first in the message.
+    fn check(&self) -> Result<(), String> {
+        let key_ok = (2..=32).contains(&self.key.len())
+            && self
+                .key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !key_ok {
+            return Err("key: 2 to 32 lower-case letters, digits or dashes".into());
+        }
+        if self.name.trim().is_empty() || self.name.chars().count() > 64 {
+            return Err("name: 1 to 64 characters".into());
+        }
+        check_link("join_url", &self.join_url)?;
+        let has_id = self.join_url.contains("{id}");
+        match (self.ids, has_id) {
+            (IdKind::Fixed, true) => {
+                return Err("join_url: a fixed link has no {id}".into());
+            }
+            (IdKind::Digits | IdKind::Room, false) => {
+                return Err("join_url: must hold {id}, where the meeting's identifier goes".into());
+            }
+            _ => {}
+        }
+        if !self.scheduler_address.is_empty() && self.scheduler_address().is_none() {
+            return Err("scheduler_address: not an email address".into());
+        }
+        if !self.pin_address.is_empty() {
+            let sample = self.pin_address.replace("{id}", "0123456789");
+            if !self.pin_address.contains("{id}") || EmailAddress::parse(&sample).is_err() {
+                return Err("pin_address: an email address holding {id}".into());
+            }
+        }
+        if !self.international_url.is_empty() {
+            check_link("international_url", &self.international_url)?;
+        }
+        let short = |field: &str, v: &str| {
+            if v.chars().count() > 200 || v.chars().any(char::is_control) {
+                Err(format!("{field}: at most 200 characters, on one line"))
+            } else {
+                Ok(())
+            }
+        };
+        short("one_click", &self.one_click)?;
+        short("sip", &self.sip)?;
+        short("mute_code", &self.mute_code)?;
+        if self.h323.len() > 8 {
+            return Err("h323: at most 8 addresses".into());
+        }
+        for h in &self.h323 {
+            short("h323", h)?;
+        }
+        if self.service_status.chars().count() > 2_000 {
+            return Err("service_status: at most 2000 characters".into());
+        }
+        if self.countries.len() > 100 {
+            return Err("countries: at most 100".into());
+        }
+        for c in &self.countries {
+            let code_ok = c.code.len() == 2 && c.code.bytes().all(|b| b.is_ascii_uppercase());
+            if !code_ok {
+                return Err(format!(
+                    "countries: {:?} is not a two-letter upper-case code",
+                    c.code
+                ));
+            }
+            short("countries.name", &c.name)?;
+            if c.numbers.is_empty() || c.numbers.len() > 10 {
+                return Err(format!("countries: {} has 1 to 10 numbers", c.code));
+            }
+            for n in &c.numbers {
+                let ok = (3..=32).contains(&n.number.len())
+                    && n.number
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b" +-().".contains(&b));
+                if !ok {
+                    return Err(format!("countries: {:?} is not a phone number", n.number));
+                }
+                short("countries.numbers.kind", &n.kind)?;
+            }
+        }
+        for code in &self.default_countries {
+            if self.country(code).is_err() {
+                return Err(format!(
+                    "default_countries: {code:?} has no numbers in countries"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn fill(pattern: &str, id: MeetingId) -> String {
-        pattern.replace("{id}", &id.digits())
+        pattern.replace("{id}", &id.code())
+    }
+
+    /// Reads a meeting identifier typed for this profile: digits, or a room name.
+    pub fn parse_id(&self, text: &str) -> Result<MeetingId, crate::id::IdError> {
+        match self.ids {
+            IdKind::Digits => MeetingId::parse(text),
+            IdKind::Room | IdKind::Fixed => MeetingId::parse_room(text),
+        }
     }
 
     /// `https://chime.aws/0123456789`
@@ -73,31 +288,44 @@ impl Provider {
     }
 
     /// `+12064625569,,0123456789#`: dials straight in from a phone; also the event location.
+    /// Empty when the profile has no dial-in.
     pub fn one_click(&self, id: MeetingId) -> String {
         Self::fill(&self.one_click, id)
     }
 
-    /// `0123456789@meet.chime.in`
+    /// `0123456789@meet.chime.in`; empty when the profile has no room systems.
     pub fn sip(&self, id: MeetingId) -> String {
         Self::fill(&self.sip, id)
     }
 
-    /// The address that makes the service start the meeting and call attendees.
+    /// The address that makes the service start the meeting and call attendees, if any.
     pub fn scheduler_address(&self) -> Option<EmailAddress> {
         EmailAddress::parse(&self.scheduler_address).ok()
     }
 
-    /// The address that ties a calendar event to a meeting ID.
+    /// The address that ties a calendar event to a meeting ID, if the profile has one.
     pub fn pin_address(&self, id: MeetingId) -> Option<EmailAddress> {
+        if self.pin_address.is_empty() {
+            return None;
+        }
         EmailAddress::parse(&Self::fill(&self.pin_address, id)).ok()
     }
 
     /// Whether `address` is one of the provider's scheduling addresses, for any ID.
     pub fn is_provider_address(&self, address: &EmailAddress) -> bool {
         let key = address.key();
-        let (prefix, suffix) = self.pin_address.split_once("{id}").unwrap_or(("", ""));
-        key == self.scheduler_address.to_lowercase()
-            || (key.starts_with(prefix) && key.ends_with(suffix))
+        let scheduler =
+            !self.scheduler_address.is_empty() && key == self.scheduler_address.to_lowercase();
+        let pin = self
+            .pin_address
+            .to_lowercase()
+            .split_once("{id}")
+            .is_some_and(|(prefix, suffix)| {
+                key.len() > prefix.len() + suffix.len()
+                    && key.starts_with(prefix)
+                    && key.ends_with(suffix)
+            });
+        scheduler || pin
     }
 
     /// The country with this code (case-insensitive).
@@ -115,6 +343,50 @@ impl Provider {
                     .collect::<Vec<_>>()
                     .join(", "),
             })
+    }
+
+    /// Who Belfry adds to every invitation of this profile, in words (empty: nobody).
+    pub fn adds_in_words(&self) -> String {
+        let pin = self
+            .pin_address
+            .split_once("{id}")
+            .map(|(prefix, _)| prefix);
+        match (self.scheduler_address().is_some(), pin) {
+            (true, Some(prefix)) => format!(
+                "{} and the meeting's {prefix} address are added for you.",
+                self.scheduler_address
+            ),
+            (true, None) => format!("{} is added for you.", self.scheduler_address),
+            (false, Some(prefix)) => format!("The meeting's {prefix} address is added for you."),
+            (false, None) => String::new(),
+        }
+    }
+
+    /// The template this profile's invitations start from.
+    pub fn default_template(&self) -> &'static str {
+        if self.key == Provider::chime().key {
+            crate::invitation::DEFAULT_TEMPLATE
+        } else {
+            GENERIC_TEMPLATE
+        }
+    }
+}
+
+/// A link in a profile: https (or http to this machine), on one line.
+fn check_link(field: &str, link: &str) -> Result<(), String> {
+    let sample = link.replace("{id}", "room");
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| sample.starts_with(p));
+    let ok = (sample.starts_with("https://") || loopback)
+        && sample.len() <= 500
+        && !sample
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{field}: an https:// address on one line"))
     }
 }
 
@@ -168,6 +440,107 @@ mod tests {
                 !p.is_provider_address(&EmailAddress::parse(a).unwrap()),
                 "{a}"
             );
+        }
+    }
+
+    #[test]
+    fn jitsi_fills_rooms_and_adds_no_one_to_the_event() {
+        let p = Provider::jitsi();
+        let room = MeetingId::parse_room("k3v7qxw2m4tz9fa5").unwrap();
+        assert_eq!(p.join_url(room), "https://meet.jit.si/k3v7qxw2m4tz9fa5");
+        assert_eq!(p.scheduler_address(), None);
+        assert_eq!(p.pin_address(room), None);
+        assert_eq!(p.one_click(room), "");
+        for a in [
+            "meet@chime.aws",
+            "pin+0123456789@chime.aws",
+            "ana@example.com",
+        ] {
+            assert!(
+                !p.is_provider_address(&EmailAddress::parse(a).unwrap()),
+                "{a}"
+            );
+        }
+        assert_eq!(p.parse_id("physics-101").unwrap().code(), "physics-101");
+        assert!(p.parse_id("0123456789").is_err());
+        assert_eq!(p.default_template(), GENERIC_TEMPLATE);
+        assert_eq!(p.adds_in_words(), "");
+        assert_eq!(
+            Provider::chime().adds_in_words(),
+            "meet@chime.aws and the meeting's pin+ address are added for you."
+        );
+        assert_eq!(
+            Provider::chime().default_template(),
+            crate::invitation::DEFAULT_TEMPLATE
+        );
+    }
+
+    #[test]
+    fn a_profile_from_a_file_is_checked_and_errors_name_the_file_and_field() {
+        let own = "key = \"school-jitsi\"\nname = \"School Jitsi\"\n\
+                   join_url = \"https://jitsi.school.example/{id}\"\nids = \"room\"\n\
+                   one_click = \"+49 30 1234567,,{id}#\"\n\
+                   default_countries = [\"DE\"]\n\
+                   [[countries]]\ncode = \"DE\"\nname = \"Germany\"\n\
+                   numbers = [{ number = \"+49 30 1234567\", kind = \"toll\" }]\n";
+        let p = Provider::from_toml("providers/school.toml", own).unwrap();
+        assert_eq!(p.key, "school-jitsi");
+        assert_eq!(p.country("de").unwrap().numbers.len(), 1);
+
+        let broken = |text: &str, words: &str| {
+            let e = Provider::from_toml("providers/x.toml", text).unwrap_err();
+            assert_eq!(e.source_name, "providers/x.toml");
+            assert!(e.to_string().contains(words), "{words:?} not in: {e}");
+        };
+        let base = "key = \"x1\"\nname = \"X\"\n";
+        broken(
+            &format!("{base}join_url = \"https://x.example/fixed\"\n"),
+            "join_url: must hold {id}",
+        );
+        broken(
+            &format!("{base}join_url = \"http://x.example/{{id}}\"\n"),
+            "join_url: an https:// address",
+        );
+        broken(
+            "name = \"X\"\njoin_url = \"https://x.example/{id}\"\n",
+            "missing field `key`",
+        );
+        broken(
+            &format!("{base}join_url = \"https://x.example/{{id}}\"\nids = \"words\"\n"),
+            "line 4",
+        );
+        broken(
+            &format!(
+                "{base}join_url = \"https://x.example/{{id}}\"\npin_address = \"pin@x.example\"\n"
+            ),
+            "pin_address: an email address holding {id}",
+        );
+        broken(
+            &format!(
+                "{base}join_url = \"https://x.example/{{id}}\"\ndefault_countries = [\"US\"]\n"
+            ),
+            "default_countries: \"US\" has no numbers",
+        );
+        broken(
+            &format!("{base}join_url = \"https://x.example/{{id}}\"\ncolour = \"red\"\n"),
+            "unknown field `colour`",
+        );
+        broken(&"#".repeat(MAX_PROFILE_BYTES + 1), "at most 64 KiB");
+    }
+
+    #[test]
+    fn a_personal_room_is_one_fixed_https_link() {
+        let p = Provider::personal_room(" https://zoom.example/j/123456789 ").unwrap();
+        assert_eq!(p.ids, IdKind::Fixed);
+        let room = MeetingId::parse_room("personal").unwrap();
+        assert_eq!(p.join_url(room), "https://zoom.example/j/123456789");
+        for bad in [
+            "",
+            "zoom.example/j/1",
+            "http://zoom.example/j/1",
+            "https://x/{id}",
+        ] {
+            assert!(Provider::personal_room(bad).is_err(), "{bad:?}");
         }
     }
 

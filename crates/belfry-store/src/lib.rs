@@ -563,7 +563,7 @@ impl Store {
             .conn()?
             .query_row(
                 "SELECT 1 FROM meetings WHERE meeting_id = ?1 LIMIT 1",
-                [id.digits()],
+                [id.code()],
                 |_| Ok(()),
             )
             .optional()?
@@ -580,7 +580,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 rec.uid,
-                rec.meeting_id.digits(),
+                rec.meeting_id.code(),
                 rec.kind.as_str(),
                 rec.sequence,
                 rec.meeting.as_ref().map(|m| m.title.clone()),
@@ -623,7 +623,7 @@ impl Store {
                 &format!(
                     "{SELECT} WHERE meeting_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1"
                 ),
-                [id.digits()],
+                [id.code()],
                 row_to_raw,
             )
             .optional()?
@@ -964,7 +964,7 @@ impl Store {
         let mut stmt = conn.prepare(&format!(
             "{SELECT} WHERE meeting_id = ?1 ORDER BY created_at DESC, rowid DESC"
         ))?;
-        let rows = stmt.query_map([id.digits()], row_to_raw)?;
+        let rows = stmt.query_map([id.code()], row_to_raw)?;
         rows.map(|r| r.map_err(StoreError::from).and_then(RawRecord::into_record))
             .collect()
     }
@@ -1099,7 +1099,7 @@ impl RawRecord {
                 .map_err(|e| StoreError::Damaged(format!("time {s:?}: {e}")))
         };
         Ok(MeetingRecord {
-            meeting_id: MeetingId::parse(&self.meeting_id)
+            meeting_id: MeetingId::read(&self.meeting_id)
                 .map_err(|e| StoreError::Damaged(format!("meeting ID: {e}")))?,
             kind: MeetingKind::from_name(&self.kind)
                 .ok_or_else(|| StoreError::Damaged(format!("meeting kind {:?}", self.kind)))?,

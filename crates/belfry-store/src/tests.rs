@@ -452,8 +452,8 @@ fn calendar_accounts_are_those_of_each_meetings_latest_version() {
             .unwrap();
     }
     let held = store.calendar_accounts().unwrap();
-    assert_eq!(held[&a.digits()], ["school", "work"]);
-    assert_eq!(held[&b.digits()], ["work"]);
+    assert_eq!(held[&a.code()], ["school", "work"]);
+    assert_eq!(held[&b.code()], ["work"]);
     assert!(!held.contains_key("5550123456"));
 }
 

@@ -32,8 +32,11 @@ pub async fn preview(shell: State<'_, Shell>, form: MeetingForm) -> Result<Previ
 pub async fn new_meeting_id(
     shell: State<'_, Shell>,
     moderated: bool,
+    provider: String,
 ) -> Result<NewMeetingView, AppError> {
-    shell.blocking(move |a| a.new_meeting_view(moderated)).await
+    shell
+        .blocking(move |a| a.new_meeting_view(moderated, &provider))
+        .await
 }
 
 #[tauri::command]

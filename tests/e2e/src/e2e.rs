@@ -1122,3 +1122,76 @@ fn a_hostile_title_and_description_are_shown_as_text_and_nothing_runs() {
     assert_eq!(owned, json!([true, 0]));
     s.close();
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn a_jitsi_meeting_goes_onto_a_caldav_calendar_without_anything_of_chime() {
+    let server = belfry_testkit::radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let driver = Driver::start();
+    let s = driver.session();
+    s.click("[data-page=accounts]");
+    s.type_into("#account-name", "School");
+    s.type_into("#account-server", &server.url);
+    s.type_into("#account-username", "ana");
+    s.type_into("#account-password", "ana-app-password");
+    s.click("#add-account");
+    s.wait_until("the calendars are shown", 15 * SECOND, || {
+        s.text_content("#account-calendars").contains("Lectures")
+    });
+
+    s.click("[data-page=schedule]");
+    assert_eq!(s.label_of("provider"), "Meeting provider");
+    s.set_value("#provider", "jitsi");
+    s.wait_until("a room is drawn", 10 * SECOND, || {
+        let id = s.text_content("#meeting-id");
+        id.len() == 16 && !id.contains(' ')
+    });
+    let room = s.text_content("#meeting-id");
+    fill_meeting(&s, "Reading group");
+    s.type_into("#organizer", "prof@example.edu");
+    s.type_into("#attendee-input", "ana@example.com");
+    s.press_enter("#attendee-input");
+    wait_preview_contains(&s, &format!("https://meet.jit.si/{room}"));
+    let text = preview_text(&s);
+    assert!(text.contains("Join the Jitsi Meet meeting:"), "{text}");
+    assert!(!text.to_lowercase().contains("chime"), "{text}");
+    // Jitsi has no moderator code: the window does not offer one.
+    assert_eq!(
+        s.execute(
+            "return document.querySelector('#kind option[value=moderated]').disabled",
+            json!([])
+        ),
+        json!(true)
+    );
+    screenshot(&s, "schedule-jitsi");
+
+    s.wait_until("the account is offered", 10 * SECOND, || {
+        s.text_content("#calendar-account").contains("School")
+    });
+    s.click("#add-to-calendar");
+    s.wait_until("the window reports the event", 15 * SECOND, || {
+        s.text_content("#toast").contains("Added to School")
+    });
+    let hrefs = belfry_testkit::ics_paths(&cal, "ana", "ana-app-password");
+    assert_eq!(hrefs.len(), 1, "one event on the calendar");
+    let ics = belfry_testkit::fetch(
+        &format!("{}{}", server.url, hrefs[0]),
+        "ana",
+        "ana-app-password",
+    );
+    assert!(
+        ics.contains(&format!("URL;VALUE=URI:https://meet.jit.si/{room}")),
+        "{ics}"
+    );
+    assert!(ics.contains("mailto:ana@example.com"), "{ics}");
+    assert!(!ics.to_lowercase().contains("chime"), "{ics}");
+
+    // History shows it on Jitsi.
+    s.click("[data-page=history]");
+    s.wait_until("history lists the meeting", 10 * SECOND, || {
+        s.text_content(".history-list").contains("Reading group")
+    });
+    s.close();
+}

@@ -3,11 +3,15 @@
 
 export type MeetingKind = "one_time" | "moderated" | "personal";
 
-export type Field = "kind" | "meeting_id" | "passcode" | "title" | "start" | "time_zone" | "duration" | "repeat" | "repeat_count" | "repeat_until" | "repeat_on" | "attendees" | "organizer" | "on_behalf_of" | "description" | "dial_in" | "show_zones";
+export type Field = "provider" | "kind" | "meeting_id" | "passcode" | "title" | "start" | "time_zone" | "duration" | "repeat" | "repeat_count" | "repeat_until" | "repeat_on" | "attendees" | "organizer" | "on_behalf_of" | "description" | "dial_in" | "show_zones";
 
 export type FieldError = { field: Field, message: string, };
 
-export type MeetingForm = { kind: MeetingKind, 
+export type MeetingForm = { 
+/**
+ * The provider profile's key (`chime`, `jitsi`); empty means the default one.
+ */
+provider: string, kind: MeetingKind, 
 /**
  * An ID to use instead of a fresh one (a host's one-time ID handed to a delegate).
  */
@@ -65,7 +69,33 @@ system_time_zone: string, };
 
 export type CountryView = { code: string, name: string, };
 
-export type Catalog = { provider: string, service_status: string, time_zones: Array<string>, countries: Array<CountryView>, 
+export type ProviderView = { key: string, name: string, 
+/**
+ * Meetings get a room name (not a 10-digit ID, and no personal ID).
+ */
+rooms: boolean, 
+/**
+ * A moderator code applies.
+ */
+moderator: boolean, 
+/**
+ * It has dial-in numbers.
+ */
+dial_in: boolean, 
+/**
+ * Who Belfry adds to the invitation itself, in words; empty when nobody.
+ */
+adds: string, 
+/**
+ * What the profile does.
+ */
+about: string, };
+
+export type Catalog = { 
+/**
+ * The profiles a meeting can be scheduled with, the default one first.
+ */
+providers: Array<ProviderView>, provider: string, service_status: string, time_zones: Array<string>, countries: Array<CountryView>, 
 /**
  * The countries used when neither the form nor the settings name any.
  */
@@ -75,7 +105,15 @@ export type HistoryView = {
 /**
  * The meeting's UID: what names it (several personal meetings share one ID).
  */
-uid: string, meeting_id: string, display: string, kind: MeetingKind, title: string, start: string, time_zone: string, attendees: number, moderated: boolean, cancelled: boolean, 
+uid: string, 
+/**
+ * The name of the meeting's provider (`Amazon Chime`, `Jitsi Meet`).
+ */
+provider: string, 
+/**
+ * The provider's scheduling address, which hears of every change (empty: none).
+ */
+scheduler: string, meeting_id: string, display: string, kind: MeetingKind, title: string, start: string, time_zone: string, attendees: number, moderated: boolean, cancelled: boolean, 
 /**
  * The accounts whose calendars hold it (empty: on no calendar, nothing to reschedule).
  */

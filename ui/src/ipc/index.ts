@@ -62,7 +62,8 @@ export const ipc = {
   preview: (form: MeetingForm) => call<Preview>("preview", { form }),
   previewTemplate: (form: MeetingForm, template: string) =>
     call<Preview>("preview_template", { form, template }),
-  newMeetingId: (moderated: boolean) => call<NewMeetingView>("new_meeting_id", { moderated }),
+  newMeetingId: (moderated: boolean, provider: string) =>
+    call<NewMeetingView>("new_meeting_id", { moderated, provider }),
   copyInvitation: (form: MeetingForm) => call<Preview>("copy_invitation", { form }),
   /** Answers how many seconds the moderator info stays on the clipboard. */
   copyModeratorInfo: (meetingId: string) => call<number>("copy_moderator_info", { meetingId }),

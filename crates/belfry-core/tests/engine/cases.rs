@@ -10,7 +10,7 @@ use belfry_core::{
 use chrono::{TimeZone, Utc};
 use serde::Deserialize;
 
-use crate::{meeting, unescape};
+use crate::{meeting, provider_of, unescape};
 
 #[derive(Deserialize)]
 struct Case {
@@ -64,8 +64,12 @@ fn every_case_matches_its_expected_output() {
     let mut checked = 0;
     for (name, case) in cases() {
         let m = meeting(&case.form, &case.meeting_id);
-        let template = case.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
-        let invitation = render_invitation(&m, Provider::chime(), template).unwrap();
+        let provider = provider_of(&case.form);
+        let template = case
+            .template
+            .as_deref()
+            .unwrap_or(provider.default_template());
+        let invitation = render_invitation(&m, provider, template).unwrap();
 
         let txt = cases_dir().join(format!("{name}.txt"));
         if txt.exists() {
@@ -84,7 +88,7 @@ fn every_case_matches_its_expected_output() {
                 reminder_minutes: Some(10),
                 cancelled: false,
             };
-            let ics = render_ics(&m, &invitation, Provider::chime(), &opts).unwrap();
+            let ics = render_ics(&m, &invitation, provider, &opts).unwrap();
             let lines = unfold(&ics);
             let description = |prop: &str| {
                 let prefix = format!("{prop}:");

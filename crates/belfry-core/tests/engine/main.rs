@@ -9,7 +9,7 @@ mod forms;
 mod properties;
 mod windows_zones;
 
-use belfry_core::{Defaults, Meeting, MeetingForm, MeetingId, Provider};
+use belfry_core::{Defaults, Meeting, MeetingForm, Provider};
 use chrono_tz::Tz;
 
 /// The defaults every case is read with.
@@ -21,10 +21,19 @@ pub fn defaults() -> Defaults {
     }
 }
 
+/// The built-in profile a form names (Chime when it names none).
+pub fn provider_of(form: &MeetingForm) -> &'static Provider {
+    Provider::builtins()
+        .into_iter()
+        .find(|p| form.provider.is_empty() || p.key == form.provider)
+        .unwrap_or_else(|| panic!("no built-in provider {:?}", form.provider))
+}
+
 /// Validates `form` with `id`, panicking with the field errors if it is refused.
 pub fn meeting(form: &MeetingForm, id: &str) -> Meeting {
-    let id = MeetingId::parse(id).unwrap();
-    form.validate(id, &defaults(), Provider::chime())
+    let provider = provider_of(form);
+    let id = provider.parse_id(id).unwrap();
+    form.validate(id, &defaults(), provider)
         .unwrap_or_else(|errors| panic!("form refused: {errors:?}"))
 }
 

@@ -1,0 +1,159 @@
+//! The meeting provider profiles a user schedules with: the built-in ones (Amazon Chime,
+//! Jitsi Meet) and their own, files of the same shape kept in the data folder's
+//! `providers/` (`docs/providers.md`). A meeting records its provider's key, and stays on it.
+
+use std::path::{Path, PathBuf};
+
+use belfry_core::provider::{MAX_PROFILE_BYTES, ProfileError};
+use belfry_core::{Field, MeetingForm, Provider};
+use belfry_store::MeetingRecord;
+
+use crate::files::{read_file_capped, write_atomically};
+use crate::{App, AppError, ErrorCode};
+
+/// The most profiles of their own a user may keep.
+const MAX_OWN_PROFILES: usize = 64;
+
+impl App {
+    /// Where the user's own profiles are kept.
+    pub fn providers_dir(&self) -> PathBuf {
+        self.store()
+            .path()
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+            .join("providers")
+    }
+
+    /// Every profile: the built-in ones first, then the user's own (by key). A broken file
+    /// of the user's is left out; [`App::provider_problems`] says why.
+    pub fn providers(&self) -> Vec<Provider> {
+        let mut all: Vec<Provider> = Provider::builtins().into_iter().cloned().collect();
+        let (own, _) = self.own_profiles();
+        for p in own {
+            if !all.iter().any(|b| b.key == p.key) {
+                all.push(p);
+            }
+        }
+        all
+    }
+
+    /// What is wrong with the user's profile files, each naming the file and the field.
+    pub fn provider_problems(&self) -> Vec<ProfileError> {
+        self.own_profiles().1
+    }
+
+    fn own_profiles(&self) -> (Vec<Provider>, Vec<ProfileError>) {
+        let mut good = Vec::new();
+        let mut bad = Vec::new();
+        let Ok(entries) = std::fs::read_dir(self.providers_dir()) else {
+            return (good, bad);
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths.into_iter().take(MAX_OWN_PROFILES) {
+            let name = path.display().to_string();
+            match read_file_capped(&path, MAX_PROFILE_BYTES, &name)
+                .map_err(|e| ProfileError {
+                    source_name: name.clone(),
+                    message: e.message,
+                })
+                .and_then(|text| Provider::from_toml(&name, &text))
+            {
+                Ok(p) => good.push(p),
+                Err(e) => bad.push(e),
+            }
+        }
+        (good, bad)
+    }
+
+    /// The profile with this key.
+    pub fn provider_named(&self, key: &str) -> Result<Provider, AppError> {
+        let key = key.trim().to_ascii_lowercase();
+        let all = self.providers();
+        all.iter().find(|p| p.key == key).cloned().ok_or_else(|| {
+            AppError::field(
+                Field::Provider,
+                format!(
+                    "no meeting provider {:?}; known: {}",
+                    belfry_core::limits::excerpt(&key, belfry_core::limits::MAX_ECHO_BYTES),
+                    all.iter()
+                        .map(|p| p.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+
+    /// The profile a form is scheduled with: the one its meeting already has (a meeting
+    /// stays on its provider), else the one the form names, else Amazon Chime.
+    pub(crate) fn provider_for(
+        &self,
+        form: &MeetingForm,
+        existing: Option<&MeetingRecord>,
+    ) -> Result<Provider, AppError> {
+        let recorded = existing
+            .and_then(|r| r.meeting.as_ref())
+            .map(|m| &m.provider);
+        match recorded {
+            Some(key) => {
+                if !form.provider.trim().is_empty()
+                    && !form.provider.trim().eq_ignore_ascii_case(key)
+                {
+                    return Err(AppError::field(
+                        Field::Provider,
+                        format!(
+                            "this meeting is on {key}, and a meeting stays on its provider: \
+                             schedule a new one for another"
+                        ),
+                    ));
+                }
+                self.provider_named(key)
+            }
+            None if form.provider.trim().is_empty() => Ok(Provider::chime().clone()),
+            None => self.provider_named(&form.provider),
+        }
+    }
+
+    /// The template a provider's invitations are written with: the user's own for Chime
+    /// (set in settings), the profile's own otherwise.
+    pub(crate) fn template_for(&self, provider: &Provider) -> Result<String, AppError> {
+        if provider.key == Provider::chime().key {
+            self.template_text()
+        } else {
+            Ok(provider.default_template().to_owned())
+        }
+    }
+
+    /// Adds a profile of the user's own from a file: checked first, refused when its key is
+    /// a built-in one's, kept in the data folder. Returns it.
+    pub fn add_provider_file(&self, path: &Path) -> Result<Provider, AppError> {
+        let name = path.display().to_string();
+        let text = read_file_capped(path, MAX_PROFILE_BYTES, &name)?;
+        let profile = Provider::from_toml(&name, &text)
+            .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
+        if Provider::builtins().iter().any(|b| b.key == profile.key) {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "{name}: key: {:?} is a built-in provider's; choose another key",
+                    profile.key
+                ),
+            ));
+        }
+        let dir = self.providers_dir();
+        belfry_store::private::private_dir(&dir).map_err(|e| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!("cannot create {}: {e}", dir.display()),
+            )
+        })?;
+        write_atomically(&dir.join(format!("{}.toml", profile.key)), text.as_bytes())?;
+        Ok(profile)
+    }
+}
