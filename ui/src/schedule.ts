@@ -51,7 +51,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     toast(`Your last draft could not be read: ${appErrorOf(e).message}`, "error");
   }
   const form: MeetingForm = draft ?? {
-    provider: "",
+    provider: settings().provider,
     kind: "one_time", meeting_id: "", passcode: "", title: "", start: nextHour(new Date()),
     time_zone: "", duration: "1h", repeat: "", repeat_count: "", repeat_until: "", repeat_on: [],
     attendees: [], organizer: "", on_behalf_of: "", description: "", dial_in: [], show_zones: [],

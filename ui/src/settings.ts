@@ -6,6 +6,7 @@ import { field, h, setError, toast } from "./dom";
 import { appErrorOf } from "./model";
 
 const SETTING_FIELDS: Partial<Record<Field, string>> = {
+  provider: "set-provider",
   meeting_id: "set-personal-id",
   time_zone: "set-time-zone",
   dial_in: "set-dial-in",
@@ -19,6 +20,7 @@ export function settingsPage(
   onSaved: (s: SettingsView) => void,
 ): { element: HTMLElement; personalIdChanged: (id: string) => void } {
   let view: SettingsView = { ...current };
+  const provider = h("select", {}, ...catalog.providers.map((p) => h("option", { value: p.key }, p.name)));
   const personal = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "0123 45 6789" });
   const zone = h("input", { type: "search", list: "settings-zone-list", autocomplete: "off", spellcheck: "false" });
   const zoneList = h("datalist", { id: "settings-zone-list" }, ...catalog.time_zones.map((z) => h("option", { value: z })));
@@ -31,6 +33,7 @@ export function settingsPage(
   let seq = 0;
 
   function fill() {
+    provider.value = view.provider;
     personal.value = view.personal_id;
     zone.value = view.time_zone;
     zone.placeholder = `System: ${view.system_time_zone}`;
@@ -71,6 +74,7 @@ export function settingsPage(
     for (const id of Object.values(SETTING_FIELDS)) setError(id, undefined);
     const next: SettingsView = {
       ...view,
+      provider: provider.value,
       personal_id: personal.value,
       time_zone: zone.value,
       organizer: organizer.value,
@@ -101,6 +105,7 @@ export function settingsPage(
     h(
       "div",
       { class: "settings-left" },
+      field("set-provider", "Default meeting provider", provider, "New meetings start on it; each meeting can pick another."),
       field("set-personal-id", "Personal meeting ID", personal, "Your static 10-digit Chime ID, used by the personal meeting type."),
       field("set-time-zone", "Default time zone", zone, "Empty: the system's zone."),
       field("set-organizer", "Your email (organizer)", organizer),

@@ -419,16 +419,16 @@ impl App {
         Ok(())
     }
 
-    /// `belfry new`: a fresh ID (and passcode, when moderated), reserved for later use.
+    /// `belfry new`: a fresh Chime ID (and passcode, when moderated), reserved for later use.
     pub fn new_meeting(
         &self,
         moderated: bool,
         passcode: Option<&str>,
     ) -> Result<NewMeeting, AppError> {
-        self.new_meeting_with("", moderated, passcode)
+        self.new_meeting_with(&Provider::chime().key, moderated, passcode)
     }
 
-    /// A fresh ID for a meeting on the provider `provider_key` (empty: Amazon Chime): 10
+    /// A fresh ID for a meeting on the provider `provider_key` (empty: the default one): 10
     /// digits or a room name, as the profile says.
     pub fn new_meeting_with(
         &self,
@@ -436,10 +436,13 @@ impl App {
         moderated: bool,
         passcode: Option<&str>,
     ) -> Result<NewMeeting, AppError> {
-        let provider = match provider_key.trim() {
-            "" => Provider::chime().clone(),
-            key => self.provider_named(key)?,
-        };
+        let provider = self.provider_for(
+            &MeetingForm {
+                provider: provider_key.to_owned(),
+                ..MeetingForm::default()
+            },
+            None,
+        )?;
         if moderated && !provider.moderator {
             return Err(AppError::field(
                 Field::Kind,

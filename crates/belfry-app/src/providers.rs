@@ -91,7 +91,8 @@ impl App {
     }
 
     /// The profile a form is scheduled with: the one its meeting already has (a meeting
-    /// stays on its provider), else the one the form names, else Amazon Chime.
+    /// stays on its provider), else the one the form names, else the default in settings,
+    /// else Amazon Chime.
     pub(crate) fn provider_for(
         &self,
         form: &MeetingForm,
@@ -115,7 +116,13 @@ impl App {
                 }
                 self.provider_named(key)
             }
-            None if form.provider.trim().is_empty() => Ok(Provider::chime().clone()),
+            None if form.provider.trim().is_empty() => match self.settings()?.provider {
+                // A default whose profile file was removed falls back to Chime.
+                Some(key) => Ok(self
+                    .provider_named(&key)
+                    .unwrap_or_else(|_| Provider::chime().clone())),
+                None => Ok(Provider::chime().clone()),
+            },
             None => self.provider_named(&form.provider),
         }
     }

@@ -15,6 +15,8 @@ pub struct Settings {
     pub organizer: Option<EmailAddress>,
     /// `None`: the default template.
     pub template: Option<String>,
+    /// The provider a meeting is scheduled with when it names none; `None`: Amazon Chime.
+    pub provider: Option<String>,
 }
 
 /// The settings a user can change.
@@ -26,16 +28,18 @@ pub enum SettingKey {
     DialIn,
     Organizer,
     Template,
+    Provider,
 }
 
 impl SettingKey {
     /// Every key, in display order.
-    pub const ALL: [SettingKey; 5] = [
+    pub const ALL: [SettingKey; 6] = [
         SettingKey::PersonalId,
         SettingKey::TimeZone,
         SettingKey::DialIn,
         SettingKey::Organizer,
         SettingKey::Template,
+        SettingKey::Provider,
     ];
 
     /// The name on the command line and in storage.
@@ -46,6 +50,7 @@ impl SettingKey {
             SettingKey::DialIn => "dial-in",
             SettingKey::Organizer => "organizer",
             SettingKey::Template => "template",
+            SettingKey::Provider => "provider",
         }
     }
 
@@ -73,6 +78,7 @@ impl SettingKey {
             SettingKey::DialIn => Some(Field::DialIn),
             SettingKey::Organizer => Some(Field::Organizer),
             SettingKey::Template => None,
+            SettingKey::Provider => Some(Field::Provider),
         }
     }
 }
@@ -114,6 +120,7 @@ impl App {
                 })
                 .transpose()?,
             template: get(SettingKey::Template)?,
+            provider: get(SettingKey::Provider)?,
         })
     }
 
@@ -160,6 +167,7 @@ impl App {
                 self.check_template(value)?;
                 value.to_owned()
             }
+            SettingKey::Provider => self.provider_named(value)?.key,
         };
         Ok(stored)
     }

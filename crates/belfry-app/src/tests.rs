@@ -832,3 +832,60 @@ fn a_caldav_server_on_plain_http_elsewhere_needs_the_users_confirmation() {
     assert!(h.app.accounts().unwrap().is_empty());
     assert!(!data_dir_bytes(h.dir.path()).contains("app-password"));
 }
+
+#[test]
+fn the_default_provider_is_a_setting_and_a_meeting_keeps_its_own() {
+    let h = harness();
+    let err = h
+        .app
+        .set_setting(SettingKey::Provider, "zoomish")
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::Provider));
+    h.app.set_setting(SettingKey::Provider, "Jitsi").unwrap();
+    assert_eq!(h.app.settings_view().unwrap().provider, "jitsi");
+
+    let on_jitsi = h.app.prepare(&form()).unwrap();
+    assert_eq!(on_jitsi.meeting.provider, "jitsi");
+    assert!(on_jitsi.meeting.id.is_room());
+    assert!(on_jitsi.invitation.text.contains("https://meet.jit.si/"));
+    let everyone: Vec<String> = on_jitsi
+        .invitation
+        .attendees
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(everyone, ["ana@example.com"], "no scheduling address");
+
+    let chime = h
+        .app
+        .prepare(&MeetingForm {
+            provider: "chime".into(),
+            ..form()
+        })
+        .unwrap();
+    assert!(!chime.meeting.id.is_room());
+    assert!(chime.invitation.text.contains("https://chime.aws/"));
+
+    // `belfry new` draws Chime IDs whatever the default.
+    assert!(!h.app.new_meeting(false, None).unwrap().meeting_id.is_room());
+    // A moderated meeting on a provider without moderator codes is refused by field.
+    let err = h
+        .app
+        .prepare(&MeetingForm {
+            kind: MeetingKind::Moderated,
+            ..form()
+        })
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::Kind), "{}", err.message);
+}
+
+#[test]
+fn a_csv_row_names_its_provider() {
+    let rows = bulk::parse_csv(
+        "title,start,provider\nLab,2027-04-05T09:00,jitsi\nTalk,2027-04-06T09:00,\n",
+        "the rows",
+    )
+    .unwrap();
+    assert_eq!(rows[0].provider, "jitsi");
+    assert_eq!(rows[1].provider, "");
+}

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use belfry_core::{Field, MeetingForm, MeetingId, MeetingKind, Method, render_invitation};
+use belfry_core::{
+    Field, MeetingForm, MeetingId, MeetingKind, Method, Provider, render_invitation,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -98,6 +100,8 @@ pub struct SettingsView {
     pub template_is_default: bool,
     /// The zone used when `time_zone` is empty.
     pub system_time_zone: String,
+    /// The key of the provider meetings get unless they name one (`chime` by default).
+    pub provider: String,
 }
 
 /// What the window needs once at start: choices and the provider's note.
@@ -499,6 +503,7 @@ impl App {
                 .template
                 .unwrap_or_else(|| belfry_core::DEFAULT_TEMPLATE.to_owned()),
             system_time_zone: self.system_zone().name().to_owned(),
+            provider: s.provider.unwrap_or_else(|| Provider::chime().key.clone()),
         })
     }
 
@@ -510,6 +515,7 @@ impl App {
             (SettingKey::TimeZone, view.time_zone.trim().to_owned()),
             (SettingKey::DialIn, view.dial_in.join(",")),
             (SettingKey::Organizer, view.organizer.trim().to_owned()),
+            (SettingKey::Provider, view.provider.trim().to_owned()),
         ];
         let template =
             (view.template != belfry_core::DEFAULT_TEMPLATE).then(|| view.template.clone());

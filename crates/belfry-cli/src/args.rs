@@ -152,7 +152,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show or change settings: personal-id, time-zone, dial-in, organizer, template.
+    /// Show or change settings: personal-id, time-zone, dial-in, organizer, template, provider.
     Settings {
         #[command(subcommand)]
         command: SettingsCommand,

@@ -256,7 +256,7 @@ impl Out {
         let or_default =
             |v: Option<String>, d: &str| v.unwrap_or_else(|| format!("(default: {d})"));
         let text = format!(
-            "personal-id  {}\ntime-zone    {}\ndial-in      {}\norganizer    {}\ntemplate     {}\n",
+            "personal-id  {}\ntime-zone    {}\ndial-in      {}\norganizer    {}\ntemplate     {}\nprovider     {}\n",
             or_default(s.personal_id.map(|i| i.grouped()), "not set"),
             or_default(s.time_zone.map(|z| z.name().to_owned()), "the system's"),
             if s.dial_in.is_empty() {
@@ -269,6 +269,7 @@ impl Out {
                 Some(t) => format!("custom, {} lines", t.lines().count()),
                 None => "(default)".to_owned(),
             },
+            or_default(s.provider.clone(), "chime"),
         );
         self.raw(&text)
     }
@@ -298,6 +299,7 @@ pub fn settings_json(s: &Settings) -> serde_json::Value {
         "dial-in": s.dial_in,
         "organizer": s.organizer,
         "template": s.template,
+        "provider": s.provider,
     })
 }
 

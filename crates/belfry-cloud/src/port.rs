@@ -684,6 +684,115 @@ impl Calendar for GraphCalendar {
 mod tests {
     use super::*;
 
+    use belfry_core::{Defaults, MeetingForm, Provider, render_invitation};
+    use chrono::TimeZone;
+
+    /// A single meeting in UTC with one attendee, on `provider` with identifier `id`: the
+    /// event bodies Google and Graph get, with the parts derived elsewhere (ids from the UID,
+    /// the HTML description) checked apart. Expected bodies are written out by hand.
+    fn bodies(provider: &Provider, id: &str) -> (serde_json::Value, serde_json::Value) {
+        let form = MeetingForm {
+            provider: provider.key.clone(),
+            title: "Reading group".into(),
+            start: "2027-03-03T18:00".into(),
+            time_zone: "UTC".into(),
+            attendees: vec!["ana@example.com".into()],
+            organizer: "prof@example.edu".into(),
+            ..MeetingForm::default()
+        };
+        let defaults = Defaults {
+            time_zone: chrono_tz::Tz::UTC,
+            dial_in: vec!["US".into()],
+            organizer: None,
+        };
+        let meeting = form
+            .validate(provider.parse_id(id).unwrap(), &defaults, provider)
+            .unwrap();
+        let invitation =
+            render_invitation(&meeting, provider, provider.default_template()).unwrap();
+        let v = EventVersion {
+            uid: "case@belfry",
+            sequence: 0,
+            cancelled: false,
+            meeting: &meeting,
+            invitation: &invitation,
+            provider,
+            dtstamp: Utc.with_ymd_and_hms(2027, 2, 1, 12, 0, 0).unwrap(),
+            reminder_minutes: 10,
+            known_ref: None,
+            maybe_sent: false,
+        };
+        let mut google = google_event(&v);
+        let mut graph = graph_event(&v, "cal").unwrap();
+        assert_eq!(google["description"], invitation.html.as_str());
+        assert_eq!(graph["body"]["content"], invitation.html.as_str());
+        assert_eq!(google["id"], google_event_id("case@belfry").as_str());
+        for (body, keys) in [
+            (&mut google, ["description", "id"]),
+            (&mut graph, ["body", "transactionId"]),
+        ] {
+            for key in keys {
+                body.as_object_mut().unwrap().remove(key);
+            }
+        }
+        (google, graph)
+    }
+
+    #[test]
+    fn event_bodies_for_each_built_in_provider() {
+        let (google, graph) = bodies(Provider::jitsi(), "k3v7qxw2m4tz9fa5");
+        assert_eq!(
+            google,
+            serde_json::json!({
+                "iCalUID": "case@belfry",
+                "summary": "Reading group",
+                "location": "https://meet.jit.si/k3v7qxw2m4tz9fa5",
+                "start": { "dateTime": "2027-03-03T18:00:00", "timeZone": "UTC" },
+                "end": { "dateTime": "2027-03-03T19:00:00", "timeZone": "UTC" },
+                "attendees": [{ "email": "ana@example.com" }],
+                "reminders": { "useDefault": false, "overrides": [{ "method": "popup", "minutes": 10 }] },
+                "sequence": 0,
+                "status": "confirmed",
+            })
+        );
+        assert_eq!(
+            graph["location"],
+            serde_json::json!({ "displayName": "https://meet.jit.si/k3v7qxw2m4tz9fa5" })
+        );
+        assert_eq!(
+            graph["attendees"],
+            serde_json::json!([{ "emailAddress": { "address": "ana@example.com" }, "type": "required" }])
+        );
+        assert_eq!(graph["subject"], "Reading group");
+        assert_eq!(
+            graph["start"],
+            serde_json::json!({ "dateTime": "2027-03-03T18:00:00", "timeZone": "UTC" })
+        );
+
+        let (google, graph) = bodies(Provider::chime(), "0123456789");
+        assert_eq!(google["location"], "+12064625569,,0123456789#");
+        assert_eq!(
+            google["attendees"],
+            serde_json::json!([
+                { "email": "ana@example.com" },
+                { "email": "meet@chime.aws" },
+                { "email": "pin+0123456789@chime.aws" },
+            ])
+        );
+        assert_eq!(
+            graph["attendees"],
+            serde_json::json!([
+                { "emailAddress": { "address": "ana@example.com" }, "type": "required" },
+                { "emailAddress": { "address": "meet@chime.aws" }, "type": "required" },
+                { "emailAddress": { "address": "pin+0123456789@chime.aws" }, "type": "required" },
+            ])
+        );
+        assert_eq!(
+            graph["location"],
+            serde_json::json!({ "displayName": "+12064625569,,0123456789#" })
+        );
+    }
+
     #[test]
     fn next_pages_are_followed_only_below_the_api_base_on_its_origin() {
         let base = "https://graph.example/v1.0";

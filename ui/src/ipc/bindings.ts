@@ -65,7 +65,11 @@ template: string, template_is_default: boolean,
 /**
  * The zone used when `time_zone` is empty.
  */
-system_time_zone: string, };
+system_time_zone: string, 
+/**
+ * The key of the provider meetings get unless they name one (`chime` by default).
+ */
+provider: string, };
 
 export type CountryView = { code: string, name: string, };
 
