@@ -242,10 +242,12 @@ export class ScheduleModel {
    * Switches the meeting provider. A meeting's identifier is its provider's (10 digits or a
    * room name), so a fresh one is drawn; a type the provider does not offer becomes one-time.
    */
-  async setProvider(provider: string, offers: { moderator: boolean; rooms: boolean }): Promise<void> {
+  async setProvider(provider: string, offers: { moderator: boolean; rooms: boolean; fixed: boolean }): Promise<void> {
     if (provider === this.form.provider) return;
     let kind = this.form.kind;
     if ((kind === "moderated" && !offers.moderator) || (kind === "personal" && offers.rooms)) kind = "one_time";
+    // A fixed link is the same for every meeting: each is a personal one.
+    if (offers.fixed) kind = "personal";
     // Dial-in countries are the provider's own: the new one starts from its defaults.
     this.update({ provider, kind, meeting_id: "", passcode: "", dial_in: [] });
     if (kind !== "personal") await this.newId(kind);

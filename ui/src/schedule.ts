@@ -345,15 +345,19 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     const chosen = offers(form.provider);
     provider.value = chosen.key;
     for (const option of Array.from(kind.options)) {
-      option.disabled = (option.value === "moderated" && !chosen.moderator) || (option.value === "personal" && chosen.rooms);
+      option.disabled = chosen.fixed
+        ? option.value !== "personal"
+        : (option.value === "moderated" && !chosen.moderator) || (option.value === "personal" && chosen.rooms);
     }
     dialInField.hidden = !chosen.dial_in;
     addsHint.textContent = chosen.adds;
     addsHint.hidden = chosen.adds === "";
-    idLabel.textContent = chosen.rooms ? "Room" : "Meeting ID";
+    idLabel.textContent = chosen.fixed ? "Link" : chosen.rooms ? "Room" : "Meeting ID";
     newIdButton.textContent = chosen.rooms ? "New room" : "New meeting ID";
     kind.value = form.kind;
-    idText.textContent = form.kind === "personal"
+    idText.textContent = chosen.fixed
+      ? settings().personal_room
+      : form.kind === "personal"
       ? (settings().personal_id || "Not set: add it in Settings")
       : (p && p.meeting_id === form.meeting_id ? p.display : groupId(form.meeting_id));
     newIdButton.disabled = form.kind === "personal";

@@ -22,6 +22,7 @@ export function settingsPage(
   let view: SettingsView = { ...current };
   const provider = h("select", {}, ...catalog.providers.map((p) => h("option", { value: p.key }, p.name)));
   const personal = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "0123 45 6789" });
+  const personalRoom = h("input", { type: "url", autocomplete: "off", spellcheck: "false", placeholder: "https://zoom.us/j/1234567890" });
   const zone = h("input", { type: "search", list: "settings-zone-list", autocomplete: "off", spellcheck: "false" });
   const zoneList = h("datalist", { id: "settings-zone-list" }, ...catalog.time_zones.map((z) => h("option", { value: z })));
   const organizer = h("input", { type: "email", autocomplete: "email", spellcheck: "false" });
@@ -35,6 +36,7 @@ export function settingsPage(
   function fill() {
     provider.value = view.provider;
     personal.value = view.personal_id;
+    personalRoom.value = view.personal_room;
     zone.value = view.time_zone;
     zone.placeholder = `System: ${view.system_time_zone}`;
     organizer.value = view.organizer;
@@ -76,6 +78,7 @@ export function settingsPage(
       ...view,
       provider: provider.value,
       personal_id: personal.value,
+      personal_room: personalRoom.value,
       time_zone: zone.value,
       organizer: organizer.value,
       dial_in: countries.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? ""),
@@ -106,6 +109,7 @@ export function settingsPage(
       "div",
       { class: "settings-left" },
       field("set-provider", "Default meeting provider", provider, "New meetings start on it; each meeting can pick another."),
+      field("set-personal-room", "My personal room", personalRoom, "The link of your own room (Zoom, Webex, Teams, BigBlueButton): the \"Personal room\" provider, the same link for every meeting."),
       field("set-personal-id", "Personal meeting ID", personal, "Your static 10-digit Chime ID, used by the personal meeting type."),
       field("set-time-zone", "Default time zone", zone, "Empty: the system's zone."),
       field("set-organizer", "Your email (organizer)", organizer),

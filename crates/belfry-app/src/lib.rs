@@ -494,8 +494,8 @@ impl App {
     /// (and passcode), or a record of the personal ID. Returns its UID.
     pub(crate) fn reserve_for(&self, form: &MeetingForm) -> Result<String, AppError> {
         let provider = self.provider_for(form, None)?;
-        match form.kind {
-            MeetingKind::Personal if provider.ids != IdKind::Digits => Err(AppError::field(
+        match self.kind_for(&provider, form.kind) {
+            MeetingKind::Personal if provider.ids == IdKind::Room => Err(AppError::field(
                 Field::Kind,
                 format!(
                     "{} has no personal meeting ID: choose a one-time meeting",
@@ -503,7 +503,7 @@ impl App {
                 ),
             )),
             MeetingKind::Personal => {
-                let personal = self.settings()?.personal_id.ok_or_else(|| {
+                let personal = self.personal_id_for(&provider)?.ok_or_else(|| {
                     AppError::field(
                         Field::Kind,
                         "no personal meeting ID is set yet: add it in settings \
@@ -598,7 +598,6 @@ impl App {
             None => form.parse_meeting_id()?,
         };
         let given_passcode = form.parse_passcode()?;
-        let settings = self.settings()?;
         let defaults = self.defaults()?;
 
         let existing = match (uid, given_id) {
@@ -636,7 +635,21 @@ impl App {
                 },
             ));
         }
-        if rooms && form.kind == MeetingKind::Personal && existing.is_none() {
+        // A fixed link's meetings all share it: each is a personal one.
+        let normalized;
+        let form = if self.kind_for(&provider, form.kind) == form.kind {
+            form
+        } else {
+            normalized = MeetingForm {
+                kind: MeetingKind::Personal,
+                meeting_id: String::new(),
+                passcode: String::new(),
+                ..form.clone()
+            };
+            &normalized
+        };
+        if provider.ids == IdKind::Room && form.kind == MeetingKind::Personal && existing.is_none()
+        {
             return Err(AppError::field(
                 Field::Kind,
                 format!(
@@ -647,7 +660,7 @@ impl App {
         }
 
         // Which ID, and whether this is a new history entry.
-        let personal = settings.personal_id;
+        let personal = self.personal_id_for(&provider)?;
         let named = existing.as_ref().filter(|_| uid.is_some());
         let provisional = match (named.map(|r| r.meeting_id), form.kind, given_id) {
             // The meeting is named by its UID: its ID is its own.

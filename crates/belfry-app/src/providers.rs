@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use belfry_core::provider::{MAX_PROFILE_BYTES, ProfileError};
-use belfry_core::{Field, MeetingForm, Provider};
+use belfry_core::provider::{IdKind, MAX_PROFILE_BYTES, ProfileError};
+use belfry_core::{Field, MeetingForm, MeetingId, MeetingKind, Provider};
 use belfry_store::MeetingRecord;
 
 use crate::files::{read_file_capped, write_atomically};
@@ -29,6 +29,9 @@ impl App {
     /// of the user's is left out; [`App::provider_problems`] says why.
     pub fn providers(&self) -> Vec<Provider> {
         let mut all: Vec<Provider> = Provider::builtins().into_iter().cloned().collect();
+        if let Some(room) = self.personal_room() {
+            all.push(room);
+        }
         let (own, _) = self.own_profiles();
         for p in own {
             if !all.iter().any(|b| b.key == p.key) {
@@ -36,6 +39,12 @@ impl App {
             }
         }
         all
+    }
+
+    /// The personal room, when its link is set in settings.
+    fn personal_room(&self) -> Option<Provider> {
+        let link = self.settings().ok()?.personal_room?;
+        Provider::personal_room(&link).ok()
     }
 
     /// What is wrong with the user's profile files, each naming the file and the field.
@@ -127,6 +136,28 @@ impl App {
         }
     }
 
+    /// The ID a provider's personal meetings share: the user's personal meeting ID (from
+    /// settings) where meetings have numbers, the fixed link's own for a personal room, none
+    /// where each meeting gets a room.
+    pub(crate) fn personal_id_for(
+        &self,
+        provider: &Provider,
+    ) -> Result<Option<MeetingId>, AppError> {
+        Ok(match provider.ids {
+            IdKind::Digits => self.settings()?.personal_id,
+            IdKind::Fixed => Some(fixed_id()?),
+            IdKind::Room => None,
+        })
+    }
+
+    /// The meeting type a form gets on `provider`: every meeting on a fixed link is personal.
+    pub(crate) fn kind_for(&self, provider: &Provider, kind: MeetingKind) -> MeetingKind {
+        match provider.ids {
+            IdKind::Fixed => MeetingKind::Personal,
+            _ => kind,
+        }
+    }
+
     /// The template a provider's invitations are written with: the user's own for Chime
     /// (set in settings), the profile's own otherwise.
     pub(crate) fn template_for(&self, provider: &Provider) -> Result<String, AppError> {
@@ -163,4 +194,10 @@ impl App {
         write_atomically(&dir.join(format!("{}.toml", profile.key)), text.as_bytes())?;
         Ok(profile)
     }
+}
+
+/// The one ID every meeting on a fixed link shares.
+fn fixed_id() -> Result<MeetingId, AppError> {
+    MeetingId::parse_room("personal-room")
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
 }

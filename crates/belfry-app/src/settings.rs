@@ -17,6 +17,9 @@ pub struct Settings {
     pub template: Option<String>,
     /// The provider a meeting is scheduled with when it names none; `None`: Amazon Chime.
     pub provider: Option<String>,
+    /// The link of the user's own meeting room (a Zoom, Webex or Teams personal room, a
+    /// BigBlueButton room): the "my personal room" provider, when set.
+    pub personal_room: Option<String>,
 }
 
 /// The settings a user can change.
@@ -29,17 +32,19 @@ pub enum SettingKey {
     Organizer,
     Template,
     Provider,
+    PersonalRoom,
 }
 
 impl SettingKey {
     /// Every key, in display order.
-    pub const ALL: [SettingKey; 6] = [
+    pub const ALL: [SettingKey; 7] = [
         SettingKey::PersonalId,
         SettingKey::TimeZone,
         SettingKey::DialIn,
         SettingKey::Organizer,
         SettingKey::Template,
         SettingKey::Provider,
+        SettingKey::PersonalRoom,
     ];
 
     /// The name on the command line and in storage.
@@ -51,6 +56,7 @@ impl SettingKey {
             SettingKey::Organizer => "organizer",
             SettingKey::Template => "template",
             SettingKey::Provider => "provider",
+            SettingKey::PersonalRoom => "personal-room",
         }
     }
 
@@ -78,7 +84,7 @@ impl SettingKey {
             SettingKey::DialIn => Some(Field::DialIn),
             SettingKey::Organizer => Some(Field::Organizer),
             SettingKey::Template => None,
-            SettingKey::Provider => Some(Field::Provider),
+            SettingKey::Provider | SettingKey::PersonalRoom => Some(Field::Provider),
         }
     }
 }
@@ -121,6 +127,7 @@ impl App {
                 .transpose()?,
             template: get(SettingKey::Template)?,
             provider: get(SettingKey::Provider)?,
+            personal_room: get(SettingKey::PersonalRoom)?,
         })
     }
 
@@ -168,6 +175,11 @@ impl App {
                 value.to_owned()
             }
             SettingKey::Provider => self.provider_named(value)?.key,
+            SettingKey::PersonalRoom => belfry_core::Provider::personal_room(value)
+                .map_err(|e| invalid(e.message))?
+                .join_url(
+                    MeetingId::parse_room("personal-room").map_err(|e| invalid(e.to_string()))?,
+                ),
         };
         Ok(stored)
     }

@@ -889,3 +889,45 @@ fn a_csv_row_names_its_provider() {
     assert_eq!(rows[0].provider, "jitsi");
     assert_eq!(rows[1].provider, "");
 }
+
+#[test]
+fn a_personal_room_is_one_link_for_every_meeting() {
+    let h = harness();
+    let err = h
+        .app
+        .set_setting(SettingKey::PersonalRoom, "zoom.example/j/1")
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::Provider), "{}", err.message);
+    assert!(
+        h.app.provider_named("personal-room").is_err(),
+        "offered only once its link is set"
+    );
+    h.app
+        .set_setting(SettingKey::PersonalRoom, "https://zoom.example/j/123456789")
+        .unwrap();
+    let on_room = |title: &str| {
+        h.app
+            .prepare(&MeetingForm {
+                provider: "personal-room".into(),
+                title: title.into(),
+                ..form()
+            })
+            .unwrap()
+    };
+    let first = on_room("Office hours");
+    let second = on_room("Tutorial");
+    for p in [&first, &second] {
+        assert_eq!(p.meeting.kind, MeetingKind::Personal);
+        assert_eq!(p.meeting.provider, "personal-room");
+        assert!(
+            p.invitation
+                .text
+                .contains("Join the Personal room meeting:\nhttps://zoom.example/j/123456789"),
+            "{}",
+            p.invitation.text
+        );
+        assert_eq!(p.invitation.attendees.len(), 1, "only the attendee");
+    }
+    assert_eq!(first.meeting.id, second.meeting.id, "the same link");
+    assert_ne!(first.record.uid, second.record.uid, "two meetings");
+}

@@ -102,6 +102,8 @@ pub struct SettingsView {
     pub system_time_zone: String,
     /// The key of the provider meetings get unless they name one (`chime` by default).
     pub provider: String,
+    /// The link of the user's own meeting room; empty when none.
+    pub personal_room: String,
 }
 
 /// What the window needs once at start: choices and the provider's note.
@@ -128,6 +130,8 @@ pub struct ProviderView {
     pub name: String,
     /// Meetings get a room name (not a 10-digit ID, and no personal ID).
     pub rooms: bool,
+    /// Every meeting uses one fixed link (a personal room): each is a personal meeting.
+    pub fixed: bool,
     /// A moderator code applies.
     pub moderator: bool,
     /// It has dial-in numbers.
@@ -202,8 +206,10 @@ impl App {
         form: &MeetingForm,
         template: Option<&str>,
     ) -> Result<Preview, AppError> {
-        let id = match (form.kind, form.parse_meeting_id()?) {
-            (MeetingKind::Personal, _) => self.settings()?.personal_id.ok_or_else(|| {
+        let provider = self.provider_for(form, None)?;
+        let kind = self.kind_for(&provider, form.kind);
+        let id = match (kind, form.parse_meeting_id()?) {
+            (MeetingKind::Personal, _) => self.personal_id_for(&provider)?.ok_or_else(|| {
                 AppError::field(
                     Field::Kind,
                     "no personal meeting ID is set yet: add it in settings",
@@ -217,7 +223,10 @@ impl App {
                 ));
             }
         };
-        let provider = self.provider_for(form, None)?;
+        let form = &MeetingForm {
+            kind,
+            ..form.clone()
+        };
         let meeting = form
             .validate(id, &self.defaults()?, &provider)
             .map_err(AppError::fields)?;
@@ -504,6 +513,7 @@ impl App {
                 .unwrap_or_else(|| belfry_core::DEFAULT_TEMPLATE.to_owned()),
             system_time_zone: self.system_zone().name().to_owned(),
             provider: s.provider.unwrap_or_else(|| Provider::chime().key.clone()),
+            personal_room: s.personal_room.unwrap_or_default(),
         })
     }
 
@@ -515,6 +525,10 @@ impl App {
             (SettingKey::TimeZone, view.time_zone.trim().to_owned()),
             (SettingKey::DialIn, view.dial_in.join(",")),
             (SettingKey::Organizer, view.organizer.trim().to_owned()),
+            (
+                SettingKey::PersonalRoom,
+                view.personal_room.trim().to_owned(),
+            ),
             (SettingKey::Provider, view.provider.trim().to_owned()),
         ];
         let template =
@@ -558,7 +572,8 @@ impl App {
                 .providers()
                 .into_iter()
                 .map(|p| ProviderView {
-                    rooms: p.ids != belfry_core::provider::IdKind::Digits,
+                    rooms: p.ids == belfry_core::provider::IdKind::Room,
+                    fixed: p.ids == belfry_core::provider::IdKind::Fixed,
                     moderator: p.moderator,
                     dial_in: !p.countries.is_empty(),
                     adds: p.adds_in_words(),

@@ -136,7 +136,7 @@ impl Provider {
     pub fn personal_room(link: &str) -> Result<Provider, ProfileError> {
         let profile = Provider {
             key: "personal-room".into(),
-            name: "my personal room".into(),
+            name: "Personal room".into(),
             join_url: link.trim().to_owned(),
             ids: IdKind::Fixed,
             moderator: false,

@@ -69,7 +69,11 @@ system_time_zone: string,
 /**
  * The key of the provider meetings get unless they name one (`chime` by default).
  */
-provider: string, };
+provider: string, 
+/**
+ * The link of the user's own meeting room; empty when none.
+ */
+personal_room: string, };
 
 export type CountryView = { code: string, name: string, };
 
@@ -78,6 +82,10 @@ export type ProviderView = { key: string, name: string,
  * Meetings get a room name (not a 10-digit ID, and no personal ID).
  */
 rooms: boolean, 
+/**
+ * Every meeting uses one fixed link (a personal room): each is a personal meeting.
+ */
+fixed: boolean, 
 /**
  * A moderator code applies.
  */
