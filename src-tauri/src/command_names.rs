@@ -44,4 +44,5 @@ pub const ALL: &[&str] = &[
     "chime_reset_pin",
     "use_personal_pin",
     "doctor",
+    "import_provider",
 ];

@@ -44,6 +44,16 @@ impl<R: Runtime> Host for TauriHost<R> {
             .and_then(|p| p.into_path().ok())
     }
 
+    fn ask_profile_path(&self) -> Option<PathBuf> {
+        self.0
+            .dialog()
+            .file()
+            .set_title("Import a meeting provider profile")
+            .add_filter("Provider profile", &["toml"])
+            .blocking_pick_file()
+            .and_then(|p| p.into_path().ok())
+    }
+
     fn open_path(&self, path: &Path) -> Result<(), String> {
         self.0
             .opener()

@@ -21,6 +21,17 @@ export function settingsPage(
 ): { element: HTMLElement; personalIdChanged: (id: string) => void } {
   let view: SettingsView = { ...current };
   const provider = h("select", {}, ...catalog.providers.map((p) => h("option", { value: p.key }, p.name)));
+  const importProvider = h("button", { type: "button", class: "secondary", id: "import-provider", onclick: () => void doImport() }, "Import a profile…");
+  async function doImport() {
+    try {
+      const added = await ipc.importProvider();
+      if (!added) return;
+      provider.append(h("option", { value: added.key }, added.name));
+      toast(`Added ${added.name}: restart Belfry to schedule with it.`);
+    } catch (e) {
+      toast(appErrorOf(e).message, "error");
+    }
+  }
   const personal = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "0123 45 6789" });
   const personalRoom = h("input", { type: "url", autocomplete: "off", spellcheck: "false", placeholder: "https://zoom.us/j/1234567890" });
   const zone = h("input", { type: "search", list: "settings-zone-list", autocomplete: "off", spellcheck: "false" });
@@ -69,7 +80,7 @@ export function settingsPage(
   }
   template.addEventListener("input", () => void previewTemplate());
 
-  const restore = h("button", { type: "button", class: "secondary", onclick: () => { template.value = catalog.default_template; void previewTemplate(); } }, "Restore default template");
+  const restore = h("button", { type: "button", class: "secondary", id: "restore-template", onclick: () => { template.value = catalog.default_template; void previewTemplate(); } }, "Restore default template");
   const save = h("button", { type: "button", class: "primary", onclick: () => void doSave() }, "Save settings");
 
   async function doSave() {
@@ -109,6 +120,7 @@ export function settingsPage(
       "div",
       { class: "settings-left" },
       field("set-provider", "Default meeting provider", provider, "New meetings start on it; each meeting can pick another."),
+      h("div", { class: "actions" }, importProvider),
       field("set-personal-room", "My personal room", personalRoom, "The link of your own room (Zoom, Webex, Teams, BigBlueButton): the \"Personal room\" provider, the same link for every meeting."),
       field("set-personal-id", "Personal meeting ID", personal, "Your static 10-digit Chime ID, used by the personal meeting type."),
       field("set-time-zone", "Default time zone", zone, "Empty: the system's zone."),

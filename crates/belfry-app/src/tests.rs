@@ -725,6 +725,12 @@ impl Host for MemoryClipboard {
     fn ask_save_path(&self, _suggested_name: &str) -> Option<std::path::PathBuf> {
         None
     }
+    fn ask_profile_path(&self) -> Option<std::path::PathBuf> {
+        self.read_text()
+            .unwrap()
+            .filter(|t| t.ends_with(".toml"))
+            .map(std::path::PathBuf::from)
+    }
     fn open_path(&self, path: &std::path::Path) -> Result<(), String> {
         self.write_text(&path.to_string_lossy())
     }
@@ -930,4 +936,34 @@ fn a_personal_room_is_one_link_for_every_meeting() {
     }
     assert_eq!(first.meeting.id, second.meeting.id, "the same link");
     assert_ne!(first.record.uid, second.record.uid, "two meetings");
+}
+
+#[test]
+fn a_profile_is_imported_from_the_file_the_user_picks() {
+    let h = harness();
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("school.toml");
+    std::fs::write(
+        &file,
+        "key = \"school\"\nname = \"School Jitsi\"\njoin_url = \"https://meet.school.example/{id}\"\nids = \"room\"\n",
+    )
+    .unwrap();
+    let host = MemoryClipboard::default();
+    assert_eq!(h.app.import_provider(&host).unwrap(), None, "cancelled");
+    host.write_text(&file.to_string_lossy()).unwrap();
+    let added = h.app.import_provider(&host).unwrap().unwrap();
+    assert_eq!((added.key.as_str(), added.rooms), ("school", true));
+    assert!(h.app.catalog().providers.iter().any(|p| p.key == "school"));
+    // A built-in key is refused, naming the field.
+    std::fs::write(
+        &file,
+        "key = \"jitsi\"\nname = \"Mine\"\njoin_url = \"https://x.example/{id}\"\nids = \"room\"\n",
+    )
+    .unwrap();
+    let err = h.app.import_provider(&host).unwrap_err();
+    assert!(
+        err.message.contains("key: \"jitsi\" is a built-in"),
+        "{}",
+        err.message
+    );
 }

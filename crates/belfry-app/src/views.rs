@@ -49,6 +49,8 @@ impl CopiedSecret {
 pub trait Host: Clipboard {
     /// Asks where to save a file; `None` when the user cancels.
     fn ask_save_path(&self, suggested_name: &str) -> Option<PathBuf>;
+    /// Asks which provider profile file (`.toml`) to open; `None` when the user cancels.
+    fn ask_profile_path(&self) -> Option<PathBuf>;
     /// Opens a file with the system's default application for it.
     fn open_path(&self, path: &Path) -> Result<(), String>;
     /// Opens a web address in the system browser (never inside the app).
@@ -386,6 +388,20 @@ impl App {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
+    }
+
+    /// Imports a provider profile the user picks (Settings): checked, kept in the data
+    /// folder, then offered with the others. `None` when the user cancels.
+    pub fn import_provider(&self, host: &dyn Host) -> Result<Option<ProviderView>, AppError> {
+        let Some(path) = host.ask_profile_path() else {
+            return Ok(None);
+        };
+        let added = self.add_provider_file(&path)?;
+        Ok(self
+            .catalog()
+            .providers
+            .into_iter()
+            .find(|p| p.key == added.key))
     }
 
     /// Where files handed to the calendar application are written.

@@ -176,6 +176,7 @@ impl MeetingForm {
     /// [`limits::MAX_LIST_ENTRIES`]). Nothing else is looked at until this passes.
     pub fn check_sizes(&self) -> Result<(), Vec<FieldError>> {
         let texts = [
+            (Field::Provider, &self.provider),
             (Field::MeetingId, &self.meeting_id),
             (Field::Passcode, &self.passcode),
             (Field::Title, &self.title),

@@ -34,6 +34,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         settings::get_settings,
         settings::save_settings,
         settings::preview_template,
+        settings::import_provider,
         accounts::accounts,
         accounts::account_calendars,
         accounts::add_caldav_account,

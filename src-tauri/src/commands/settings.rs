@@ -1,6 +1,6 @@
-use belfry_app::{AppError, Preview, SettingsView};
+use belfry_app::{AppError, Preview, ProviderView, SettingsView};
 use belfry_core::MeetingForm;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::Shell;
 
@@ -25,5 +25,16 @@ pub async fn preview_template(
 ) -> Result<Preview, AppError> {
     shell
         .blocking(move |a| a.preview_with(&form, Some(&template)))
+        .await
+}
+
+/// Imports a provider profile file the user picks; `None` when they cancel.
+#[tauri::command]
+pub async fn import_provider<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+) -> Result<Option<ProviderView>, AppError> {
+    shell
+        .blocking(move |a| a.import_provider(&crate::host::TauriHost(app)))
         .await
 }

@@ -410,7 +410,7 @@ fn settings_template_errors_keep_the_text_and_the_personal_id_is_used() {
 
     // Restore the default template.
     s.click("[data-page=settings]");
-    s.click(".settings .secondary");
+    s.click("#restore-template");
     s.click(".settings .primary");
     s.click("[data-page=schedule]");
     s.set_value("#title", "Office hours again");

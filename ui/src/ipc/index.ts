@@ -22,6 +22,7 @@ import type {
   MeetingForm,
   NewMeetingView,
   Preview,
+  ProviderView,
   Removed,
   ScheduleOutcome,
   SettingsView,
@@ -69,6 +70,7 @@ export const ipc = {
   copyModeratorInfo: (meetingId: string) => call<number>("copy_moderator_info", { meetingId }),
   saveIcs: (form: MeetingForm) => call<string | null>("save_ics", { form }),
   openInCalendar: (form: MeetingForm) => call<string>("open_in_calendar", { form }),
+  importProvider: () => call<ProviderView | null>("import_provider"),
   addToCalendar: (form: MeetingForm, account: string, calendar: string) =>
     call<ScheduleOutcome>("add_to_calendar", { form, account, calendar }),
   history: (query: string) => call<HistoryView[]>("history", { query }),
