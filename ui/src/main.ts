@@ -29,10 +29,16 @@ async function boot(root: HTMLElement) {
       void schedule.model.refresh();
     });
   });
-  const settingsView = settingsPage(catalog, settings, () => schedule.model.form, (s) => {
-    settings = s;
-    void schedule.model.refresh();
-  });
+  const settingsView = settingsPage(
+    catalog,
+    settings,
+    () => schedule.model.form,
+    (s) => {
+      settings = s;
+      void schedule.model.refresh();
+    },
+    (providers) => schedule.setProviders(providers),
+  );
   const accounts = accountsPage();
   const pages: Record<PageName, HTMLElement> = {
     schedule: schedule.element,

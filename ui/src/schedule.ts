@@ -1,6 +1,6 @@
 // The Schedule page: the form on the left, the live invitation on the right.
 import { ipc } from "./ipc";
-import type { Catalog, Field, MeetingForm, MeetingKind, SettingsView } from "./ipc";
+import type { Catalog, Field, MeetingForm, MeetingKind, ProviderView, SettingsView } from "./ipc";
 import { field, h, setError, showInvitationHtml, toast } from "./dom";
 import { ScheduleModel, appErrorOf, moderatorCopied, nextHour, searchZones } from "./model";
 
@@ -41,6 +41,8 @@ export interface SchedulePage {
   /** Loads a scheduled meeting to change it: "Update calendars" then sends the change. */
   /** Loads a meeting of the history (named by its UID) to change it on its calendars. */
   startReschedule(form: MeetingForm, display: string, uid: string): void;
+  /** Offers these providers (after one was imported or the personal room was set). */
+  setProviders(providers: ProviderView[]): void;
 }
 
 export async function schedulePage(catalog: Catalog, settings: () => SettingsView): Promise<SchedulePage> {
@@ -529,6 +531,11 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     model,
     refreshAccounts,
     startReschedule,
+    setProviders(providers: ProviderView[]) {
+      catalog.providers = providers;
+      provider.replaceChildren(...providers.map((p) => h("option", { value: p.key }, p.name)));
+      render();
+    },
     shortcut(e: KeyboardEvent): boolean {
       if (!(e.ctrlKey || e.metaKey)) return false;
       const key = e.key.toLowerCase();

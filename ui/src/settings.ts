@@ -1,7 +1,7 @@
 // The Settings page: personal meeting ID, defaults, and the invitation template with a live
 // preview. A broken template shows its error and keeps every character typed.
 import { ipc } from "./ipc";
-import type { Catalog, Field, MeetingForm, SettingsView } from "./ipc";
+import type { Catalog, Field, MeetingForm, ProviderView, SettingsView } from "./ipc";
 import { field, h, setError, toast } from "./dom";
 import { appErrorOf } from "./model";
 
@@ -18,16 +18,25 @@ export function settingsPage(
   current: SettingsView,
   sampleForm: () => MeetingForm,
   onSaved: (s: SettingsView) => void,
+  onProvidersChanged: (providers: ProviderView[]) => void,
 ): { element: HTMLElement; personalIdChanged: (id: string) => void } {
   let view: SettingsView = { ...current };
   const provider = h("select", {}, ...catalog.providers.map((p) => h("option", { value: p.key }, p.name)));
   const importProvider = h("button", { type: "button", class: "secondary", id: "import-provider", onclick: () => void doImport() }, "Import a profile…");
+  /** The providers may have changed (an import, the personal room's link): both pickers follow. */
+  async function refreshProviders() {
+    const { providers } = await ipc.catalog();
+    provider.replaceChildren(...providers.map((p) => h("option", { value: p.key }, p.name)));
+    provider.value = view.provider;
+    onProvidersChanged(providers);
+  }
+
   async function doImport() {
     try {
       const added = await ipc.importProvider();
       if (!added) return;
-      provider.append(h("option", { value: added.key }, added.name));
-      toast(`Added ${added.name}: restart Belfry to schedule with it.`);
+      await refreshProviders();
+      toast(`Added ${added.name}: pick it on the Schedule page, or make it the default here.`);
     } catch (e) {
       toast(appErrorOf(e).message, "error");
     }
@@ -99,6 +108,7 @@ export function settingsPage(
       view = await ipc.saveSettings(next);
       fill();
       onSaved(view);
+      await refreshProviders();
       toast("Settings saved.");
     } catch (e) {
       const err = appErrorOf(e);

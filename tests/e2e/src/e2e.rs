@@ -1195,3 +1195,34 @@ fn a_jitsi_meeting_goes_onto_a_caldav_calendar_without_anything_of_chime() {
     });
     s.close();
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn a_personal_room_set_in_settings_is_offered_and_used_for_the_meeting() {
+    let driver = Driver::start();
+    let s = driver.session();
+    s.click("[data-page=settings]");
+    s.set_value("#set-personal-room", "https://zoom.example/j/123456789");
+    s.click(".settings .primary");
+    s.wait_until("settings are saved", 10 * SECOND, || {
+        s.text_content("#toast").contains("Settings saved")
+    });
+    s.click("[data-page=schedule]");
+    s.wait_until("the personal room is offered", 10 * SECOND, || {
+        s.text_content("#provider").contains("Personal room")
+    });
+    s.set_value("#provider", "personal-room");
+    fill_meeting(&s, "Office hours");
+    wait_preview_contains(&s, "https://zoom.example/j/123456789");
+    assert_eq!(
+        s.value("#kind"),
+        "personal",
+        "every meeting on a fixed link is personal"
+    );
+    assert_eq!(
+        s.text_content("#meeting-id"),
+        "https://zoom.example/j/123456789"
+    );
+    assert!(!preview_text(&s).to_lowercase().contains("chime"));
+    s.close();
+}
