@@ -3,12 +3,12 @@
 //! front ends confirm first (the CLI's `--yes`, the window's dialogs).
 
 use belfry_aws::AwsCredentials;
-use belfry_chime::doctor::{CalendarSide, Report};
+use belfry_chime::doctor::{CalendarSide, Finding, Report, Severity};
 use belfry_chime::{
     AccountFilter, AdminError, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, Progress,
     SdkChime, UserFailure,
 };
-use belfry_core::EmailAddress;
+use belfry_core::{EmailAddress, MeetingForm, Provider};
 use belfry_secrets::Sensitive;
 use belfry_store::{AccountConfig, AccountKind, AccountRecord, AwsSource};
 
@@ -315,13 +315,31 @@ impl Admin<'_> {
         };
         let found = self.find_user(&email, progress)?;
         let status = self.app.provider().service_status.trim().to_owned();
-        Ok(belfry_chime::doctor::check(&belfry_chime::doctor::Input {
+        let mut report = belfry_chime::doctor::check(&belfry_chime::doctor::Input {
             email: &email,
             found: &found,
             calendar: calendar.as_ref(),
             service_ended: (!status.is_empty()).then_some(status.as_str()),
             now: self.app.now(),
-        }))
+        });
+        // The checks are Chime's: say so when new meetings go elsewhere.
+        let default = self.app.provider_for(&MeetingForm::default(), None)?;
+        if default.key != Provider::chime().key {
+            report.findings.insert(
+                0,
+                Finding {
+                    severity: Severity::Ok,
+                    code: "other-provider".into(),
+                    message: format!(
+                        "New meetings are on {} (the default provider): these checks concern \
+                         Amazon Chime meetings only.",
+                        default.name
+                    ),
+                    fix: String::new(),
+                },
+            );
+        }
+        Ok(report)
     }
 
     /// Accounts whose name starts with `query`, or that have the user `query` (an address).

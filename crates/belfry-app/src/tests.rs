@@ -664,6 +664,17 @@ fn check_before_class_judges_trials_by_the_apps_clock_against_an_in_memory_chime
     };
     assert!(codes("new@example.edu").contains(&("trial-ends".into(), Severity::Warning)));
     assert!(codes("old@example.edu").contains(&("trial-ended".into(), Severity::Error)));
+    assert!(
+        !codes("new@example.edu")
+            .iter()
+            .any(|(c, _)| c == "other-provider")
+    );
+    // With new meetings on another provider, the check says its findings are Chime's.
+    app.set_setting(SettingKey::Provider, "jitsi").unwrap();
+    assert_eq!(
+        codes("new@example.edu")[0],
+        ("other-provider".into(), Severity::Ok)
+    );
     assert_eq!(
         admin.use_personal_pin("acct-1", "u1").unwrap(),
         "6064724824"

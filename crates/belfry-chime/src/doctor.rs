@@ -26,7 +26,8 @@ pub struct Finding {
     pub severity: Severity,
     /// Stable name: `service-ended`, `not-found`, `basic-license`, `trial-ended`,
     /// `trial-ends`, `suspended`, `not-registered`, `account-suspended`,
-    /// `calendar-mismatch`, `delegate-declared`, `licensed`.
+    /// `calendar-mismatch`, `delegate-declared`, `licensed`, and `other-provider` (added by
+    /// the app when new meetings go to another provider than Chime).
     pub code: String,
     pub message: String,
     pub fix: String,

@@ -289,7 +289,8 @@ export type Finding = { severity: Severity,
 /**
  * Stable name: `service-ended`, `not-found`, `basic-license`, `trial-ended`,
  * `trial-ends`, `suspended`, `not-registered`, `account-suspended`,
- * `calendar-mismatch`, `delegate-declared`, `licensed`.
+ * `calendar-mismatch`, `delegate-declared`, `licensed`, and `other-provider` (added by
+ * the app when new meetings go to another provider than Chime).
  */
 code: string, message: string, fix: string, };
 

@@ -1,4 +1,5 @@
 //! `tests/cases/NAME.json` holds a meeting; `NAME.txt` the invitation text expected for it,
+//! `NAME.html` its HTML,
 //! `NAME.ics` the calendar object (content lines unfolded; DESCRIPTION and X-ALT-DESC are
 //! checked against the invitation instead of being written out twice).
 
@@ -75,6 +76,13 @@ fn every_case_matches_its_expected_output() {
         if txt.exists() {
             let want = std::fs::read_to_string(&txt).unwrap();
             assert_eq!(invitation.text, want, "case {name}: invitation text");
+            checked += 1;
+        }
+
+        let html = cases_dir().join(format!("{name}.html"));
+        if html.exists() {
+            let want = std::fs::read_to_string(&html).unwrap();
+            assert_eq!(invitation.html, want, "case {name}: invitation HTML");
             checked += 1;
         }
 
