@@ -132,7 +132,7 @@ export function settingsPage(
       field("set-provider", "Default meeting provider", provider, "New meetings start on it; each meeting can pick another."),
       h("div", { class: "actions" }, importProvider),
       field("set-personal-room", "My personal room", personalRoom, "The link of your own room (Zoom, Webex, Teams, BigBlueButton): the \"Personal room\" provider, the same link for every meeting."),
-      field("set-personal-id", "Personal meeting ID", personal, "Your static 10-digit Chime ID, used by the personal meeting type."),
+      field("set-personal-id", "Personal meeting ID", personal, "Your static 10-digit Amazon Chime ID, used by its personal meeting type."),
       field("set-time-zone", "Default time zone", zone, "Empty: the system's zone."),
       field("set-organizer", "Your email (organizer)", organizer),
       h("div", { class: "field" }, h("span", { class: "label" }, "Default dial-in countries"), dialIn, h("p", { class: "error", id: "set-dial-in-error", role: "alert" })),

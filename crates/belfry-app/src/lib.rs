@@ -255,14 +255,19 @@ impl App {
         self
     }
 
-    /// What Belfry is, which provider it schedules for, and that service's status.
+    /// What Belfry is, which providers it schedules for, and their status.
     pub fn about() -> String {
-        let p = Provider::chime();
+        let builtins = Provider::builtins();
+        let names: Vec<&str> = builtins.iter().map(|p| p.name.as_str()).collect();
+        let notes: Vec<String> = builtins
+            .iter()
+            .map(|p| format!("{}: {}", p.name, p.service_status.trim()))
+            .collect();
         format!(
-            "Belfry {} schedules {} meetings.\n\n{}\n",
+            "Belfry {} schedules {} meetings, and those of your own provider profiles.\n\n{}\n",
             env!("CARGO_PKG_VERSION"),
-            p.name,
-            p.service_status.trim()
+            belfry_core::recurrence::join_words(&names),
+            notes.join("\n\n")
         )
     }
 

@@ -3,11 +3,13 @@ use std::path::PathBuf;
 use belfry_core::{MeetingForm, MeetingKind, Method};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const ABOUT: &str = "Schedule Amazon Chime meetings: meeting IDs, moderator passcodes, invitations \
-and calendar files.";
+const ABOUT: &str = "Schedule online meetings (Amazon Chime, Jitsi Meet, your own providers): \
+meeting IDs and rooms, moderator passcodes, invitations, calendar events and files.";
 
-const LONG_ABOUT: &str = "Schedule Amazon Chime meetings: meeting IDs, moderator passcodes, \
-invitations and calendar files.
+const LONG_ABOUT: &str =
+    "Schedule online meetings (Amazon Chime, Jitsi Meet, a personal room, your \
+own provider profiles): meeting IDs and rooms, moderator passcodes, invitations, calendar events \
+and files. `belfry providers` lists the providers; --provider picks one per meeting.
 
 AWS ended support for the Amazon Chime service on 20 February 2026. Belfry still does everything \
 that does not need the service; `belfry about` says more.
