@@ -59,14 +59,21 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     attendees: [], organizer: "", on_behalf_of: "", description: "", dial_in: [], show_zones: [],
   };
   const model = new ScheduleModel(ipc, form);
-  if (model.form.kind !== "personal" && model.form.meeting_id === "") await model.newId();
+  if (model.form.kind !== "personal" && model.form.meeting_id === "") {
+    // A fixed link has nothing to draw: its meetings are personal.
+    const first = catalog.providers.find((p) => p.key === (model.form.provider || settings().provider));
+    if (first?.fixed) model.update({ kind: "personal" });
+    else await model.newId();
+  }
 
   const f = () => model.form;
   const input = (attrs: Record<string, string>, on: (v: string) => void) =>
     h("input", { ...attrs, oninput: (e: Event) => on((e.target as HTMLInputElement).value) });
 
   // Meeting provider, type and ID
-  const offers = (key: string) => catalog.providers.find((p) => p.key === key) ?? catalog.providers[0];
+  // A form that names no provider (an older draft) is on the default one.
+  const offers = (key: string) =>
+    catalog.providers.find((p) => p.key === (key || settings().provider)) ?? catalog.providers[0];
   const provider = h(
     "select",
     {
@@ -491,6 +498,8 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   function setRescheduling(display: string | null) {
     rescheduling = display;
     rescheduleBar.hidden = display === null;
+    // A meeting stays on its provider: it cannot be switched while it is being changed.
+    provider.disabled = display !== null;
     calendarRow.hidden = display !== null || accountSelect.options.length === 0;
     rescheduleText.textContent = display ? `Changing meeting ${display}: "Update calendars" sends the change to every calendar that holds it, and its attendees.` : "";
   }
@@ -507,7 +516,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     reschedulingUid = "";
     setRescheduling(null);
     model.update({ meeting_id: "" });
-    await model.newId();
+    if (!offers(f().provider).fixed) await model.newId();
     fillControls();
   }
 

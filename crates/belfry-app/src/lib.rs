@@ -448,6 +448,15 @@ impl App {
             },
             None,
         )?;
+        if provider.ids == IdKind::Fixed {
+            // Every meeting on a fixed link shares it: nothing to draw or reserve.
+            return Ok(NewMeeting {
+                meeting_id: self
+                    .personal_id_for(&provider)?
+                    .ok_or_else(|| AppError::new(ErrorCode::Internal, "a fixed link has an ID"))?,
+                passcode: None,
+            });
+        }
         if moderated && !provider.moderator {
             return Err(AppError::field(
                 Field::Kind,
@@ -598,8 +607,15 @@ impl App {
         uid: Option<&str>,
         wanted: Wanted<'_>,
     ) -> Result<(Prepared, Vec<Delivery>), AppError> {
+        // A fixed link's meetings have no ID of their own to give: whatever the form holds
+        // (a drawn one, say) is not looked up.
+        let on_fixed_link = uid.is_none()
+            && self
+                .provider_for(form, None)
+                .is_ok_and(|p| p.ids == IdKind::Fixed);
         let given_id = match uid {
             Some(_) => None,
+            None if on_fixed_link => None,
             None => form.parse_meeting_id()?,
         };
         let given_passcode = form.parse_passcode()?;
@@ -692,6 +708,17 @@ impl App {
             (None, _, Some(id)) => id,
             (None, _, None) => stand_in(&provider)?,
         };
+        // A meeting's identifier is its provider's kind (a reservation made for another
+        // provider, say, is not sent as this one).
+        if provisional.is_room() != (provider.ids != IdKind::Digits) {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{} was reserved for another meeting provider than {}: schedule it again",
+                    provisional, provider.name
+                ),
+            ));
+        }
         let mut kind = form.kind;
         if let Some(rec) = &existing {
             match (rec.kind, form.kind) {
@@ -894,7 +921,7 @@ impl App {
             .map_err(|_| AppError::new(ErrorCode::Internal, "the stored passcode is damaged"))?;
         let title = rec.meeting.as_ref().map(|m| m.title.as_str());
         let provider = match &rec.meeting {
-            Some(m) => self.provider_named(&m.provider)?,
+            Some(m) => self.provider_of_key(&m.provider)?,
             None => Provider::chime().clone(),
         };
         Ok(belfry_core::moderator_info(id, title, &passcode, &provider))
@@ -922,7 +949,7 @@ impl App {
                     "this meeting has no invitation in your history",
                 )
             })?;
-        let provider = self.provider_named(&meeting.provider)?;
+        let provider = self.provider_of_key(&meeting.provider)?;
         render_invitation(&meeting, &provider, &self.template_for(&provider)?)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))
     }

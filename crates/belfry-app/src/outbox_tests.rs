@@ -613,6 +613,32 @@ fn waits_double_from_thirty_seconds_honour_retry_after_and_stop_at_six_hours() {
 }
 
 #[test]
+fn a_row_key_of_a_form_naming_no_provider_is_the_one_an_earlier_belfry_made() {
+    // The JSON an earlier Belfry hashed for this form: every field but `provider`, in order.
+    let earlier = r#"{"kind":"one_time","meeting_id":"","passcode":"","title":"Physics","start":"2027-03-01T10:00","time_zone":"","duration":"","repeat":"","repeat_count":"","repeat_until":"","repeat_on":[],"attendees":["ana@example.com"],"organizer":"prof@example.com","on_behalf_of":"","description":"","dial_in":[],"show_zones":[]}"#;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in earlier
+        .bytes()
+        .chain([0])
+        .chain("acct-1".bytes())
+        .chain([0])
+        .chain(CAL.bytes())
+    {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    assert_eq!(
+        row_key(&lecture("Physics"), "acct-1", CAL),
+        format!("{hash:016x}")
+    );
+    let on_jitsi = MeetingForm {
+        provider: "jitsi".into(),
+        ..lecture("Physics")
+    };
+    assert_ne!(row_key(&on_jitsi, "acct-1", CAL), format!("{hash:016x}"));
+}
+
+#[test]
 fn a_csv_row_remembered_by_an_earlier_belfry_is_not_scheduled_again() {
     let dir = tempfile::tempdir().unwrap();
     let memory = Arc::new(Memory::default());

@@ -11,6 +11,9 @@ use belfry_store::MeetingRecord;
 use crate::files::{read_file_capped, write_atomically};
 use crate::{App, AppError, ErrorCode};
 
+/// The personal room's key: no profile file may take it.
+const PERSONAL_ROOM: &str = "personal-room";
+
 /// The most profiles of their own a user may keep.
 const MAX_OWN_PROFILES: usize = 64;
 
@@ -72,12 +75,31 @@ impl App {
                     message: e.message,
                 })
                 .and_then(|text| Provider::from_toml(&name, &text))
-            {
+                .and_then(|p| match reserved(&p) {
+                    true => Err(ProfileError {
+                        source_name: name.clone(),
+                        message: "key or scheduler_address: taken by a built-in provider".into(),
+                    }),
+                    false => Ok(p),
+                }) {
                 Ok(p) => good.push(p),
                 Err(e) => bad.push(e),
             }
         }
         (good, bad)
+    }
+
+    /// The profile of a meeting already made (its key recorded), saying so when it is gone.
+    pub(crate) fn provider_of_key(&self, key: &str) -> Result<Provider, AppError> {
+        self.provider_named(key).map_err(|_| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "this meeting is on {key}, whose profile is gone: add it again (or, for \
+                     the personal room, set its link again)"
+                ),
+            )
+        })
     }
 
     /// The profile with this key.
@@ -123,7 +145,7 @@ impl App {
                         ),
                     ));
                 }
-                self.provider_named(key)
+                self.provider_of_key(key)
             }
             None if form.provider.trim().is_empty() => match self.settings()?.provider {
                 // A default whose profile file was removed falls back to Chime.
@@ -175,11 +197,12 @@ impl App {
         let text = read_file_capped(path, MAX_PROFILE_BYTES, &name)?;
         let profile = Provider::from_toml(&name, &text)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
-        if Provider::builtins().iter().any(|b| b.key == profile.key) {
+        if Provider::builtins().iter().any(|b| b.key == profile.key) || reserved(&profile) {
             return Err(AppError::new(
                 ErrorCode::Invalid,
                 format!(
-                    "{name}: key: {:?} is a built-in provider's; choose another key",
+                    "{name}: key: {:?} or its scheduler_address is a built-in provider's; \
+                     choose another",
                     profile.key
                 ),
             ));
@@ -198,6 +221,15 @@ impl App {
 
 /// The one ID every meeting on a fixed link shares.
 fn fixed_id() -> Result<MeetingId, AppError> {
-    MeetingId::parse_room("personal-room")
+    MeetingId::parse_room(PERSONAL_ROOM)
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+}
+
+/// Whether a profile of the user's takes what only a built-in one may have: the personal
+/// room's key, or a built-in provider's scheduling address (Chime's `meet@chime.aws`).
+fn reserved(p: &Provider) -> bool {
+    p.key == PERSONAL_ROOM
+        || Provider::builtins().iter().any(|b| {
+            b.scheduler_address().is_some() && b.scheduler_address() == p.scheduler_address()
+        })
 }

@@ -897,9 +897,9 @@ impl App {
         let lane = calendar.lane(&d.calendar);
         let _place = self.lanes().enter(&lane.key, lane.width);
         view.invitations_sent = calendar.sends_invitations();
-        let provider = self.provider_named(&meeting.provider).map_err(|e| {
-            PortError::permanent(format!("{}: add the profile again and retry", e.message))
-        })?;
+        let provider = self
+            .provider_of_key(&meeting.provider)
+            .map_err(|e| PortError::permanent(format!("{}, then retry", e.message)))?;
         let template = self.template_for(&provider).map_err(port_error)?;
         let invitation = match render_invitation(&meeting, &provider, &template) {
             Ok(invitation) => invitation,
@@ -1057,7 +1057,13 @@ pub const BULK_WORKERS: usize = 4;
 /// A stable key for a scheduled form: FNV-1a over the form's fields, the account's stable id
 /// (so renaming the account changes nothing) and the calendar as resolved.
 pub(crate) fn row_key(form: &MeetingForm, account_id: &str, calendar: &str) -> String {
+    // A form that names no provider hashes as it did before forms had one (the field comes
+    // first), so the rows an earlier Belfry remembered are still found.
     let text = serde_json::to_string(form).unwrap_or_default();
+    let text = match text.strip_prefix("{\"provider\":\"\",") {
+        Some(rest) => format!("{{{rest}"),
+        None => text,
+    };
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text
         .bytes()

@@ -973,8 +973,74 @@ fn a_profile_is_imported_from_the_file_the_user_picks() {
     .unwrap();
     let err = h.app.import_provider(&host).unwrap_err();
     assert!(
-        err.message.contains("key: \"jitsi\" is a built-in"),
+        err.message
+            .contains("key: \"jitsi\" or its scheduler_address is a built-in"),
         "{}",
         err.message
+    );
+    for taken in [
+        "key = \"personal-room\"\nname = \"Mine\"\njoin_url = \"https://x.example/{id}\"\nids = \"room\"\n",
+        "key = \"fake\"\nname = \"Fake\"\njoin_url = \"https://x.example/{id}\"\nscheduler_address = \"meet@chime.aws\"\n",
+    ] {
+        std::fs::write(&file, taken).unwrap();
+        let err = h.app.import_provider(&host).unwrap_err();
+        assert!(
+            err.message.contains("is a built-in provider's"),
+            "{}",
+            err.message
+        );
+    }
+}
+
+#[test]
+fn a_meeting_whose_profile_is_gone_says_so_and_a_default_that_is_gone_reads_as_chime() {
+    let h = harness();
+    h.app
+        .set_setting(SettingKey::PersonalRoom, "https://zoom.example/j/1")
+        .unwrap();
+    h.app
+        .set_setting(SettingKey::Provider, "personal-room")
+        .unwrap();
+    let made = h.app.prepare(&form()).unwrap();
+    assert_eq!(made.meeting.provider, "personal-room");
+    h.app.unset_setting(SettingKey::PersonalRoom).unwrap();
+    assert_eq!(h.app.settings_view().unwrap().provider, "chime");
+    let err = h.app.history_invitation(&made.record.uid).unwrap_err();
+    assert!(
+        err.message.contains("whose profile is gone"),
+        "{}",
+        err.message
+    );
+    assert_eq!(
+        err.first_field(),
+        None,
+        "no option of the user's is to blame"
+    );
+}
+
+#[test]
+fn a_profiles_own_default_countries_apply_when_the_users_are_not_its() {
+    let h = harness();
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("school.toml");
+    std::fs::write(
+        &file,
+        "key = \"school\"\nname = \"School Jitsi\"\njoin_url = \"https://meet.school.example/{id}\"\nids = \"room\"\n\
+         one_click = \"+49 30 1234567\"\ndefault_countries = [\"DE\"]\n\
+         [[countries]]\ncode = \"DE\"\nname = \"Germany\"\nnumbers = [{ number = \"+49 30 1234567\", kind = \"toll\" }]\n",
+    )
+    .unwrap();
+    h.app.add_provider_file(&file).unwrap();
+    let p = h
+        .app
+        .prepare(&MeetingForm {
+            provider: "school".into(),
+            ..form()
+        })
+        .unwrap();
+    assert!(
+        p.invitation.text.contains("Germany (toll): +49 30 1234567"),
+        "{}",
+        p.invitation.text
     );
 }

@@ -528,7 +528,11 @@ impl App {
                 .template
                 .unwrap_or_else(|| belfry_core::DEFAULT_TEMPLATE.to_owned()),
             system_time_zone: self.system_zone().name().to_owned(),
-            provider: s.provider.unwrap_or_else(|| Provider::chime().key.clone()),
+            // A default whose profile is gone reads as Chime, which is what meetings get then.
+            provider: s
+                .provider
+                .filter(|key| self.provider_named(key).is_ok())
+                .unwrap_or_else(|| Provider::chime().key.clone()),
             personal_room: s.personal_room.unwrap_or_default(),
         })
     }

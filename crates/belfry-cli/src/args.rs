@@ -484,8 +484,9 @@ pub enum Repeat {
 /// What a meeting is. Values are checked by Belfry's engine, which names the option at fault.
 #[derive(Debug, Args)]
 pub struct MeetingOptions {
-    /// The meeting provider: chime, jitsi, or the key of a profile added with
-    /// `belfry providers add` (default: Amazon Chime). `belfry providers` lists them.
+    /// The meeting provider: chime, jitsi, personal-room, or the key of a profile added with
+    /// `belfry providers add` (default: the provider setting, else chime). `belfry providers`
+    /// lists them.
     #[arg(long, value_name = "KEY")]
     pub provider: Option<String>,
     /// The meeting's title (required).

@@ -240,7 +240,7 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             }
         },
         Command::ModeratorInfo { meeting_id } => {
-            let id = MeetingId::parse(&meeting_id)
+            let id = MeetingId::read(&meeting_id)
                 .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
             out.raw(&app.moderator_info(id)?)
         }

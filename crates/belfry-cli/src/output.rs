@@ -256,7 +256,7 @@ impl Out {
         let or_default =
             |v: Option<String>, d: &str| v.unwrap_or_else(|| format!("(default: {d})"));
         let text = format!(
-            "personal-id  {}\ntime-zone    {}\ndial-in      {}\norganizer    {}\ntemplate     {}\nprovider     {}\n",
+            "personal-id  {}\ntime-zone    {}\ndial-in      {}\norganizer    {}\ntemplate     {}\nprovider     {}\npersonal-room {}\n",
             or_default(s.personal_id.map(|i| i.grouped()), "not set"),
             or_default(s.time_zone.map(|z| z.name().to_owned()), "the system's"),
             if s.dial_in.is_empty() {
@@ -270,6 +270,7 @@ impl Out {
                 None => "(default)".to_owned(),
             },
             or_default(s.provider.clone(), "chime"),
+            or_default(s.personal_room.clone(), "not set"),
         );
         self.raw(&text)
     }
@@ -300,6 +301,7 @@ pub fn settings_json(s: &Settings) -> serde_json::Value {
         "organizer": s.organizer,
         "template": s.template,
         "provider": s.provider,
+        "personal-room": s.personal_room,
     })
 }
 

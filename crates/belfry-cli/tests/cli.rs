@@ -326,7 +326,7 @@ fn bad_input_is_one_line_naming_the_option_with_exit_2_and_no_file() {
         ),
         (&["invite", "--title", "x"], "--start"),
         (&["new", "--passcode", "1234"], "--moderated"),
-        (&["moderator-info", "--meeting-id", "abc"], "--meeting-id:"),
+        (&["moderator-info", "--meeting-id", "a b"], "--meeting-id:"),
     ];
     for (args, option) in cases {
         let err = env.fails(args, 2);

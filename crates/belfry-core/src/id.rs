@@ -125,7 +125,9 @@ impl MeetingId {
             && text
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && !text.bytes().all(|b| b.is_ascii_digit());
+            && !text.bytes().all(|b| b.is_ascii_digit())
+            // Nothing that reads as a meeting number (`0123-45-6789`).
+            && MeetingId::parse(text).is_err();
         if !ok {
             return Err(IdError::BadRoom);
         }
@@ -317,6 +319,7 @@ mod tests {
         for bad in [
             "ab",
             "0123456789",
+            "0123-45-6789",
             "a b c",
             "../x",
             "é-room",

@@ -543,13 +543,23 @@ impl MeetingForm {
             .collect();
         let codes: Vec<&str> = if codes.is_empty() {
             // The default countries are the user's, for every provider: those this one has
-            // no numbers for are left out (typed ones are refused below).
-            defaults
+            // no numbers for are left out (typed ones are refused below), and when none is
+            // left the provider's own defaults apply.
+            let mine: Vec<&str> = defaults
                 .dial_in
                 .iter()
                 .map(String::as_str)
                 .filter(|code| provider.country(code).is_ok())
-                .collect()
+                .collect();
+            if mine.is_empty() {
+                provider
+                    .default_countries
+                    .iter()
+                    .map(String::as_str)
+                    .collect()
+            } else {
+                mine
+            }
         } else {
             codes
         };

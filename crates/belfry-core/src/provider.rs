@@ -1,8 +1,9 @@
 //! Meeting provider profiles: join links, how a fresh meeting identifier is drawn,
 //! scheduling addresses, dial-in numbers and room-system details, and which invitation
 //! template a profile starts from. The built-in ones live in `data/*.toml`; a user's own are
-//! files of the same shape (`docs/providers.md`). Nothing provider-specific is written
-//! anywhere else in Belfry's engine.
+//! files of the same shape (`docs/providers.md`). The engine renders from the profile it is
+//! given; what stays Chime's alone is its template (`templates/invitation.txt.j2`) and the
+//! Chime administration (`belfry-chime`).
 
 use std::sync::LazyLock;
 
@@ -175,11 +176,20 @@ impl Provider {
         }
         let profile: Provider =
             toml::from_str(text).map_err(|e| fail(e.to_string().trim_end().to_owned()))?;
+        if profile.ids == IdKind::Fixed {
+            // One fixed link is the personal room, set by its link in settings.
+            return Err(fail(
+                "ids: \"fixed\" is the personal room's: set its link in settings instead".into(),
+            ));
+        }
         profile.check().map_err(fail)?;
         Ok(profile)
     }
 
     /// Every rule a profile must keep, the field named first in the message.
+    ///
+    /// A user's profile may not take a built-in one's key, the personal room's, or Chime's
+    /// scheduling address: the application checks those (`belfry-app`'s `providers.rs`).
     fn check(&self) -> Result<(), String> {
         let key_ok = (2..=32).contains(&self.key.len())
             && self
@@ -189,8 +199,25 @@ impl Provider {
         if !key_ok {
             return Err("key: 2 to 32 lower-case letters, digits or dashes".into());
         }
-        if self.name.trim().is_empty() || self.name.chars().count() > 64 {
-            return Err("name: 1 to 64 characters".into());
+        if self.name.trim().is_empty()
+            || self.name.chars().count() > 64
+            || self.name.chars().any(char::is_control)
+        {
+            return Err("name: 1 to 64 characters, on one line".into());
+        }
+        if self.ids != IdKind::Digits
+            && (!self.scheduler_address.is_empty() || !self.pin_address.is_empty())
+        {
+            return Err(
+                "scheduler_address: scheduling addresses go with 10-digit meeting IDs only".into(),
+            );
+        }
+        if self.ids != IdKind::Digits
+            && (self.one_click.contains("{id}") || self.sip.contains("{id}"))
+        {
+            return Err(
+                "one_click: a room name cannot be dialled: write the number without {id}".into(),
+            );
         }
         check_link("join_url", &self.join_url)?;
         let has_id = self.join_url.contains("{id}");
@@ -231,8 +258,13 @@ impl Provider {
         for h in &self.h323 {
             short("h323", h)?;
         }
-        if self.service_status.chars().count() > 2_000 {
-            return Err("service_status: at most 2000 characters".into());
+        if self.service_status.chars().count() > 2_000
+            || self
+                .service_status
+                .chars()
+                .any(|c| c.is_control() && c != '\n')
+        {
+            return Err("service_status: at most 2000 characters of text".into());
         }
         if self.countries.len() > 100 {
             return Err("countries: at most 100".into());
@@ -375,9 +407,17 @@ impl Provider {
 /// A link in a profile: https (or http to this machine), on one line.
 fn check_link(field: &str, link: &str) -> Result<(), String> {
     let sample = link.replace("{id}", "room");
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|p| sample.starts_with(p));
+    let host_of = |rest: &str| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or("").to_owned(),
+            None => authority.split(':').next().unwrap_or("").to_owned(),
+        }
+    };
+    let loopback = sample
+        .strip_prefix("http://")
+        .map(host_of)
+        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "::1");
     let ok = (sample.starts_with("https://") || loopback)
         && sample.len() <= 500
         && !sample
@@ -479,7 +519,7 @@ mod tests {
     fn a_profile_from_a_file_is_checked_and_errors_name_the_file_and_field() {
         let own = "key = \"school-jitsi\"\nname = \"School Jitsi\"\n\
                    join_url = \"https://jitsi.school.example/{id}\"\nids = \"room\"\n\
-                   one_click = \"+49 30 1234567,,{id}#\"\n\
+                   one_click = \"+49 30 1234567\"\n\
                    default_countries = [\"DE\"]\n\
                    [[countries]]\ncode = \"DE\"\nname = \"Germany\"\n\
                    numbers = [{ number = \"+49 30 1234567\", kind = \"toll\" }]\n";
@@ -526,6 +566,37 @@ mod tests {
             "unknown field `colour`",
         );
         broken(&"#".repeat(MAX_PROFILE_BYTES + 1), "at most 64 KiB");
+        broken(
+            &format!("{base}join_url = \"http://localhost.attacker.example/{{id}}\"\n"),
+            "join_url: an https:// address",
+        );
+        broken(
+            "key = \"x1\"\nname = \"X\\u001b[31m\"\njoin_url = \"https://x.example/{id}\"\n",
+            "name: 1 to 64 characters, on one line",
+        );
+        broken(
+            &format!(
+                "{base}join_url = \"https://x.example/{{id}}\"\nids = \"room\"\nscheduler_address = \"meet@chime.aws\"\n"
+            ),
+            "scheduling addresses go with 10-digit meeting IDs only",
+        );
+        broken(
+            &format!(
+                "{base}join_url = \"https://x.example/{{id}}\"\nids = \"room\"\none_click = \"+1 555,,{{id}}#\"\n"
+            ),
+            "a room name cannot be dialled",
+        );
+        broken(
+            &format!("{base}join_url = \"https://x.example/fixed\"\nids = \"fixed\"\n"),
+            "the personal room's",
+        );
+        assert!(
+            Provider::from_toml(
+                "p.toml",
+                "key = \"lo\"\nname = \"Local\"\njoin_url = \"http://127.0.0.1:8000/{id}\"\nids = \"room\"\n"
+            )
+            .is_ok()
+        );
     }
 
     #[test]
