@@ -112,7 +112,7 @@ pub struct SettingsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Catalog {
-    /// The profiles a meeting can be scheduled with, the default one first.
+    /// The profiles a meeting can be scheduled with, the built-in ones first.
     pub providers: Vec<ProviderView>,
     pub provider: String,
     pub service_status: String,

@@ -105,7 +105,7 @@ about: string, };
 
 export type Catalog = { 
 /**
- * The profiles a meeting can be scheduled with, the default one first.
+ * The profiles a meeting can be scheduled with, the built-in ones first.
  */
 providers: Array<ProviderView>, provider: string, service_status: string, time_zones: Array<string>, countries: Array<CountryView>, 
 /**
