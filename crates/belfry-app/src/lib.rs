@@ -712,7 +712,7 @@ impl App {
         // provider, say, is not sent as this one).
         if provisional.is_room() != (provider.ids != IdKind::Digits) {
             return Err(AppError::new(
-                ErrorCode::Conflict,
+                ErrorCode::Invalid,
                 format!(
                     "{} was reserved for another meeting provider than {}: schedule it again",
                     provisional, provider.name

@@ -910,3 +910,20 @@ fn a_series_and_a_template_saved_before_the_limits_can_still_be_cancelled() {
     assert!(held.cancelled);
     assert!(held.sequence > 0);
 }
+
+#[test]
+fn the_same_command_after_the_default_provider_changed_is_still_the_same_meeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    app.set_setting(SettingKey::Provider, "jitsi").unwrap();
+    let on_jitsi = app.schedule(&lecture("Physics"), "School", None).unwrap();
+    assert_eq!(on_jitsi.meeting_id.len(), 16, "a room");
+    // Run again once the default is Chime: the meeting the command made, on its provider,
+    // never a second one.
+    app.unset_setting(SettingKey::Provider).unwrap();
+    let again = app.schedule(&lecture("Physics"), "School", None).unwrap();
+    assert_eq!(again.uid, on_jitsi.uid);
+    assert_eq!(again.meeting_id, on_jitsi.meeting_id);
+    assert_eq!(memory.events().len(), 1, "{:?}", memory.events());
+}
