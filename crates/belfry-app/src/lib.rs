@@ -968,8 +968,13 @@ impl App {
 
     /// Checks a template against a sample meeting (used before saving one).
     pub fn check_template(&self, template: &str) -> Result<(), AppError> {
-        let sample = sample_meeting(self.system_tz, self.provider)?;
-        check_template(template, &sample, self.provider)
+        self.check_template_for(template, self.provider)
+    }
+
+    /// Checks a template against a sample meeting on `provider`.
+    pub fn check_template_for(&self, template: &str, provider: &Provider) -> Result<(), AppError> {
+        let sample = sample_meeting(self.system_tz, provider)?;
+        check_template(template, &sample, provider)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))
     }
 }
@@ -1006,15 +1011,38 @@ fn history_entry(r: MeetingRecord) -> HistoryEntry {
 
 /// A meeting that uses every template value, for checking templates.
 fn sample_meeting(tz: Tz, provider: &Provider) -> Result<Meeting, AppError> {
+    let (kind, id, host) = match provider.ids {
+        IdKind::Digits if provider.moderator => (
+            MeetingKind::Moderated,
+            MeetingId::parse("0123456789"),
+            "host@example.com",
+        ),
+        IdKind::Digits => (
+            MeetingKind::OneTime,
+            MeetingId::parse("0123456789"),
+            "host@example.com",
+        ),
+        IdKind::Room => (
+            MeetingKind::OneTime,
+            MeetingId::parse_room("k3v7qxw2m4tz9fa5"),
+            "host@example.com",
+        ),
+        IdKind::Fixed => (
+            MeetingKind::Personal,
+            MeetingId::parse_room("personal-room"),
+            "",
+        ),
+    };
+    let id = id.map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     let form = MeetingForm {
-        kind: MeetingKind::Moderated,
+        kind,
         title: "Sample meeting".into(),
         start: "2027-03-01T10:00".into(),
         repeat: "weekly".into(),
         repeat_count: "4".into(),
         attendees: vec!["attendee@example.com".into()],
         organizer: "organizer@example.com".into(),
-        on_behalf_of: "host@example.com".into(),
+        on_behalf_of: host.into(),
         description: "Sample description".into(),
         show_zones: vec!["UTC".into()],
         ..MeetingForm::default()
@@ -1024,8 +1052,6 @@ fn sample_meeting(tz: Tz, provider: &Provider) -> Result<Meeting, AppError> {
         dial_in: provider.default_countries.clone(),
         organizer: None,
     };
-    let id = MeetingId::parse("0123456789")
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     form.validate(id, &defaults, provider)
         .map_err(AppError::fields)
 }

@@ -184,9 +184,41 @@ impl App {
     /// (set in settings), the profile's own otherwise.
     pub(crate) fn template_for(&self, provider: &Provider) -> Result<String, AppError> {
         if provider.key == Provider::chime().key {
-            self.template_text()
-        } else {
-            Ok(provider.default_template().to_owned())
+            return self.template_text();
+        }
+        Ok(self
+            .store()
+            .setting(&template_key(provider))?
+            .unwrap_or_else(|| provider.default_template().to_owned()))
+    }
+
+    /// The template `key`'s meetings are written with, and whether it is the profile's own.
+    pub fn provider_template(&self, key: &str) -> Result<(String, bool), AppError> {
+        let provider = self.provider_named(key)?;
+        let template = self.template_for(&provider)?;
+        let own = template == provider.default_template();
+        Ok((template, own))
+    }
+
+    /// Sets the template `key`'s meetings are written with (checked against a sample meeting
+    /// on it first), or with `None` returns it to the profile's own.
+    pub fn set_provider_template(&self, key: &str, template: Option<&str>) -> Result<(), AppError> {
+        let provider = self.provider_named(key)?;
+        if provider.key == Provider::chime().key {
+            return match template {
+                Some(t) => self.set_setting(crate::SettingKey::Template, t),
+                None => self.unset_setting(crate::SettingKey::Template).map(drop),
+            };
+        }
+        match template {
+            Some(t) => {
+                self.check_template_for(t, &provider)?;
+                Ok(self.store().set_setting(&template_key(&provider), t)?)
+            }
+            None => Ok(self
+                .store()
+                .unset_setting(&template_key(&provider))
+                .map(drop)?),
         }
     }
 
@@ -232,4 +264,9 @@ fn reserved(p: &Provider) -> bool {
         || Provider::builtins().iter().any(|b| {
             b.scheduler_address().is_some() && b.scheduler_address() == p.scheduler_address()
         })
+}
+
+/// Where a provider's own template (other than Chime's, which is the `template` setting) is kept.
+fn template_key(provider: &Provider) -> String {
+    format!("template.{}", provider.key)
 }

@@ -1044,3 +1044,44 @@ fn a_profiles_own_default_countries_apply_when_the_users_are_not_its() {
         p.invitation.text
     );
 }
+
+#[test]
+fn each_provider_has_its_own_editable_template() {
+    let h = harness();
+    let on = |provider: &str| {
+        h.app
+            .prepare(&MeetingForm {
+                provider: provider.into(),
+                ..form()
+            })
+            .unwrap()
+            .invitation
+            .text
+    };
+    h.app
+        .set_provider_template("jitsi", Some("{{ title }}: {{ join_url }}"))
+        .unwrap();
+    assert!(
+        on("jitsi").starts_with("Physics 101: https://meet.jit.si/"),
+        "{}",
+        on("jitsi")
+    );
+    assert!(
+        on("chime").contains("Join the Amazon Chime meeting:"),
+        "Chime keeps its own"
+    );
+    assert!(!h.app.provider_template("jitsi").unwrap().1);
+    // Checked against a sample Jitsi meeting before it is kept.
+    let err = h
+        .app
+        .set_provider_template("jitsi", Some("{{ nope }}"))
+        .unwrap_err();
+    assert!(err.message.contains("template"), "{}", err.message);
+    assert!(
+        on("jitsi").starts_with("Physics 101: "),
+        "the refused one was not kept"
+    );
+    h.app.set_provider_template("jitsi", None).unwrap();
+    assert!(on("jitsi").contains("Join the Jitsi Meet meeting:"));
+    assert!(h.app.provider_template("jitsi").unwrap().1);
+}

@@ -421,6 +421,18 @@ pub enum ProvidersCommand {
         /// The profile file.
         file: PathBuf,
     },
+    /// Set the invitation template of a provider's meetings from FILE (or - for standard
+    /// input), checked first; with --default, go back to the profile's own (docs/templates.md).
+    Template {
+        /// The provider's key.
+        key: String,
+        /// The template file, or - for standard input.
+        #[arg(required_unless_present = "default", conflicts_with = "default")]
+        file: Option<String>,
+        /// Go back to the profile's own template.
+        #[arg(long)]
+        default: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -245,10 +245,17 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             out.raw(&app.moderator_info(id)?)
         }
         Command::Providers { command, json } => {
-            if let Some(args::ProvidersCommand::Add { file }) = command {
-                let added = app.add_provider_file(&file)?;
-                eprintln!("Added {} ({}).", added.name, added.key);
-                return Ok(());
+            match command {
+                Some(args::ProvidersCommand::Add { file }) => {
+                    let added = app.add_provider_file(&file)?;
+                    eprintln!("Added {} ({}).", added.name, added.key);
+                    return Ok(());
+                }
+                Some(args::ProvidersCommand::Template { key, file, .. }) => {
+                    let text = file.as_deref().map(read_template).transpose()?;
+                    return app.set_provider_template(&key, text.as_deref());
+                }
+                None => {}
             }
             for problem in app.provider_problems() {
                 eprintln!("belfry: skipped {problem}");

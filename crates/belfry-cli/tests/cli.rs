@@ -2612,6 +2612,25 @@ fn providers_are_listed_and_a_profile_of_ones_own_is_added_or_refused_by_field()
         "{text}"
     );
     assert!(!text.to_lowercase().contains("chime"), "{text}");
+    let template = dir.path().join("school.j2");
+    std::fs::write(
+        &template,
+        "{{ title }} in the school's room: {{ join_url }}\n",
+    )
+    .unwrap();
+    env.ok(&[
+        "providers",
+        "template",
+        "school",
+        template.to_str().unwrap(),
+    ]);
+    let text = env.ok(&args);
+    assert!(
+        text.starts_with("Physics 101 in the school's room: https://meet.school.example/"),
+        "{text}"
+    );
+    env.ok(&["providers", "template", "school", "--default"]);
+    assert!(env.ok(&args).contains("Join the School Jitsi meeting:"));
     let mut unknown = vec!["invite", "--provider", "zoomish"];
     unknown.extend(MEETING);
     let err = env.fails(&unknown, 2);
