@@ -45,4 +45,6 @@ pub const ALL: &[&str] = &[
     "use_personal_pin",
     "doctor",
     "import_provider",
+    "provider_template",
+    "save_provider_template",
 ];

@@ -191,6 +191,7 @@ pub fn bindings() -> String {
         belfry_app::SettingsView::decl(&cfg),
         belfry_app::CountryView::decl(&cfg),
         belfry_app::ProviderView::decl(&cfg),
+        belfry_app::ProviderTemplate::decl(&cfg),
         belfry_app::Catalog::decl(&cfg),
         belfry_app::HistoryView::decl(&cfg),
         belfry_app::AccountKind::decl(&cfg),

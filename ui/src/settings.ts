@@ -49,6 +49,30 @@ export function settingsPage(
   const countries = catalog.countries.map((c) => h("label", { class: "check" }, h("input", { type: "checkbox", value: c.code }), `${c.name} (${c.code})`));
   const dialIn = h("div", { class: "checks", role: "group", "aria-label": "Default dial-in countries" }, ...countries);
   const template = h("textarea", { rows: "18", spellcheck: "false", class: "mono" });
+  // Whose template the editor holds: Chime's is a setting; every other provider has its own.
+  const chimeKey = catalog.providers[0]?.key ?? "chime";
+  let templateDefault = catalog.default_template;
+  const templateFor = h(
+    "select",
+    { id: "set-template-for", onchange: () => void loadTemplate() },
+    ...catalog.providers.map((p) => h("option", { value: p.key }, p.name)),
+  );
+  async function loadTemplate() {
+    templateError.textContent = "";
+    if (templateFor.value === chimeKey) {
+      template.value = view.template;
+      templateDefault = catalog.default_template;
+    } else {
+      try {
+        const t = await ipc.providerTemplate(templateFor.value);
+        template.value = t.template;
+        templateDefault = t.default_template;
+      } catch (e) {
+        toast(appErrorOf(e).message, "error");
+      }
+    }
+    void previewTemplate();
+  }
   const templateError = h("p", { class: "error", id: "set-template-error", role: "alert" });
   const templatePreview = h("pre", { class: "invitation-text", id: "template-preview", tabindex: "0" });
   let seq = 0;
@@ -65,12 +89,24 @@ export function settingsPage(
       const box = b.querySelector("input");
       if (box) box.checked = dial.includes(box.value);
     }
-    template.value = view.template;
+    if (templateFor.value === chimeKey) template.value = view.template;
   }
 
   async function previewTemplate() {
     const mine = ++seq;
-    const form = sampleForm();
+    // The meeting being scheduled, on the provider whose template this is (with a sample
+    // identifier of that provider's kind when it is another one).
+    const current = sampleForm();
+    const other = catalog.providers.find((p) => p.key === templateFor.value);
+    const form: MeetingForm = (current.provider || view.provider) === templateFor.value
+      ? { ...current, provider: templateFor.value }
+      : {
+          ...current,
+          provider: templateFor.value,
+          kind: other?.fixed ? "personal" : "one_time",
+          meeting_id: other?.rooms ? "k3v7qxw2m4tz9fa5" : "0123456789",
+          passcode: "",
+        };
     try {
       const p = await ipc.previewTemplate(form, template.value);
       if (mine !== seq) return;
@@ -89,7 +125,7 @@ export function settingsPage(
   }
   template.addEventListener("input", () => void previewTemplate());
 
-  const restore = h("button", { type: "button", class: "secondary", id: "restore-template", onclick: () => { template.value = catalog.default_template; void previewTemplate(); } }, "Restore default template");
+  const restore = h("button", { type: "button", class: "secondary", id: "restore-template", onclick: () => { template.value = templateDefault; void previewTemplate(); } }, "Restore default template");
   const save = h("button", { type: "button", class: "primary", onclick: () => void doSave() }, "Save settings");
 
   async function doSave() {
@@ -102,9 +138,10 @@ export function settingsPage(
       time_zone: zone.value,
       organizer: organizer.value,
       dial_in: countries.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? ""),
-      template: template.value,
+      template: templateFor.value === chimeKey ? template.value : view.template,
     };
     try {
+      if (templateFor.value !== chimeKey) await ipc.saveProviderTemplate(templateFor.value, template.value);
       view = await ipc.saveSettings(next);
       fill();
       onSaved(view);
@@ -142,6 +179,7 @@ export function settingsPage(
     h(
       "div",
       { class: "settings-right" },
+      field("set-template-for", "Invitation template for", templateFor),
       h("div", { class: "field" }, h("label", { for: "set-template" }, "Invitation template"), template, templateError),
       h("div", { class: "actions" }, restore),
       h("h2", { id: "template-preview-heading" }, "Template preview"),

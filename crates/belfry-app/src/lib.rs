@@ -45,7 +45,8 @@ pub use schedule::{Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, o
 pub use settings::{SettingKey, Settings};
 pub use views::{
     AccountAdded, CLIPBOARD_CLEAR_AFTER, Catalog, Clipboard, CopiedSecret, CountryView,
-    HistoryView, Host, NewMeetingView, Preview, ProviderView, SettingsView, ics_file_name,
+    HistoryView, Host, NewMeetingView, Preview, ProviderTemplate, ProviderView, SettingsView,
+    ics_file_name,
 };
 
 /// Minutes before the start for the reminder written into calendar files.

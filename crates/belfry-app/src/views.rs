@@ -144,6 +144,17 @@ pub struct ProviderView {
     pub about: String,
 }
 
+/// A provider's invitation template, for the Settings editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProviderTemplate {
+    pub provider: String,
+    /// The template its meetings are written with.
+    pub template: String,
+    /// The profile's own, for "Restore default template".
+    pub default_template: String,
+}
+
 /// A dial-in country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -402,6 +413,30 @@ impl App {
             .providers
             .into_iter()
             .find(|p| p.key == added.key))
+    }
+
+    /// The template of `key`'s meetings and the profile's own, for the Settings editor.
+    pub fn provider_template_view(&self, key: &str) -> Result<ProviderTemplate, AppError> {
+        let provider = self.provider_named(key)?;
+        let (template, _) = self.provider_template(key)?;
+        Ok(ProviderTemplate {
+            provider: provider.key.clone(),
+            template,
+            default_template: provider.default_template().to_owned(),
+        })
+    }
+
+    /// Saves the template of `key`'s meetings from the Settings editor; the profile's own
+    /// text is kept as "none" (so a later Belfry's own wording applies).
+    pub fn save_provider_template(
+        &self,
+        key: &str,
+        template: &str,
+    ) -> Result<ProviderTemplate, AppError> {
+        let provider = self.provider_named(key)?;
+        let own = template == provider.default_template();
+        self.set_provider_template(key, (!own).then_some(template))?;
+        self.provider_template_view(key)
     }
 
     /// Where files handed to the calendar application are written.

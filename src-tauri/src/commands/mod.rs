@@ -35,6 +35,8 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         settings::save_settings,
         settings::preview_template,
         settings::import_provider,
+        settings::provider_template,
+        settings::save_provider_template,
         accounts::accounts,
         accounts::account_calendars,
         accounts::add_caldav_account,

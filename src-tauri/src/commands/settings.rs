@@ -1,4 +1,4 @@
-use belfry_app::{AppError, Preview, ProviderView, SettingsView};
+use belfry_app::{AppError, Preview, ProviderTemplate, ProviderView, SettingsView};
 use belfry_core::MeetingForm;
 use tauri::{AppHandle, Runtime, State};
 
@@ -36,5 +36,28 @@ pub async fn import_provider<R: Runtime>(
 ) -> Result<Option<ProviderView>, AppError> {
     shell
         .blocking(move |a| a.import_provider(&crate::host::TauriHost(app)))
+        .await
+}
+
+/// A provider's invitation template and its profile's own, for the Settings editor.
+#[tauri::command]
+pub async fn provider_template(
+    shell: State<'_, Shell>,
+    provider: String,
+) -> Result<ProviderTemplate, AppError> {
+    shell
+        .blocking(move |a| a.provider_template_view(&provider))
+        .await
+}
+
+/// Saves a provider's invitation template (checked first).
+#[tauri::command]
+pub async fn save_provider_template(
+    shell: State<'_, Shell>,
+    provider: String,
+    template: String,
+) -> Result<ProviderTemplate, AppError> {
+    shell
+        .blocking(move |a| a.save_provider_template(&provider, &template))
         .await
 }

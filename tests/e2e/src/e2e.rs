@@ -1226,3 +1226,36 @@ fn a_personal_room_set_in_settings_is_offered_and_used_for_the_meeting() {
     assert!(!preview_text(&s).to_lowercase().contains("chime"));
     s.close();
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn a_jitsi_template_is_edited_in_settings_and_chimes_stays_its_own() {
+    let driver = Driver::start();
+    let s = driver.session();
+    fill_meeting(&s, "Reading group");
+    s.click("[data-page=settings]");
+    assert_eq!(s.label_of("set-template-for"), "Invitation template for");
+    s.set_value("#set-template-for", "jitsi");
+    s.wait_until("the Jitsi template is loaded", 10 * SECOND, || {
+        s.value("#set-template")
+            .contains("Join the {{ provider }} meeting:")
+            && !s
+                .value("#set-template")
+                .contains("Audio: use your computer")
+    });
+    s.set_value("#set-template", "{{ title }} on Jitsi: {{ join_url }}");
+    s.wait_until("the preview follows", 10 * SECOND, || {
+        s.text_content("#template-preview")
+            .starts_with("Reading group on Jitsi: https://meet.jit.si/")
+    });
+    s.click(".settings .primary");
+    s.wait_until("settings are saved", 10 * SECOND, || {
+        s.text_content("#toast").contains("Settings saved")
+    });
+    s.click("[data-page=schedule]");
+    s.set_value("#provider", "jitsi");
+    wait_preview_contains(&s, "Reading group on Jitsi: https://meet.jit.si/");
+    s.set_value("#provider", "chime");
+    wait_preview_contains(&s, "Join the Amazon Chime meeting:");
+    s.close();
+}

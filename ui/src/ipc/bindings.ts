@@ -103,6 +103,16 @@ adds: string,
  */
 about: string, };
 
+export type ProviderTemplate = { provider: string, 
+/**
+ * The template its meetings are written with.
+ */
+template: string, 
+/**
+ * The profile's own, for "Restore default template".
+ */
+default_template: string, };
+
 export type Catalog = { 
 /**
  * The profiles a meeting can be scheduled with, the built-in ones first.

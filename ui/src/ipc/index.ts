@@ -22,6 +22,7 @@ import type {
   MeetingForm,
   NewMeetingView,
   Preview,
+  ProviderTemplate,
   ProviderView,
   Removed,
   ScheduleOutcome,
@@ -71,6 +72,9 @@ export const ipc = {
   saveIcs: (form: MeetingForm) => call<string | null>("save_ics", { form }),
   openInCalendar: (form: MeetingForm) => call<string>("open_in_calendar", { form }),
   importProvider: () => call<ProviderView | null>("import_provider"),
+  providerTemplate: (provider: string) => call<ProviderTemplate>("provider_template", { provider }),
+  saveProviderTemplate: (provider: string, template: string) =>
+    call<ProviderTemplate>("save_provider_template", { provider, template }),
   addToCalendar: (form: MeetingForm, account: string, calendar: string) =>
     call<ScheduleOutcome>("add_to_calendar", { form, account, calendar }),
   history: (query: string) => call<HistoryView[]>("history", { query }),
