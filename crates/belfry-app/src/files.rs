@@ -53,21 +53,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
 /// bytes: a endless or huge input (`/dev/zero`) is read no further than that. `what` names
 /// it in the error.
 pub fn read_text_capped(source: impl Read, limit: usize, what: &str) -> Result<String, AppError> {
-    let mut bytes = Vec::new();
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    source
-        .take(cap)
-        .read_to_end(&mut bytes)
-        .map_err(|e| AppError::new(ErrorCode::Invalid, format!("cannot read {what}: {e}")))?;
-    if bytes.len() > limit {
-        return Err(AppError::new(
+    let bytes = belfry_http::read_capped(source, limit).map_err(|e| match e {
+        belfry_http::BodyError::Read(reason) => {
+            AppError::new(ErrorCode::Invalid, format!("cannot read {what}: {reason}"))
+        }
+        _ => AppError::new(
             ErrorCode::Invalid,
             format!(
                 "{what} is larger than the {} KiB Belfry reads",
                 limit / 1024
             ),
-        ));
-    }
+        ),
+    })?;
     String::from_utf8(bytes).map_err(|_| {
         AppError::new(
             ErrorCode::Invalid,

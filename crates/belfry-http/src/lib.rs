@@ -79,13 +79,21 @@ pub fn read_body_capped(response: Response, limit: usize) -> Result<Vec<u8>, Bod
     if response.content_length().is_some_and(|n| n > limit64) {
         return Err(too_large);
     }
+    read_capped(response, limit)
+}
+
+/// Everything `source` holds (an answer's body, a file, standard input), when it is at most
+/// `limit` bytes; a longer one is [`BodyError::TooLarge`] after `limit + 1` bytes read, never
+/// all of it.
+pub fn read_capped(source: impl Read, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let limit64 = u64::try_from(limit).unwrap_or(u64::MAX);
     let mut body = Vec::new();
-    response
+    source
         .take(limit64.saturating_add(1))
         .read_to_end(&mut body)
         .map_err(|e| BodyError::Read(e.to_string()))?;
     if body.len() > limit {
-        return Err(too_large);
+        return Err(BodyError::TooLarge { limit });
     }
     Ok(body)
 }

@@ -42,14 +42,10 @@ fn describe(e: &dyn std::error::Error) -> String {
 /// Reads a whole body of at most [`MAX_BODY`] bytes; a longer one is [`HttpError::TooLarge`]
 /// after reading one byte more than the cap, never all of it.
 pub(crate) fn read_body(body: impl Read) -> Result<Vec<u8>, HttpError> {
-    let mut out = Vec::new();
-    body.take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| HttpError::Network(describe(&e)))?;
-    if out.len() > MAX_BODY {
-        return Err(HttpError::TooLarge);
-    }
-    Ok(out)
+    belfry_http::read_capped(body, MAX_BODY).map_err(|e| match e {
+        belfry_http::BodyError::Read(reason) => HttpError::Network(reason),
+        _ => HttpError::TooLarge,
+    })
 }
 
 /// The HTTP client of token requests: reqwest's, with the answer read by [`read_body`].
