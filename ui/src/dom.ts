@@ -27,6 +27,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** The options of a meeting-provider picker, one per profile. */
+export function providerOptions(providers: { key: string; name: string }[]): HTMLOptionElement[] {
+  return providers.map((p) => h("option", { value: p.key }, p.name));
+}
+
 /** A labelled field: the visible label is the control's accessible name. */
 export function field(id: string, label: string, control: HTMLElement, hint?: string): HTMLElement {
   control.id = id;

@@ -1,7 +1,7 @@
 // The Schedule page: the form on the left, the live invitation on the right.
 import { ipc } from "./ipc";
 import type { Catalog, Field, MeetingForm, MeetingKind, ProviderView, SettingsView } from "./ipc";
-import { field, h, setError, showInvitationHtml, toast } from "./dom";
+import { field, h, providerOptions, setError, showInvitationHtml, toast } from "./dom";
 import { ScheduleModel, appErrorOf, moderatorCopied, nextHour, searchZones } from "./model";
 
 const FIELD_IDS: Record<Field, string> = {
@@ -82,7 +82,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
         void model.setProvider(key, offers(key));
       },
     },
-    ...catalog.providers.map((p) => h("option", { value: p.key }, p.name)),
+    ...providerOptions(catalog.providers),
   );
   const kind = h(
     "select",
@@ -542,7 +542,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     startReschedule,
     setProviders(providers: ProviderView[]) {
       catalog.providers = providers;
-      provider.replaceChildren(...providers.map((p) => h("option", { value: p.key }, p.name)));
+      provider.replaceChildren(...providerOptions(providers));
       render();
     },
     shortcut(e: KeyboardEvent): boolean {

@@ -2,7 +2,7 @@
 // preview. A broken template shows its error and keeps every character typed.
 import { ipc } from "./ipc";
 import type { Catalog, Field, MeetingForm, ProviderView, SettingsView } from "./ipc";
-import { field, h, setError, toast } from "./dom";
+import { field, h, providerOptions, setError, toast } from "./dom";
 import { appErrorOf } from "./model";
 
 const SETTING_FIELDS: Partial<Record<Field, string>> = {
@@ -21,13 +21,16 @@ export function settingsPage(
   onProvidersChanged: (providers: ProviderView[]) => void,
 ): { element: HTMLElement; personalIdChanged: (id: string) => void } {
   let view: SettingsView = { ...current };
-  const provider = h("select", {}, ...catalog.providers.map((p) => h("option", { value: p.key }, p.name)));
+  const provider = h("select", {}, ...providerOptions(catalog.providers));
   const importProvider = h("button", { type: "button", class: "secondary", id: "import-provider", onclick: () => void doImport() }, "Import a profile…");
   /** The providers may have changed (an import, the personal room's link): both pickers follow. */
   async function refreshProviders() {
     const { providers } = await ipc.catalog();
-    provider.replaceChildren(...providers.map((p) => h("option", { value: p.key }, p.name)));
+    const editing = templateFor.value;
+    provider.replaceChildren(...providerOptions(providers));
     provider.value = view.provider;
+    templateFor.replaceChildren(...providerOptions(providers));
+    templateFor.value = editing;
     onProvidersChanged(providers);
   }
 
@@ -55,7 +58,7 @@ export function settingsPage(
   const templateFor = h(
     "select",
     { id: "set-template-for", onchange: () => void loadTemplate() },
-    ...catalog.providers.map((p) => h("option", { value: p.key }, p.name)),
+    ...providerOptions(catalog.providers),
   );
   async function loadTemplate() {
     templateError.textContent = "";

@@ -8,7 +8,7 @@ use belfry_chime::{
     AccountFilter, AdminError, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, Progress,
     SdkChime, UserFailure,
 };
-use belfry_core::{EmailAddress, MeetingForm, Provider};
+use belfry_core::{EmailAddress, MeetingForm};
 use belfry_secrets::Sensitive;
 use belfry_store::{AccountConfig, AccountKind, AccountRecord, AwsSource};
 
@@ -324,7 +324,7 @@ impl Admin<'_> {
         });
         // The checks are Chime's: say so when new meetings go elsewhere.
         let default = self.app.provider_for(&MeetingForm::default(), None)?;
-        if default.key != Provider::chime().key {
+        if !default.is_chime() {
             report.findings.insert(
                 0,
                 Finding {

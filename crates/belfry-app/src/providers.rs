@@ -105,6 +105,10 @@ impl App {
     /// The profile with this key.
     pub fn provider_named(&self, key: &str) -> Result<Provider, AppError> {
         let key = key.trim().to_ascii_lowercase();
+        // The built-in ones without reading settings or profile files: every preview asks.
+        if let Some(builtin) = Provider::builtins().into_iter().find(|p| p.key == key) {
+            return Ok(builtin.clone());
+        }
         let all = self.providers();
         all.iter().find(|p| p.key == key).cloned().ok_or_else(|| {
             AppError::field(
@@ -183,7 +187,7 @@ impl App {
     /// The template a provider's invitations are written with: the user's own for Chime
     /// (set in settings), the profile's own otherwise.
     pub(crate) fn template_for(&self, provider: &Provider) -> Result<String, AppError> {
-        if provider.key == Provider::chime().key {
+        if provider.is_chime() {
             return self.template_text();
         }
         Ok(self
@@ -204,7 +208,7 @@ impl App {
     /// on it first), or with `None` returns it to the profile's own.
     pub fn set_provider_template(&self, key: &str, template: Option<&str>) -> Result<(), AppError> {
         let provider = self.provider_named(key)?;
-        if provider.key == Provider::chime().key {
+        if provider.is_chime() {
             return match template {
                 Some(t) => self.set_setting(crate::SettingKey::Template, t),
                 None => self.unset_setting(crate::SettingKey::Template).map(drop),

@@ -2644,9 +2644,7 @@ fn providers_are_listed_and_a_profile_of_ones_own_is_added_or_refused_by_field()
 #[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
 fn a_jitsi_meeting_is_scheduled_rescheduled_and_cancelled_on_caldav_without_chime() {
     let env = Env::new();
-    let server_dir = tempfile::tempdir().unwrap();
-    let port = belfry_testkit::free_port();
-    let server = belfry_testkit::radicale_in(server_dir.path(), port);
+    let server = belfry_testkit::radicale();
     let cal = format!("{}/ana/lectures/", server.url);
     belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
     add_school(&env, &server.url);

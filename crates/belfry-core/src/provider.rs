@@ -394,9 +394,15 @@ impl Provider {
         }
     }
 
+    /// Whether this is the Amazon Chime profile (whose template is the user's `template`
+    /// setting, and whose accounts Belfry administers).
+    pub fn is_chime(&self) -> bool {
+        self.key == Provider::chime().key
+    }
+
     /// The template this profile's invitations start from.
     pub fn default_template(&self) -> &'static str {
-        if self.key == Provider::chime().key {
+        if self.is_chime() {
             crate::invitation::DEFAULT_TEMPLATE
         } else {
             GENERIC_TEMPLATE
