@@ -46,6 +46,8 @@ export function settingsPage(
   }
   const personal = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "0123 45 6789" });
   const personalRoom = h("input", { type: "url", autocomplete: "off", spellcheck: "false", placeholder: "https://zoom.us/j/1234567890" });
+  const roomPasscode = h("input", { type: "text", autocomplete: "off", spellcheck: "false" });
+  const roomDialIn = h("textarea", { rows: "3", spellcheck: "false", placeholder: "+1 646 558 8656 (New York)" });
   const zone = h("input", { type: "search", list: "settings-zone-list", autocomplete: "off", spellcheck: "false" });
   const zoneList = h("datalist", { id: "settings-zone-list" }, ...catalog.time_zones.map((z) => h("option", { value: z })));
   const organizer = h("input", { type: "email", autocomplete: "email", spellcheck: "false" });
@@ -84,6 +86,8 @@ export function settingsPage(
     provider.value = view.provider;
     personal.value = view.personal_id;
     personalRoom.value = view.personal_room;
+    roomPasscode.value = view.personal_room_passcode;
+    roomDialIn.value = view.personal_room_dial_in.join("\n");
     zone.value = view.time_zone;
     zone.placeholder = `System: ${view.system_time_zone}`;
     organizer.value = view.organizer;
@@ -138,6 +142,8 @@ export function settingsPage(
       provider: provider.value,
       personal_id: personal.value,
       personal_room: personalRoom.value,
+      personal_room_passcode: roomPasscode.value,
+      personal_room_dial_in: roomDialIn.value.split("\n"),
       time_zone: zone.value,
       organizer: organizer.value,
       dial_in: countries.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? ""),
@@ -172,6 +178,8 @@ export function settingsPage(
       field("set-provider", "Default meeting provider", provider, "New meetings start on it; each meeting can pick another."),
       h("div", { class: "actions" }, importProvider),
       field("set-personal-room", "My personal room", personalRoom, "The link of your own room (Zoom, Webex, Teams, BigBlueButton): the \"Personal room\" provider, the same link for every meeting."),
+      field("set-personal-room-passcode", "Personal room passcode", roomPasscode, "The passcode attendees type to join, if the room has one: it is printed in every invitation."),
+      field("set-personal-room-dial-in", "Personal room dial-in", roomDialIn, "The room's dial-in lines as the service gives them, one per line."),
       field("set-personal-id", "Personal meeting ID", personal, "Your static 10-digit Amazon Chime ID, used by its personal meeting type."),
       field("set-time-zone", "Default time zone", zone, "Empty: the system's zone."),
       field("set-organizer", "Your email (organizer)", organizer),

@@ -641,6 +641,7 @@ impl App {
             ));
         }
         let provider = self.provider_for(form, existing.as_ref())?;
+        self.keep_profile(&provider)?;
         let template = self.template_for(&provider)?;
         let rooms = provider.ids != IdKind::Digits;
         if let Some(id) = given_id

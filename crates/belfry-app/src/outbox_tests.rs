@@ -45,6 +45,7 @@ struct Stored {
     sequence: u32,
     cancelled: bool,
     title: String,
+    description: String,
 }
 
 #[derive(Default)]
@@ -107,6 +108,7 @@ impl Calendar for Memory {
                     sequence: v.sequence,
                     cancelled: false,
                     title: v.meeting.title.clone(),
+                    description: v.invitation.text.clone(),
                 });
                 Written::Created
             }
@@ -122,6 +124,7 @@ impl Calendar for Memory {
                 e.sequence = v.sequence;
                 e.cancelled = v.cancelled;
                 e.title = v.meeting.title.clone();
+                e.description = v.invitation.text.clone();
                 if v.cancelled {
                     Written::Cancelled
                 } else {
@@ -926,4 +929,73 @@ fn the_same_command_after_the_default_provider_changed_is_still_the_same_meeting
     assert_eq!(again.uid, on_jitsi.uid);
     assert_eq!(again.meeting_id, on_jitsi.meeting_id);
     assert_eq!(memory.events().len(), 1, "{:?}", memory.events());
+}
+
+#[test]
+fn a_meeting_whose_profile_file_was_removed_is_still_changed_and_cancelled_on_its_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    let file = dir.path().join("school.toml");
+    std::fs::write(
+        &file,
+        "key = \"school\"\nname = \"School Jitsi\"\njoin_url = \"https://meet.school.example/{id}\"\nids = \"room\"\n",
+    )
+    .unwrap();
+    app.add_provider_file(&file).unwrap();
+    let on_school = |title: &str| MeetingForm {
+        provider: "school".into(),
+        ..lecture(title)
+    };
+    let made = app.schedule(&on_school("Seminar"), "School", None).unwrap();
+    std::fs::remove_file(app.providers_dir().join("school.toml")).unwrap();
+    assert!(app.provider_named("school").is_err(), "no longer offered");
+
+    let moved = app
+        .reschedule_uid(&made.uid, &on_school("Seminar (room 4)"))
+        .unwrap();
+    assert_eq!(moved.sequence, 1);
+    let held = memory.only(&made.uid);
+    assert_eq!(held.title, "Seminar (room 4)");
+    assert!(
+        held.description
+            .contains(&format!("https://meet.school.example/{}", made.meeting_id)),
+        "still on the school's server: {}",
+        held.description
+    );
+    app.cancel_uid(&made.uid).unwrap();
+    assert!(memory.only(&made.uid).cancelled);
+}
+
+#[test]
+fn a_row_only_reserved_before_the_default_provider_changed_is_scheduled_on_the_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let app = open(dir.path(), &memory, t0());
+    let row = lecture("Physics");
+    // A run killed after the row's Chime ID was reserved and remembered, before anything was
+    // recorded or sent.
+    let account = app.account_for_scheduling("School").unwrap();
+    let key = row_key(&row, &account.id, CAL);
+    let reserved = app.reserve_for(&row).unwrap();
+    app.store()
+        .remember_bulk_row(&key, &reserved, t0())
+        .unwrap();
+    app.set_setting(SettingKey::Provider, "jitsi").unwrap();
+    for _ in 0..2 {
+        let done = app.schedule_many(std::slice::from_ref(&row), "School", None, &|_, _| {});
+        let done = done[0].as_ref().unwrap();
+        assert_eq!(
+            done.meeting_id.len(),
+            16,
+            "a Jitsi room: {}",
+            done.meeting_id
+        );
+    }
+    assert_eq!(memory.events().len(), 1, "{:?}", memory.events());
+    assert!(
+        memory.events()[0]
+            .description
+            .contains("https://meet.jit.si/")
+    );
 }

@@ -46,8 +46,13 @@ impl App {
 
     /// The personal room, when its link is set in settings.
     fn personal_room(&self) -> Option<Provider> {
-        let link = self.settings().ok()?.personal_room?;
-        Provider::personal_room(&link).ok()
+        let s = self.settings().ok()?;
+        Provider::personal_room(
+            &s.personal_room?,
+            s.personal_room_passcode.as_deref().unwrap_or_default(),
+            &s.personal_room_dial_in,
+        )
+        .ok()
     }
 
     /// What is wrong with the user's profile files, each naming the file and the field.
@@ -91,7 +96,17 @@ impl App {
 
     /// The profile of a meeting already made (its key recorded), saying so when it is gone.
     pub(crate) fn provider_of_key(&self, key: &str) -> Result<Provider, AppError> {
-        self.provider_named(key).map_err(|_| {
+        if let Ok(live) = self.provider_named(key) {
+            return Ok(live);
+        }
+        // A profile removed since (or a personal room whose link was unset): the copy kept
+        // when a meeting was made with it, so the meeting can still be changed or cancelled.
+        let kept = self
+            .store()
+            .setting(&snapshot_key(key))?
+            .and_then(|text| Provider::from_snapshot(key, &text).ok())
+            .filter(|p| p.key == key);
+        kept.ok_or_else(|| {
             AppError::new(
                 ErrorCode::NotFound,
                 format!(
@@ -100,6 +115,20 @@ impl App {
                 ),
             )
         })
+    }
+
+    /// Keeps a copy of a profile a meeting is made with (all but the built-in ones, which
+    /// cannot go away), for [`App::provider_of_key`].
+    pub(crate) fn keep_profile(&self, provider: &Provider) -> Result<(), AppError> {
+        if Provider::builtins().iter().any(|b| b.key == provider.key) {
+            return Ok(());
+        }
+        let key = snapshot_key(&provider.key);
+        let text = provider.snapshot();
+        if self.store().setting(&key)?.as_deref() != Some(text.as_str()) {
+            self.store().set_setting(&key, &text)?;
+        }
+        Ok(())
     }
 
     /// The profile with this key.
@@ -256,6 +285,11 @@ impl App {
 }
 
 /// The one ID every meeting on a fixed link shares.
+/// Where the copy of a profile meetings were made with is kept.
+fn snapshot_key(key: &str) -> String {
+    format!("profile.{key}")
+}
+
 fn fixed_id() -> Result<MeetingId, AppError> {
     MeetingId::parse_room(PERSONAL_ROOM)
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))

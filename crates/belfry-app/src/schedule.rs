@@ -284,6 +284,30 @@ impl App {
         Ok(())
     }
 
+    /// The meeting a remembered form becomes. One that was only reserved (a kill came before
+    /// it was recorded, so nothing was sent) for a provider of another kind than the form
+    /// gets now (the default changed meanwhile) is reserved again for this one.
+    fn fit_reservation(
+        &self,
+        form: &MeetingForm,
+        key: &str,
+        uid: String,
+    ) -> Result<String, AppError> {
+        let Some(rec) = self.store().meeting_by_uid(&uid)? else {
+            return Ok(uid);
+        };
+        if rec.meeting.is_some() {
+            return Ok(uid);
+        }
+        let provider = self.provider_for(form, None)?;
+        if rec.meeting_id.is_room() == (provider.ids != belfry_core::provider::IdKind::Digits) {
+            return Ok(uid);
+        }
+        let fresh = self.reserve_for(form)?;
+        self.store().repoint_bulk_row(key, &uid, &fresh)?;
+        Ok(self.store().bulk_row(key)?.unwrap_or(fresh))
+    }
+
     /// One meeting onto one calendar, remembered under `key` (its content, the account's
     /// stable id and the calendar): the meeting is reserved first, then remembered, then
     /// recorded with its delivery, then sent, so a kill at any point leaves at worst a
@@ -301,7 +325,7 @@ impl App {
             calendar: &target.calendar,
         };
         let (uid, again) = match self.store().bulk_row(key)? {
-            Some(uid) => (uid, true),
+            Some(uid) => (self.fit_reservation(&form, key, uid)?, true),
             None if !form.meeting_id.trim().is_empty() => {
                 // An ID made elsewhere (a host's, handed to a delegate): its record is found
                 // by the ID, so a repeat reuses it.
@@ -566,7 +590,7 @@ impl App {
         outcome(now, views)
     }
 
-    fn account_for_scheduling(&self, name: &str) -> Result<AccountRecord, AppError> {
+    pub(crate) fn account_for_scheduling(&self, name: &str) -> Result<AccountRecord, AppError> {
         let record = self.store().account(name)?.ok_or_else(|| {
             AppError::new(
                 ErrorCode::NotFound,

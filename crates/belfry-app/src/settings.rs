@@ -20,6 +20,10 @@ pub struct Settings {
     /// The link of the user's own meeting room (a Zoom, Webex or Teams personal room, a
     /// BigBlueButton room): the "my personal room" provider, when set.
     pub personal_room: Option<String>,
+    /// The passcode attendees of the personal room type, if it has one.
+    pub personal_room_passcode: Option<String>,
+    /// The personal room's dial-in lines, as the service wrote them.
+    pub personal_room_dial_in: Vec<String>,
 }
 
 /// The settings a user can change.
@@ -33,11 +37,13 @@ pub enum SettingKey {
     Template,
     Provider,
     PersonalRoom,
+    PersonalRoomPasscode,
+    PersonalRoomDialIn,
 }
 
 impl SettingKey {
     /// Every key, in display order.
-    pub const ALL: [SettingKey; 7] = [
+    pub const ALL: [SettingKey; 9] = [
         SettingKey::PersonalId,
         SettingKey::TimeZone,
         SettingKey::DialIn,
@@ -45,6 +51,8 @@ impl SettingKey {
         SettingKey::Template,
         SettingKey::Provider,
         SettingKey::PersonalRoom,
+        SettingKey::PersonalRoomPasscode,
+        SettingKey::PersonalRoomDialIn,
     ];
 
     /// The name on the command line and in storage.
@@ -57,6 +65,8 @@ impl SettingKey {
             SettingKey::Template => "template",
             SettingKey::Provider => "provider",
             SettingKey::PersonalRoom => "personal-room",
+            SettingKey::PersonalRoomPasscode => "personal-room-passcode",
+            SettingKey::PersonalRoomDialIn => "personal-room-dial-in",
         }
     }
 
@@ -84,9 +94,25 @@ impl SettingKey {
             SettingKey::DialIn => Some(Field::DialIn),
             SettingKey::Organizer => Some(Field::Organizer),
             SettingKey::Template => None,
-            SettingKey::Provider | SettingKey::PersonalRoom => Some(Field::Provider),
+            SettingKey::Provider
+            | SettingKey::PersonalRoom
+            | SettingKey::PersonalRoomPasscode
+            | SettingKey::PersonalRoomDialIn => Some(Field::Provider),
         }
     }
+}
+
+/// A link that passes the personal room's checks, to check its other parts alone.
+const SAMPLE_ROOM: &str = "https://room.example/";
+
+/// Dial-in lines as typed: one per line, or separated by `;` on a command line.
+pub(crate) fn dial_lines(value: &str) -> Vec<String> {
+    value
+        .split(['\n', ';'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 impl App {
@@ -128,6 +154,10 @@ impl App {
             template: get(SettingKey::Template)?,
             provider: get(SettingKey::Provider)?,
             personal_room: get(SettingKey::PersonalRoom)?,
+            personal_room_passcode: get(SettingKey::PersonalRoomPasscode)?,
+            personal_room_dial_in: get(SettingKey::PersonalRoomDialIn)?
+                .map(|v| dial_lines(&v))
+                .unwrap_or_default(),
         })
     }
 
@@ -175,11 +205,22 @@ impl App {
                 value.to_owned()
             }
             SettingKey::Provider => self.provider_named(value)?.key,
-            SettingKey::PersonalRoom => belfry_core::Provider::personal_room(value)
+            SettingKey::PersonalRoom => belfry_core::Provider::personal_room(value, "", &[])
                 .map_err(|e| invalid(e.message))?
                 .join_url(
                     MeetingId::parse_room("personal-room").map_err(|e| invalid(e.to_string()))?,
                 ),
+            SettingKey::PersonalRoomPasscode => {
+                belfry_core::Provider::personal_room(SAMPLE_ROOM, value, &[])
+                    .map_err(|e| invalid(format!("the personal room's {}", e.message)))?
+                    .passcode
+            }
+            SettingKey::PersonalRoomDialIn => {
+                belfry_core::Provider::personal_room(SAMPLE_ROOM, "", &dial_lines(value))
+                    .map_err(|e| invalid(format!("the personal room's {}", e.message)))?
+                    .dial_lines
+                    .join("\n")
+            }
         };
         Ok(stored)
     }

@@ -939,7 +939,7 @@ fn a_personal_room_is_one_link_for_every_meeting() {
         assert!(
             p.invitation
                 .text
-                .contains("Join the Personal room meeting:\nhttps://zoom.example/j/123456789"),
+                .contains("Join my meeting room:\nhttps://zoom.example/j/123456789"),
             "{}",
             p.invitation.text
         );
@@ -947,6 +947,53 @@ fn a_personal_room_is_one_link_for_every_meeting() {
     }
     assert_eq!(first.meeting.id, second.meeting.id, "the same link");
     assert_ne!(first.record.uid, second.record.uid, "two meetings");
+}
+
+#[test]
+fn a_personal_rooms_passcode_and_dial_in_lines_go_into_its_invitations() {
+    let h = harness();
+    h.app
+        .set_setting(
+            SettingKey::PersonalRoom,
+            "https://zoom.example/j/5551234567",
+        )
+        .unwrap();
+    h.app
+        .set_setting(SettingKey::PersonalRoomPasscode, " 314159 ")
+        .unwrap();
+    h.app
+        .set_setting(
+            SettingKey::PersonalRoomDialIn,
+            "+1 646 558 8656 (New York); +1 669 900 6833 (San Jose)",
+        )
+        .unwrap();
+    let p = h
+        .app
+        .prepare(&MeetingForm {
+            provider: "personal-room".into(),
+            ..form()
+        })
+        .unwrap();
+    assert!(
+        p.invitation.text.contains(
+            "https://zoom.example/j/5551234567\nPasscode: 314159\n\nDial in:\n+1 646 558 8656 (New York)\n+1 669 900 6833 (San Jose)\n"
+        ),
+        "{}",
+        p.invitation.text
+    );
+    let view = h.app.settings_view().unwrap();
+    assert_eq!(view.personal_room_passcode, "314159");
+    assert_eq!(view.personal_room_dial_in.len(), 2);
+    let err = h
+        .app
+        .set_setting(SettingKey::PersonalRoomDialIn, &"9".repeat(300))
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::Provider));
+    assert!(
+        err.message.contains("the personal room's dial_lines"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -993,7 +1040,8 @@ fn a_profile_is_imported_from_the_file_the_user_picks() {
 }
 
 #[test]
-fn a_meeting_whose_profile_is_gone_says_so_and_a_default_that_is_gone_reads_as_chime() {
+fn a_meeting_whose_profile_is_gone_keeps_its_invitation_and_a_default_that_is_gone_reads_as_chime()
+{
     let h = harness();
     h.app
         .set_setting(SettingKey::PersonalRoom, "https://zoom.example/j/1")
@@ -1005,16 +1053,15 @@ fn a_meeting_whose_profile_is_gone_says_so_and_a_default_that_is_gone_reads_as_c
     assert_eq!(made.meeting.provider, "personal-room");
     h.app.unset_setting(SettingKey::PersonalRoom).unwrap();
     assert_eq!(h.app.settings_view().unwrap().provider, "chime");
-    let err = h.app.history_invitation(&made.record.uid).unwrap_err();
     assert!(
-        err.message.contains("whose profile is gone"),
-        "{}",
-        err.message
+        h.app.provider_named("personal-room").is_err(),
+        "no longer offered"
     );
-    assert_eq!(
-        err.first_field(),
-        None,
-        "no option of the user's is to blame"
+    let room = h.app.history_invitation(&made.record.uid).unwrap();
+    assert!(
+        room.text.contains("https://zoom.example/j/1"),
+        "{}",
+        room.text
     );
 }
 

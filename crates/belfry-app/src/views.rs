@@ -106,6 +106,10 @@ pub struct SettingsView {
     pub provider: String,
     /// The link of the user's own meeting room; empty when none.
     pub personal_room: String,
+    /// The passcode attendees of the personal room type; empty when none.
+    pub personal_room_passcode: String,
+    /// The personal room's dial-in lines.
+    pub personal_room_dial_in: Vec<String>,
 }
 
 /// What the window needs once at start: choices and the provider's note.
@@ -569,6 +573,8 @@ impl App {
                 .filter(|key| self.provider_named(key).is_ok())
                 .unwrap_or_else(|| Provider::chime().key.clone()),
             personal_room: s.personal_room.unwrap_or_default(),
+            personal_room_passcode: s.personal_room_passcode.unwrap_or_default(),
+            personal_room_dial_in: s.personal_room_dial_in,
         })
     }
 
@@ -583,6 +589,14 @@ impl App {
             (
                 SettingKey::PersonalRoom,
                 view.personal_room.trim().to_owned(),
+            ),
+            (
+                SettingKey::PersonalRoomPasscode,
+                view.personal_room_passcode.trim().to_owned(),
+            ),
+            (
+                SettingKey::PersonalRoomDialIn,
+                view.personal_room_dial_in.join("\n").trim().to_owned(),
             ),
             (SettingKey::Provider, view.provider.trim().to_owned()),
         ];

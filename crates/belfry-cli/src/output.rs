@@ -1,7 +1,7 @@
 use std::io::{self, Write};
 
 use belfry_app::{
-    AppError, ErrorCode, HistoryEntry, NewMeeting, Prepared, ScheduleOutcome, Settings,
+    AppError, ErrorCode, HistoryEntry, NewMeeting, Prepared, ScheduleOutcome, SettingKey, Settings,
 };
 use belfry_core::Provider;
 use serde::Serialize;
@@ -255,23 +255,64 @@ impl Out {
     pub fn settings(&mut self, s: &Settings) -> Result<(), AppError> {
         let or_default =
             |v: Option<String>, d: &str| v.unwrap_or_else(|| format!("(default: {d})"));
-        let text = format!(
-            "personal-id  {}\ntime-zone    {}\ndial-in      {}\norganizer    {}\ntemplate     {}\nprovider     {}\npersonal-room {}\n",
-            or_default(s.personal_id.map(|i| i.grouped()), "not set"),
-            or_default(s.time_zone.map(|z| z.name().to_owned()), "the system's"),
-            if s.dial_in.is_empty() {
-                "(default: US)".to_owned()
-            } else {
-                s.dial_in.join(",")
-            },
-            or_default(s.organizer.as_ref().map(|o| o.to_string()), "not set"),
-            match &s.template {
-                Some(t) => format!("custom, {} lines", t.lines().count()),
-                None => "(default)".to_owned(),
-            },
-            or_default(s.provider.clone(), "chime"),
-            or_default(s.personal_room.clone(), "not set"),
-        );
+        let rows = [
+            (
+                SettingKey::PersonalId,
+                or_default(s.personal_id.map(|i| i.grouped()), "not set"),
+            ),
+            (
+                SettingKey::TimeZone,
+                or_default(s.time_zone.map(|z| z.name().to_owned()), "the system's"),
+            ),
+            (
+                SettingKey::DialIn,
+                if s.dial_in.is_empty() {
+                    "(default: US)".to_owned()
+                } else {
+                    s.dial_in.join(",")
+                },
+            ),
+            (
+                SettingKey::Organizer,
+                or_default(s.organizer.as_ref().map(|o| o.to_string()), "not set"),
+            ),
+            (
+                SettingKey::Template,
+                match &s.template {
+                    Some(t) => format!("custom, {} lines", t.lines().count()),
+                    None => "(default)".to_owned(),
+                },
+            ),
+            (
+                SettingKey::Provider,
+                or_default(s.provider.clone(), "chime"),
+            ),
+            (
+                SettingKey::PersonalRoom,
+                or_default(s.personal_room.clone(), "not set"),
+            ),
+            (
+                SettingKey::PersonalRoomPasscode,
+                or_default(s.personal_room_passcode.clone(), "none"),
+            ),
+            (
+                SettingKey::PersonalRoomDialIn,
+                if s.personal_room_dial_in.is_empty() {
+                    "(default: none)".to_owned()
+                } else {
+                    s.personal_room_dial_in.join("; ")
+                },
+            ),
+        ];
+        let width = SettingKey::ALL
+            .iter()
+            .map(|k| k.name().len())
+            .max()
+            .unwrap_or(0);
+        let text: String = rows
+            .iter()
+            .map(|(k, v)| format!("{:width$}  {v}\n", k.name()))
+            .collect();
         self.raw(&text)
     }
 }
@@ -302,6 +343,8 @@ pub fn settings_json(s: &Settings) -> serde_json::Value {
         "template": s.template,
         "provider": s.provider,
         "personal-room": s.personal_room,
+        "personal-room-passcode": s.personal_room_passcode,
+        "personal-room-dial-in": s.personal_room_dial_in,
     })
 }
 

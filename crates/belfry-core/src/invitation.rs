@@ -75,6 +75,10 @@ struct Context<'a> {
     duration: String,
     recurrence: Option<String>,
     dial_in: Vec<CountryLines<'a>>,
+    dial_lines: &'a [String],
+    passcode: &'a str,
+    /// The provider is the user's own room, one link for every meeting.
+    personal_room: bool,
     one_click: String,
     international_url: &'a str,
     mute_code: &'a str,
@@ -160,6 +164,9 @@ pub fn render_invitation(
             .as_ref()
             .map(|r| r.describe(start.date_naive())),
         dial_in,
+        dial_lines: &provider.dial_lines,
+        passcode: &provider.passcode,
+        personal_room: provider.ids == crate::provider::IdKind::Fixed,
         one_click: provider.one_click(meeting.id),
         international_url: &provider.international_url,
         mute_code: &provider.mute_code,

@@ -46,7 +46,7 @@ pub enum IdKind {
 
 /// A provider profile. Patterns hold `{id}` where the meeting's identifier goes (the bare
 /// digits, or the room name). Everything but the key, the name and the join link is optional.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Provider {
     /// The stable key meetings record (`chime`, `jitsi`): lower-case letters, digits, `-`.
@@ -79,6 +79,14 @@ pub struct Provider {
     pub service_status: String,
     #[serde(default)]
     pub countries: Vec<Country>,
+    /// Dial-in lines written as they are (a personal room's numbers, copied from the
+    /// service), for profiles without `countries`.
+    #[serde(default)]
+    pub dial_lines: Vec<String>,
+    /// The passcode attendees type to join (a personal room's): it goes into every
+    /// invitation, so it is not a secret Belfry keeps.
+    #[serde(default)]
+    pub passcode: String,
 }
 
 /// A country code the provider has no numbers for.
@@ -133,8 +141,13 @@ impl Provider {
     }
 
     /// A personal room: one fixed link for every meeting (a Zoom, Webex or Teams personal
-    /// room, a BigBlueButton room), checked like any profile.
-    pub fn personal_room(link: &str) -> Result<Provider, ProfileError> {
+    /// room, a BigBlueButton room), with the passcode and dial-in lines the service gave, if
+    /// any; checked like any profile.
+    pub fn personal_room(
+        link: &str,
+        passcode: &str,
+        dial_lines: &[String],
+    ) -> Result<Provider, ProfileError> {
         let profile = Provider {
             key: "personal-room".into(),
             name: "Personal room".into(),
@@ -154,6 +167,12 @@ impl Provider {
                              from your account there."
                 .into(),
             countries: Vec::new(),
+            dial_lines: dial_lines
+                .iter()
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect(),
+            passcode: passcode.trim().to_owned(),
         };
         profile.check().map_err(|message| ProfileError {
             source_name: "the personal room link".into(),
@@ -182,6 +201,29 @@ impl Provider {
                 "ids: \"fixed\" is the personal room's: set its link in settings instead".into(),
             ));
         }
+        profile.check().map_err(fail)?;
+        Ok(profile)
+    }
+
+    /// The profile as TOML, to keep beside the meetings made with it (see
+    /// [`Provider::from_snapshot`]).
+    pub fn snapshot(&self) -> String {
+        // Every field is a string, a list of strings or a table of them: TOML holds it.
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads back a profile kept with [`Provider::snapshot`] (a personal room's too),
+    /// checked like any profile.
+    pub fn from_snapshot(source_name: &str, text: &str) -> Result<Provider, ProfileError> {
+        let fail = |message: String| ProfileError {
+            source_name: source_name.to_owned(),
+            message,
+        };
+        if text.len() > MAX_PROFILE_BYTES {
+            return Err(fail("too long".into()));
+        }
+        let profile: Provider =
+            toml::from_str(text).map_err(|e| fail(e.to_string().trim_end().to_owned()))?;
         profile.check().map_err(fail)?;
         Ok(profile)
     }
@@ -265,6 +307,15 @@ impl Provider {
                 .any(|c| c.is_control() && c != '\n')
         {
             return Err("service_status: at most 2000 characters of text".into());
+        }
+        if self.dial_lines.len() > 10 {
+            return Err("dial_lines: at most 10 lines".into());
+        }
+        for l in &self.dial_lines {
+            short("dial_lines", l)?;
+        }
+        if self.passcode.chars().count() > 64 || self.passcode.chars().any(char::is_control) {
+            return Err("passcode: at most 64 characters, on one line".into());
         }
         if self.countries.len() > 100 {
             return Err("countries: at most 100".into());
@@ -606,8 +657,23 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_reads_back_as_the_same_profile() {
+        let room = Provider::personal_room(
+            "https://zoom.example/j/1",
+            "42",
+            &["+1 646 558 8656".to_owned()],
+        )
+        .unwrap();
+        for p in [Provider::chime().clone(), Provider::jitsi().clone(), room] {
+            assert_eq!(Provider::from_snapshot("kept", &p.snapshot()).unwrap(), p);
+        }
+        let err = Provider::from_snapshot("kept", "key = \"x\"\n").unwrap_err();
+        assert!(err.to_string().starts_with("kept: "), "{err}");
+    }
+
+    #[test]
     fn a_personal_room_is_one_fixed_https_link() {
-        let p = Provider::personal_room(" https://zoom.example/j/123456789 ").unwrap();
+        let p = Provider::personal_room(" https://zoom.example/j/123456789 ", "", &[]).unwrap();
         assert_eq!(p.ids, IdKind::Fixed);
         let room = MeetingId::parse_room("personal").unwrap();
         assert_eq!(p.join_url(room), "https://zoom.example/j/123456789");
@@ -617,7 +683,7 @@ mod tests {
             "http://zoom.example/j/1",
             "https://x/{id}",
         ] {
-            assert!(Provider::personal_room(bad).is_err(), "{bad:?}");
+            assert!(Provider::personal_room(bad, "", &[]).is_err(), "{bad:?}");
         }
     }
 

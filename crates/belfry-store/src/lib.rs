@@ -958,6 +958,22 @@ impl Store {
         Ok(())
     }
 
+    /// Points a remembered form at another meeting, only if it still names `from` (rows
+    /// running side by side: the first to move it wins). `true` when it moved.
+    pub fn repoint_bulk_row(
+        &self,
+        row_key: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self.conn()?.execute(
+            "UPDATE bulk_rows SET meeting_uid = ?3,
+                 meeting_id = (SELECT meeting_id FROM meetings WHERE uid = ?3)
+             WHERE row_key = ?1 AND meeting_uid = ?2",
+            params![row_key, from, to],
+        )? == 1)
+    }
+
     /// Every meeting recorded with `id`, newest first (several share a personal ID).
     pub fn with_id(&self, id: MeetingId) -> Result<Vec<MeetingRecord>, StoreError> {
         let conn = self.conn()?;

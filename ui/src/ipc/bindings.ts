@@ -73,7 +73,15 @@ provider: string,
 /**
  * The link of the user's own meeting room; empty when none.
  */
-personal_room: string, };
+personal_room: string, 
+/**
+ * The passcode attendees of the personal room type; empty when none.
+ */
+personal_room_passcode: string, 
+/**
+ * The personal room's dial-in lines.
+ */
+personal_room_dial_in: Array<string>, };
 
 export type CountryView = { code: string, name: string, };
 

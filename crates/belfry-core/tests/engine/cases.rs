@@ -70,7 +70,7 @@ fn every_case_matches_its_expected_output() {
             .template
             .as_deref()
             .unwrap_or(provider.default_template());
-        let invitation = render_invitation(&m, provider, template).unwrap();
+        let invitation = render_invitation(&m, &provider, template).unwrap();
 
         let txt = cases_dir().join(format!("{name}.txt"));
         if txt.exists() {
@@ -96,7 +96,7 @@ fn every_case_matches_its_expected_output() {
                 reminder_minutes: Some(10),
                 cancelled: false,
             };
-            let ics = render_ics(&m, &invitation, provider, &opts).unwrap();
+            let ics = render_ics(&m, &invitation, &provider, &opts).unwrap();
             let lines = unfold(&ics);
             let description = |prop: &str| {
                 let prefix = format!("{prop}:");
