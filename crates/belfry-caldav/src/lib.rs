@@ -20,6 +20,7 @@ use url::{Host, Url};
 pub use belfry_http::Retry;
 pub use port::CalDavCalendar;
 
+mod ical;
 mod port;
 
 const DAV: &str = "DAV:";
@@ -74,13 +75,28 @@ pub enum CalDavError {
     /// No HTTP client could be built.
     #[error("{0}")]
     HttpClient(String),
+    /// The event to change is no longer there.
+    #[error("the event was deleted from the calendar")]
+    Deleted,
+    /// The server gave no strong ETag with the event, so a change could not be made
+    /// conditional on what was read.
+    #[error(
+        "{url} gave no ETag for the event, so Belfry cannot make sure it changes the event only as it read it: it changed nothing rather than risk undoing a change made at the same time"
+    )]
+    NoEtag { url: String },
+    /// An event address that is not a resource of the calendar it is said to be in.
+    #[error("the event address {href} is not in the calendar {calendar}; nothing was changed")]
+    NotInCalendar { href: String, calendar: String },
+    /// The event changed between every read and write of an edit.
+    #[error("the event at {url} kept changing while Belfry changed it; it will try again later")]
+    Raced { url: String },
 }
 
 impl CalDavError {
     /// Worth another try: the network, a 5xx, a 429.
     pub fn is_transient(&self) -> bool {
         match self {
-            CalDavError::Network { .. } => true,
+            CalDavError::Network { .. } | CalDavError::Raced { .. } => true,
             CalDavError::Http { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
@@ -100,6 +116,15 @@ pub enum Wrote {
     NothingToCancel,
     /// Our event holds a newer version (this SEQUENCE): nothing was written.
     Newer(u32),
+}
+
+/// What editing an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Edited {
+    /// The event changed and the server took it.
+    Changed,
+    /// The edit changes nothing in the event as it is: nothing was written.
+    Unchanged,
 }
 
 /// One version of an event to write.
@@ -153,8 +178,9 @@ fn read_text(resp: Response, url: &Url, limit: usize) -> Result<String, CalDavEr
     })
 }
 
-/// What Belfry reads from a calendar object: the first VEVENT's properties (folded lines
-/// joined, parameters dropped, TEXT unescaped).
+/// What Belfry reads from a calendar object: the properties of its series master (the
+/// first VEVENT without a RECURRENCE-ID; else its first VEVENT), folded lines joined,
+/// parameters dropped, TEXT unescaped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IcsFacts {
     pub uid: Option<String>,
@@ -166,84 +192,53 @@ pub struct IcsFacts {
     pub attendees: Vec<String>,
     pub location: String,
     pub description: String,
+    /// The HTML description (`X-ALT-DESC;FMTTYPE=text/html`), if any.
+    pub html: String,
+    /// A series: an event repeats (RRULE, RDATE) or is an occurrence of one
+    /// (RECURRENCE-ID).
     pub recurring: bool,
 }
 
 /// Reads [`IcsFacts`] from iCalendar text.
 pub fn ics_facts(text: &str) -> IcsFacts {
-    let unfolded = text
-        .replace("\r\n ", "")
-        .replace("\r\n\t", "")
-        .replace("\n ", "")
-        .replace("\n\t", "");
-    let mut facts = IcsFacts::default();
-    let mut depth = 0usize;
-    let mut in_event = false;
-    let mut seen_event = false;
-    for line in unfolded.lines() {
-        let line = line.trim_end_matches('\r');
-        let Some((head, value)) = line.split_once(':') else {
-            continue;
-        };
-        let name = head.split(';').next().unwrap_or("").to_ascii_uppercase();
-        match (name.as_str(), value.trim().to_ascii_uppercase().as_str()) {
-            ("BEGIN", "VEVENT") if !seen_event => {
-                in_event = true;
-                depth = 0;
-                continue;
-            }
-            ("BEGIN", _) if in_event => depth += 1,
-            ("END", "VEVENT") if in_event && depth == 0 => {
-                in_event = false;
-                seen_event = true;
-                continue;
-            }
-            ("END", _) if in_event => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if !in_event || depth > 0 {
-            continue;
-        }
-        let address = |v: &str| {
-            let v = v.trim();
-            v.strip_prefix("mailto:")
-                .or_else(|| v.strip_prefix("MAILTO:"))
-                .unwrap_or(v)
-                .to_owned()
-        };
-        match name.as_str() {
+    let lines = ical::content_lines(text);
+    let events = ical::vevents(&lines);
+    let has = |e: &ical::Vevent, name: &str| ical::first(&lines, e, name).is_some();
+    let mut facts = IcsFacts {
+        recurring: events
+            .iter()
+            .any(|e| has(e, "RRULE") || has(e, "RDATE") || has(e, "RECURRENCE-ID")),
+        ..IcsFacts::default()
+    };
+    let Some(master) = events
+        .iter()
+        .find(|e| !has(e, "RECURRENCE-ID"))
+        .or(events.first())
+    else {
+        return facts;
+    };
+    for (_, p) in ical::props(&lines, master) {
+        let value = p.value;
+        match p.name.to_ascii_uppercase().as_str() {
             "UID" => facts.uid = Some(value.trim().to_owned()),
             "SEQUENCE" => facts.sequence = value.trim().parse().ok(),
             "STATUS" => facts.cancelled = value.trim().eq_ignore_ascii_case("CANCELLED"),
-            "SUMMARY" => facts.summary = unescape_text(value),
+            "SUMMARY" => facts.summary = ical::unescape_text(value),
             "DTSTART" => facts.dtstart = value.trim().to_owned(),
-            "ORGANIZER" => facts.organizer = Some(address(value)),
-            "ATTENDEE" => facts.attendees.push(address(value)),
-            "LOCATION" => facts.location = unescape_text(value),
-            "DESCRIPTION" => facts.description = unescape_text(value),
-            "RRULE" | "RDATE" => facts.recurring = true,
+            "ORGANIZER" => facts.organizer = Some(ical::address(value).to_owned()),
+            "ATTENDEE" => facts.attendees.push(ical::address(value).to_owned()),
+            "LOCATION" => facts.location = ical::unescape_text(value),
+            "DESCRIPTION" => facts.description = ical::unescape_text(value),
+            "X-ALT-DESC"
+                if p.param("FMTTYPE")
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/html")) =>
+            {
+                facts.html = ical::unescape_text(value)
+            }
             _ => {}
         }
     }
     facts
-}
-
-/// RFC 5545 TEXT unescaping.
-fn unescape_text(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    let mut chars = v.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n' | 'N') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
 }
 
 /// Where the event with `uid` lives in `calendar`: a name derived from the UID alone, so
@@ -699,20 +694,96 @@ impl CalDav {
         event: &EventWrite<'_>,
         policy: Retry,
     ) -> Result<(Url, Wrote), CalDavError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.write_event(calendar, event) {
-                Err(e) if e.is_transient() && attempt < policy.attempts => {
-                    let retry_after = match &e {
-                        CalDavError::Http { retry_after, .. } => *retry_after,
-                        _ => None,
-                    };
-                    std::thread::sleep(policy.wait(attempt, retry_after));
-                }
-                other => return other,
+        retrying(policy, || self.write_event(calendar, event))
+    }
+
+    /// Changes the event at `href` (a resource of `calendar`, on the account's server) as
+    /// `rewrite` changes its iCalendar text, read just before: `Ok(None)` from `rewrite`
+    /// means nothing changes ([`Edited::Unchanged`], nothing is written); an `Err` is why
+    /// the object cannot be changed. The write carries `If-Match` with the ETag read, so it
+    /// never lands over a change made after the read: a 412 reads and rewrites again, up to
+    /// a bounded number of races ([`CalDavError::Raced`], worth another try later). A
+    /// server that gives no strong ETag is refused ([`CalDavError::NoEtag`]) rather than
+    /// written unconditionally; an event that is gone is [`CalDavError::Deleted`].
+    pub fn edit_event(
+        &self,
+        calendar: &Url,
+        href: &Url,
+        rewrite: &dyn Fn(&str) -> Result<Option<String>, String>,
+    ) -> Result<Edited, CalDavError> {
+        let href = self.in_calendar(calendar, href)?;
+        let mut tried: Option<String> = None;
+        for _ in 0..MAX_RACES {
+            let held = self.get_event(&href)?.ok_or(CalDavError::Deleted)?;
+            if held.etag.is_some() && held.etag == tried {
+                // A 412 over an ETag that still matches: a precondition other than ours
+                // failed, and will again.
+                return Err(CalDavError::Http {
+                    url: href.to_string(),
+                    status: 412,
+                    retry_after: None,
+                });
+            }
+            let Some(ics) = rewrite(&held.body).map_err(|reason| CalDavError::BadReply {
+                url: href.to_string(),
+                reason,
+            })?
+            else {
+                return Ok(Edited::Unchanged);
+            };
+            // A weak ETag never matches `If-Match` (RFC 9110 strong comparison).
+            let Some(tag) = held.etag.filter(|t| !t.trim_start().starts_with("W/")) else {
+                return Err(CalDavError::NoEtag {
+                    url: href.to_string(),
+                });
+            };
+            match self.put(&href, &ics, Precondition::Matches(&tag))? {
+                (s, _) if s.is_success() => return Ok(Edited::Changed),
+                // Changed since we read it: read again.
+                (StatusCode::PRECONDITION_FAILED, _) => tried = Some(tag),
+                (s, retry_after) => return Err(self.status_error_after(&href, s, retry_after)),
             }
         }
+        Err(CalDavError::Raced {
+            url: href.to_string(),
+        })
+    }
+
+    /// [`CalDav::edit_event`], retried as [`CalDav::write_event_retrying`] is. Safe to
+    /// retry: every attempt reads the event again, and an edit that landed changes nothing
+    /// the second time.
+    pub fn edit_event_retrying(
+        &self,
+        calendar: &Url,
+        href: &Url,
+        rewrite: &dyn Fn(&str) -> Result<Option<String>, String>,
+        policy: Retry,
+    ) -> Result<Edited, CalDavError> {
+        retrying(policy, || self.edit_event(calendar, href, rewrite))
+    }
+
+    /// `href`, when it is on the account's server and a resource directly in `calendar`
+    /// (calendar collections hold no collections).
+    fn in_calendar(&self, calendar: &Url, href: &Url) -> Result<Url, CalDavError> {
+        let href = self.on_server("Belfry was asked to change the event at", href.clone())?;
+        let mut base = calendar.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        let inside = href.origin() == base.origin()
+            && href.query().is_none()
+            && href.fragment().is_none()
+            && href
+                .path()
+                .strip_prefix(base.path())
+                .is_some_and(|name| !name.is_empty() && !name.contains('/'));
+        if !inside {
+            return Err(CalDavError::NotInCalendar {
+                href: excerpt(href.as_str()),
+                calendar: excerpt(calendar.as_str()),
+            });
+        }
+        Ok(href)
     }
 
     /// The calendar object at `href` with its ETag, or `None` when there is none.
@@ -824,6 +895,29 @@ impl CalDav {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .any(|token| token.trim().eq_ignore_ascii_case("calendar-auto-schedule")))
+    }
+}
+
+/// `attempt` until it succeeds or fails for good, retrying network errors, 5xx and 429 with
+/// truncated exponential backoff and full jitter, or after what `Retry-After` asks (up to
+/// `policy.cap`), at most `policy.attempts` times in all.
+fn retrying<T>(
+    policy: Retry,
+    mut attempt: impl FnMut() -> Result<T, CalDavError>,
+) -> Result<T, CalDavError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match attempt() {
+            Err(e) if e.is_transient() && attempts < policy.attempts => {
+                let retry_after = match &e {
+                    CalDavError::Http { retry_after, .. } => *retry_after,
+                    _ => None,
+                };
+                std::thread::sleep(policy.wait(attempts, retry_after));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -1022,6 +1116,35 @@ mod tests {
             "not the alarm's"
         );
         assert_eq!(ics_facts("no calendar at all"), IcsFacts::default());
+    }
+
+    #[test]
+    fn facts_of_a_series_are_its_masters_with_the_html_description() {
+        // The overridden occurrence comes first, as some servers and apps write it.
+        let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID:20270308T100000Z\r\nDTSTART:20270308T120000Z\r\nSUMMARY:Moved\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s\r\nDTSTART:20270301T100000Z\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:Seminar\r\nX-ALT-DESC;FMTTYPE=\"text/html\":<p>Join\\, now</p>\r\nX-ALT-DESC;FMTTYPE=text/plain:not html\r\nATTENDEE;CN=\"Doe: Ana\":mailto:ana@x.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let f = ics_facts(text);
+        assert_eq!(f.summary, "Seminar");
+        assert_eq!(f.dtstart, "20270301T100000Z");
+        assert_eq!(f.html, "<p>Join, now</p>");
+        assert_eq!(
+            f.attendees,
+            ["ana@x.test"],
+            "a quoted colon is not the value's"
+        );
+        assert!(f.recurring);
+        // One occurrence of a series alone is still part of a series.
+        let alone = text
+            .split("BEGIN:VEVENT\r\nUID:s\r\nDTSTART")
+            .next()
+            .unwrap();
+        let f = ics_facts(&format!("{alone}END:VCALENDAR\r\n"));
+        assert_eq!(f.summary, "Moved");
+        assert!(f.recurring);
+        assert!(!ics_facts(&event_text()).recurring);
+    }
+
+    fn event_text() -> String {
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:once\r\nDTSTART:20270301T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".to_owned()
     }
 
     #[test]

@@ -3,13 +3,17 @@
 //! compared, so no version overwrites a newer one.
 
 use belfry_core::calendar::{
-    Calendar, CalendarEntry, Confirmed, EventVersion, Failure, HeldEvent, Lane, PortError, Written,
+    Calendar, CalendarEntry, Confirmed, EventEdit, EventVersion, Failure, HeldEvent, Lane,
+    PortError, Written,
 };
 use belfry_core::ics::IcsOptions;
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::{CalDav, CalDavError, CalendarInfo, EventWrite, Retry, Wrote, event_href, ics_facts};
+use crate::{
+    CalDav, CalDavError, CalendarInfo, Edited, EventWrite, Retry, Wrote, event_href, ical,
+    ics_facts,
+};
 
 /// Requests at once to one CalDAV account: servers are small, so a courtesy of two.
 pub const LANE_WIDTH: usize = 2;
@@ -92,6 +96,7 @@ fn held(href: String, text: &str) -> HeldEvent {
         attendees: f.attendees,
         location: f.location,
         description: f.description,
+        html: f.html,
         recurring: f.recurring,
     }
 }
@@ -176,6 +181,29 @@ impl Calendar for CalDavCalendar {
             .into_iter()
             .map(|(href, text)| held(href, &text))
             .collect())
+    }
+
+    fn edit(
+        &self,
+        calendar: &str,
+        remote_ref: &str,
+        edit: &dyn EventEdit,
+    ) -> Result<Confirmed, PortError> {
+        let calendar = calendar_url(calendar)?;
+        let href =
+            Url::parse(remote_ref).map_err(|_| PortError::permanent("a damaged event address"))?;
+        // The clock is read for every attempt: DTSTAMP and LAST-MODIFIED say when it was made.
+        let rewrite = |text: &str| ical::apply_edit(text, edit, Utc::now());
+        let edited = self
+            .dav
+            .edit_event_retrying(&calendar, &href, &rewrite, self.retry)?;
+        Ok(Confirmed {
+            remote_ref: href.to_string(),
+            written: match edited {
+                Edited::Changed => Written::Updated,
+                Edited::Unchanged => Written::AlreadyThere,
+            },
+        })
     }
 
     fn lane(&self, _calendar: &str) -> Lane {

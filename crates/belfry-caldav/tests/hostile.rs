@@ -1,5 +1,6 @@
 //! Servers that try to have the password sent somewhere else, or to make Belfry read without
-//! end: small CalDAV fakes on loopback, each recording every request it gets.
+//! end, and servers that answer an edit in every way it must handle (no ETag, a deleted
+//! event, lost races): small CalDAV fakes on loopback, each recording every request it gets.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -401,4 +402,228 @@ fn an_endless_answer_ends_at_the_limit() {
     // for each of the two addresses discovery tries.
     let streamed = server.streamed.load(Ordering::Relaxed);
     assert!(streamed < 96 << 20, "{streamed} bytes were streamed");
+}
+
+// Editing an event through the port, against fakes that answer as servers can.
+
+mod support;
+
+use belfry_caldav::{CalDavCalendar, Retry};
+use belfry_core::calendar::{Calendar, Failure, Written};
+use support::OldToNew;
+
+/// An event after [`OldToNew::from`] whose description an edit changes.
+const FOREIGN: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:f@elsewhere.example\r\nDTSTAMP:20270201T120000Z\r\nSEQUENCE:1\r\nDTSTART:20270401T100000Z\r\nDESCRIPTION:Join at https://OLD.example/j/1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+fn edit_port(server: &Fake) -> CalDavCalendar {
+    CalDavCalendar::new(
+        client(&server.url),
+        Url::parse(&format!("{}/ana/", server.url)).unwrap(),
+        "ana",
+        false,
+        Retry {
+            attempts: 2,
+            base: Duration::from_millis(1),
+            cap: Duration::from_millis(5),
+        },
+    )
+}
+
+fn with_etag(etag: &str, body: &str) -> Answer {
+    Answer::Full {
+        status: 200,
+        headers: vec![("ETag", etag.to_owned())],
+        body: body.to_owned(),
+    }
+}
+
+fn methods(server: &Fake) -> Vec<String> {
+    server.seen().into_iter().map(|r| r.method).collect()
+}
+
+fn header<'a>(r: &'a Seen, name: &str) -> Option<&'a str> {
+    r.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn an_edit_writes_only_over_what_it_read() {
+    let server = Fake::start(|r: &Seen| match r.method.as_str() {
+        "GET" => with_etag("\"v1\"", FOREIGN),
+        "PUT" => answer(204, ""),
+        _ => answer(405, ""),
+    });
+    let calendar = format!("{}/ana/work/", server.url);
+    let href = format!("{calendar}f.ics");
+    let confirmed = edit_port(&server)
+        .edit(&calendar, &href, &OldToNew)
+        .unwrap();
+    assert_eq!(confirmed.remote_ref, href);
+    assert_eq!(confirmed.written, Written::Updated);
+    let seen = server.seen();
+    assert_eq!(methods(&server), ["GET", "PUT"]);
+    let put = &seen[1];
+    assert_eq!(put.path, "/ana/work/f.ics");
+    assert_eq!(header(put, "If-Match"), Some("\"v1\""));
+    assert_eq!(header(put, "If-None-Match"), None);
+    assert!(
+        put.body
+            .contains("DESCRIPTION:Join at https://NEW.example/j/1\r\n"),
+        "{}",
+        put.body
+    );
+    assert!(put.body.contains("SEQUENCE:2\r\n"), "{}", put.body);
+    assert!(put.authorized());
+}
+
+#[test]
+fn an_edit_that_changes_nothing_writes_nothing() {
+    let done = FOREIGN.replace("OLD", "NEW");
+    let server = Fake::start(move |r: &Seen| match r.method.as_str() {
+        "GET" => with_etag("\"v2\"", &done),
+        _ => answer(204, ""),
+    });
+    let calendar = format!("{}/ana/work/", server.url);
+    let confirmed = edit_port(&server)
+        .edit(&calendar, &format!("{calendar}f.ics"), &OldToNew)
+        .unwrap();
+    assert_eq!(confirmed.written, Written::AlreadyThere);
+    assert_eq!(methods(&server), ["GET"]);
+}
+
+#[test]
+fn an_edit_without_a_strong_etag_is_refused_not_written_blindly() {
+    for etag in [None, Some("W/\"v1\"")] {
+        let server = Fake::start(move |r: &Seen| match (r.method.as_str(), etag) {
+            ("GET", Some(tag)) => with_etag(tag, FOREIGN),
+            ("GET", None) => answer(200, FOREIGN),
+            _ => answer(204, ""),
+        });
+        let calendar = format!("{}/ana/work/", server.url);
+        let err = edit_port(&server)
+            .edit(&calendar, &format!("{calendar}f.ics"), &OldToNew)
+            .unwrap_err();
+        assert_eq!(err.failure, Failure::Permanent, "{etag:?}");
+        assert!(err.message.contains("gave no ETag"), "{}", err.message);
+        assert!(err.message.contains("changed nothing"), "{}", err.message);
+        assert_eq!(methods(&server), ["GET"], "{etag:?}");
+    }
+}
+
+#[test]
+fn an_edit_of_a_deleted_event_says_so() {
+    let server = Fake::start(|_: &Seen| answer(404, ""));
+    let calendar = format!("{}/ana/work/", server.url);
+    let err = edit_port(&server)
+        .edit(&calendar, &format!("{calendar}f.ics"), &OldToNew)
+        .unwrap_err();
+    assert_eq!(err.failure, Failure::Permanent);
+    assert_eq!(err.message, "the event was deleted from the calendar");
+    assert_eq!(methods(&server), ["GET"]);
+}
+
+#[test]
+fn only_events_in_the_calendar_on_the_account_server_are_edited() {
+    let server = Fake::start(|_: &Seen| with_etag("\"v1\"", FOREIGN));
+    let elsewhere = Fake::start(|_: &Seen| with_etag("\"v1\"", FOREIGN));
+    let calendar = format!("{}/ana/work/", server.url);
+    let port = edit_port(&server);
+    for href in [
+        format!("{}/ana/other/f.ics", server.url),
+        format!("{}/ana/work-2/f.ics", server.url),
+        format!("{}/ana/work/sub/f.ics", server.url),
+        format!("{}/ana/work/../other/f.ics", server.url),
+        format!("{}/ana/work/f.ics?x=1", server.url),
+        calendar.clone(),
+    ] {
+        let err = port.edit(&calendar, &href, &OldToNew).unwrap_err();
+        assert_eq!(err.failure, Failure::Permanent, "{href}");
+        assert!(
+            err.message.contains("is not in the calendar"),
+            "{href}: {}",
+            err.message
+        );
+    }
+    let err = port
+        .edit(
+            &calendar,
+            &format!("{}/ana/work/f.ics", elsewhere.url),
+            &OldToNew,
+        )
+        .unwrap_err();
+    assert!(
+        err.message
+            .contains("Belfry refuses to send the password there"),
+        "{}",
+        err.message
+    );
+    let err = port
+        .edit(&calendar, "not an address", &OldToNew)
+        .unwrap_err();
+    assert_eq!(err.failure, Failure::Permanent);
+    untouched(&elsewhere);
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+}
+
+#[test]
+fn a_busy_server_is_asked_again() {
+    let gets = Arc::new(AtomicUsize::new(0));
+    let server = Fake::start(move |r: &Seen| match r.method.as_str() {
+        "GET" if gets.fetch_add(1, Ordering::SeqCst) == 0 => answer(503, ""),
+        "GET" => with_etag("\"v1\"", FOREIGN),
+        _ => answer(204, ""),
+    });
+    let calendar = format!("{}/ana/work/", server.url);
+    let confirmed = edit_port(&server)
+        .edit(&calendar, &format!("{calendar}f.ics"), &OldToNew)
+        .unwrap();
+    assert_eq!(confirmed.written, Written::Updated);
+    assert_eq!(methods(&server), ["GET", "GET", "PUT"]);
+}
+
+#[test]
+fn a_refusal_over_an_unchanged_etag_is_not_taken_for_a_race() {
+    let server = Fake::start(|r: &Seen| match r.method.as_str() {
+        "GET" => with_etag("\"v1\"", FOREIGN),
+        _ => answer(412, ""),
+    });
+    let calendar = format!("{}/ana/work/", server.url);
+    let err = edit_port(&server)
+        .edit(&calendar, &format!("{calendar}f.ics"), &OldToNew)
+        .unwrap_err();
+    assert_eq!(err.failure, Failure::Permanent, "{}", err.message);
+    assert!(err.message.contains("HTTP 412"), "{}", err.message);
+    assert_eq!(methods(&server), ["GET", "PUT", "GET"]);
+}
+
+#[test]
+fn an_event_that_keeps_changing_is_left_for_a_later_try() {
+    let gets = Arc::new(AtomicUsize::new(0));
+    let server = Fake::start(move |r: &Seen| match r.method.as_str() {
+        "GET" => {
+            let n = gets.fetch_add(1, Ordering::SeqCst);
+            with_etag(&format!("\"v{n}\""), FOREIGN)
+        }
+        _ => answer(412, ""),
+    });
+    let calendar = format!("{}/ana/work/", server.url);
+    let err = edit_port(&server)
+        .edit(&calendar, &format!("{calendar}f.ics"), &OldToNew)
+        .unwrap_err();
+    assert!(
+        matches!(err.failure, Failure::Transient { .. }),
+        "{:?}: {}",
+        err.failure,
+        err.message
+    );
+    assert!(err.message.contains("kept changing"), "{}", err.message);
+    let seen = server.seen();
+    let puts: Vec<&Seen> = seen.iter().filter(|r| r.method == "PUT").collect();
+    // A bounded number of races in each of the two attempts, each PUT over what it read.
+    assert_eq!(puts.len(), 8, "{:?}", methods(&server));
+    for (n, put) in puts.iter().enumerate() {
+        assert_eq!(header(put, "If-Match"), Some(format!("\"v{n}\"").as_str()));
+    }
 }

@@ -164,7 +164,9 @@ fn google_held(body: &serde_json::Value) -> HeldEvent {
             })
             .unwrap_or_default(),
         location: text(&body["location"]),
+        // Google keeps one description, which may hold HTML.
         description: text(&body["description"]),
+        html: text(&body["description"]),
         recurring: body["recurrence"].as_array().is_some_and(|r| !r.is_empty()),
     }
 }
@@ -499,6 +501,9 @@ fn graph_patch(event: &serde_json::Value) -> serde_json::Value {
 
 fn graph_held(e: &serde_json::Value, uid: &str) -> HeldEvent {
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let html_body = e["body"]["contentType"]
+        .as_str()
+        .is_some_and(|t| t.eq_ignore_ascii_case("html"));
     HeldEvent {
         remote_ref: text(&e["id"]),
         uid: uid.to_owned(),
@@ -519,7 +524,16 @@ fn graph_held(e: &serde_json::Value, uid: &str) -> HeldEvent {
             })
             .unwrap_or_default(),
         location: text(&e["location"]["displayName"]),
-        description: text(&e["body"]["content"]),
+        description: if html_body {
+            String::new()
+        } else {
+            text(&e["body"]["content"])
+        },
+        html: if html_body {
+            text(&e["body"]["content"])
+        } else {
+            String::new()
+        },
         recurring: e["recurrence"].is_object(),
     }
 }

@@ -156,7 +156,29 @@ pub struct HeldEvent {
     pub attendees: Vec<String>,
     pub location: String,
     pub description: String,
+    /// The description as HTML, where the service keeps one (CalDAV's `X-ALT-DESC`,
+    /// Google's HTML description, Graph's HTML body); empty otherwise.
+    pub html: String,
     pub recurring: bool,
+}
+
+/// A change to an event Belfry may not have made, applied by the adapter to the event as
+/// the calendar holds it at the moment of writing (every part of it: a series' overridden
+/// occurrences too), so whatever else the event holds is kept. Every method answers for one
+/// value and is pure: applied to its own output it changes nothing, which is what makes a
+/// repeated edit a no-op.
+pub trait EventEdit: Send + Sync {
+    /// The new plain-text description, or `None` to keep `text`.
+    fn description(&self, text: &str) -> Option<String>;
+    /// The new HTML description, or `None` to keep `html`.
+    fn html(&self, html: &str) -> Option<String>;
+    /// The new location, or `None` to keep `location`.
+    fn location(&self, location: &str) -> Option<String>;
+    /// Whether the attendee with this address (without `mailto:`) is removed.
+    fn drops_attendee(&self, address: &str) -> bool;
+    /// Parts of a series that start before this time (overridden occurrences in the past)
+    /// are left as they are.
+    fn from(&self) -> DateTime<Utc>;
 }
 
 /// Requests to one service that must share a limit (Graph: 4 at once per mailbox).
@@ -191,6 +213,24 @@ pub trait Calendar: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<HeldEvent>, PortError>;
+
+    /// Applies `edit` to the event at `remote_ref` (as [`Calendar::events_between`] named
+    /// it), as the calendar holds it now, raising its SEQUENCE and sending the change to
+    /// every attendee where the service sends invitations. [`Written::Updated`] when
+    /// something changed, [`Written::AlreadyThere`] when `edit` changes nothing (an earlier
+    /// attempt landed). Never writes over a change made after its read: the write is
+    /// conditional, and a lost race reads and applies again.
+    fn edit(
+        &self,
+        calendar: &str,
+        remote_ref: &str,
+        edit: &dyn EventEdit,
+    ) -> Result<Confirmed, PortError> {
+        let _ = (calendar, remote_ref, edit);
+        Err(PortError::permanent(
+            "Belfry cannot yet change events it did not make on this kind of calendar",
+        ))
+    }
 
     /// The lane requests to `calendar` wait in.
     fn lane(&self, calendar: &str) -> Lane;
