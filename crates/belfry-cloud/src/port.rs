@@ -6,11 +6,14 @@
 use std::sync::Arc;
 
 use belfry_core::calendar::{
-    Calendar, CalendarEntry, Confirmed, EventVersion, Failure, HeldEvent, Lane, PortError, Written,
+    Calendar, CalendarEntry, Confirmed, EventEdit, EventVersion, Failure, HeldEvent, Lane,
+    PortError, Written,
 };
 use belfry_core::{Field, Meeting};
+use belfry_http::excerpt;
 use belfry_oauth::{ProviderKind, TokenSession};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use serde_json::Value;
 
 use crate::{
     CloudError, Retry, api_request, google_error, google_event_id, google_event_url, graph_error,
@@ -22,6 +25,9 @@ use crate::{
 pub const LANE_WIDTH: usize = 4;
 /// How many times a write reads again after the event changed under it.
 const MAX_RACES: usize = 4;
+/// How far after `EventEdit::from` an edit looks for a series' changed occurrences: Graph
+/// lists a series' instances only in a window, and a series without an end has no last one.
+const EXCEPTIONS_HORIZON_DAYS: i64 = 5 * 366;
 
 impl From<CloudError> for PortError {
     fn from(e: CloudError) -> PortError {
@@ -85,9 +91,9 @@ impl GoogleCalendar {
         &self,
         method: reqwest::Method,
         url: &str,
-        body: Option<&serde_json::Value>,
+        body: Option<&Value>,
         if_match: Option<&str>,
-    ) -> Result<(u16, serde_json::Value), CloudError> {
+    ) -> Result<(u16, Value), CloudError> {
         api_request(
             &self.api.session,
             method,
@@ -114,7 +120,7 @@ impl GoogleCalendar {
 }
 
 /// The Google event of a version (`id` from the UID, `sequence` the version's).
-pub fn google_event(v: &EventVersion<'_>) -> serde_json::Value {
+pub fn google_event(v: &EventVersion<'_>) -> Value {
     let meeting = v.meeting;
     let tz = meeting.time_zone;
     let mut event = serde_json::json!({
@@ -137,8 +143,8 @@ pub fn google_event(v: &EventVersion<'_>) -> serde_json::Value {
     event
 }
 
-fn google_held(body: &serde_json::Value) -> HeldEvent {
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+fn google_held(body: &Value) -> HeldEvent {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     HeldEvent {
         remote_ref: text(&body["id"]),
         uid: text(&body["iCalUID"]),
@@ -168,6 +174,132 @@ fn google_held(body: &serde_json::Value) -> HeldEvent {
         description: text(&body["description"]),
         html: text(&body["description"]),
         recurring: body["recurrence"].as_array().is_some_and(|r| !r.is_empty()),
+    }
+}
+
+/// What `edit` changes in a Google event, as a PATCH body (the fields it changes and the
+/// `sequence` raised by one), or `None`. Google keeps one description, HTML or text: the
+/// edit's HTML answer is taken when it holds a tag, its text answer otherwise.
+fn google_change(event: &Value, edit: &dyn EventEdit) -> Option<Value> {
+    let mut patch = serde_json::Map::new();
+    let description = event["description"].as_str().unwrap_or_default();
+    let new = if looks_like_html(description) {
+        edit.html(description)
+    } else {
+        edit.description(description)
+    };
+    if let Some(new) = differs(description, new) {
+        patch.insert("description".into(), new.into());
+    }
+    let location = event["location"].as_str().unwrap_or_default();
+    if let Some(new) = differs(location, edit.location(location)) {
+        patch.insert("location".into(), new.into());
+    }
+    // An array in a PATCH replaces the one held: every attendee kept goes as it was.
+    if let Some(kept) = kept_attendees(&event["attendees"], edit, |a| a["email"].as_str()) {
+        patch.insert("attendees".into(), kept);
+    }
+    if patch.is_empty() {
+        return None;
+    }
+    let sequence = event["sequence"].as_u64().unwrap_or(0);
+    patch.insert("sequence".into(), (sequence + 1).into());
+    Some(Value::Object(patch))
+}
+
+/// A Google event is not there to change: deleted (Google keeps it, cancelled) or unknown.
+fn google_gone(body: &Value) -> bool {
+    body["status"] == "cancelled"
+}
+
+impl GoogleCalendar {
+    /// The event at `url` as Google holds it now; `None` when it is deleted or unknown.
+    fn current(&self, url: &str) -> Result<Option<Value>, PortError> {
+        match self.request(reqwest::Method::GET, url, None, None)? {
+            (200, body) if google_gone(&body) => Ok(None),
+            (200, body) => Ok(Some(body)),
+            (404 | 410, _) => Ok(None),
+            (s, body) => Err(google_error(s, &body).into()),
+        }
+    }
+
+    /// The instances of the recurring event `id` that start at or after `from` (as late as
+    /// their start can be read), cancelled ones left out: unchanged ones hold the master's
+    /// fields, exceptions their own.
+    fn future_instances(
+        &self,
+        calendar: &str,
+        id: &str,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<Value>, PortError> {
+        let mut out = Vec::new();
+        let mut page: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut url = format!(
+                "{}/{}/instances?timeMin={}&timeMax={}&showDeleted=false&maxResults=2500",
+                self.events_url(calendar),
+                url_segment(id),
+                query_time(from),
+                query_time(exceptions_until(from)),
+            );
+            if let Some(token) = &page {
+                url.push_str(&format!("&pageToken={}", url_segment(token)));
+            }
+            let body = match self.request(reqwest::Method::GET, &url, None, None)? {
+                (200, body) => body,
+                // The series went between reading it and listing its instances.
+                (404 | 410, _) => return Ok(Vec::new()),
+                (s, body) => return Err(google_error(s, &body).into()),
+            };
+            out.extend(
+                body["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|i| !google_gone(i))
+                    .filter(|i| {
+                        let start = latest_start(
+                            i["start"]["dateTime"].as_str(),
+                            i["start"]["date"].as_str(),
+                            true,
+                        );
+                        start.is_none_or(|t| t >= from)
+                    })
+                    .cloned(),
+            );
+            match body["nextPageToken"].as_str() {
+                Some(t) => page = Some(t.to_owned()),
+                None => return Ok(out),
+            }
+        }
+        Err(PortError::permanent(format!(
+            "the series has more than {MAX_PAGES} pages of occurrences"
+        )))
+    }
+
+    /// One part of an event, at `url`, as an edit writes it: PATCH with `sendUpdates=all`
+    /// (Google emails every attendee) and `If-Match`.
+    fn edit_part(
+        &self,
+        url: &str,
+        name: String,
+        held: Value,
+        edit: &dyn EventEdit,
+    ) -> Result<Part, PortError> {
+        let change = |e: &Value| google_change(e, edit);
+        let read = || self.current(url);
+        let patch = |body: &Value, tag: &str| {
+            Ok(self.request(reqwest::Method::PATCH, url, Some(body), Some(tag))?)
+        };
+        EditedPart {
+            name,
+            etag_field: "etag",
+            change: &change,
+            read: &read,
+            patch: &patch,
+            refused: |s, body| google_error(s, body).into(),
+        }
+        .apply(held)
     }
 }
 
@@ -272,14 +404,20 @@ impl Calendar for GoogleCalendar {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<HeldEvent>, PortError> {
+        // Without singleEvents: single events and recurring events (masters), each once. Google
+        // lists a series' exceptions (cancelled ones too) as items of their own, with
+        // `recurringEventId`: they stand for their series.
         let mut out = Vec::new();
+        let mut listed = std::collections::HashSet::new();
+        let mut series: Vec<String> = Vec::new();
         let mut page: Option<String> = None;
+        let mut complete = false;
         for _ in 0..MAX_PAGES {
             let mut url = format!(
                 "{}?timeMin={}&timeMax={}&maxResults=250",
                 self.events_url(calendar),
-                url_segment(&from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                url_segment(&to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                query_time(from),
+                query_time(to),
             );
             if let Some(token) = &page {
                 url.push_str(&format!("&pageToken={}", url_segment(token)));
@@ -288,18 +426,89 @@ impl Calendar for GoogleCalendar {
                 (200, body) => body,
                 (s, body) => return Err(google_error(s, &body).into()),
             };
-            if let Some(items) = body["items"].as_array() {
-                out.extend(items.iter().map(google_held));
+            for item in body["items"].as_array().into_iter().flatten() {
+                if let Some(master) = item["recurringEventId"].as_str() {
+                    if !series.iter().any(|m| m == master) {
+                        series.push(master.to_owned());
+                    }
+                    continue;
+                }
+                if let Some(id) = item["id"].as_str() {
+                    listed.insert(id.to_owned());
+                }
+                out.push(google_held(item));
             }
             match body["nextPageToken"].as_str() {
                 Some(t) => page = Some(t.to_owned()),
-                None => return Ok(out),
+                None => {
+                    complete = true;
+                    break;
+                }
             }
         }
-        Err(PortError::permanent(format!(
-            "the calendar has more than {} pages of events in that time",
-            MAX_PAGES
-        )))
+        if !complete {
+            return Err(PortError::permanent(format!(
+                "the calendar has more than {MAX_PAGES} pages of events in that time"
+            )));
+        }
+        // A series seen only through an exception in the range: its master, read once.
+        for master in series.iter().filter(|m| !listed.contains(*m)) {
+            let url = google_event_url(&self.api.base, calendar, master);
+            if let Some(body) = self.current(&url)? {
+                out.push(google_held(&body));
+            }
+        }
+        Ok(out)
+    }
+
+    fn edit(
+        &self,
+        calendar: &str,
+        remote_ref: &str,
+        edit: &dyn EventEdit,
+    ) -> Result<Confirmed, PortError> {
+        let url = google_event_url(&self.api.base, calendar, remote_ref);
+        let held = match self.request(reqwest::Method::GET, &url, None, None)? {
+            (200, body) => body,
+            (404 | 410, _) => return Err(gone(&event_name("", remote_ref))),
+            (s, body) => return Err(google_error(s, &body).into()),
+        };
+        let name = event_name(held["summary"].as_str().unwrap_or_default(), remote_ref);
+        if google_gone(&held) {
+            return Err(gone(&name));
+        }
+        let recurring = held["recurrence"].as_array().is_some_and(|r| !r.is_empty());
+        let mut changed = match self.edit_part(&url, name.clone(), held, edit)? {
+            Part::Changed => true,
+            Part::Unchanged => false,
+            Part::Gone => return Err(gone(&name)),
+        };
+        if recurring {
+            // Read after the master is written: an instance nobody changed now holds what the
+            // master holds, so only exceptions still holding what the edit changes are
+            // written. Those that started before `from` are not listed.
+            for instance in self.future_instances(calendar, remote_ref, edit.from())? {
+                let Some(id) = instance["id"].as_str().map(str::to_owned) else {
+                    continue;
+                };
+                let when = instance["start"]["dateTime"]
+                    .as_str()
+                    .or(instance["start"]["date"].as_str())
+                    .unwrap_or_default();
+                let part = format!("the occurrence of {name} on {}", excerpt(when));
+                let url = google_event_url(&self.api.base, calendar, &id);
+                // One cancelled meanwhile (Part::Gone) needs no change.
+                changed |= self.edit_part(&url, part, instance, edit)? == Part::Changed;
+            }
+        }
+        Ok(Confirmed {
+            remote_ref: remote_ref.to_owned(),
+            written: if changed {
+                Written::Updated
+            } else {
+                Written::AlreadyThere
+            },
+        })
     }
 
     fn lane(&self, _calendar: &str) -> Lane {
@@ -317,6 +526,169 @@ impl Calendar for GoogleCalendar {
 
 /// The most pages of events one listing reads.
 const MAX_PAGES: usize = 200;
+
+/// What an edit did to one part of an event (a single event, a series' master, one of its
+/// exceptions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Changed,
+    Unchanged,
+    /// It is no longer on the calendar (deleted, or cancelled).
+    Gone,
+}
+
+/// A service's answer: its status and body.
+type Answer = Result<(u16, Value), PortError>;
+
+/// One part of an event as an edit changes it: how it is named to the user, which field
+/// holds its version tag, and how it is read again and written.
+struct EditedPart<'a> {
+    /// "the event “Weekly sync”", for messages.
+    name: String,
+    /// The field of the service's event that holds its ETag (`etag`, `@odata.etag`).
+    etag_field: &'static str,
+    /// The PATCH body of what the edit changes in an event as read, or `None`.
+    change: &'a dyn Fn(&Value) -> Option<Value>,
+    /// The part as the service holds it now; `None` when it is gone.
+    read: &'a dyn Fn() -> Result<Option<Value>, PortError>,
+    /// Sends a PATCH body with `If-Match` (the tag): the status and answer.
+    patch: &'a dyn Fn(&Value, &str) -> Answer,
+    /// A refusal of the service, for the user.
+    refused: fn(u16, &Value) -> PortError,
+}
+
+impl EditedPart<'_> {
+    /// Applies the edit to `held` (the part as last read) and writes what changed, only if
+    /// the part is still what was read (`If-Match`): a lost race (412) reads it again and
+    /// applies the edit anew, a bounded number of times. Nothing is written when the edit
+    /// changes nothing.
+    fn apply(&self, mut held: Value) -> Result<Part, PortError> {
+        let mut tried: Option<String> = None;
+        for _ in 0..MAX_RACES {
+            let tag = held[self.etag_field].as_str().map(str::to_owned);
+            if tag.is_some() && tag == tried {
+                // A 412 over a tag that still matches: a precondition other than ours failed,
+                // and will again.
+                return Err(PortError::permanent(format!(
+                    "the calendar refused the change to {} (HTTP 412) although it had not changed since Belfry read it; nothing was changed",
+                    self.name
+                )));
+            }
+            let Some(body) = (self.change)(&held) else {
+                return Ok(Part::Unchanged);
+            };
+            let Some(tag) = tag else {
+                return Err(PortError::permanent(format!(
+                    "the calendar gave no ETag for {}, so Belfry cannot make sure it changes the event only as it read it: it changed nothing rather than risk undoing a change made at the same time",
+                    self.name
+                )));
+            };
+            match (self.patch)(&body, &tag)? {
+                (200..=299, _) => return Ok(Part::Changed),
+                // Changed since it was read: read again and apply the edit to that.
+                (412, _) => {
+                    tried = Some(tag);
+                    match (self.read)()? {
+                        Some(now) => held = now,
+                        None => return Ok(Part::Gone),
+                    }
+                }
+                (s, answer) => return Err((self.refused)(s, &answer)),
+            }
+        }
+        Err(PortError::transient(
+            format!(
+                "{} kept changing while Belfry changed it; it will try again later",
+                self.name
+            ),
+            None,
+        ))
+    }
+}
+
+/// Whether a description holds HTML: it has a tag (`<p>`, `</a>`, `<br/>`, `<!-- -->`).
+fn looks_like_html(text: &str) -> bool {
+    text.match_indices('<').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!')
+            && rest.contains('>')
+    })
+}
+
+/// `new` when it is a value and differs from `old`.
+fn differs(old: &str, new: Option<String>) -> Option<String> {
+    new.filter(|n| n != old)
+}
+
+/// The attendees `edit` keeps, each exactly as it was (response status and all), when it
+/// drops any; `address` reads an attendee's address.
+fn kept_attendees(
+    attendees: &Value,
+    edit: &dyn EventEdit,
+    address: fn(&Value) -> Option<&str>,
+) -> Option<Value> {
+    let all = attendees.as_array()?;
+    let kept: Vec<Value> = all
+        .iter()
+        .filter(|a| !address(a).is_some_and(|e| edit.drops_attendee(strip_mailto(e))))
+        .cloned()
+        .collect();
+    (kept.len() < all.len()).then_some(Value::Array(kept))
+}
+
+fn strip_mailto(address: &str) -> &str {
+    let a = address.trim();
+    match a.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case("mailto:") => &a[7..],
+        _ => a,
+    }
+}
+
+/// The latest instant a start can stand for: an RFC 3339 time exactly; a date-time in UTC
+/// (`utc`) as it is; one in a zone Belfry does not read, or a date, as late as any zone
+/// makes it (UTC-12). `None` when it cannot be read.
+fn latest_start(date_time: Option<&str>, date: Option<&str>, utc: bool) -> Option<DateTime<Utc>> {
+    if let Some(t) = date_time.map(str::trim) {
+        if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+            return Some(at.with_timezone(&Utc));
+        }
+        let naive = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+        let latest = if utc {
+            naive
+        } else {
+            naive.checked_add_signed(TimeDelta::hours(12))?
+        };
+        return Some(latest.and_utc());
+    }
+    let day = NaiveDate::parse_from_str(date?.trim(), "%Y-%m-%d").ok()?;
+    Some(day.and_hms_opt(12, 0, 0)?.and_utc())
+}
+
+/// An RFC 3339 UTC time to the second, for a query.
+fn query_time(t: DateTime<Utc>) -> String {
+    url_segment(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// The end of the window in which an edit from `from` looks for a series' exceptions.
+fn exceptions_until(from: DateTime<Utc>) -> DateTime<Utc> {
+    from.checked_add_signed(TimeDelta::days(EXCEPTIONS_HORIZON_DAYS))
+        .unwrap_or(from)
+}
+
+/// An event's title for a message, or its id when it has none.
+fn event_name(title: &str, id: &str) -> String {
+    if title.trim().is_empty() {
+        format!("the event {}", excerpt(id))
+    } else {
+        format!("the event “{}”", excerpt(title))
+    }
+}
+
+fn gone(name: &str) -> PortError {
+    PortError::permanent(format!(
+        "{name} is no longer on the calendar (it was deleted or cancelled outside Belfry); nothing was changed"
+    ))
+}
 
 fn entries(calendars: Vec<crate::CloudCalendar>) -> Vec<CalendarEntry> {
     calendars
@@ -360,17 +732,132 @@ impl GraphCalendar {
         &self,
         method: reqwest::Method,
         url: &str,
-        body: Option<&serde_json::Value>,
-    ) -> Result<(u16, serde_json::Value), CloudError> {
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), CloudError> {
+        self.request_if(method, url, body, None)
+    }
+
+    /// A request made only if the event is still the version `if_match` names.
+    fn request_if(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> Result<(u16, Value), CloudError> {
         api_request(
             &self.api.session,
             method,
             url,
             body,
-            None,
+            if_match,
             self.api.retry,
             |_| false,
         )
+    }
+
+    /// `url` asking for Belfry's SEQUENCE property with the event.
+    fn with_sequence(url: &str) -> String {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!(
+            "{url}{sep}$expand={}",
+            url_segment(&format!(
+                "singleValueExtendedProperties($filter=id eq '{SEQUENCE_PROPERTY}')"
+            ))
+        )
+    }
+
+    /// The event at `url` as Graph holds it now (Belfry's SEQUENCE with it, when it has
+    /// one); `None` when it is deleted or cancelled.
+    fn current(&self, url: &str) -> Result<Option<Value>, PortError> {
+        Ok(self.stored(url)?.filter(|e| !graph_cancelled(e)))
+    }
+
+    /// The event at `url` as Graph holds it, cancelled or not; `None` when it is deleted.
+    fn stored(&self, url: &str) -> Result<Option<Value>, PortError> {
+        match self.request(reqwest::Method::GET, &Self::with_sequence(url), None)? {
+            (200, body) => Ok(Some(body)),
+            (404, _) => Ok(None),
+            (s, body) => Err(graph_error(s, &body).into()),
+        }
+    }
+
+    /// The exceptions of the series master `id` that start at or after `from` (as late as
+    /// their start can be read), within [`EXCEPTIONS_HORIZON_DAYS`]: Graph lists a
+    /// series' occurrences and exceptions only in a window.
+    fn future_exceptions(
+        &self,
+        calendar: &str,
+        id: &str,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<Value>, PortError> {
+        let mut url = Self::with_sequence(&format!(
+            "{}/instances?startDateTime={}&endDateTime={}&$top=100",
+            self.event_url(calendar, id),
+            query_time(from),
+            query_time(exceptions_until(from)),
+        ));
+        let mut out = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let body = match self.request(reqwest::Method::GET, &url, None)? {
+                (200, body) => body,
+                // The series went between reading it and listing its instances.
+                (404, _) => return Ok(Vec::new()),
+                (s, body) => return Err(graph_error(s, &body).into()),
+            };
+            out.extend(
+                body["value"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|e| e["type"] == "exception" && !graph_cancelled(e))
+                    .filter(|e| {
+                        let utc = e["start"]["timeZone"]
+                            .as_str()
+                            .is_none_or(|z| z.eq_ignore_ascii_case("UTC"));
+                        latest_start(e["start"]["dateTime"].as_str(), None, utc)
+                            .is_none_or(|t| t >= from)
+                    })
+                    .cloned(),
+            );
+            match body["@odata.nextLink"].as_str() {
+                Some(next) if under_base(next, &self.api.base) => url = next.to_owned(),
+                Some(_) => {
+                    return Err(PortError::permanent(
+                        "Graph sent a next page on another host; it was not followed",
+                    ));
+                }
+                None => return Ok(out),
+            }
+        }
+        Err(PortError::permanent(format!(
+            "the series has more than {MAX_PAGES} pages of occurrences"
+        )))
+    }
+
+    /// One part of an event as an edit writes it: PATCH with `If-Match` (its
+    /// `@odata.etag`). Graph emails the attendees itself when the organizer's event changes.
+    fn edit_part(
+        &self,
+        url: &str,
+        name: String,
+        held: Value,
+        edit: &dyn EventEdit,
+    ) -> Result<Part, PortError> {
+        let change = |e: &Value| graph_change(e, edit);
+        let read = || self.current(url);
+        let patch = |body: &Value, tag: &str| {
+            Ok(self.request_if(reqwest::Method::PATCH, url, Some(body), Some(tag))?)
+        };
+        EditedPart {
+            name,
+            etag_field: "@odata.etag",
+            change: &change,
+            read: &read,
+            patch: &patch,
+            refused: |s, body| graph_error(s, body).into(),
+        }
+        .apply(held)
     }
 
     fn event_url(&self, calendar: &str, id: &str) -> String {
@@ -383,11 +870,7 @@ impl GraphCalendar {
     }
 
     /// Belfry's event for `uid` in the calendar's mailbox: its id and the SEQUENCE it holds.
-    fn find(
-        &self,
-        calendar: &str,
-        uid: &str,
-    ) -> Result<Option<(String, u32, serde_json::Value)>, PortError> {
+    fn find(&self, calendar: &str, uid: &str) -> Result<Option<(String, u32, Value)>, PortError> {
         let filter = format!(
             "singleValueExtendedProperties/Any(ep: ep/id eq '{UID_PROPERTY}' and ep/value eq '{}')",
             uid.replace('\'', "''")
@@ -423,7 +906,12 @@ fn under_base(link: &str, base: &str) -> bool {
 }
 
 /// The SEQUENCE Belfry recorded on a Graph event (0 when none).
-fn graph_sequence(event: &serde_json::Value) -> u32 {
+fn graph_sequence(event: &Value) -> u32 {
+    recorded_sequence(event).unwrap_or(0)
+}
+
+/// The SEQUENCE Belfry recorded on a Graph event, when it carries one (Belfry's own events).
+fn recorded_sequence(event: &Value) -> Option<u32> {
     event["singleValueExtendedProperties"]
         .as_array()
         .into_iter()
@@ -433,15 +921,85 @@ fn graph_sequence(event: &serde_json::Value) -> u32 {
                 .as_str()
                 .is_some_and(|id| id.eq_ignore_ascii_case(SEQUENCE_PROPERTY))
         })
-        .and_then(|p| p["value"].as_str())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+        .map(|p| {
+            p["value"]
+                .as_str()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0)
+        })
+}
+
+/// What `edit` changes in a Graph event, as a PATCH body of the fields it changes, or
+/// `None`. The body is HTML or text as its `contentType` says; the location keeps its other
+/// fields (its address, its kind) but not an id that only stood for the old name; Belfry's
+/// SEQUENCE goes up by one where the event carries it (Graph keeps its own change key on
+/// other events).
+fn graph_change(event: &Value, edit: &dyn EventEdit) -> Option<Value> {
+    let mut patch = serde_json::Map::new();
+    let html = event["body"]["contentType"]
+        .as_str()
+        .is_some_and(|t| t.eq_ignore_ascii_case("html"));
+    let content = event["body"]["content"].as_str().unwrap_or_default();
+    let new = if html {
+        edit.html(content)
+    } else {
+        edit.description(content)
+    };
+    if let Some(new) = differs(content, new) {
+        patch.insert(
+            "body".into(),
+            serde_json::json!({ "contentType": if html { "html" } else { "text" }, "content": new }),
+        );
+    }
+    let location = event["location"]["displayName"]
+        .as_str()
+        .unwrap_or_default();
+    if let Some(new) = differs(location, edit.location(location)) {
+        let mut held = event["location"].as_object().cloned().unwrap_or_default();
+        if held.get("uniqueId").and_then(Value::as_str) == Some(location) {
+            held.remove("uniqueId");
+            held.remove("uniqueIdType");
+        }
+        held.insert("displayName".into(), new.into());
+        patch.insert("location".into(), Value::Object(held));
+    }
+    if let Some(kept) = kept_attendees(&event["attendees"], edit, |a| {
+        a["emailAddress"]["address"].as_str()
+    }) {
+        patch.insert("attendees".into(), kept);
+    }
+    if patch.is_empty() {
+        return None;
+    }
+    if let Some(sequence) = recorded_sequence(event) {
+        patch.insert(
+            "singleValueExtendedProperties".into(),
+            serde_json::json!([{ "id": SEQUENCE_PROPERTY, "value": sequence.saturating_add(1).to_string() }]),
+        );
+    }
+    Some(Value::Object(patch))
+}
+
+/// A Graph event its organizer cancelled (an attendee's copy stays, marked).
+fn graph_cancelled(event: &Value) -> bool {
+    event["isCancelled"].as_bool() == Some(true)
+}
+
+/// The Graph path of the calendar a port call names: a path (`me/calendars/{id}`,
+/// `users/{owner}/calendar`) as it is, and a bare calendar id (as [`Calendar::calendars`]
+/// lists it) as one of the signed-in user's calendars.
+fn graph_path(calendar: &str) -> String {
+    if calendar == "me" || calendar.starts_with("me/") || calendar.starts_with("users/") {
+        calendar.to_owned()
+    } else {
+        format!("me/calendars/{}", url_segment(calendar))
+    }
 }
 
 /// The Graph event of a version: times in the meeting's Windows time zone (so a series keeps
 /// its local time across DST), the invitation as HTML, and Belfry's UID and SEQUENCE as
 /// extended properties.
-pub fn graph_event(v: &EventVersion<'_>, calendar: &str) -> Result<serde_json::Value, PortError> {
+pub fn graph_event(v: &EventVersion<'_>, calendar: &str) -> Result<Value, PortError> {
     let meeting: &Meeting = v.meeting;
     let tz = meeting.time_zone;
     let start = meeting.resolved_start().at;
@@ -491,7 +1049,7 @@ pub fn graph_event(v: &EventVersion<'_>, calendar: &str) -> Result<serde_json::V
 }
 
 /// An event as a PATCH body: everything but the `transactionId`, which only creations carry.
-fn graph_patch(event: &serde_json::Value) -> serde_json::Value {
+fn graph_patch(event: &Value) -> Value {
     let mut patch = event.clone();
     if let Some(map) = patch.as_object_mut() {
         map.remove("transactionId");
@@ -499,8 +1057,8 @@ fn graph_patch(event: &serde_json::Value) -> serde_json::Value {
     patch
 }
 
-fn graph_held(e: &serde_json::Value, uid: &str) -> HeldEvent {
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+fn graph_held(e: &Value, uid: &str) -> HeldEvent {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     let html_body = e["body"]["contentType"]
         .as_str()
         .is_some_and(|t| t.eq_ignore_ascii_case("html"));
@@ -643,6 +1201,7 @@ impl Calendar for GraphCalendar {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<HeldEvent>, PortError> {
+        let calendar = graph_path(calendar);
         let stamp = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
         let mut url = format!(
             "{}/{calendar}/calendarView?startDateTime={}&endDateTime={}&$top=100",
@@ -650,18 +1209,35 @@ impl Calendar for GraphCalendar {
             stamp(from),
             stamp(to),
         );
-        let mut out = Vec::new();
+        // calendarView gives a series as its occurrences and exceptions (with
+        // `seriesMasterId`), never its master: the scan gets the master, once, in the place
+        // of the series' first occurrence in the range.
+        enum Listed {
+            Event(Box<HeldEvent>),
+            Series(String),
+        }
+        let mut listed = Vec::new();
+        let mut complete = false;
         for _ in 0..MAX_PAGES {
             let body = match self.request(reqwest::Method::GET, &url, None)? {
                 (200, body) => body,
                 (s, body) => return Err(graph_error(s, &body).into()),
             };
-            if let Some(items) = body["value"].as_array() {
-                out.extend(
-                    items
-                        .iter()
-                        .map(|e| graph_held(e, e["iCalUId"].as_str().unwrap_or_default())),
-                );
+            for e in body["value"].as_array().into_iter().flatten() {
+                match e["seriesMasterId"].as_str().filter(|m| !m.is_empty()) {
+                    Some(master) => {
+                        if !listed
+                            .iter()
+                            .any(|l| matches!(l, Listed::Series(m) if m == master))
+                        {
+                            listed.push(Listed::Series(master.to_owned()));
+                        }
+                    }
+                    None => listed.push(Listed::Event(Box::new(graph_held(
+                        e,
+                        e["iCalUId"].as_str().unwrap_or_default(),
+                    )))),
+                }
             }
             match body["@odata.nextLink"].as_str() {
                 // Graph's next page link is absolute and on Graph's own host.
@@ -673,12 +1249,76 @@ impl Calendar for GraphCalendar {
                         "Graph sent a next page on another host; it was not followed",
                     ));
                 }
-                None => return Ok(out),
+                None => {
+                    complete = true;
+                    break;
+                }
             }
         }
-        Err(PortError::permanent(format!(
-            "the calendar has more than {MAX_PAGES} pages of events in that time"
-        )))
+        if !complete {
+            return Err(PortError::permanent(format!(
+                "the calendar has more than {MAX_PAGES} pages of events in that time"
+            )));
+        }
+        let mut out = Vec::new();
+        for l in listed {
+            match l {
+                Listed::Event(held) => out.push(*held),
+                Listed::Series(master) => {
+                    // A master deleted since the listing is not there to move.
+                    if let Some(e) = self.current(&self.event_url(&calendar, &master))? {
+                        out.push(graph_held(&e, e["iCalUId"].as_str().unwrap_or_default()));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn edit(
+        &self,
+        calendar: &str,
+        remote_ref: &str,
+        edit: &dyn EventEdit,
+    ) -> Result<Confirmed, PortError> {
+        let calendar = graph_path(calendar);
+        let url = self.event_url(&calendar, remote_ref);
+        let Some(held) = self.stored(&url)? else {
+            return Err(gone(&event_name("", remote_ref)));
+        };
+        let name = event_name(held["subject"].as_str().unwrap_or_default(), remote_ref);
+        if graph_cancelled(&held) {
+            return Err(gone(&name));
+        }
+        let series = held["type"] == "seriesMaster" || held["recurrence"].is_object();
+        let mut changed = match self.edit_part(&url, name.clone(), held, edit)? {
+            Part::Changed => true,
+            Part::Unchanged => false,
+            Part::Gone => return Err(gone(&name)),
+        };
+        if series {
+            // Read after the master is written: occurrences follow the master; exceptions
+            // keep what they hold, and those still holding what the edit changes are
+            // written. Those that started before `from` are left alone.
+            for exception in self.future_exceptions(&calendar, remote_ref, edit.from())? {
+                let Some(id) = exception["id"].as_str().map(str::to_owned) else {
+                    continue;
+                };
+                let when = exception["start"]["dateTime"].as_str().unwrap_or_default();
+                let part = format!("the occurrence of {name} on {}", excerpt(when));
+                let url = self.event_url(&calendar, &id);
+                // One cancelled meanwhile (Part::Gone) needs no change.
+                changed |= self.edit_part(&url, part, exception, edit)? == Part::Changed;
+            }
+        }
+        Ok(Confirmed {
+            remote_ref: remote_ref.to_owned(),
+            written: if changed {
+                Written::Updated
+            } else {
+                Written::AlreadyThere
+            },
+        })
     }
 
     fn lane(&self, calendar: &str) -> Lane {
@@ -704,7 +1344,7 @@ mod tests {
     /// A single meeting in UTC with one attendee, on `provider` with identifier `id`: the
     /// event bodies Google and Graph get, with the parts derived elsewhere (ids from the UID,
     /// the HTML description) checked apart. Expected bodies are written out by hand.
-    fn bodies(provider: &Provider, id: &str) -> (serde_json::Value, serde_json::Value) {
+    fn bodies(provider: &Provider, id: &str) -> (Value, Value) {
         let form = MeetingForm {
             provider: provider.key.clone(),
             title: "Reading group".into(),

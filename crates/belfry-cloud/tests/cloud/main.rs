@@ -3,11 +3,16 @@
 //! `transactionId`, 4 requests per mailbox) with injected faults: 503/504, 429, rate-limit
 //! 403, connection resets, slow answers, and answers lost after the event was stored. Over
 //! many seeded fault schedules, every meeting must end up on the calendar exactly once.
+//! Events someone else made (a series with exceptions, seeded through the fakes' test hooks)
+//! are listed once and changed by `Calendar::edit` conditionally, part by part, as the
+//! request log shows.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod google;
+mod google_edit;
 mod graph;
+mod graph_edit;
 mod hostile;
 
 use std::sync::Arc;
@@ -133,4 +138,55 @@ pub fn fast_retry() -> belfry_cloud::Retry {
         base: Duration::from_millis(1),
         cap: Duration::from_millis(5),
     }
+}
+
+/// The edit the edit tests apply: "OLD" becomes "NEW" in the text description and the
+/// location and "<b>NEW</b>" in the HTML description (so which one an adapter chose shows),
+/// and `x@old.example` is dropped. Parts of a series before 2027-03-10 are left alone.
+#[derive(Debug)]
+pub struct OldToNew;
+
+impl belfry_core::calendar::EventEdit for OldToNew {
+    fn description(&self, text: &str) -> Option<String> {
+        text.contains("OLD").then(|| text.replace("OLD", "NEW"))
+    }
+    fn html(&self, html: &str) -> Option<String> {
+        html.contains("OLD")
+            .then(|| html.replace("OLD", "<b>NEW</b>"))
+    }
+    fn location(&self, location: &str) -> Option<String> {
+        location
+            .contains("OLD")
+            .then(|| location.replace("OLD", "NEW"))
+    }
+    fn drops_attendee(&self, address: &str) -> bool {
+        address.eq_ignore_ascii_case("x@old.example")
+    }
+    fn from(&self) -> chrono::DateTime<chrono::Utc> {
+        at("2027-03-10T00:00:00Z")
+    }
+}
+
+pub fn at(t: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc()
+}
+
+/// Every calendar API request the fakes received, in order.
+pub fn requests(server: &OAuthServer) -> Vec<serde_json::Value> {
+    get(server, "/__test/requests")["requests"]
+        .as_array()
+        .cloned()
+        .unwrap()
+}
+
+/// The requests of `log` that write (anything but GET).
+pub fn writes(log: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    log.iter().filter(|r| r["method"] != "GET").collect()
+}
+
+/// The keys of a JSON object, sorted.
+pub fn keys(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
 }
