@@ -192,6 +192,82 @@ pub fn render_invitation(
     })
 }
 
+/// How attendees join a meeting, alone: what replaces another service's joining details in
+/// an event Belfry did not write (a meeting moved off Amazon Chime).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Joining {
+    pub text: String,
+    pub html: String,
+    /// The one-click dial string, or the link: the event's location.
+    pub location: String,
+}
+
+/// The joining details of meeting `id` on `provider`, with the dial-in numbers of
+/// `countries` (the provider's default ones when none of them are its): the same lines the
+/// generic template writes.
+pub fn joining_block(provider: &Provider, id: MeetingId, countries: &[String]) -> Joining {
+    let mut lines = vec![
+        match provider.ids {
+            crate::provider::IdKind::Fixed => "Join my meeting room:".to_owned(),
+            _ => format!("Join the {} meeting:", provider.name),
+        },
+        provider.join_url(id),
+    ];
+    if !provider.passcode.is_empty() {
+        lines.push(format!("Passcode: {}", provider.passcode));
+    }
+    let mut chosen: Vec<&crate::provider::Country> = countries
+        .iter()
+        .filter_map(|c| provider.country(c).ok())
+        .collect();
+    if chosen.is_empty() {
+        chosen = provider
+            .default_countries
+            .iter()
+            .filter_map(|c| provider.country(c).ok())
+            .collect();
+    }
+    if !chosen.is_empty() || !provider.dial_lines.is_empty() {
+        lines.push(String::new());
+        lines.push("Dial in:".to_owned());
+        for c in chosen {
+            for n in &c.numbers {
+                lines.push(format!("{} ({}): {}", c.name, n.kind, n.number));
+            }
+        }
+        lines.extend(provider.dial_lines.iter().cloned());
+        let one_click = provider.one_click(id);
+        if !one_click.is_empty() {
+            lines.push(format!("One-click from a mobile phone: {one_click}"));
+        }
+    }
+    let sip = provider.sip(id);
+    if !sip.is_empty() || !provider.h323.is_empty() {
+        lines.push(String::new());
+        lines.push("Room video systems:".to_owned());
+        if !sip.is_empty() {
+            lines.push(format!("SIP: {sip}"));
+        }
+        if !provider.h323.is_empty() {
+            lines.push(format!("H.323: {}", provider.h323.join(" or ")));
+        }
+    }
+    let text = lines.join("\n") + "\n";
+    // The block's own HTML, without the page wrapper: it sits among the event's own markup.
+    let html = text_to_html(&text)
+        .trim_start_matches("<div>\n")
+        .trim_end_matches("\n</div>\n")
+        .to_owned();
+    Joining {
+        html,
+        location: match provider.one_click(id) {
+            dial if dial.is_empty() => provider.join_url(id),
+            dial => dial,
+        },
+        text,
+    }
+}
+
 /// The moderator info: what a moderator needs to start the meeting. Never sent to attendees.
 pub fn moderator_info(
     meeting_id: MeetingId,
@@ -306,6 +382,37 @@ mod tests {
         assert!(
             err.to_string().starts_with("template line 2: syntax error"),
             "{err}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod joining_tests {
+    use super::*;
+
+    #[test]
+    fn a_joining_block_is_the_link_and_what_the_profile_has_for_dialling_in() {
+        let room = MeetingId::parse_room("k3v7qxw2m4tz9fa5").unwrap();
+        let jitsi = joining_block(Provider::jitsi(), room, &[]);
+        assert_eq!(
+            jitsi.text,
+            "Join the Jitsi Meet meeting:\nhttps://meet.jit.si/k3v7qxw2m4tz9fa5\n"
+        );
+        assert_eq!(
+            jitsi.html,
+            "<p>Join the Jitsi Meet meeting:<br>\n<a href=\"https://meet.jit.si/k3v7qxw2m4tz9fa5\">https://meet.jit.si/k3v7qxw2m4tz9fa5</a></p>"
+        );
+        assert_eq!(jitsi.location, "https://meet.jit.si/k3v7qxw2m4tz9fa5");
+        let own = Provider::personal_room(
+            "https://zoom.example/j/1",
+            "42",
+            &["+1 646 558 8656".to_owned()],
+        )
+        .unwrap();
+        let fixed = MeetingId::parse_room("personal-room").unwrap();
+        assert_eq!(
+            joining_block(&own, fixed, &["US".to_owned()]).text,
+            "Join my meeting room:\nhttps://zoom.example/j/1\nPasscode: 42\n\nDial in:\n+1 646 558 8656\n"
         );
     }
 }

@@ -5,6 +5,7 @@
 //! ([`Entropy`], `DateTime<Utc>`), so every function is deterministic under test.
 
 pub mod calendar;
+pub mod chime_details;
 pub mod duration;
 pub mod email;
 pub mod entropy;
@@ -26,7 +27,8 @@ pub use entropy::{Entropy, EntropyError};
 pub use ics::{IcsOptions, Method, render_ics};
 pub use id::MeetingId;
 pub use invitation::{
-    DEFAULT_TEMPLATE, Invitation, TemplateError, moderator_info, render_invitation,
+    DEFAULT_TEMPLATE, Invitation, Joining, TemplateError, joining_block, moderator_info,
+    render_invitation,
 };
 pub use meeting::{Defaults, Field, FieldError, Meeting, MeetingForm, MeetingKind};
 pub use passcode::Passcode;
