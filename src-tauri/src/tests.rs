@@ -213,6 +213,16 @@ pub fn bindings() -> String {
         belfry_app::Severity::decl(&cfg),
         belfry_app::Finding::decl(&cfg),
         belfry_app::Report::decl(&cfg),
+        belfry_app::MoveState::decl(&cfg),
+        belfry_app::EventTexts::decl(&cfg),
+        belfry_app::Organizer::decl(&cfg),
+        belfry_app::ChimeEvent::decl(&cfg),
+        belfry_app::ChimeScan::decl(&cfg),
+        belfry_app::PlannedMove::decl(&cfg),
+        belfry_app::SkippedEvent::decl(&cfg),
+        belfry_app::MovePlan::decl(&cfg),
+        belfry_app::MoveOutcome::decl(&cfg),
+        belfry_app::MoveReport::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop`.\n// Do not edit: a test fails when this file and the Rust types drift apart.\n\n",

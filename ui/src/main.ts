@@ -7,11 +7,12 @@ import { adminPage } from "./admin";
 import { bulkPage } from "./bulk";
 import { h, toast } from "./dom";
 import { historyPage } from "./history";
+import { migratePage } from "./migrate";
 import { appErrorOf } from "./model";
 import { schedulePage } from "./schedule";
 import { settingsPage } from "./settings";
 
-type PageName = "schedule" | "bulk" | "history" | "accounts" | "admin" | "settings" | "about";
+type PageName = "schedule" | "bulk" | "history" | "migrate" | "accounts" | "admin" | "settings" | "about";
 
 async function boot(root: HTMLElement) {
   const catalog = await ipc.catalog();
@@ -29,6 +30,7 @@ async function boot(root: HTMLElement) {
       void schedule.model.refresh();
     });
   });
+  let providers = catalog.providers;
   const settingsView = settingsPage(
     catalog,
     settings,
@@ -37,19 +39,24 @@ async function boot(root: HTMLElement) {
       settings = s;
       void schedule.model.refresh();
     },
-    (providers) => schedule.setProviders(providers),
+    (next) => {
+      providers = next;
+      schedule.setProviders(next);
+    },
   );
   const accounts = accountsPage();
+  const migrate = migratePage(() => providers);
   const pages: Record<PageName, HTMLElement> = {
     schedule: schedule.element,
     bulk: bulk.element,
     history: history.element,
+    migrate: migrate.element,
     accounts: accounts.element,
     admin: admin.element,
     settings: settingsView.element,
     about: aboutPage(catalog),
   };
-  const labels: Record<PageName, string> = { schedule: "Schedule", bulk: "Bulk", history: "History", accounts: "Accounts", admin: "Admin", settings: "Settings", about: "About" };
+  const labels: Record<PageName, string> = { schedule: "Schedule", bulk: "Bulk", history: "History", migrate: "Move off Chime", accounts: "Accounts", admin: "Admin", settings: "Settings", about: "About" };
   const navButtons = (Object.keys(pages) as PageName[]).map((name) =>
     h("button", { type: "button", class: "nav-item", "data-page": name, onclick: () => show(name) }, labels[name]),
   );
@@ -62,6 +69,7 @@ async function boot(root: HTMLElement) {
     if (name === "accounts") void accounts.refresh();
     if (name === "bulk") void bulk.refresh();
     if (name === "admin") void admin.refresh();
+    if (name === "migrate") void migrate.refresh();
     if (name === "schedule") void schedule.refreshAccounts();
     document.body.dataset.page = name;
   }

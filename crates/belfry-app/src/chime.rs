@@ -339,6 +339,26 @@ impl Admin<'_> {
                 },
             );
         }
+        // Meetings on the calendar that still point at the ended service.
+        if let Some(c) = &calendar
+            && let Ok(scan) = self.app.migrate_scan(Some(&c.account), None, None)
+        {
+            let movable = scan.events.iter().filter(|e| e.organizer.movable()).count();
+            if movable > 0 {
+                report.findings.insert(
+                    0,
+                    Finding {
+                        severity: Severity::Warning,
+                        code: "still-on-chime".into(),
+                        message: format!(
+                            "{movable} future meeting(s) on {} still point at Amazon Chime.",
+                            c.account
+                        ),
+                        fix: "Move them off Chime: the Move off Chime page, or belfry migrate apply --to PROFILE.".into(),
+                    },
+                );
+            }
+        }
         Ok(report)
     }
 

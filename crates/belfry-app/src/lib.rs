@@ -12,6 +12,7 @@ mod chime;
 mod error;
 pub mod files;
 mod lanes;
+pub mod migrate;
 mod providers;
 mod schedule;
 mod settings;
@@ -38,9 +39,13 @@ pub use belfry_chime::{
     AccountFilter, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, UserFailure,
 };
 pub use belfry_store::DeliveryState;
+pub use belfry_store::moves::{EventTexts, MoveRecord, MoveState};
 pub use chime::{Admin, ChimeFactory, DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
+pub use migrate::{
+    ChimeEvent, ChimeScan, MoveOutcome, MovePlan, MoveReport, Organizer, PlannedMove, SkippedEvent,
+};
 pub use schedule::{Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, outbox_worker};
 pub use settings::{SettingKey, Settings};
 pub use views::{
@@ -356,7 +361,7 @@ impl App {
     }
 
     /// Draws a fresh ID that is in no meeting of the history and reserves it.
-    fn reserve_fresh(
+    pub(crate) fn reserve_fresh(
         &self,
         provider: &Provider,
         kind: MeetingKind,
@@ -1071,3 +1076,6 @@ mod tests;
 
 #[cfg(test)]
 mod outbox_tests;
+
+#[cfg(test)]
+mod migrate_tests;

@@ -152,6 +152,8 @@ pub fn outbox_worker(
                 {
                     changed(&done);
                 }
+                // Events being moved off Chime that a kill or an outage left pending.
+                let _ = app.resume_moves(period);
                 std::thread::sleep(period);
             }
         })
@@ -659,14 +661,7 @@ impl App {
                 ),
             ));
         }
-        let host = Some(c.owner.trim())
-            .filter(|o| !o.is_empty() && !o.eq_ignore_ascii_case(&record.identity))
-            .map(str::to_owned);
-        let calendar = if kind == AccountKind::Microsoft {
-            belfry_cloud::graph_calendar_path(&c.id, host.as_deref())
-        } else {
-            c.id.clone()
-        };
+        let (calendar, host) = port_calendar(record, &c.id, &c.owner);
         Ok(Target {
             calendar,
             host,
@@ -1080,6 +1075,25 @@ pub const BULK_WORKERS: usize = 4;
 
 /// A stable key for a scheduled form: FNV-1a over the form's fields, the account's stable id
 /// (so renaming the account changes nothing) and the calendar as resolved.
+/// The calendar as the account's port names it, and its owner when that is someone else (a
+/// host whose calendar the account manages): Graph addresses a host's calendar through the
+/// host's mailbox.
+pub(crate) fn port_calendar(
+    record: &AccountRecord,
+    id: &str,
+    owner: &str,
+) -> (String, Option<String>) {
+    let host = Some(owner.trim())
+        .filter(|o| !o.is_empty() && !o.eq_ignore_ascii_case(&record.identity))
+        .map(str::to_owned);
+    let calendar = if record.kind() == AccountKind::Microsoft {
+        belfry_cloud::graph_calendar_path(id, host.as_deref())
+    } else {
+        id.to_owned()
+    };
+    (calendar, host)
+}
+
 pub(crate) fn row_key(form: &MeetingForm, account_id: &str, calendar: &str) -> String {
     // A form that names no provider hashes as it did before forms had one (the field comes
     // first), so the rows an earlier Belfry remembered are still found.

@@ -522,7 +522,7 @@ fn aws_credentials_are_checked_before_aws_is_asked() {
 
 /// An in-memory Chime: one Team account whose users are given; the operations a test does
 /// not use say so.
-struct MemoryChime(Vec<ChimeUser>);
+pub(crate) struct MemoryChime(pub(crate) Vec<ChimeUser>);
 
 impl ChimeAdmin for MemoryChime {
     fn list_accounts(
@@ -600,7 +600,12 @@ impl ChimeAdmin for MemoryChime {
     }
 }
 
-fn chime_user(id: &str, email: &str, license: License, registered_on: &str) -> ChimeUser {
+pub(crate) fn chime_user(
+    id: &str,
+    email: &str,
+    license: License,
+    registered_on: &str,
+) -> ChimeUser {
     ChimeUser {
         id: id.into(),
         account_id: "acct-1".into(),

@@ -698,7 +698,7 @@ fn parse_id(meeting_id: &str) -> Result<MeetingId, AppError> {
     MeetingId::read(meeting_id).map_err(|e| AppError::field(Field::MeetingId, e.to_string()))
 }
 
-fn clipboard_error(e: String) -> AppError {
+pub(crate) fn clipboard_error(e: String) -> AppError {
     AppError::new(
         ErrorCode::Internal,
         format!("cannot copy to the clipboard: {e}"),

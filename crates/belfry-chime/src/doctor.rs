@@ -26,8 +26,9 @@ pub struct Finding {
     pub severity: Severity,
     /// Stable name: `service-ended`, `not-found`, `basic-license`, `trial-ended`,
     /// `trial-ends`, `suspended`, `not-registered`, `account-suspended`,
-    /// `calendar-mismatch`, `delegate-declared`, `licensed`, and `other-provider` (added by
-    /// the app when new meetings go to another provider than Chime).
+    /// `calendar-mismatch`, `delegate-declared`, `licensed`, and, added by the app,
+    /// `other-provider` (new meetings go to another provider than Chime) and
+    /// `still-on-chime` (future meetings on the calendar still point at Chime).
     pub code: String,
     pub message: String,
     pub fix: String,

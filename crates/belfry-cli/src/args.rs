@@ -154,7 +154,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show or change settings: personal-id, time-zone, dial-in, organizer, template, provider.
+    /// Show or change settings (`belfry settings show` lists them all).
     Settings {
         #[command(subcommand)]
         command: SettingsCommand,
@@ -192,8 +192,77 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Move future Amazon Chime meetings off Chime: find every event that still carries
+    /// Chime details on every calendar account (scan), then rewrite the ones you organize
+    /// (apply), so every attendee gets the update.
+    Migrate {
+        #[command(subcommand)]
+        command: MigrateCommand,
+    },
     /// The provider profile and the Chime service's end of support.
     About,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// List every event from today on (default: the next 12 months) that carries Chime
+    /// details (the scheduling addresses, chime.aws links, meeting IDs, dial-in numbers,
+    /// room-system lines), whoever made it: who organizes it, and what Belfry can do.
+    Scan {
+        /// Only this calendar account.
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+        /// From this day (YYYY-MM-DD; default: now).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Until this day (YYYY-MM-DD; default: 12 months on).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite the Chime meetings you organize (or hold as a host's delegate): the Chime
+    /// joining details replaced by the profile's (a fresh link per meeting, or your personal
+    /// room), meet@chime.aws and the pin+ address removed, everything else kept; the
+    /// calendar sends the update to every attendee. Each event's new text is shown first;
+    /// asks on a terminal, needs --yes otherwise. Running it again finds nothing left to do.
+    Apply {
+        /// The provider the meetings move to (see `belfry providers`).
+        #[arg(
+            long = "to",
+            value_name = "PROFILE",
+            required_unless_present = "remove_only"
+        )]
+        target: Option<String>,
+        /// Remove the Chime details only, without new joining details.
+        #[arg(long, conflicts_with = "target")]
+        remove_only: bool,
+        /// Only these events (the ids `belfry migrate scan` prints), separated by commas.
+        #[arg(long, value_name = "ID", value_delimiter = ',')]
+        only: Option<Vec<String>>,
+        /// Only this calendar account.
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+        /// From this day (YYYY-MM-DD; default: now).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Until this day (YYYY-MM-DD; default: 12 months on).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+        /// Print the plan and the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every event moved so far: where each stands, and what it held before.
+    Report {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

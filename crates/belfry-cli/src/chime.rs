@@ -30,7 +30,7 @@ fn listing<T>(
 }
 
 /// Asks before changing Chime, unless `--yes`. Without a terminal there is no asking.
-fn confirm(what: &str, yes: bool) -> Result<(), AppError> {
+pub(crate) fn confirm(what: &str, yes: bool) -> Result<(), AppError> {
     if yes {
         return Ok(());
     }

@@ -4,6 +4,7 @@
 
 mod args;
 mod chime;
+mod migrate;
 mod output;
 
 use std::process::ExitCode;
@@ -134,6 +135,7 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
     match command {
         Command::About | Command::Doctor { .. } => Ok(()),
         Command::Chime { aws, command } => chime::run(app, out, aws.as_deref(), command),
+        Command::Migrate { command } => migrate::run(app, out, command),
         Command::New {
             moderated,
             passcode,

@@ -2719,3 +2719,452 @@ fn a_jitsi_meeting_is_scheduled_rescheduled_and_cancelled_on_caldav_without_chim
     no_chime(&ics);
     assert!(ics.contains("STATUS:CANCELLED"), "{ics}");
 }
+
+/// The Chime app's "Copy invitation" block, as iCalendar TEXT (escaped), pasted under a note.
+const CHIME_PASTE: &str = "Bring the worksheet.\\n\\nClick to join the meeting: https://chime.aws/6064724824\\nMeeting ID: 6064 72 4824\\n\\nOne-click mobile dial-in (United States): +12064625569\\,\\,6064724824#\\n\\nAgenda: chapter 4.";
+
+fn foreign_event(uid: &str, body: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Other Client//EN\r\n{body}END:VCALENDAR\r\n"
+    )
+    .replace("{uid}", uid)
+}
+
+const CHIME_ATTENDEES: &str = "ATTENDEE;CN=Bo;PARTSTAT=ACCEPTED:mailto:bo@school.example\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:meet@chime.aws\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:MAILTO:PIN+6064724824@chime.aws\r\n";
+
+#[test]
+#[ignore = "needs Radicale (scripts/test runs it)"]
+fn chime_meetings_on_caldav_are_found_moved_once_and_nothing_else_is_touched() {
+    let env = Env::new();
+    let server = belfry_testkit::radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    add_school(&env, &server.url);
+    env.ok(&["settings", "set", "organizer", "ana@school.example"]);
+    let organizer = "ORGANIZER;CN=Ana:mailto:ana@school.example\r\n";
+    let series = foreign_event(
+        "series-1",
+        &format!(
+            "BEGIN:VEVENT\r\nUID:{{uid}}\r\nDTSTAMP:20260801T000000Z\r\nSEQUENCE:2\r\nDTSTART:20261012T140000Z\r\nDTEND:20261012T150000Z\r\nRRULE:FREQ=WEEKLY;COUNT=40\r\nEXDATE:20270104T140000Z\r\nSUMMARY:Physics 101\r\nLOCATION:Room 4; +12064625569\\,\\,6064724824#\r\nDESCRIPTION:{CHIME_PASTE}\r\n{organizer}{CHIME_ATTENDEES}BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Physics\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:{{uid}}\r\nDTSTAMP:20260801T000000Z\r\nSEQUENCE:2\r\nRECURRENCE-ID:20270111T140000Z\r\nDTSTART:20270111T160000Z\r\nDTEND:20270111T170000Z\r\nSUMMARY:Physics 101 (late start)\r\nLOCATION:Room 9; +12064625569\\,\\,6064724824#\r\nDESCRIPTION:{CHIME_PASTE}\r\n{organizer}{CHIME_ATTENDEES}END:VEVENT\r\n"
+        ),
+    );
+    let single = foreign_event(
+        "single-1",
+        &format!(
+            "BEGIN:VEVENT\r\nUID:{{uid}}\r\nDTSTAMP:20260801T000000Z\r\nDTSTART:20270302T200000Z\r\nDTEND:20270302T210000Z\r\nSUMMARY:Exam review\r\nDESCRIPTION:{CHIME_PASTE}\r\n{organizer}{CHIME_ATTENDEES}END:VEVENT\r\n"
+        ),
+    );
+    let theirs = foreign_event(
+        "theirs-1",
+        &format!(
+            "BEGIN:VEVENT\r\nUID:{{uid}}\r\nDTSTAMP:20260801T000000Z\r\nDTSTART:20270303T140000Z\r\nDTEND:20270303T150000Z\r\nSUMMARY:Staff meeting\r\nDESCRIPTION:{CHIME_PASTE}\r\nORGANIZER:mailto:head@school.example\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@school.example\r\nATTENDEE:mailto:meet@chime.aws\r\nEND:VEVENT\r\n"
+        ),
+    );
+    let plain = foreign_event(
+        "plain-1",
+        "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260801T000000Z\r\nDTSTART:20270304T120000Z\r\nDTEND:20270304T130000Z\r\nSUMMARY:Lunch\r\nDESCRIPTION:Meeting ID 6064724824 is the room booking number.\r\nLOCATION:Cafeteria\r\nEND:VEVENT\r\n",
+    );
+    let past = foreign_event(
+        "past-1",
+        &format!(
+            "BEGIN:VEVENT\r\nUID:{{uid}}\r\nDTSTAMP:20260801T000000Z\r\nDTSTART:20261120T140000Z\r\nDTEND:20261120T150000Z\r\nSUMMARY:Last month's class\r\nDESCRIPTION:{CHIME_PASTE}\r\n{organizer}{CHIME_ATTENDEES}END:VEVENT\r\n"
+        ),
+    );
+    for (name, ics) in [
+        ("series-1", &series),
+        ("single-1", &single),
+        ("theirs-1", &theirs),
+        ("plain-1", &plain),
+        ("past-1", &past),
+    ] {
+        belfry_testkit::put_foreign(&format!("{cal}{name}.ics"), "ana", "ana-app-password", ics);
+    }
+    let fetch =
+        |name: &str| belfry_testkit::fetch(&format!("{cal}{name}.ics"), "ana", "ana-app-password");
+    let untouched: Vec<(&str, String)> = ["theirs-1", "plain-1", "past-1"]
+        .into_iter()
+        .map(|n| (n, fetch(n)))
+        .collect();
+    let at_today = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .env("BELFRY_CLOCK", TODAY)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+
+    let scan = at_today(&["migrate", "scan", "--json"]);
+    let mut found: Vec<(String, String)> = scan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["title"].as_str().unwrap().to_owned(),
+                e["organizer"]["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("Exam review".to_owned(), "you".to_owned()),
+            ("Physics 101".to_owned(), "you".to_owned()),
+            ("Staff meeting".to_owned(), "other".to_owned()),
+        ],
+        "{scan}"
+    );
+
+    // Without a terminal and without --yes nothing is sent.
+    let refused = env
+        .cmd()
+        .env("BELFRY_CLOCK", TODAY)
+        .args(["migrate", "apply", "--to", "jitsi"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(fetch("single-1").contains("chime.aws"));
+
+    let applied = at_today(&["migrate", "apply", "--to", "jitsi", "--yes", "--json"]);
+    let moved = applied["report"]["moved"].as_array().unwrap();
+    assert_eq!(moved.len(), 2, "{applied}");
+    assert!(moved.iter().all(|m| m["state"] == "done"), "{applied}");
+    assert_eq!(applied["report"]["skipped"].as_array().unwrap().len(), 1);
+
+    // Read back with an independent parser.
+    let parsed = |name: &str| ICalendar::parse(fetch(name)).unwrap();
+    let text_of = |e: &calcard::icalendar::ICalendarComponent, p: P| -> Vec<String> {
+        e.entries
+            .iter()
+            .filter(|x| x.name == p)
+            .filter_map(|x| {
+                x.values
+                    .first()
+                    .and_then(|v| v.as_text())
+                    .map(str::to_owned)
+            })
+            .collect()
+    };
+    let series_now = parsed("series-1");
+    let events: Vec<_> = series_now
+        .components
+        .iter()
+        .filter(|c| c.component_type == C::VEvent)
+        .collect();
+    assert_eq!(events.len(), 2, "the master and its override");
+    for e in &events {
+        let description = text_of(e, P::Description).join("");
+        assert!(
+            description.starts_with("Bring the worksheet."),
+            "{description}"
+        );
+        assert!(
+            description.contains("https://meet.jit.si/"),
+            "{description}"
+        );
+        assert!(description.contains("Agenda: chapter 4."), "{description}");
+        let attendees = text_of(e, P::Attendee).join(" ").to_lowercase();
+        assert!(attendees.contains("bo@school.example"), "{attendees}");
+        assert!(!attendees.contains("chime"), "{attendees}");
+        let sequence: Vec<i64> = e
+            .entries
+            .iter()
+            .filter(|x| x.name == P::Sequence)
+            .filter_map(|x| match x.values.first() {
+                Some(calcard::icalendar::ICalendarValue::Integer(n)) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sequence, [3], "SEQUENCE up");
+    }
+    let raw = fetch("series-1");
+    assert!(!raw.to_lowercase().contains("chime"), "{raw}");
+    assert!(raw.contains("EXDATE:20270104T140000Z"), "{raw}");
+    assert!(raw.contains("RECURRENCE-ID:20270111T140000Z"), "{raw}");
+    assert!(raw.contains("Physics 101 (late start)"), "{raw}");
+    assert!(raw.contains("PARTSTAT=ACCEPTED"), "{raw}");
+    assert!(
+        raw.contains("LOCATION:Room 4\\; https://meet.jit.si/"),
+        "{raw}"
+    );
+    assert!(!fetch("single-1").to_lowercase().contains("chime"));
+    for (name, before) in &untouched {
+        assert_eq!(&fetch(name), before, "{name} is untouched");
+    }
+
+    let report = at_today(&["migrate", "report", "--json"]);
+    assert_eq!(report.as_array().unwrap().len(), 2);
+    assert!(
+        report[0]["original"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("https://chime.aws/6064724824"),
+        "the original is kept: {report}"
+    );
+
+    // A second run finds only the colleague's meeting and changes nothing.
+    let before = fetch("series-1");
+    let again = at_today(&["migrate", "apply", "--to", "jitsi", "--yes", "--json"]);
+    assert!(
+        again["plan"]["moves"].as_array().unwrap().is_empty(),
+        "{again}"
+    );
+    assert_eq!(fetch("series-1"), before);
+}
+
+#[test]
+#[ignore = "needs the OAuth test server (node): run scripts/test"]
+fn chime_meetings_on_google_are_moved_with_one_update_each_sent_to_everyone() {
+    let env = Env::new();
+    let server = belfry_testkit::oauth_server(3600);
+    let oauth = OAuthEnv::new(&env, &server);
+    oauth.run(&["accounts", "add", "google", "--name", "Personal"]);
+    let zone = |t: &str| serde_json::json!({ "dateTime": t, "timeZone": "America/New_York" });
+    let people = serde_json::json!([
+        { "email": "ana@example.com", "organizer": true, "self": true, "responseStatus": "accepted" },
+        { "email": "meet@chime.aws", "responseStatus": "needsAction" },
+        { "email": "pin+6064724824@chime.aws", "responseStatus": "needsAction" },
+        { "email": "bo@example.com", "responseStatus": "tentative", "comment": "late" },
+    ]);
+    let block = "<p>Notes first.</p><p>Click to join the meeting: <a href=\"https://chime.aws/6064724824\">https://chime.aws/6064724824</a><br>Meeting ID: 6064 72 4824</p><p>Agenda below.</p>";
+    let seeded = belfry_testkit::post_json(
+        &format!("{}/__test/google/events", server.issuer),
+        &serde_json::json!({ "calendar": "ana@example.com", "events": [
+            {
+                "id": "chimeseries01", "iCalUID": "series@other.example", "summary": "Weekly sync",
+                "description": block, "location": "+12064625569,,6064724824#",
+                "start": zone("2026-12-02T10:00:00-05:00"), "end": zone("2026-12-02T11:00:00-05:00"),
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=12"],
+                "organizer": { "email": "ana@example.com", "self": true },
+                "attendees": people, "sequence": 3,
+            },
+            {
+                "id": "chimeseries01_20261216T150000Z", "iCalUID": "series@other.example",
+                "summary": "Weekly sync (moved)", "recurringEventId": "chimeseries01",
+                "originalStartTime": zone("2026-12-16T10:00:00-05:00"),
+                "start": zone("2026-12-17T10:00:00-05:00"), "end": zone("2026-12-17T11:00:00-05:00"),
+                "description": block, "location": "+12064625569,,6064724824#",
+                "organizer": { "email": "ana@example.com", "self": true },
+                "attendees": people, "sequence": 3,
+            },
+            {
+                "id": "theirs01", "summary": "Board meeting", "description": block,
+                "start": zone("2027-01-05T10:00:00-05:00"), "end": zone("2027-01-05T11:00:00-05:00"),
+                "organizer": { "email": "head@example.com" },
+                "attendees": [{ "email": "ana@example.com" }, { "email": "meet@chime.aws" }],
+            },
+        ]}),
+    );
+    assert!(seeded.contains("chimeseries01"), "{seeded}");
+    let at_today = |args: &[&str]| -> Value {
+        let out = env
+            .cmd()
+            .env("BELFRY_CONFIG", &oauth.config)
+            .env("BELFRY_CLOCK", TODAY)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let requests = || {
+        belfry_testkit::get_json(&format!("{}/__test/requests", server.issuer))["requests"].clone()
+    };
+    let writes = |log: &Value| -> Vec<Value> {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["method"] != "GET")
+            .cloned()
+            .collect()
+    };
+
+    let applied = at_today(&["migrate", "apply", "--to", "jitsi", "--yes", "--json"]);
+    assert_eq!(
+        applied["plan"]["moves"].as_array().unwrap().len(),
+        1,
+        "{applied}"
+    );
+    assert_eq!(
+        applied["plan"]["skipped"].as_array().unwrap().len(),
+        1,
+        "the board's"
+    );
+    assert_eq!(applied["report"]["moved"][0]["state"], "done", "{applied}");
+    let log = requests();
+    let written = writes(&log);
+    // The series master and its future exception, each patched once, each telling everyone.
+    let paths: Vec<&str> = written
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 2, "{written:?}");
+    assert!(
+        paths.iter().any(|p| p.ends_with("/chimeseries01")),
+        "{paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("/chimeseries01_20261216T150000Z")),
+        "{paths:?}"
+    );
+    for w in &written {
+        assert_eq!(w["method"], "PATCH", "{w}");
+        assert!(
+            w["query"].to_string().contains("sendUpdates")
+                && w["query"].to_string().contains("all"),
+            "{w}"
+        );
+        assert!(!w["ifMatch"].is_null(), "{w}");
+    }
+    let events = server.google_events();
+    let master = events["events"]["ana@example.com"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "chimeseries01")
+        .unwrap()
+        .clone();
+    let text = master.to_string();
+    assert!(!text.contains("chime.aws"), "{master}");
+    assert!(text.contains("https://meet.jit.si/"), "{master}");
+    assert!(
+        text.contains("Notes first.") && text.contains("Agenda below."),
+        "{master}"
+    );
+    assert_eq!(master["sequence"], 4);
+    let bo = master["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "bo@example.com")
+        .unwrap();
+    assert_eq!(bo["responseStatus"], "tentative");
+    assert_eq!(bo["comment"], "late");
+
+    // Again: nothing left to move, and no write.
+    let before = writes(&requests()).len();
+    let again = at_today(&["migrate", "apply", "--to", "jitsi", "--yes", "--json"]);
+    assert!(
+        again["plan"]["moves"].as_array().unwrap().is_empty(),
+        "{again}"
+    );
+    assert_eq!(writes(&requests()).len(), before);
+}
+
+#[test]
+#[ignore = "needs the OAuth test server (node): run scripts/test"]
+fn chime_meetings_on_microsoft_365_are_moved_with_one_update_each() {
+    let env = Env::new();
+    let server = belfry_testkit::oauth_server(3600);
+    let oauth = OAuthEnv::new(&env, &server);
+    oauth.run(&["accounts", "add", "microsoft", "--name", "Work"]);
+    let utc = |t: &str| serde_json::json!({ "dateTime": t, "timeZone": "UTC" });
+    let people = serde_json::json!([
+        { "type": "required", "status": { "response": "none" },
+          "emailAddress": { "name": "Chime", "address": "meet@chime.aws" } },
+        { "type": "required", "status": { "response": "none" },
+          "emailAddress": { "name": "PIN", "address": "pin+6064724824@chime.aws" } },
+        { "type": "optional", "status": { "response": "tentativelyAccepted" },
+          "emailAddress": { "name": "Bo", "address": "bo@example.com" } },
+    ]);
+    let body = serde_json::json!({ "contentType": "html", "content": "<html><body><p>Notes first.</p><p>Click to join the meeting: https://chime.aws/6064724824<br>Meeting ID: 6064 72 4824</p><p>Agenda below.</p></body></html>" });
+    let organizer =
+        serde_json::json!({ "emailAddress": { "name": "Ana", "address": "ana@example.com" } });
+    let seeded = belfry_testkit::post_json(
+        &format!("{}/__test/graph/events", server.issuer),
+        &serde_json::json!({ "mailbox": "ana@example.com", "events": [
+            {
+                "id": "AAMkSERIES01", "subject": "Weekly sync", "calendarId": "AAMkAGI2TG93AAA=",
+                "body": body, "location": { "displayName": "+12064625569,,6064724824#" },
+                "start": { "dateTime": "2026-12-02T10:00:00.0000000", "timeZone": "Eastern Standard Time" },
+                "end": { "dateTime": "2026-12-02T11:00:00.0000000", "timeZone": "Eastern Standard Time" },
+                "recurrence": {
+                    "pattern": { "type": "weekly", "interval": 1, "daysOfWeek": ["wednesday"], "firstDayOfWeek": "sunday" },
+                    "range": { "type": "numbered", "startDate": "2026-12-02", "numberOfOccurrences": 6, "recurrenceTimeZone": "Eastern Standard Time" },
+                },
+                "organizer": organizer, "isOrganizer": true, "attendees": people,
+            },
+            {
+                "id": "AAMkSERIES01_20261216T150000Z", "type": "exception", "seriesMasterId": "AAMkSERIES01",
+                "originalStart": "2026-12-16T15:00:00Z", "subject": "Weekly sync (moved)",
+                "calendarId": "AAMkAGI2TG93AAA=", "body": body,
+                "location": { "displayName": "+12064625569,,6064724824#" },
+                "start": utc("2026-12-17T15:00:00.0000000"), "end": utc("2026-12-17T16:00:00.0000000"),
+                "organizer": organizer, "isOrganizer": true, "attendees": people,
+            },
+        ]}),
+    );
+    assert!(seeded.contains("AAMkSERIES01"), "{seeded}");
+    let at_today = |args: &[&str]| -> Value {
+        let out = env
+            .cmd()
+            .env("BELFRY_CONFIG", &oauth.config)
+            .env("BELFRY_CLOCK", TODAY)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let writes = || -> Vec<Value> {
+        belfry_testkit::get_json(&format!("{}/__test/requests", server.issuer))["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["method"] != "GET")
+            .cloned()
+            .collect()
+    };
+    let applied = at_today(&["migrate", "apply", "--to", "jitsi", "--yes", "--json"]);
+    assert_eq!(
+        applied["plan"]["moves"].as_array().unwrap().len(),
+        1,
+        "{applied}"
+    );
+    assert_eq!(applied["report"]["moved"][0]["state"], "done", "{applied}");
+    let written = writes();
+    assert_eq!(
+        written.len(),
+        2,
+        "the master and its future exception: {written:?}"
+    );
+    for w in &written {
+        assert_eq!(w["method"], "PATCH", "{w}");
+        assert!(!w["ifMatch"].is_null(), "{w}");
+        let body = w["body"].to_string();
+        assert!(!body.contains("chime.aws/6064724824"), "{w}");
+    }
+    let held = belfry_testkit::get_json(&format!("{}/__test/graph", server.issuer));
+    let text = held.to_string();
+    assert!(!text.contains("https://chime.aws/"), "{held}");
+    assert!(text.contains("meet.jit.si/"), "{held}");
+    assert!(
+        text.contains("tentativelyAccepted"),
+        "Bo's reply is kept: {held}"
+    );
+    let again = at_today(&["migrate", "apply", "--to", "jitsi", "--yes", "--json"]);
+    assert!(
+        again["plan"]["moves"].as_array().unwrap().is_empty(),
+        "{again}"
+    );
+    assert_eq!(writes().len(), 2, "no second update");
+}

@@ -4,6 +4,7 @@
 //! Invariant: no secret is ever written here. A moderated meeting records only that it has
 //! a passcode; the passcode itself lives in the keyring (`belfry-secrets`).
 
+pub mod moves;
 pub mod private;
 
 use std::path::{Path, PathBuf};
@@ -122,6 +123,26 @@ const MIGRATIONS: &[&str] = &[
      WHERE kind = 'caldav'
        AND (lower(json_extract(config_json, '$.server')) LIKE 'http://%'
             OR lower(json_extract(config_json, '$.calendar_home')) LIKE 'http://%');",
+    // 7: events moved off Amazon Chime: one row per event, written before its first request,
+    // with what the event held when it was planned (kept for the user) and what replaces its
+    // Chime details (so a resumed move writes the same).
+    "CREATE TABLE IF NOT EXISTS moves (
+        account_id TEXT NOT NULL,
+        calendar TEXT NOT NULL,
+        remote_ref TEXT NOT NULL,
+        title TEXT NOT NULL,
+        start TEXT NOT NULL,
+        target TEXT NOT NULL,
+        meeting_uid TEXT,
+        replacement_json TEXT,
+        original_json TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (account_id, calendar, remote_ref)
+    ) STRICT;",
 ];
 
 /// Where a delivery stands.

@@ -3,6 +3,7 @@
 mod accounts;
 mod chime;
 mod history;
+mod migrate;
 mod schedule;
 mod settings;
 
@@ -31,6 +32,10 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         history::cancel_meeting,
         history::outbox,
         history::retry_deliveries,
+        migrate::migrate_scan,
+        migrate::migrate_plan,
+        migrate::migrate_apply,
+        migrate::copy_ask,
         settings::get_settings,
         settings::save_settings,
         settings::preview_template,

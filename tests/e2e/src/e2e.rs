@@ -1259,3 +1259,76 @@ fn a_jitsi_template_is_edited_in_settings_and_chimes_stays_its_own() {
     wait_preview_contains(&s, "Join the Amazon Chime meeting:");
     s.close();
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn chime_meetings_are_scanned_one_is_unticked_the_rest_moved_and_reported() {
+    let server = belfry_testkit::radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let chime =
+        "Click to join the meeting: https://chime.aws/6064724824\\nMeeting ID: 6064 72 4824";
+    for (name, title, start) in [
+        ("algebra", "Algebra", "20270301T150000Z"),
+        ("geometry", "Geometry", "20270302T150000Z"),
+    ] {
+        let ics = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Other Client//EN\r\nBEGIN:VEVENT\r\nUID:{name}@other\r\nDTSTAMP:20260801T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:{title}\r\nDESCRIPTION:{chime}\r\nATTENDEE:mailto:bo@school.example\r\nATTENDEE:mailto:meet@chime.aws\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        belfry_testkit::put_foreign(&format!("{cal}{name}.ics"), "ana", "ana-app-password", &ics);
+    }
+    let driver = Driver::start_with(
+        tempfile::tempdir().unwrap(),
+        &[("BELFRY_CLOCK", "2026-12-01T09:00:00Z")],
+    );
+    let s = driver.session();
+    s.click("[data-page=accounts]");
+    s.type_into("#account-name", "School");
+    s.type_into("#account-server", &server.url);
+    s.type_into("#account-username", "ana");
+    s.type_into("#account-password", "ana-app-password");
+    s.click("#add-account");
+    s.wait_until("the calendars are shown", 15 * SECOND, || {
+        s.text_content("#account-calendars").contains("Lectures")
+    });
+
+    s.click("[data-page=migrate]");
+    s.click("#migrate-scan");
+    s.wait_until("both meetings are found", 15 * SECOND, || {
+        let list = s.text_content("#migrate-events");
+        list.contains("Algebra") && list.contains("Geometry")
+    });
+    // Untick Geometry: it stays as it is.
+    s.execute(
+        "const box = [...document.querySelectorAll('.migrate-entry')].find((li) => li.textContent.includes('Geometry')).querySelector('input'); box.click();",
+        json!([]),
+    );
+    s.set_value("#migrate-target", "jitsi");
+    s.click("#migrate-review");
+    s.wait_until("the new text is shown", 10 * SECOND, || {
+        s.text_content("#migrate-plan")
+            .contains("https://meet.jit.si/")
+    });
+    let plan = s.text_content("#migrate-plan");
+    assert!(
+        plan.contains("Algebra") && !plan.contains("Geometry"),
+        "{plan}"
+    );
+    screenshot(&s, "migrate");
+    s.click("#migrate-apply");
+    s.click("#confirm-yes");
+    s.wait_until("the report is shown", 15 * SECOND, || {
+        s.text_content("#migrate-report").contains("every attendee")
+            || s.text_content("#migrate-report").contains("tell them")
+    });
+    let report = s.text_content("#migrate-report");
+    assert!(report.contains("Algebra"), "{report}");
+    let fetch =
+        |name: &str| belfry_testkit::fetch(&format!("{cal}{name}.ics"), "ana", "ana-app-password");
+    let algebra = fetch("algebra");
+    assert!(!algebra.to_lowercase().contains("chime"), "{algebra}");
+    assert!(algebra.contains("meet.jit.si/"), "{algebra}");
+    assert!(algebra.contains("mailto:bo@school.example"), "{algebra}");
+    assert!(fetch("geometry").contains("https://chime.aws/6064724824"));
+    s.close();
+}

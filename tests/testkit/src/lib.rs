@@ -602,6 +602,31 @@ pub fn ics_paths(collection: &str, user: &str, password: &str) -> Vec<String> {
 }
 
 /// A resource's body, fetched with curl.
+/// Writes `ics` at `href` as another calendar client would (a plain PUT, no precondition);
+/// panics unless the server created it.
+pub fn put_foreign(href: &str, user: &str, password: &str, ics: &str) {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-u",
+            &format!("{user}:{password}"),
+            "-X",
+            "PUT",
+            "-H",
+            "Content-Type: text/calendar; charset=utf-8",
+            "--data-binary",
+            ics,
+            href,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "201", "PUT {href}");
+}
+
 pub fn fetch(url: &str, user: &str, password: &str) -> String {
     let out = Command::new("curl")
         .args(["-s", "-u", &format!("{user}:{password}"), url])

@@ -317,3 +317,79 @@ export type Report = { email: string,
  * No error: scheduling will work (warnings may remain).
  */
 ok: boolean, findings: Array<Finding>, };
+
+export type MoveState = "pending" | "done" | "failed";
+
+export type EventTexts = { description: string, html: string, location: string, attendees: Array<string>, };
+
+export type Organizer = { "kind": "you" } | { "kind": "host", "address": string } | { "kind": "other", "address": string };
+
+export type ChimeEvent = { 
+/**
+ * A short name for the event, stable across scans (`--only`).
+ */
+id: string, account: string, account_id: string, calendar: string, calendar_name: string, 
+/**
+ * The event's address on the calendar.
+ */
+remote_ref: string, title: string, 
+/**
+ * The start as the calendar gave it (a series': its first).
+ */
+start: string, recurring: boolean, organizer: Organizer, 
+/**
+ * What Chime details it holds, in words.
+ */
+details: Array<string>, 
+/**
+ * For someone else's meeting: a short message to send them.
+ */
+ask: string | null, 
+/**
+ * What the event holds now (kept with the move as its original).
+ */
+description: string, html: string, location: string, attendees: Array<string>, };
+
+export type ChimeScan = { from: string, to: string, events: Array<ChimeEvent>, 
+/**
+ * Accounts or calendars that could not be read, and why.
+ */
+problems: Array<string>, };
+
+export type PlannedMove = { event: ChimeEvent, 
+/**
+ * The meeting (a fresh identifier reserved in the history) the new details carry.
+ */
+meeting_uid: string | null, meeting_id: string | null, description: string, html: string, location: string, 
+/**
+ * The attendees removed (the Chime scheduling addresses).
+ */
+removed: Array<string>, };
+
+export type SkippedEvent = { event: ChimeEvent, reason: string, };
+
+export type MovePlan = { 
+/**
+ * The provider the meetings move to; empty: the Chime details are only removed.
+ */
+target: string, moves: Array<PlannedMove>, 
+/**
+ * Events that are not moved, and why (someone else organizes them).
+ */
+skipped: Array<SkippedEvent>, };
+
+export type MoveOutcome = { id: string, title: string, account: string, calendar: string, state: MoveState, 
+/**
+ * The calendar already held it without Chime details (an earlier attempt landed).
+ */
+already: boolean, error: string | null, 
+/**
+ * The service told every attendee; otherwise the user should send the .ics.
+ */
+attendees_told: boolean, 
+/**
+ * What the event held before, kept in Belfry's database.
+ */
+original: EventTexts, };
+
+export type MoveReport = { moved: Array<MoveOutcome>, skipped: Array<SkippedEvent>, };

@@ -1,0 +1,316 @@
+//! Events moved off Amazon Chime (`belfry migrate`): each is written here before its first
+//! request, so a kill or an outage resumes the same change, and what the event held before
+//! is kept for the user.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::{Store, StoreError};
+
+/// Where a move stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum MoveState {
+    /// Not yet confirmed by the calendar (planned, or an attempt failed and will be retried).
+    Pending,
+    /// The calendar holds the event without its Chime details.
+    Done,
+    /// The calendar refused it for good; `last_error` says why.
+    Failed,
+}
+
+impl MoveState {
+    fn name(self) -> &'static str {
+        match self {
+            MoveState::Pending => "pending",
+            MoveState::Done => "done",
+            MoveState::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Result<MoveState, StoreError> {
+        [MoveState::Pending, MoveState::Done, MoveState::Failed]
+            .into_iter()
+            .find(|s| s.name() == text)
+            .ok_or_else(|| StoreError::Damaged(format!("a move in state {text:?}")))
+    }
+}
+
+/// An event's texts as the calendar held them, or what replaces its Chime details.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EventTexts {
+    pub description: String,
+    pub html: String,
+    pub location: String,
+    #[serde(default)]
+    pub attendees: Vec<String>,
+}
+
+/// Which event: one calendar of one account, the event's address there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MoveKey {
+    pub account_id: String,
+    pub calendar: String,
+    pub remote_ref: String,
+}
+
+/// One event moved off Chime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveRecord {
+    pub key: MoveKey,
+    pub title: String,
+    /// The event's start as the calendar gave it.
+    pub start: String,
+    /// The provider the event moves to; empty: its Chime details are only removed.
+    pub target: String,
+    /// The meeting in the history whose identifier the new joining details carry.
+    pub meeting_uid: Option<String>,
+    /// What replaces the Chime details; `None` when they are only removed.
+    pub replacement: Option<EventTexts>,
+    /// What the event held when the move was planned.
+    pub original: EventTexts,
+    pub state: MoveState,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Damaged(e.to_string()))
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Damaged(format!("a move: {e}")))
+}
+
+const COLUMNS: &str = "account_id, calendar, remote_ref, title, start, target, meeting_uid, \
+                       replacement_json, original_json, state, attempts, last_error, created_at, \
+                       updated_at";
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    u32,
+    Option<String>,
+    String,
+    String,
+);
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+        r.get(12)?,
+        r.get(13)?,
+    ))
+}
+
+fn record(row: Row) -> Result<MoveRecord, StoreError> {
+    let time = |t: &str| {
+        DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| StoreError::Damaged(format!("a move's time: {e}")))
+    };
+    Ok(MoveRecord {
+        key: MoveKey {
+            account_id: row.0,
+            calendar: row.1,
+            remote_ref: row.2,
+        },
+        title: row.3,
+        start: row.4,
+        target: row.5,
+        meeting_uid: row.6,
+        replacement: row.7.as_deref().map(from_json).transpose()?,
+        original: from_json(&row.8)?,
+        state: MoveState::parse(&row.9)?,
+        attempts: row.10,
+        last_error: row.11,
+        created_at: time(&row.12)?,
+        updated_at: time(&row.13)?,
+    })
+}
+
+impl Store {
+    /// Writes a planned move. An event planned before and not yet moved takes the new plan
+    /// (what the user reviewed last) and keeps its first original (what it held before
+    /// Belfry touched it); a moved one stays as it is. Returns the kept move.
+    pub fn plan_move(&self, planned: &MoveRecord) -> Result<MoveRecord, StoreError> {
+        {
+            let conn = self.conn()?;
+            conn.execute(
+                &format!(
+                    "INSERT INTO moves ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     ON CONFLICT (account_id, calendar, remote_ref) DO UPDATE SET
+                         target = excluded.target, meeting_uid = excluded.meeting_uid,
+                         replacement_json = excluded.replacement_json, state = 'pending',
+                         last_error = NULL, updated_at = excluded.updated_at
+                     WHERE moves.state <> 'done'"
+                ),
+                params![
+                    planned.key.account_id,
+                    planned.key.calendar,
+                    planned.key.remote_ref,
+                    planned.title,
+                    planned.start,
+                    planned.target,
+                    planned.meeting_uid,
+                    planned.replacement.as_ref().map(to_json).transpose()?,
+                    to_json(&planned.original)?,
+                    planned.state.name(),
+                    planned.attempts,
+                    planned.last_error,
+                    planned.created_at.to_rfc3339(),
+                    planned.updated_at.to_rfc3339(),
+                ],
+            )?;
+        }
+        self.move_of(&planned.key)?
+            .ok_or_else(|| StoreError::Damaged("a move vanished as it was written".into()))
+    }
+
+    /// The move kept for an event, if any.
+    pub fn move_of(&self, key: &MoveKey) -> Result<Option<MoveRecord>, StoreError> {
+        let row = self
+            .conn()?
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM moves WHERE account_id = ?1 AND calendar = ?2 AND remote_ref = ?3"
+                ),
+                params![key.account_id, key.calendar, key.remote_ref],
+                read_row,
+            )
+            .optional()?;
+        row.map(record).transpose()
+    }
+
+    /// Every move, in the order they were planned; only those in `state` when given.
+    pub fn moves(&self, state: Option<MoveState>) -> Result<Vec<MoveRecord>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM moves WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at, rowid"
+        ))?;
+        let rows = stmt
+            .query_map(params![state.map(MoveState::name)], read_row)?
+            .collect::<Result<Vec<Row>, _>>()?;
+        rows.into_iter().map(record).collect()
+    }
+
+    /// Records how an attempt at a move ended.
+    pub fn finish_move(
+        &self,
+        key: &MoveKey,
+        state: MoveState,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "UPDATE moves SET state = ?4, last_error = ?5, updated_at = ?6,
+                 attempts = attempts + CASE WHEN ?4 = 'done' THEN 0 ELSE 1 END
+             WHERE account_id = ?1 AND calendar = ?2 AND remote_ref = ?3",
+            params![
+                key.account_id,
+                key.calendar,
+                key.remote_ref,
+                state.name(),
+                error,
+                now.to_rfc3339()
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(target: &str, at: DateTime<Utc>) -> MoveRecord {
+        MoveRecord {
+            key: MoveKey {
+                account_id: "acct".into(),
+                calendar: "cal".into(),
+                remote_ref: "ev1".into(),
+            },
+            title: "Physics".into(),
+            start: "20270301T100000Z".into(),
+            target: target.into(),
+            meeting_uid: None,
+            replacement: (!target.is_empty()).then(|| EventTexts {
+                description: format!("Join on {target}"),
+                ..EventTexts::default()
+            }),
+            original: EventTexts {
+                description: "https://chime.aws/0123456789".into(),
+                attendees: vec!["meet@chime.aws".into()],
+                ..EventTexts::default()
+            },
+            state: MoveState::Pending,
+            attempts: 0,
+            last_error: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn the_first_plan_of_an_event_stays_and_its_end_is_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let t = DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        store.plan_move(&planned("jitsi", t)).unwrap();
+        let first = store
+            .plan_move(&MoveRecord {
+                original: EventTexts::default(),
+                ..planned("", t)
+            })
+            .unwrap();
+        assert_eq!(first.target, "", "the plan reviewed last");
+        assert_eq!(
+            first.original,
+            planned("", t).original,
+            "the first original"
+        );
+        assert_eq!(store.moves(Some(MoveState::Pending)).unwrap().len(), 1);
+        store
+            .finish_move(&first.key, MoveState::Pending, Some("HTTP 503"), t)
+            .unwrap();
+        store
+            .finish_move(&first.key, MoveState::Done, None, t)
+            .unwrap();
+        let done = store.move_of(&first.key).unwrap().unwrap();
+        assert_eq!((done.state, done.attempts), (MoveState::Done, 1));
+        assert_eq!(
+            store.plan_move(&planned("jitsi", t)).unwrap(),
+            done,
+            "a moved event stays moved"
+        );
+        assert_eq!(done.original.attendees, ["meet@chime.aws"]);
+        assert!(store.moves(Some(MoveState::Pending)).unwrap().is_empty());
+        assert_eq!(store.moves(None).unwrap().len(), 1);
+    }
+}
