@@ -19,6 +19,13 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
   let plan: MovePlan | null = null;
   const chosen = new Set<string>();
 
+  /** What was reviewed no longer holds: it must be reviewed again before anything is sent. */
+  function forgetPlan() {
+    plan = null;
+    planView.hidden = true;
+    apply.hidden = true;
+  }
+
   function fillTargets() {
     const others = providers().filter((p) => p.key !== "chime");
     target.replaceChildren(...providerOptions(others), h("option", { value: "" }, "Remove the Chime details only"));
@@ -44,6 +51,7 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
       if (box.checked) chosen.add(e.id);
       else chosen.delete(e.id);
       review.disabled = chosen.size === 0;
+      forgetPlan();
     });
     const ask = h("button", { type: "button", class: "secondary migrate-ask", hidden: movable }, "Copy a message to them");
     ask.addEventListener("click", async () => {
@@ -89,13 +97,14 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
   async function doReview() {
     if (!scan) return;
     try {
-      plan = await ipc.migratePlan(scan, target.value, [...chosen]);
+      plan = await ipc.migratePlan(target.value, [...chosen]);
       planView.replaceChildren(
         ...plan.moves.map((m) =>
           h(
             "section",
             { class: "migrate-change", "data-id": m.event.id },
             h("h3", {}, m.event.title),
+            m.kept ? h("p", { class: "hint" }, "Being moved already: it gets what it was planned with then.") : null,
             h("pre", { class: "invitation-text", tabindex: "0" }, m.description),
             h("p", { class: "hint" }, `Location: ${m.location || "(none)"}`),
             m.removed.length ? h("p", { class: "hint" }, `Removed from the attendees: ${m.removed.join(", ")}`) : null,
@@ -111,7 +120,8 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
 
   function reportEntry(r: MoveReport["moved"][number]): HTMLElement {
     const how = r.state === "done" ? (r.already ? "already moved" : r.attendees_told ? "moved; every attendee was told" : "moved; this server does not email attendees: tell them") : r.state === "pending" ? `pending (${r.error ?? "not yet confirmed"}); Belfry tries again` : `failed: ${r.error ?? "refused"}`;
-    return h("li", { class: `migrate-outcome state-${r.state}`, "data-id": r.id }, h("span", { class: "entry-title" }, r.title), h("span", { class: "entry-meta" }, how));
+    const before = h("details", { class: "migrate-original" }, h("summary", {}, "What it held before"), h("pre", { class: "invitation-text" }, r.original.description), h("p", { class: "hint" }, `Location: ${r.original.location || "(none)"} · Attendees: ${r.original.attendees.join(", ")}`));
+    return h("li", { class: `migrate-outcome state-${r.state}`, "data-id": r.id }, h("span", { class: "entry-title" }, r.title), h("span", { class: "entry-meta" }, how), before);
   }
 
   async function doApply() {
@@ -120,7 +130,7 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
     if (!ok) return;
     apply.disabled = true;
     try {
-      const done = await ipc.migrateApply(plan);
+      const done = await ipc.migrateApply(plan.moves.map((m) => m.event.id));
       report.replaceChildren(...done.moved.map(reportEntry), ...done.skipped.map((s) => h("li", { class: "migrate-outcome state-skipped" }, h("span", { class: "entry-title" }, s.event.title), h("span", { class: "entry-meta" }, `not moved: ${s.reason}`))));
       report.hidden = false;
       planView.hidden = true;
@@ -133,6 +143,7 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
   }
 
   scanButton.addEventListener("click", () => void doScan());
+  target.addEventListener("change", forgetPlan);
   review.addEventListener("click", () => void doReview());
   apply.addEventListener("click", () => void doApply());
   fillTargets();

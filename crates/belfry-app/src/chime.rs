@@ -340,10 +340,28 @@ impl Admin<'_> {
             );
         }
         // Meetings on the calendar that still point at the ended service.
-        if let Some(c) = &calendar
-            && let Ok(scan) = self.app.migrate_scan(Some(&c.account), None, None)
-        {
-            let movable = scan.events.iter().filter(|e| e.organizer.movable()).count();
+        if let Some(c) = &calendar {
+            let (movable, problems) = match self.app.chime_events(Some(&c.account), None, None) {
+                Ok(scan) => (
+                    scan.events.iter().filter(|e| e.organizer.movable()).count(),
+                    scan.problems,
+                ),
+                Err(e) => (0, vec![e.message]),
+            };
+            if !problems.is_empty() {
+                report.findings.insert(
+                    0,
+                    Finding {
+                        severity: Severity::Warning,
+                        code: "still-on-chime".into(),
+                        message: format!(
+                            "Belfry could not look for meetings that still point at Amazon Chime: {}",
+                            problems.join("; ")
+                        ),
+                        fix: "Check the calendar account on the Accounts page.".into(),
+                    },
+                );
+            }
             if movable > 0 {
                 report.findings.insert(
                     0,

@@ -202,6 +202,8 @@ pub struct App {
     calendars: Arc<dyn Calendars>,
     /// Opens the Chime administration API.
     chime: ChimeFactory,
+    /// The last scan for Chime meetings and the plan last shown (`migrate.rs`).
+    migration: Mutex<migrate::MigrationState>,
 }
 
 impl std::fmt::Debug for App {
@@ -246,6 +248,7 @@ impl App {
             provider: Provider::chime(),
             calendars: Arc::new(NetworkCalendars),
             chime: chime::sdk_chime(),
+            migration: Mutex::default(),
         }
     }
 
@@ -368,47 +371,65 @@ impl App {
         has_passcode: bool,
     ) -> Result<MeetingRecord, AppError> {
         for _ in 0..8 {
-            let mut lookup_error: Option<StoreError> = None;
-            let drawn = self.with_entropy(|e| {
-                let taken = |id| match self.store.id_in_history(id) {
-                    Ok(taken) => taken,
-                    Err(err) => {
-                        lookup_error.get_or_insert(err);
-                        true
-                    }
-                };
-                match provider.ids {
-                    IdKind::Digits => MeetingId::generate(e, taken),
-                    IdKind::Room | IdKind::Fixed => MeetingId::generate_room(e, taken),
-                }
-            })?;
-            if let Some(err) = lookup_error {
-                return Err(err.into());
-            }
-            let id = drawn.map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-            let now = self.clock.now();
-            let rec = MeetingRecord {
-                uid: self.new_uid()?,
-                meeting_id: id,
-                kind,
-                sequence: 0,
-                meeting: None,
-                has_passcode,
-                created_at: now,
-                updated_at: now,
-                cancelled_at: None,
-            };
-            match self.store.insert(&rec) {
-                Ok(()) => return Ok(rec),
-                // Another Belfry took it between the check and the insert: draw again.
-                Err(StoreError::IdTaken(_)) => continue,
-                Err(e) => return Err(e.into()),
+            let id = self.draw_fresh(provider)?;
+            // None: another Belfry took it between the check and the insert: draw again.
+            if let Some(rec) = self.reserve_id(id, kind, has_passcode)? {
+                return Ok(rec);
             }
         }
         Err(AppError::new(
             ErrorCode::Internal,
             "no unused meeting ID could be reserved",
         ))
+    }
+
+    /// Draws a fresh identifier of `provider`'s kind that is in no meeting of the history,
+    /// without reserving it.
+    pub(crate) fn draw_fresh(&self, provider: &Provider) -> Result<MeetingId, AppError> {
+        let mut lookup_error: Option<StoreError> = None;
+        let drawn = self.with_entropy(|e| {
+            let taken = |id| match self.store.id_in_history(id) {
+                Ok(taken) => taken,
+                Err(err) => {
+                    lookup_error.get_or_insert(err);
+                    true
+                }
+            };
+            match provider.ids {
+                IdKind::Digits => MeetingId::generate(e, taken),
+                IdKind::Room | IdKind::Fixed => MeetingId::generate_room(e, taken),
+            }
+        })?;
+        if let Some(err) = lookup_error {
+            return Err(err.into());
+        }
+        drawn.map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+    }
+
+    /// Reserves `id` in the history; `None` when a meeting has it already.
+    pub(crate) fn reserve_id(
+        &self,
+        id: MeetingId,
+        kind: MeetingKind,
+        has_passcode: bool,
+    ) -> Result<Option<MeetingRecord>, AppError> {
+        let now = self.clock.now();
+        let rec = MeetingRecord {
+            uid: self.new_uid()?,
+            meeting_id: id,
+            kind,
+            sequence: 0,
+            meeting: None,
+            has_passcode,
+            created_at: now,
+            updated_at: now,
+            cancelled_at: None,
+        };
+        match self.store.insert(&rec) {
+            Ok(()) => Ok(Some(rec)),
+            Err(StoreError::IdTaken(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn passcode_key(id: MeetingId) -> String {

@@ -52,6 +52,11 @@ pub struct ChimeEvent {
     pub calendar_name: String,
     /// The event's address on the calendar.
     pub remote_ref: String,
+    /// The iCalendar UID: one meeting seen on two calendars (a host's and a delegate's
+    /// view of it) has one.
+    pub uid: String,
+    /// The calendar lets the user change it.
+    pub writable: bool,
     pub title: String,
     /// The start as the calendar gave it (a series': its first).
     pub start: String,
@@ -84,9 +89,13 @@ pub struct ChimeScan {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlannedMove {
     pub event: ChimeEvent,
-    /// The meeting (a fresh identifier reserved in the history) the new details carry.
-    pub meeting_uid: Option<String>,
+    /// The identifier the new joining details carry (reserved in the history when applied).
     pub meeting_id: Option<String>,
+    /// The move is kept from an earlier run that did not finish: it writes what it was
+    /// planned with then (part of the event may have it already).
+    pub kept: bool,
+    /// What replaces the Chime details; `None`: they are only removed.
+    pub replacement: Option<EventTexts>,
     pub description: String,
     pub html: String,
     pub location: String,
@@ -139,6 +148,15 @@ pub struct MoveReport {
     pub skipped: Vec<SkippedEvent>,
 }
 
+/// The last scan and the plan last shown, kept in the process: front ends name events by
+/// their ids only, so nothing a front end sends decides which event is written or what it
+/// becomes.
+#[derive(Debug, Default)]
+pub(crate) struct MigrationState {
+    scan: Option<ChimeScan>,
+    plan: Option<MovePlan>,
+}
+
 /// A stable short name for an event: its account, calendar and address, hashed.
 fn event_id(account_id: &str, calendar: &str, remote_ref: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -152,7 +170,7 @@ fn event_id(account_id: &str, calendar: &str, remote_ref: &str) -> String {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    format!("{:08x}", hash >> 32)
+    format!("{hash:016x}")
 }
 
 fn same_address(a: &str, b: &str) -> bool {
@@ -178,17 +196,37 @@ fn ask_text(title: &str) -> String {
 }
 
 impl App {
-    /// Every event from `from` (default: now) to `to` (default: twelve months on) on every
-    /// calendar of every connected calendar account (or of `account` only) that carries
-    /// Chime details. An account or calendar that cannot be read is named in `problems`;
-    /// the others are still scanned.
+    /// Every event from `from` (now, or later when given) to `to` (default: twelve months
+    /// on) on every calendar of every connected calendar account (or of `account` only) that
+    /// carries Chime details. An account or calendar that cannot be read is named in
+    /// `problems`; the others are still scanned. The scan is kept for
+    /// [`App::migrate_plan`].
     pub fn migrate_scan(
         &self,
         account: Option<&str>,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> Result<ChimeScan, AppError> {
-        let from = from.unwrap_or_else(|| self.now());
+        let scan = self.chime_events(account, from, to)?;
+        if let Ok(mut kept) = self.migration.lock() {
+            *kept = MigrationState {
+                scan: Some(scan.clone()),
+                plan: None,
+            };
+        }
+        Ok(scan)
+    }
+
+    /// What [`App::migrate_scan`] finds, without keeping it.
+    pub(crate) fn chime_events(
+        &self,
+        account: Option<&str>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<ChimeScan, AppError> {
+        // What has begun is never moved: a scan starts now at the earliest.
+        let now = self.now();
+        let from = from.filter(|f| *f > now).unwrap_or(now);
         let to = match to {
             Some(t) => t,
             None => from
@@ -327,6 +365,8 @@ impl App {
             calendar: entry.id.clone(),
             calendar_name: entry.name.clone(),
             remote_ref: event.remote_ref,
+            uid: event.uid,
+            writable: entry.writable,
             title: event.title,
             start: event.start,
             recurring: event.recurring,
@@ -340,16 +380,19 @@ impl App {
         })
     }
 
-    /// What each chosen event (`only`: their ids; `None`: all) becomes when moved to the
-    /// provider `target` (empty: its Chime details are only removed). A fresh identifier is
-    /// reserved for each meeting on a provider that draws them, so the plan shows the very
-    /// link the event will get. Nothing is sent.
+    /// What each event of the last scan (`only`: those with these ids; `None`: all) becomes
+    /// when moved to the provider `target` (empty: its Chime details are only removed): a
+    /// fresh identifier per meeting on a provider that draws them, the personal room's link,
+    /// or, for a move an earlier run kept and did not finish, what it was planned with then.
+    /// Nothing is sent; the plan is kept for [`App::migrate_apply`].
     pub fn migrate_plan(
         &self,
-        scan: &ChimeScan,
         target: &str,
         only: Option<&[String]>,
     ) -> Result<MovePlan, AppError> {
+        let scan = self
+            .migration_state(|m| m.scan.clone())
+            .ok_or_else(|| AppError::new(ErrorCode::Invalid, "scan the calendars first"))?;
         let provider = match target.trim() {
             "" => None,
             key => Some(self.provider_named(key)?),
@@ -378,52 +421,50 @@ impl App {
             moves: Vec::new(),
             skipped: Vec::new(),
         };
-        let from = self.now();
+        let now = self.now();
         let countries = self.settings()?.dial_in;
         for event in &scan.events {
             if only.is_some_and(|ids| !ids.contains(&event.id)) {
                 continue;
             }
-            if let Organizer::Other(who) = &event.organizer {
+            if let Some(reason) = self.not_movable(event, &plan, now) {
                 plan.skipped.push(SkippedEvent {
                     event: event.clone(),
-                    reason: format!(
-                        "{who} organizes it: only they can update it for everyone; ask them"
-                    ),
+                    reason,
                 });
                 continue;
             }
-            let (meeting_uid, meeting_id, replacement) = match &provider {
-                None => (None, None, None),
-                Some(p) => {
-                    let rec = match p.ids {
-                        IdKind::Fixed => None,
-                        _ => Some(self.reserve_fresh(p, MeetingKind::OneTime, false)?),
-                    };
-                    let id = match &rec {
-                        Some(r) => r.meeting_id,
-                        None => self.personal_id_for(p)?.ok_or_else(|| {
+            let kept = self
+                .store()
+                .move_of(&key_of(event))?
+                .filter(|k| k.state != MoveState::Done);
+            let (meeting_id, replacement) = match (&kept, &provider) {
+                (Some(k), _) => (
+                    match &k.meeting_uid {
+                        Some(uid) => self
+                            .store()
+                            .meeting_by_uid(uid)?
+                            .map(|r| r.meeting_id.code()),
+                        None => None,
+                    },
+                    k.replacement.clone(),
+                ),
+                (None, None) => (None, None),
+                (None, Some(p)) => {
+                    let id = match p.ids {
+                        IdKind::Fixed => self.personal_id_for(p)?.ok_or_else(|| {
                             AppError::new(ErrorCode::Internal, "a fixed link has an ID")
                         })?,
+                        _ => self.draw_fresh(p)?,
                     };
-                    let joining = joining_block(p, id, &countries);
-                    (
-                        rec.map(|r| r.uid),
-                        Some(id.code()),
-                        Some(EventTexts {
-                            description: joining.text,
-                            html: joining.html,
-                            location: joining.location,
-                            attendees: Vec::new(),
-                        }),
-                    )
+                    (Some(id.code()), Some(joining_texts(p, id, &countries)))
                 }
             };
-            let edit = off_chime(replacement.as_ref(), from);
+            let edit = off_chime(replacement.as_ref(), now);
             plan.moves.push(PlannedMove {
                 event: event.clone(),
-                meeting_uid,
                 meeting_id,
+                kept: kept.is_some(),
                 description: edit
                     .description(&event.description)
                     .unwrap_or_else(|| event.description.clone()),
@@ -437,148 +478,177 @@ impl App {
                     .filter(|a| edit.drops_attendee(a))
                     .cloned()
                     .collect(),
+                replacement,
             });
+        }
+        if let Ok(mut m) = self.migration.lock() {
+            m.plan = Some(plan.clone());
         }
         Ok(plan)
     }
 
-    /// Moves every event of a reviewed plan: each move is kept before its first request,
-    /// then sent; one that fails for now stays pending and is finished by the outbox.
-    pub fn migrate_apply(&self, plan: &MovePlan) -> Result<MoveReport, AppError> {
+    /// Why an event of the scan is not moved, if it is not.
+    fn not_movable(
+        &self,
+        event: &ChimeEvent,
+        plan: &MovePlan,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
+        if let Organizer::Other(who) = &event.organizer {
+            return Some(format!(
+                "{who} organizes it: only they can update it for everyone; ask them"
+            ));
+        }
+        if !event.writable {
+            return Some("the calendar is read-only for you".into());
+        }
+        if !event.recurring && starts_before(&event.start, now) {
+            return Some("it has begun: a meeting under way or past is left as it was".into());
+        }
+        plan.moves
+            .iter()
+            .find(|m| !event.uid.is_empty() && m.event.uid == event.uid)
+            .map(|m| {
+                format!(
+                    "the same meeting as on {} ({}), which is moved",
+                    m.event.account, m.event.calendar_name
+                )
+            })
+    }
+
+    fn migration_state<T>(&self, f: impl FnOnce(&MigrationState) -> T) -> T {
+        match self.migration.lock() {
+            Ok(m) => f(&m),
+            Err(poisoned) => f(&poisoned.into_inner()),
+        }
+    }
+
+    /// Moves the events of the plan last shown (`only`: those with these ids): each move is
+    /// kept before its first request, then sent; one that fails for now stays pending and is
+    /// finished later ([`App::resume_moves`]).
+    pub fn migrate_apply(&self, only: Option<&[String]>) -> Result<MoveReport, AppError> {
+        let plan = self
+            .migration_state(|m| m.plan.clone())
+            .ok_or_else(|| AppError::new(ErrorCode::Invalid, "review the changes first"))?;
+        if let Some(ids) = only
+            && ids
+                .iter()
+                .any(|id| !plan.moves.iter().any(|m| &m.event.id == id))
+        {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                "the changes shown are not the ones asked for: review them again",
+            ));
+        }
         let now = self.now();
         let mut report = MoveReport {
             moved: Vec::new(),
             skipped: plan.skipped.clone(),
         };
         for planned in &plan.moves {
-            if !planned.event.organizer.movable() {
+            let e = &planned.event;
+            if only.is_some_and(|ids| !ids.contains(&e.id)) {
+                continue;
+            }
+            // Time went on since the plan was shown.
+            if !e.recurring && starts_before(&e.start, now) {
                 report.skipped.push(SkippedEvent {
-                    event: planned.event.clone(),
-                    reason: "someone else organizes it".into(),
+                    event: e.clone(),
+                    reason: "it has begun: a meeting under way or past is left as it was".into(),
                 });
                 continue;
             }
-            let e = &planned.event;
-            let replacement = match plan.target.is_empty() {
-                true => None,
-                false => match self.replacement_of(plan, planned) {
-                    Ok(r) => Some(r),
-                    Err(err) => {
-                        report.moved.push(MoveOutcome {
-                            id: e.id.clone(),
-                            title: e.title.clone(),
-                            account: e.account.clone(),
-                            calendar: e.calendar.clone(),
-                            state: MoveState::Failed,
-                            already: false,
-                            error: Some(err.message),
-                            attendees_told: false,
-                            original: original_of(e),
-                        });
-                        continue;
-                    }
-                },
-            };
-            let kept = self.store().plan_move(&MoveRecord {
-                key: MoveKey {
-                    account_id: e.account_id.clone(),
-                    calendar: e.calendar.clone(),
-                    remote_ref: e.remote_ref.clone(),
-                },
-                title: e.title.clone(),
-                start: e.start.clone(),
-                target: plan.target.clone(),
-                meeting_uid: planned.meeting_uid.clone(),
-                replacement,
-                original: original_of(e),
-                state: MoveState::Pending,
-                attempts: 0,
-                last_error: None,
-                created_at: now,
-                updated_at: now,
-            })?;
-            let kept = match kept.state {
-                // Planned again after it was refused: try once more.
-                MoveState::Failed => {
-                    self.store()
-                        .finish_move(&kept.key, MoveState::Pending, None, now)?;
-                    MoveRecord {
-                        state: MoveState::Pending,
-                        ..kept
-                    }
+            let kept = match self.keep_move(&plan, planned, now) {
+                Ok(kept) => kept,
+                Err(err) => {
+                    report.moved.push(MoveOutcome {
+                        state: MoveState::Failed,
+                        error: Some(err.message),
+                        ..MoveOutcome::of(e, original_of(e))
+                    });
+                    continue;
                 }
-                _ => kept,
             };
-            report.moved.push(self.attempt_move(&kept));
+            let mut outcome = self.attempt_move(&kept);
+            outcome.account = e.account.clone();
+            report.moved.push(outcome);
+        }
+        if let Ok(mut m) = self.migration.lock() {
+            m.plan = None;
         }
         Ok(report)
     }
 
-    /// The joining details a planned move writes, from the meeting it reserved.
-    fn replacement_of(
+    /// Writes a planned move before its first request: a new one reserves its identifier.
+    fn keep_move(
         &self,
         plan: &MovePlan,
         planned: &PlannedMove,
-    ) -> Result<EventTexts, AppError> {
-        let provider = self.provider_named(&plan.target)?;
-        let id = match (&planned.meeting_uid, provider.ids) {
-            (_, IdKind::Fixed) => self.personal_id_for(&provider)?,
-            (Some(uid), _) => {
-                let rec = self.store().meeting_by_uid(uid)?.ok_or_else(|| {
-                    AppError::new(
-                        ErrorCode::NotFound,
-                        "the meeting this move was planned with is gone: scan again",
-                    )
-                })?;
-                if rec.meeting.is_some() {
-                    return Err(AppError::new(
-                        ErrorCode::Invalid,
-                        "the identifier this move was planned with belongs to another meeting: scan again",
-                    ));
+        now: DateTime<Utc>,
+    ) -> Result<MoveRecord, AppError> {
+        let e = &planned.event;
+        let meeting_uid = match (&planned.meeting_id, planned.kept) {
+            (Some(id), false) => {
+                let provider = self.provider_named(&plan.target)?;
+                let id = provider
+                    .parse_id(id)
+                    .map_err(|err| AppError::new(ErrorCode::Internal, err.to_string()))?;
+                match provider.ids {
+                    IdKind::Fixed => None,
+                    _ => Some(
+                        self.reserve_id(id, MeetingKind::OneTime, false)?
+                            .ok_or_else(|| {
+                                AppError::new(
+                                    ErrorCode::Invalid,
+                                    "the link planned for it was taken meanwhile: review the changes again",
+                                )
+                            })?
+                            .uid,
+                    ),
                 }
-                Some(rec.meeting_id)
             }
-            (None, _) => None,
-        }
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::Invalid,
-                "this move was planned without a meeting: plan it again",
-            )
-        })?;
-        let joining = joining_block(&provider, id, &self.settings()?.dial_in);
-        Ok(EventTexts {
-            description: joining.text,
-            html: joining.html,
-            location: joining.location,
-            attendees: Vec::new(),
-        })
+            _ => None,
+        };
+        Ok(self.store().plan_move(&MoveRecord {
+            key: key_of(e),
+            title: e.title.clone(),
+            start: e.start.clone(),
+            target: plan.target.clone(),
+            meeting_uid,
+            replacement: planned.replacement.clone(),
+            original: original_of(e),
+            state: MoveState::Pending,
+            attempts: 0,
+            sent: false,
+            last_error: None,
+            created_at: now,
+            updated_at: now,
+        })?)
     }
 
     /// One attempt at a kept move; its end is recorded.
     fn attempt_move(&self, kept: &MoveRecord) -> MoveOutcome {
         let now = self.now();
         let mut outcome = MoveOutcome {
-            id: event_id(
-                &kept.key.account_id,
-                &kept.key.calendar,
-                &kept.key.remote_ref,
-            ),
-            title: kept.title.clone(),
-            account: String::new(),
-            calendar: kept.key.calendar.clone(),
             state: kept.state,
-            already: false,
-            error: None,
-            attendees_told: false,
-            original: kept.original.clone(),
+            ..MoveOutcome::of_record(kept)
         };
         if kept.state == MoveState::Done {
             outcome.already = true;
             return outcome;
         }
-        let result = self.send_move(kept, &mut outcome);
+        let result = self
+            .store()
+            .mark_move_sent(&kept.key)
+            .map_err(|e| belfry_core::calendar::PortError::transient(e.to_string(), None))
+            .and_then(|()| self.send_move(kept, &mut outcome));
         let (state, error) = match result {
+            // Nothing to change, though nothing was ever sent: the calendar keeps the event
+            // as it is (a meeting under way, say), and Belfry says so rather than "moved".
+            Ok(Written::AlreadyThere) if !kept.sent => (
+                MoveState::Failed,
+                Some("the calendar left it as it was: nothing of it could be changed (a meeting under way is left alone)".to_owned()),
+            ),
             Ok(written) => {
                 outcome.already = written == Written::AlreadyThere;
                 (MoveState::Done, None)
@@ -588,17 +658,19 @@ impl App {
             }
             Err(e) => (MoveState::Failed, Some(e.message)),
         };
-        if let Err(e) = self
-            .store()
-            .finish_move(&kept.key, state, error.as_deref(), now)
-        {
-            // The calendar holds the change; the next attempt finds nothing left to do.
-            outcome.error = Some(e.to_string());
-            outcome.state = MoveState::Pending;
-            return outcome;
-        }
         outcome.state = state;
         outcome.error = error;
+        if let Err(e) = self
+            .store()
+            .finish_move(&kept.key, state, outcome.error.as_deref(), now)
+        {
+            // Left pending: the next attempt finds what the calendar holds.
+            outcome.state = MoveState::Pending;
+            outcome.error = Some(match outcome.error.take() {
+                Some(sent) => format!("{sent}; and it could not be recorded: {e}"),
+                None => format!("sent, but it could not be recorded: {e}"),
+            });
+        }
         outcome
     }
 
@@ -664,6 +736,11 @@ impl App {
             .unwrap_or_else(|| midnight.and_utc()))
     }
 
+    /// The end of day `date` (YYYY-MM-DD) in the user's zone: the next day's start.
+    pub fn day_end(&self, date: &str, name: &str) -> Result<DateTime<Utc>, AppError> {
+        Ok(self.day_start(date, name)? + chrono::TimeDelta::days(1))
+    }
+
     /// Copies the message asking the organizer of `title` to move it off Chime.
     pub fn copy_ask(&self, title: &str, clipboard: &dyn crate::Clipboard) -> Result<(), AppError> {
         let title = belfry_core::limits::excerpt(title, 200);
@@ -675,6 +752,63 @@ impl App {
     /// Every move kept, newest last: what each event held before, and where it stands.
     pub fn moves(&self) -> Result<Vec<MoveRecord>, AppError> {
         Ok(self.store().moves(None)?)
+    }
+}
+
+fn key_of(e: &ChimeEvent) -> MoveKey {
+    MoveKey {
+        account_id: e.account_id.clone(),
+        calendar: e.calendar.clone(),
+        remote_ref: e.remote_ref.clone(),
+    }
+}
+
+/// The joining details of meeting `id` on `provider`, as an event's texts.
+fn joining_texts(
+    provider: &Provider,
+    id: belfry_core::MeetingId,
+    countries: &[String],
+) -> EventTexts {
+    let joining = joining_block(provider, id, countries);
+    EventTexts {
+        description: joining.text,
+        html: joining.html,
+        location: joining.location,
+        attendees: Vec::new(),
+    }
+}
+
+impl MoveOutcome {
+    fn of(e: &ChimeEvent, original: EventTexts) -> MoveOutcome {
+        MoveOutcome {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            account: e.account.clone(),
+            calendar: e.calendar_name.clone(),
+            state: MoveState::Pending,
+            already: false,
+            error: None,
+            attendees_told: false,
+            original,
+        }
+    }
+
+    fn of_record(kept: &MoveRecord) -> MoveOutcome {
+        MoveOutcome {
+            id: event_id(
+                &kept.key.account_id,
+                &kept.key.calendar,
+                &kept.key.remote_ref,
+            ),
+            title: kept.title.clone(),
+            account: String::new(),
+            calendar: kept.key.calendar.clone(),
+            state: kept.state,
+            already: false,
+            error: None,
+            attendees_told: false,
+            original: kept.original.clone(),
+        }
     }
 }
 

@@ -29,6 +29,8 @@ enum Fault {
     Refuse(PortError),
     /// The process dies after the calendar changed the event, before the answer was read.
     DieAfter,
+    /// The calendar keeps the event as it is and says so (a meeting under way, say).
+    Unchanged,
 }
 
 struct Killed;
@@ -39,6 +41,9 @@ struct Foreign {
     /// Every edit that changed an event: (remote_ref, sequence after).
     changes: Mutex<Vec<String>>,
     faults: Mutex<VecDeque<Fault>>,
+    /// A second calendar showing the same events (a host's calendar the user also sees
+    /// through another share); `Some(writable)`.
+    second: Mutex<Option<bool>>,
 }
 
 impl Foreign {
@@ -68,14 +73,25 @@ impl Foreign {
 
 impl Calendar for Foreign {
     fn calendars(&self) -> Result<Vec<CalendarEntry>, PortError> {
-        Ok(vec![CalendarEntry {
+        let mut all = vec![CalendarEntry {
             id: CAL.into(),
             name: "Lectures".into(),
             writable: true,
             events: true,
             primary: true,
             owner: None,
-        }])
+        }];
+        if let Some(writable) = *self.second.lock().unwrap() {
+            all.push(CalendarEntry {
+                id: format!("{CAL}shared/"),
+                name: "Shared".into(),
+                writable,
+                events: true,
+                primary: false,
+                owner: None,
+            });
+        }
+        Ok(all)
     }
 
     fn write(&self, _calendar: &str, _v: &EventVersion<'_>) -> Result<Confirmed, PortError> {
@@ -109,6 +125,12 @@ impl Calendar for Foreign {
         let fault = self.faults.lock().unwrap().pop_front();
         if let Some(Fault::Refuse(e)) = fault {
             return Err(e);
+        }
+        if let Some(Fault::Unchanged) = fault {
+            return Ok(Confirmed {
+                remote_ref: remote_ref.to_owned(),
+                written: Written::AlreadyThere,
+            });
         }
         let mut events = self.events.lock().unwrap();
         let e = events
@@ -174,12 +196,18 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn open(dir: &std::path::Path, cal: &Arc<Foreign>) -> App {
+    open_seeded(dir, cal, 11)
+}
+
+/// A Belfry whose random draws start from `seed` (a restarted process draws anew, as the
+/// operating system's CSPRNG would).
+fn open_seeded(dir: &std::path::Path, cal: &Arc<Foreign>, seed: u64) -> App {
     let keyring = Keyring::mock();
     let app = App::with_parts(
         Store::open(dir).unwrap(),
         Box::new(move || Ok(Arc::new(keyring.clone()) as Arc<dyn SecretStore>)),
         Arc::new(FixedClock(t0())),
-        Box::new(SplitMix64(11)),
+        Box::new(SplitMix64(seed)),
         Tz::America__New_York,
     )
     .with_calendars(Arc::new(ForeignCalendars(cal.clone())));
@@ -318,8 +346,8 @@ fn apply_rewrites_only_what_the_user_organizes_once_and_a_second_run_finds_nothi
     let dir = tempfile::tempdir().unwrap();
     let cal = seeded();
     let app = open(dir.path(), &cal);
-    let scan = app.migrate_scan(None, None, None).unwrap();
-    let plan = app.migrate_plan(&scan, "jitsi", None).unwrap();
+    app.migrate_scan(None, None, None).unwrap();
+    let plan = app.migrate_plan("jitsi", None).unwrap();
     assert_eq!(plan.moves.len(), 2);
     assert_eq!(plan.skipped.len(), 1, "the colleague's meeting");
     let series = &plan.moves[0];
@@ -363,7 +391,7 @@ fn apply_rewrites_only_what_the_user_organizes_once_and_a_second_run_finds_nothi
     // Shown, not sent.
     assert!(cal.changes.lock().unwrap().is_empty());
 
-    let report = app.migrate_apply(&plan).unwrap();
+    let report = app.migrate_apply(None).unwrap();
     assert!(
         report.moved.iter().all(|m| m.state == MoveState::Done),
         "{report:?}"
@@ -397,7 +425,7 @@ fn apply_rewrites_only_what_the_user_organizes_once_and_a_second_run_finds_nothi
         1,
         "only the colleague's is left: {again:?}"
     );
-    let plan = app.migrate_plan(&again, "jitsi", None).unwrap();
+    let plan = app.migrate_plan("jitsi", None).unwrap();
     assert!(plan.moves.is_empty());
 }
 
@@ -406,19 +434,19 @@ fn a_kill_or_an_outage_mid_apply_is_finished_once_with_the_same_link() {
     let dir = tempfile::tempdir().unwrap();
     let cal = seeded();
     let app = open(dir.path(), &cal);
-    let scan = app.migrate_scan(None, None, None).unwrap();
-    let plan = app.migrate_plan(&scan, "jitsi", None).unwrap();
+    app.migrate_scan(None, None, None).unwrap();
+    app.migrate_plan("jitsi", None).unwrap();
     // The series lands but the process dies before it hears so.
     cal.faults.lock().unwrap().push_back(Fault::DieAfter);
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.migrate_apply(&plan)));
+    let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.migrate_apply(None)));
     std::panic::set_hook(quiet);
     assert!(died.is_err());
     drop(app);
 
     // The next start: the series is confirmed without a second update.
-    let app = open(dir.path(), &cal);
+    let app = open_seeded(dir.path(), &cal, 12);
     let resumed = app.resume_moves(Duration::from_secs(5)).unwrap();
     assert_eq!(resumed.len(), 1, "{resumed:?}");
     assert!(resumed[0].already, "the series had landed");
@@ -426,16 +454,16 @@ fn a_kill_or_an_outage_mid_apply_is_finished_once_with_the_same_link() {
 
     // Running the migration again plans the single meeting anew (its first plan was never
     // kept); an outage leaves it pending, and the next run finishes it.
-    let scan = app.migrate_scan(None, None, None).unwrap();
-    let plan = app.migrate_plan(&scan, "jitsi", None).unwrap();
+    app.migrate_scan(None, None, None).unwrap();
+    let plan = app.migrate_plan("jitsi", None).unwrap();
     assert_eq!(plan.moves.len(), 1, "{plan:?}");
     let room = plan.moves[0].meeting_id.clone().unwrap();
     cal.faults
         .lock()
         .unwrap()
         .push_back(Fault::Refuse(PortError::transient("HTTP 503", None)));
-    let report = app.migrate_apply(&plan).unwrap();
-    assert_eq!(report.moved[0].state, MoveState::Pending);
+    let report = app.migrate_apply(None).unwrap();
+    assert_eq!(report.moved[0].state, MoveState::Pending, "{report:?}");
     assert_eq!(cal.changes_of("single"), 0);
     let report = app.resume_moves(Duration::from_secs(5)).unwrap();
     assert_eq!(report[0].state, MoveState::Done);
@@ -457,10 +485,10 @@ fn a_refusal_fails_the_move_with_its_reason_and_chime_is_no_target() {
     let cal = seeded();
     let app = open(dir.path(), &cal);
     let scan = app.migrate_scan(None, None, None).unwrap();
-    let err = app.migrate_plan(&scan, "chime", None).unwrap_err();
+    let err = app.migrate_plan("chime", None).unwrap_err();
     assert_eq!(err.first_field(), Some(Field::Provider));
     let only = [scan.events[1].id.clone()];
-    let plan = app.migrate_plan(&scan, "", Some(&only)).unwrap();
+    let plan = app.migrate_plan("", Some(&only)).unwrap();
     assert_eq!(plan.moves.len(), 1);
     assert_eq!(plan.moves[0].meeting_id, None, "remove only");
     cal.faults
@@ -469,7 +497,7 @@ fn a_refusal_fails_the_move_with_its_reason_and_chime_is_no_target() {
         .push_back(Fault::Refuse(PortError::permanent(
             "HTTP 403: read-only calendar",
         )));
-    let report = app.migrate_apply(&plan).unwrap();
+    let report = app.migrate_apply(None).unwrap();
     assert_eq!(report.moved[0].state, MoveState::Failed);
     assert!(report.moved[0].error.as_deref().unwrap().contains("403"));
     assert!(
@@ -477,7 +505,7 @@ fn a_refusal_fails_the_move_with_its_reason_and_chime_is_no_target() {
         "not retried by itself"
     );
     let unknown = app
-        .migrate_plan(&scan, "", Some(&["nope".to_owned()]))
+        .migrate_plan("", Some(&["nope".to_owned()]))
         .unwrap_err();
     assert!(unknown.message.contains("\"nope\""), "{}", unknown.message);
 }
@@ -521,9 +549,85 @@ fn check_before_class_counts_the_meetings_that_still_point_at_chime() {
         found.message
     );
     assert!(found.fix.contains("belfry migrate apply"), "{}", found.fix);
-    let plan = app
-        .migrate_plan(&app.migrate_scan(None, None, None).unwrap(), "jitsi", None)
-        .unwrap();
-    app.migrate_apply(&plan).unwrap();
+    app.migrate_scan(None, None, None).unwrap();
+    app.migrate_plan("jitsi", None).unwrap();
+    app.migrate_apply(None).unwrap();
     assert_ne!(first(Some("School")).code, "still-on-chime", "none left");
+}
+
+#[test]
+fn what_has_begun_a_read_only_copy_and_a_second_view_of_one_meeting_are_not_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let cal = seeded();
+    let app = open(dir.path(), &cal);
+    // Asked from an earlier day, a scan still starts now: what has begun is not listed.
+    let scan = app
+        .migrate_scan(None, Some(t0() - chrono::TimeDelta::days(30)), None)
+        .unwrap();
+    assert!(
+        !scan.events.iter().any(|e| e.remote_ref == "begun"),
+        "{scan:?}"
+    );
+    for writable in [false, true] {
+        *cal.second.lock().unwrap() = Some(writable);
+        app.migrate_scan(None, None, None).unwrap();
+        let plan = app.migrate_plan("jitsi", None).unwrap();
+        let moved: Vec<(&str, &str)> = plan
+            .moves
+            .iter()
+            .map(|m| (m.event.remote_ref.as_str(), m.event.calendar_name.as_str()))
+            .collect();
+        assert_eq!(moved, [("series", "Lectures"), ("single", "Lectures")]);
+        let why: Vec<&str> = plan
+            .skipped
+            .iter()
+            .filter(|s| s.event.calendar_name == "Shared" && s.event.remote_ref != "colleague")
+            .map(|s| s.reason.as_str())
+            .collect();
+        assert_eq!(why.len(), 2, "{plan:?}");
+        for reason in why {
+            match writable {
+                false => assert_eq!(reason, "the calendar is read-only for you"),
+                true => assert!(
+                    reason.starts_with("the same meeting as on School"),
+                    "{reason}"
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_calendar_that_changes_nothing_is_not_reported_as_moved_and_only_the_plan_shown_is_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let cal = seeded();
+    let app = open(dir.path(), &cal);
+    let err = app.migrate_apply(None).unwrap_err();
+    assert!(
+        err.message.contains("review the changes first"),
+        "{}",
+        err.message
+    );
+    let scan = app.migrate_scan(None, None, None).unwrap();
+    let plan = app
+        .migrate_plan("jitsi", Some(&[scan.events[1].id.clone()]))
+        .unwrap();
+    assert_eq!(plan.moves.len(), 1);
+    // Only what was shown: another event of the scan is refused.
+    let err = app
+        .migrate_apply(Some(&[scan.events[0].id.clone()]))
+        .unwrap_err();
+    assert!(err.message.contains("review them again"), "{}", err.message);
+    cal.faults.lock().unwrap().push_back(Fault::Unchanged);
+    let report = app.migrate_apply(None).unwrap();
+    assert_eq!(report.moved[0].state, MoveState::Failed, "{report:?}");
+    assert!(
+        report.moved[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("left it as it was"),
+        "{report:?}"
+    );
+    assert!(app.migrate_apply(None).is_err(), "a plan is applied once");
 }

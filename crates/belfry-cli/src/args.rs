@@ -212,10 +212,10 @@ pub enum MigrateCommand {
         /// Only this calendar account.
         #[arg(long, value_name = "NAME")]
         account: Option<String>,
-        /// From this day (YYYY-MM-DD; default: now).
+        /// From this day (YYYY-MM-DD; default, and at the earliest: now).
         #[arg(long, value_name = "DATE")]
         from: Option<String>,
-        /// Until this day (YYYY-MM-DD; default: 12 months on).
+        /// Until the end of this day (YYYY-MM-DD; default: 12 months on).
         #[arg(long, value_name = "DATE")]
         to: Option<String>,
         /// Print JSON.
@@ -226,7 +226,7 @@ pub enum MigrateCommand {
     /// joining details replaced by the profile's (a fresh link per meeting, or your personal
     /// room), meet@chime.aws and the pin+ address removed, everything else kept; the
     /// calendar sends the update to every attendee. Each event's new text is shown first;
-    /// asks on a terminal, needs --yes otherwise. Running it again finds nothing left to do.
+    /// asks on a terminal, needs --yes otherwise. A move cut short is finished by the next run.
     Apply {
         /// The provider the meetings move to (see `belfry providers`).
         #[arg(
@@ -244,10 +244,10 @@ pub enum MigrateCommand {
         /// Only this calendar account.
         #[arg(long, value_name = "NAME")]
         account: Option<String>,
-        /// From this day (YYYY-MM-DD; default: now).
+        /// From this day (YYYY-MM-DD; default, and at the earliest: now).
         #[arg(long, value_name = "DATE")]
         from: Option<String>,
-        /// Until this day (YYYY-MM-DD; default: 12 months on).
+        /// Until the end of this day (YYYY-MM-DD; default: 12 months on).
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
         /// Do not ask.

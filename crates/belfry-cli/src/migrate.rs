@@ -9,14 +9,23 @@ use crate::output::Out;
 /// How long a migrate command spends finishing moves an earlier run left pending.
 const RESUME_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
 
-pub fn run(app: &App, out: &mut Out, command: MigrateCommand) -> Result<(), AppError> {
-    for done in app.resume_moves(RESUME_BUDGET)? {
-        eprintln!(
-            "belfry: finished an earlier move of {:?}: {}",
-            done.title,
-            state_words(done.state)
-        );
+/// Finishes moves an earlier run left pending (killed, offline), and says so.
+fn finish_earlier(app: &App) {
+    match app.resume_moves(RESUME_BUDGET) {
+        Ok(done) => {
+            for d in done {
+                eprintln!(
+                    "belfry: finished an earlier move of {:?}: {}",
+                    d.title,
+                    state_words(d.state)
+                );
+            }
+        }
+        Err(e) => eprintln!("belfry: earlier moves are still pending: {}", e.message),
     }
+}
+
+pub fn run(app: &App, out: &mut Out, command: MigrateCommand) -> Result<(), AppError> {
     match command {
         MigrateCommand::Scan {
             account,
@@ -41,13 +50,14 @@ pub fn run(app: &App, out: &mut Out, command: MigrateCommand) -> Result<(), AppE
             yes,
             json,
         } => {
-            let scan = scan(app, account.as_deref(), from.as_deref(), until.as_deref())?;
             let target = if remove_only {
                 String::new()
             } else {
                 target.unwrap_or_default()
             };
-            let plan = app.migrate_plan(&scan, &target, only.as_deref())?;
+            finish_earlier(app);
+            scan(app, account.as_deref(), from.as_deref(), until.as_deref())?;
+            let plan = app.migrate_plan(&target, only.as_deref())?;
             if !json {
                 out.raw(&plan_text(&plan))?;
             }
@@ -64,7 +74,7 @@ pub fn run(app: &App, out: &mut Out, command: MigrateCommand) -> Result<(), AppE
                 ),
                 yes,
             )?;
-            let report = app.migrate_apply(&plan)?;
+            let report = app.migrate_apply(None)?;
             if json {
                 out.json(&serde_json::json!({ "plan": plan, "report": report }))
             } else {
@@ -126,7 +136,7 @@ fn scan(
     to: Option<&str>,
 ) -> Result<ChimeScan, AppError> {
     let from = from.map(|d| app.day_start(d, "--from")).transpose()?;
-    let to = to.map(|d| app.day_start(d, "--to")).transpose()?;
+    let to = to.map(|d| app.day_end(d, "--to")).transpose()?;
     let scan = app.migrate_scan(account, from, to)?;
     for p in &scan.problems {
         eprintln!("belfry: not scanned: {p}");

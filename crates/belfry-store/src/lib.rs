@@ -138,6 +138,7 @@ const MIGRATIONS: &[&str] = &[
         original_json TEXT NOT NULL,
         state TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
+        sent INTEGER NOT NULL DEFAULT 0,
         last_error TEXT,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,

@@ -74,6 +74,8 @@ pub struct MoveRecord {
     pub original: EventTexts,
     pub state: MoveState,
     pub attempts: u32,
+    /// A request for it may have reached the calendar.
+    pub sent: bool,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -89,7 +91,7 @@ fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, StoreError> 
 
 const COLUMNS: &str = "account_id, calendar, remote_ref, title, start, target, meeting_uid, \
                        replacement_json, original_json, state, attempts, last_error, created_at, \
-                       updated_at";
+                       updated_at, sent";
 
 type Row = (
     String,
@@ -106,6 +108,7 @@ type Row = (
     Option<String>,
     String,
     String,
+    bool,
 );
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
@@ -124,6 +127,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         r.get(11)?,
         r.get(12)?,
         r.get(13)?,
+        r.get(14)?,
     ))
 }
 
@@ -147,6 +151,7 @@ fn record(row: Row) -> Result<MoveRecord, StoreError> {
         original: from_json(&row.8)?,
         state: MoveState::parse(&row.9)?,
         attempts: row.10,
+        sent: row.14,
         last_error: row.11,
         created_at: time(&row.12)?,
         updated_at: time(&row.13)?,
@@ -154,20 +159,25 @@ fn record(row: Row) -> Result<MoveRecord, StoreError> {
 }
 
 impl Store {
-    /// Writes a planned move. An event planned before and not yet moved takes the new plan
-    /// (what the user reviewed last) and keeps its first original (what it held before
-    /// Belfry touched it); a moved one stays as it is. Returns the kept move.
+    /// Writes a planned move and returns the move kept for the event. A move already kept
+    /// stays what it was (an attempt may have changed part of the event already, so its
+    /// replacement is the one every later attempt writes); a failed one is tried again; a
+    /// done one whose event is planned again (it holds Chime details again) takes the new
+    /// plan. The original is always the first: what the event held before Belfry touched it.
     pub fn plan_move(&self, planned: &MoveRecord) -> Result<MoveRecord, StoreError> {
         {
             let conn = self.conn()?;
             conn.execute(
                 &format!(
-                    "INSERT INTO moves ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                    "INSERT INTO moves ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0)
                      ON CONFLICT (account_id, calendar, remote_ref) DO UPDATE SET
-                         target = excluded.target, meeting_uid = excluded.meeting_uid,
-                         replacement_json = excluded.replacement_json, state = 'pending',
-                         last_error = NULL, updated_at = excluded.updated_at
-                     WHERE moves.state <> 'done'"
+                         target = CASE moves.state WHEN 'done' THEN excluded.target ELSE moves.target END,
+                         meeting_uid = CASE moves.state WHEN 'done' THEN excluded.meeting_uid ELSE moves.meeting_uid END,
+                         replacement_json = CASE moves.state WHEN 'done' THEN excluded.replacement_json ELSE moves.replacement_json END,
+                         attempts = CASE moves.state WHEN 'done' THEN 0 ELSE moves.attempts END,
+                         sent = CASE moves.state WHEN 'done' THEN 0 ELSE moves.sent END,
+                         state = 'pending', last_error = NULL, updated_at = excluded.updated_at
+                     WHERE moves.state <> 'pending'"
                 ),
                 params![
                     planned.key.account_id,
@@ -216,6 +226,15 @@ impl Store {
             .query_map(params![state.map(MoveState::name)], read_row)?
             .collect::<Result<Vec<Row>, _>>()?;
         rows.into_iter().map(record).collect()
+    }
+
+    /// Marks a move as possibly sent, before its request leaves.
+    pub fn mark_move_sent(&self, key: &MoveKey) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "UPDATE moves SET sent = 1 WHERE account_id = ?1 AND calendar = ?2 AND remote_ref = ?3",
+            params![key.account_id, key.calendar, key.remote_ref],
+        )?;
+        Ok(())
     }
 
     /// Records how an attempt at a move ended.
@@ -269,6 +288,7 @@ mod tests {
             },
             state: MoveState::Pending,
             attempts: 0,
+            sent: false,
             last_error: None,
             created_at: at,
             updated_at: at,
@@ -276,41 +296,48 @@ mod tests {
     }
 
     #[test]
-    fn the_first_plan_of_an_event_stays_and_its_end_is_recorded() {
+    fn a_kept_move_stays_what_it_was_until_done_and_its_end_is_recorded() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let t = DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        store.plan_move(&planned("jitsi", t)).unwrap();
-        let first = store
+        let first = store.plan_move(&planned("jitsi", t)).unwrap();
+        let again = store
             .plan_move(&MoveRecord {
                 original: EventTexts::default(),
                 ..planned("", t)
             })
             .unwrap();
-        assert_eq!(first.target, "", "the plan reviewed last");
-        assert_eq!(
-            first.original,
-            planned("", t).original,
-            "the first original"
-        );
+        assert_eq!(again, first, "a kept move stays what it was");
         assert_eq!(store.moves(Some(MoveState::Pending)).unwrap().len(), 1);
+        store.mark_move_sent(&first.key).unwrap();
         store
-            .finish_move(&first.key, MoveState::Pending, Some("HTTP 503"), t)
+            .finish_move(&first.key, MoveState::Failed, Some("HTTP 403"), t)
             .unwrap();
+        let retried = store.plan_move(&planned("", t)).unwrap();
+        assert_eq!(
+            (retried.state, retried.target.as_str(), retried.sent),
+            (MoveState::Pending, "jitsi", true),
+            "a failed move is tried again as it was"
+        );
         store
             .finish_move(&first.key, MoveState::Done, None, t)
             .unwrap();
         let done = store.move_of(&first.key).unwrap().unwrap();
         assert_eq!((done.state, done.attempts), (MoveState::Done, 1));
-        assert_eq!(
-            store.plan_move(&planned("jitsi", t)).unwrap(),
-            done,
-            "a moved event stays moved"
-        );
-        assert_eq!(done.original.attendees, ["meet@chime.aws"]);
         assert!(store.moves(Some(MoveState::Pending)).unwrap().is_empty());
+        // Planned again once done (the event holds Chime details again): the new plan.
+        let anew = store.plan_move(&planned("", t)).unwrap();
+        assert_eq!(
+            (anew.state, anew.target.as_str(), anew.attempts, anew.sent),
+            (MoveState::Pending, "", 0, false)
+        );
+        assert_eq!(
+            anew.original.attendees,
+            ["meet@chime.aws"],
+            "the first original"
+        );
         assert_eq!(store.moves(None).unwrap().len(), 1);
     }
 }

@@ -14,26 +14,26 @@ pub async fn migrate_scan(shell: State<'_, Shell>) -> Result<ChimeScan, AppError
         .await
 }
 
-/// What the chosen events become on `target` (empty: the Chime details only removed).
+/// What the chosen events of the last scan become on `target` (empty: the Chime details
+/// only removed). The webview names events by id; the scan stays in Rust.
 #[tauri::command]
 pub async fn migrate_plan(
     shell: State<'_, Shell>,
-    scan: ChimeScan,
     target: String,
     only: Vec<String>,
 ) -> Result<MovePlan, AppError> {
     shell
-        .blocking(move |a| a.migrate_plan(&scan, &target, Some(&only)))
+        .blocking(move |a| a.migrate_plan(&target, Some(&only)))
         .await
 }
 
-/// Moves the events of a reviewed plan; every attendee gets the update.
+/// Moves the events `only` of the plan last shown; every attendee gets the update.
 #[tauri::command]
 pub async fn migrate_apply(
     shell: State<'_, Shell>,
-    plan: MovePlan,
+    only: Vec<String>,
 ) -> Result<MoveReport, AppError> {
-    shell.blocking(move |a| a.migrate_apply(&plan)).await
+    shell.blocking(move |a| a.migrate_apply(Some(&only))).await
 }
 
 /// Copies the message asking another organizer to move their meeting off Chime.

@@ -307,8 +307,9 @@ export type Finding = { severity: Severity,
 /**
  * Stable name: `service-ended`, `not-found`, `basic-license`, `trial-ended`,
  * `trial-ends`, `suspended`, `not-registered`, `account-suspended`,
- * `calendar-mismatch`, `delegate-declared`, `licensed`, and `other-provider` (added by
- * the app when new meetings go to another provider than Chime).
+ * `calendar-mismatch`, `delegate-declared`, `licensed`, and, added by the app,
+ * `other-provider` (new meetings go to another provider than Chime) and
+ * `still-on-chime` (future meetings on the calendar still point at Chime).
  */
 code: string, message: string, fix: string, };
 
@@ -332,7 +333,16 @@ id: string, account: string, account_id: string, calendar: string, calendar_name
 /**
  * The event's address on the calendar.
  */
-remote_ref: string, title: string, 
+remote_ref: string, 
+/**
+ * The iCalendar UID: one meeting seen on two calendars (a host's and a delegate's
+ * view of it) has one.
+ */
+uid: string, 
+/**
+ * The calendar lets the user change it.
+ */
+writable: boolean, title: string, 
 /**
  * The start as the calendar gave it (a series': its first).
  */
@@ -358,9 +368,18 @@ problems: Array<string>, };
 
 export type PlannedMove = { event: ChimeEvent, 
 /**
- * The meeting (a fresh identifier reserved in the history) the new details carry.
+ * The identifier the new joining details carry (reserved in the history when applied).
  */
-meeting_uid: string | null, meeting_id: string | null, description: string, html: string, location: string, 
+meeting_id: string | null, 
+/**
+ * The move is kept from an earlier run that did not finish: it writes what it was
+ * planned with then (part of the event may have it already).
+ */
+kept: boolean, 
+/**
+ * What replaces the Chime details; `None`: they are only removed.
+ */
+replacement: EventTexts | null, description: string, html: string, location: string, 
 /**
  * The attendees removed (the Chime scheduling addresses).
  */
