@@ -617,7 +617,8 @@ function takeRace(api, scope, id) {
 //   * events.list without singleEvents returns single events, recurring events (when an
 //     instance is in the range) and the exceptions of recurring events as items of their
 //     own, cancelled ones included, as Google documents for showDeleted; with
-//     singleEvents=true the instances instead of the recurring events;
+//     singleEvents=true the instances instead of the recurring events (orderBy=startTime:
+//     earliest first; refused without singleEvents);
 //   * a deleted event stays readable with status "cancelled" and its id stays taken.
 // Faults for the next event requests, one each: "503", "400" (an invalid event), "401" (the
 // token revoked mid-session), "miss-collision" (the next insert of a taken id is stored as a
@@ -834,6 +835,11 @@ async function googleEventsApi(provider, ctx) {
   }
   if (ctx.method === 'GET' && !id) {
     const single = ctx.query.singleEvents === 'true';
+    const ordered = ctx.query.orderBy === 'startTime';
+    // As Google: ordering by start is only for single events.
+    if (ordered && !single) {
+      return json(ctx, 400, { error: { code: 400, message: 'The requested ordering is not available for the particular query.', errors: [{ reason: 'badRequest' }] } }), true;
+    }
     const items = [];
     for (const e of events.values()) {
       if (e.recurringEventId) {
@@ -853,6 +859,7 @@ async function googleEventsApi(provider, ctx) {
       }
     }
     const wanted = ctx.query.iCalUID ? items.filter((e) => e.iCalUID === ctx.query.iCalUID) : items;
+    if (ordered) wanted.sort((a, b) => googleInstant(a.start) - googleInstant(b.start));
     return json(ctx, 200, page(wanted)), true;
   }
   if (ctx.method === 'POST' && !id) {

@@ -218,11 +218,10 @@ pub(crate) fn first<'l>(
 /// know is read in the zone furthest behind UTC (12 hours), so a time never counts as past
 /// too early. `None` when the value cannot be read.
 fn latest_instant(p: &Prop<'_>) -> Option<DateTime<Utc>> {
-    let v = p.value.trim();
-    if let Some(utc) = v.strip_suffix(['Z', 'z']) {
-        let t = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").ok()?;
-        return Some(t.and_utc());
+    if let Some(t) = exact_instant(p) {
+        return Some(t);
     }
+    let v = p.value.trim();
     let local = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
         .ok()
         .or_else(|| {
@@ -230,18 +229,78 @@ fn latest_instant(p: &Prop<'_>) -> Option<DateTime<Utc>> {
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
         })?;
-    let zone = p.param("TZID").and_then(|tzid| {
-        let segments: Vec<&str> = tzid.split('/').collect();
-        (0..segments.len())
-            .map(|i| segments[i..].join("/"))
-            .find_map(|name| belfry_core::time::parse_zone(&name).ok())
-    });
-    match zone {
-        Some(tz) => Some(belfry_core::time::resolve(tz, local).at.with_timezone(&Utc)),
-        None => local
+    zoned(p, local).or_else(|| {
+        local
             .checked_add_signed(TimeDelta::hours(12))
-            .map(|t| t.and_utc()),
+            .map(|t| t.and_utc())
+    })
+}
+
+/// The instant of `local` in the zone the value's TZID names, when Belfry knows it: an IANA
+/// name, also at the end of a longer TZID (`/mozilla.org/20050126_1/Europe/Berlin`).
+fn zoned(p: &Prop<'_>, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    let tzid = p.param("TZID")?;
+    let segments: Vec<&str> = tzid.split('/').collect();
+    let tz = (0..segments.len())
+        .map(|i| segments[i..].join("/"))
+        .find_map(|name| belfry_core::time::parse_zone(&name).ok())?;
+    Some(belfry_core::time::resolve(tz, local).at.with_timezone(&Utc))
+}
+
+/// The instant a DATE-TIME value names exactly: one in UTC, or in a zone Belfry knows.
+/// `None` for a date, a floating time, a zone it does not know, or a value it cannot read.
+fn exact_instant(p: &Prop<'_>) -> Option<DateTime<Utc>> {
+    let v = p.value.trim();
+    if let Some(utc) = v.strip_suffix(['Z', 'z']) {
+        let t = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").ok()?;
+        return Some(t.and_utc());
     }
+    zoned(p, NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").ok()?)
+}
+
+/// Whether a calendar object holds a recurrence (a VEVENT with an RRULE or an RDATE): its
+/// occurrences are the server's to work out.
+pub(crate) fn repeats(text: &str) -> bool {
+    let lines = content_lines(text);
+    vevents(&lines).iter().any(|e| {
+        ["RRULE", "RDATE"]
+            .iter()
+            .any(|n| first(&lines, e, n).is_some())
+    })
+}
+
+/// The start of the earliest occurrence in `text` that starts at or after `from` (as late
+/// as its start can be read, as [`in_the_past`] reads it), where every VEVENT of `text` is
+/// one occurrence: a single event, an occurrence alone, or the instances of a series as a
+/// server expands them (RFC 4791 `expand`). An occurrence starts at its DTSTART, or at its
+/// RECURRENCE-ID without one; cancelled ones (`STATUS:CANCELLED`) are left out. The start
+/// is written in UTC (`20270322T130000Z`) when its instant is exact (UTC, or a zone Belfry
+/// knows: Xandikos keeps an instance's TZID), else as the object writes it (a date, a
+/// floating time). `None` when no occurrence starts then, and when `text` still holds a
+/// recurrence rule (a server that did not expand it): its own DTSTART is only its first.
+pub(crate) fn first_start_from(text: &str, from: DateTime<Utc>) -> Option<String> {
+    if repeats(text) {
+        return None;
+    }
+    let lines = content_lines(text);
+    vevents(&lines)
+        .iter()
+        .filter(|e| {
+            !first(&lines, e, "STATUS")
+                .is_some_and(|(_, p)| p.value.trim().eq_ignore_ascii_case("CANCELLED"))
+        })
+        .filter_map(|e| {
+            let (_, start) =
+                first(&lines, e, "DTSTART").or_else(|| first(&lines, e, "RECURRENCE-ID"))?;
+            let latest = latest_instant(&start).filter(|t| *t >= from)?;
+            let written = match exact_instant(&start) {
+                Some(t) => t.format("%Y%m%dT%H%M%SZ").to_string(),
+                None => start.value.trim().to_owned(),
+            };
+            Some((latest, written))
+        })
+        .min_by_key(|(latest, _)| *latest)
+        .map(|(_, written)| written)
 }
 
 /// Whether `edit` leaves `event` as it is: an overridden occurrence (or an event that does
@@ -830,6 +889,90 @@ END:VCALENDAR\r\n";
         ] {
             assert!(apply_edit(text, &edit(), now()).is_err(), "{text:?}");
         }
+    }
+
+    /// A calendar object of these VEVENTs, each given as its property lines.
+    fn object(events: &[&str]) -> String {
+        let mut out = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n".to_owned();
+        for e in events {
+            out.push_str(&format!("BEGIN:VEVENT\r\nUID:s\r\n{e}END:VEVENT\r\n"));
+        }
+        out + "END:VCALENDAR\r\n"
+    }
+
+    #[test]
+    fn the_first_start_from_is_the_earliest_instance_that_has_not_begun() {
+        let from = at(2027, 3, 10);
+        // Instances as Radicale expands them: in UTC, in no particular order; the moved one
+        // (its RECURRENCE-ID still the time it had) is the earliest ahead, the one that
+        // began before `from` and still goes on does not count, nor does a cancelled one.
+        let radicale = object(&[
+            "RECURRENCE-ID:20270329T080000Z\r\nDTSTART:20270329T080000Z\r\n",
+            "RECURRENCE-ID:20270322T090000Z\r\nDTSTART:20270322T130000Z\r\n",
+            "RECURRENCE-ID:20270315T090000Z\r\nDTSTART:20270312T090000Z\r\nSTATUS:CANCELLED\r\n",
+            "RECURRENCE-ID:20270309T230000Z\r\nDTSTART:20270309T230000Z\r\nDTEND:20270310T010000Z\r\n",
+        ]);
+        assert_eq!(
+            first_start_from(&radicale, from).as_deref(),
+            Some("20270322T130000Z")
+        );
+        // As Xandikos expands them: each keeps its TZID, and is written back in UTC.
+        let xandikos = object(&[
+            "DTSTART;TZID=Europe/Berlin:20270329T100000\r\nRECURRENCE-ID:20270329T080000Z\r\n",
+            "DTSTART;TZID=/mozilla.org/20050126_1/Europe/Berlin:20270322T140000\r\nRECURRENCE-ID:20270322T090000Z\r\n",
+        ]);
+        assert_eq!(
+            first_start_from(&xandikos, from).as_deref(),
+            Some("20270322T130000Z")
+        );
+        // An instance at exactly `from` is ahead; one without DTSTART starts at its
+        // RECURRENCE-ID; a date or a floating time is read as late as it can be and
+        // written as it is.
+        for (event, next) in [
+            ("DTSTART:20270310T000000Z\r\n", Some("20270310T000000Z")),
+            (
+                "RECURRENCE-ID:20270311T090000Z\r\n",
+                Some("20270311T090000Z"),
+            ),
+            ("DTSTART;VALUE=DATE:20270309\r\n", None),
+            ("DTSTART;VALUE=DATE:20270310\r\n", Some("20270310")),
+            ("DTSTART:20270309T115959\r\n", None),
+            ("DTSTART:20270309T120000\r\n", Some("20270309T120000")),
+            (
+                "DTSTART;TZID=Their Zone:20270309T130000\r\n",
+                Some("20270309T130000"),
+            ),
+            ("DTSTART:20270309T235959Z\r\n", None),
+            ("DTSTART:garbage\r\n", None),
+            ("SUMMARY:no start\r\n", None),
+        ] {
+            assert_eq!(
+                first_start_from(&object(&[event]), from).as_deref(),
+                next,
+                "{event}"
+            );
+        }
+        assert_eq!(first_start_from("", from), None);
+    }
+
+    #[test]
+    fn an_object_that_still_repeats_has_no_first_start_from() {
+        // A server that ignored `expand`: the master's DTSTART is only its first occurrence,
+        // and the override after `from` need not be the next one.
+        let master = "DTSTART:20270301T090000Z\r\nRRULE:FREQ=WEEKLY\r\n";
+        let moved = "RECURRENCE-ID:20270329T080000Z\r\nDTSTART:20270329T120000Z\r\n";
+        let text = object(&[master, moved]);
+        assert!(repeats(&text));
+        assert_eq!(first_start_from(&text, at(2027, 3, 10)), None);
+        let rdate = object(&["DTSTART:20270311T090000Z\r\nRDATE:20270312T090000Z\r\n"]);
+        assert!(repeats(&rdate));
+        assert_eq!(first_start_from(&rdate, at(2027, 3, 10)), None);
+        // An occurrence alone does not repeat: it is its own next start.
+        assert!(!repeats(&object(&[moved])));
+        assert_eq!(
+            first_start_from(&object(&[moved]), at(2027, 3, 10)).as_deref(),
+            Some("20270329T120000Z")
+        );
     }
 
     #[test]

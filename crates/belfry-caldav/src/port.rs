@@ -2,6 +2,8 @@
 //! resources at a UID-derived href, written with `If-None-Match`/`If-Match` and SEQUENCE
 //! compared, so no version overwrites a newer one.
 
+use std::collections::HashMap;
+
 use belfry_core::calendar::{
     Calendar, CalendarEntry, Confirmed, EventEdit, EventVersion, Failure, HeldEvent, Lane,
     PortError, Written,
@@ -98,6 +100,7 @@ fn held(href: String, text: &str) -> HeldEvent {
         description: f.description,
         html: f.html,
         recurring: f.recurring,
+        next_start: None,
     }
 }
 
@@ -175,11 +178,44 @@ impl Calendar for CalDavCalendar {
         to: DateTime<Utc>,
     ) -> Result<Vec<HeldEvent>, PortError> {
         let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
-        Ok(self
+        let url = calendar_url(calendar)?;
+        let (start, end) = (stamp(from), stamp(to));
+        let listed: Vec<(String, String, bool)> = self
             .dav
-            .events_between(&calendar_url(calendar)?, &stamp(from), &stamp(to))?
+            .events_between(&url, &start, &end)?
             .into_iter()
-            .map(|(href, text)| held(href, &text))
+            .map(|(href, text)| {
+                let repeats = ical::repeats(&text);
+                (href, text, repeats)
+            })
+            .collect();
+        // A series' occurrences are the server's to work out: a second query asks it to
+        // expand them, only when a series is listed. Without that answer a series has no
+        // next start; the listing stands.
+        let expanded: HashMap<String, String> = if listed.iter().any(|(_, _, r)| *r) {
+            self.dav
+                .expanded_between(&url, &start, &end)?
+                .unwrap_or_default()
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        Ok(listed
+            .into_iter()
+            .map(|(href, text, repeats)| {
+                let next_start = if repeats {
+                    expanded
+                        .get(&href)
+                        .and_then(|instances| ical::first_start_from(instances, from))
+                } else {
+                    ical::first_start_from(&text, from)
+                };
+                HeldEvent {
+                    next_start,
+                    ..held(href, &text)
+                }
+            })
             .collect())
     }
 

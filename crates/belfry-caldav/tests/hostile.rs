@@ -627,3 +627,157 @@ fn an_event_that_keeps_changing_is_left_for_a_later_try() {
         assert_eq!(header(put, "If-Match"), Some(format!("\"v{n}\"").as_str()));
     }
 }
+
+// The next occurrence of each listed event: a series' from a second query the server
+// expands (RFC 4791 `expand`), which is only ever a help.
+
+/// A weekly series from 2027-03-01 (so its first occurrences lie before 2027-03-10).
+const SERIES: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s@elsewhere.example\r\nDTSTART:20270301T090000Z\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s@elsewhere.example\r\nRECURRENCE-ID:20270322T090000Z\r\nDTSTART:20270322T130000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+/// The series as a server expands it between 2027-03-10 and 2027-04-09.
+const EXPANDED: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s@elsewhere.example\r\nRECURRENCE-ID:20270315T090000Z\r\nDTSTART:20270315T090000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s@elsewhere.example\r\nRECURRENCE-ID:20270322T090000Z\r\nDTSTART:20270322T130000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+/// A multistatus of calendar objects, by href.
+fn objects(objects: &[(&str, &str)]) -> String {
+    let responses: String = objects
+        .iter()
+        .map(|(href, data)| {
+            format!(
+                r#"<d:response><d:href>{href}</d:href><d:propstat><d:prop><c:calendar-data>{data}</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#
+            )
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">{responses}</d:multistatus>"#
+    )
+}
+
+/// A calendar holding [`SERIES`] and [`FOREIGN`] (a single event on 2027-04-01), whose
+/// `expand` queries `expanded` answers.
+fn expanding(expanded: impl Fn() -> Answer + Send + 'static) -> Fake {
+    Fake::start(move |r: &Seen| match r.method.as_str() {
+        "REPORT" if r.body.contains("expand") => expanded(),
+        "REPORT" => answer(
+            207,
+            objects(&[("/ana/work/s.ics", SERIES), ("/ana/work/f.ics", FOREIGN)]),
+        ),
+        _ => answer(405, ""),
+    })
+}
+
+fn next_starts(
+    server: &Fake,
+) -> Result<Vec<(String, Option<String>)>, belfry_core::calendar::PortError> {
+    let from = chrono::DateTime::parse_from_rfc3339("2027-03-10T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let calendar = format!("{}/ana/work/", server.url);
+    Ok(edit_port(server)
+        .events_between(&calendar, from, from + chrono::TimeDelta::days(30))?
+        .into_iter()
+        .map(|e| (e.uid, e.next_start))
+        .collect())
+}
+
+#[test]
+fn a_series_next_start_is_asked_of_the_server_with_the_listings_range() {
+    let server = expanding(|| answer(207, objects(&[("/ana/work/s.ics", EXPANDED)])));
+    assert_eq!(
+        next_starts(&server).unwrap(),
+        [
+            (
+                "s@elsewhere.example".to_owned(),
+                Some("20270315T090000Z".to_owned())
+            ),
+            (
+                "f@elsewhere.example".to_owned(),
+                Some("20270401T100000Z".to_owned())
+            ),
+        ]
+    );
+    let seen = server.seen();
+    assert_eq!(methods(&server), ["REPORT", "REPORT"]);
+    let expand = &seen[1];
+    assert!(
+        expand.body.contains(
+            r#"<c:calendar-data><c:expand start="20270310T000000Z" end="20270409T000000Z"/></c:calendar-data>"#
+        ),
+        "{}",
+        expand.body
+    );
+    assert!(
+        expand
+            .body
+            .contains(r#"<c:time-range start="20270310T000000Z" end="20270409T000000Z"/>"#),
+        "{}",
+        expand.body
+    );
+    assert_eq!(header(expand, "Depth"), Some("1"));
+    assert!(expand.authorized());
+}
+
+#[test]
+fn without_a_series_nothing_is_expanded() {
+    let server = Fake::start(|r: &Seen| match r.method.as_str() {
+        "REPORT" => answer(207, objects(&[("/ana/work/f.ics", FOREIGN)])),
+        _ => answer(405, ""),
+    });
+    assert_eq!(
+        next_starts(&server).unwrap(),
+        [(
+            "f@elsewhere.example".to_owned(),
+            Some("20270401T100000Z".to_owned())
+        )]
+    );
+    assert_eq!(methods(&server), ["REPORT"]);
+}
+
+#[test]
+fn a_server_that_will_not_expand_leaves_the_series_without_a_next_start() {
+    /// What a server answers an `expand` query.
+    type Expansion = fn() -> Answer;
+    let answers: Vec<(&str, Expansion)> = vec![
+        ("refused", || answer(403, "<d:error/>")),
+        ("not implemented", || answer(501, "")),
+        ("failed", || answer(500, "")),
+        ("not a multistatus", || answer(207, "<html>no</html>")),
+        // What a server that ignores `expand` answers: the series as it is stored, whose
+        // override after `from` is not its next occurrence.
+        ("not expanded", || {
+            answer(207, objects(&[("/ana/work/s.ics", SERIES)]))
+        }),
+        ("without the series", || answer(207, objects(&[]))),
+        ("endless", || Answer::Endless),
+    ];
+    for (what, expanded) in answers {
+        let server = expanding(expanded);
+        assert_eq!(
+            next_starts(&server).unwrap_or_else(|e| panic!("{what}: {e}")),
+            [
+                ("s@elsewhere.example".to_owned(), None),
+                (
+                    "f@elsewhere.example".to_owned(),
+                    Some("20270401T100000Z".to_owned())
+                ),
+            ],
+            "{what}"
+        );
+        assert_eq!(methods(&server), ["REPORT", "REPORT"], "{what}");
+    }
+}
+
+#[test]
+fn an_expansion_naming_an_event_on_another_server_is_refused_as_the_listing_is() {
+    let elsewhere = Fake::start(honest());
+    let href = format!("{}/ana/work/s.ics", elsewhere.url);
+    let server = expanding(move || answer(207, objects(&[(&href, EXPANDED)])));
+    let err = next_starts(&server).unwrap_err();
+    assert_eq!(err.failure, Failure::Permanent);
+    assert!(
+        err.message.contains("the server listed an event at"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains(&elsewhere.url), "{}", err.message);
+    untouched(&elsewhere);
+}

@@ -446,6 +446,13 @@ END:VCALENDAR\r
     )
 }
 
+/// A single event as another app writes it, in UTC.
+fn foreign_single(uid: &str, start: &str, end: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Someone else//Their app 1.0//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20270201T120000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\nSUMMARY:Office hour\r\nDESCRIPTION:Join at https://OLD.example/j/2\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
 /// A plain PUT with curl, as another app writes; the HTTP status.
 fn plain_put(url: &str, user: &str, password: &str, body: &str) -> String {
     let out = std::process::Command::new("curl")
@@ -600,6 +607,21 @@ fn a_foreign_series_is_edited(port: &belfry_caldav::CalDavCalendar, cal: &str, a
     );
     assert!(status.starts_with('2'), "PUT: HTTP {status}");
 
+    // Beside it, two single events: one ahead, one that began before `from` and still goes
+    // on.
+    for (name, start, end) in [
+        ("ahead", "20270312T150000Z", "20270312T160000Z"),
+        ("going-on", "20270309T230000Z", "20270310T010000Z"),
+    ] {
+        let status = plain_put(
+            &format!("{cal}{name}.ics"),
+            user,
+            password,
+            &foreign_single(&format!("{name}@elsewhere.example"), start, end),
+        );
+        assert!(status.starts_with('2'), "PUT {name}: HTTP {status}");
+    }
+
     // The scan sees it whole: a series, with its HTML description, at its own href.
     let from = OldToNew.from();
     let listed = port
@@ -610,6 +632,25 @@ fn a_foreign_series_is_edited(port: &belfry_caldav::CalDavCalendar, cal: &str, a
         .find(|e| e.uid == "series-1@elsewhere.example")
         .unwrap_or_else(|| panic!("{listed:?}"));
     assert!(held.recurring, "{held:?}");
+    // Its next occurrence, as the server expands the series: those of 03-01 and 03-08 lie
+    // before `from`, 03-15 is an EXDATE, and 03-22 was moved from 10:00 to 14:00 in Berlin
+    // (13:00 UTC).
+    assert_eq!(held.start, "20270301T100000");
+    assert_eq!(
+        held.next_start.as_deref(),
+        Some("20270322T130000Z"),
+        "{held:?}"
+    );
+    let single = |uid: &str| {
+        listed
+            .iter()
+            .find(|e| e.uid == uid)
+            .unwrap_or_else(|| panic!("{uid} in {listed:?}"))
+    };
+    let ahead = single("ahead@elsewhere.example");
+    assert!(!ahead.recurring);
+    assert_eq!(ahead.next_start.as_deref(), Some("20270312T150000Z"));
+    assert_eq!(single("going-on@elsewhere.example").next_start, None);
     assert_eq!(held.remote_ref, href);
     assert_eq!(
         held.html,

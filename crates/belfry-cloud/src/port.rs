@@ -3,6 +3,7 @@
 //! invitation, and keeps the port's rule: exactly one event per meeting, never an older
 //! version over a newer one.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use belfry_core::calendar::{
@@ -174,6 +175,7 @@ fn google_held(body: &Value) -> HeldEvent {
         description: text(&body["description"]),
         html: text(&body["description"]),
         recurring: body["recurrence"].as_array().is_some_and(|r| !r.is_empty()),
+        next_start: None,
     }
 }
 
@@ -275,6 +277,57 @@ impl GoogleCalendar {
         Err(PortError::permanent(format!(
             "the series has more than {MAX_PAGES} pages of occurrences"
         )))
+    }
+
+    /// The start of the next instance of each series in `wanted` (by id) between `from` and
+    /// `to`: the earliest that starts at or after `from` (as late as its start can be read),
+    /// an exception at its own time, cancelled ones left out, from one listing of the
+    /// range's instances (`singleEvents`, ordered by start, only the fields needed). A
+    /// series without one is not in the answer. Ordered by start, the listing stops once
+    /// every series has its next instance; past [`MAX_PAGES`] the series not seen yet have
+    /// none.
+    fn next_instances(
+        &self,
+        calendar: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        wanted: &HashSet<&str>,
+    ) -> Result<HashMap<String, String>, PortError> {
+        let mut next = Earliest::default();
+        let mut page: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut url = format!(
+                "{}?singleEvents=true&orderBy=startTime&timeMin={}&timeMax={}&maxResults=2500&fields={}",
+                self.events_url(calendar),
+                query_time(from),
+                query_time(to),
+                url_segment("nextPageToken,items(id,recurringEventId,status,start)"),
+            );
+            if let Some(token) = &page {
+                url.push_str(&format!("&pageToken={}", url_segment(token)));
+            }
+            let body = match self.request(reqwest::Method::GET, &url, None, None)? {
+                (200, body) => body,
+                (s, body) => return Err(google_error(s, &body).into()),
+            };
+            for item in body["items"].as_array().into_iter().flatten() {
+                let Some(series) = item["recurringEventId"]
+                    .as_str()
+                    .filter(|s| wanted.contains(s))
+                else {
+                    continue;
+                };
+                if !google_gone(item) {
+                    next.offer(series, starting_from_at(google_start(item), from));
+                }
+            }
+            match body["nextPageToken"].as_str() {
+                Some(_) if next.len() == wanted.len() => break,
+                Some(t) => page = Some(t.to_owned()),
+                None => break,
+            }
+        }
+        Ok(next.starts())
     }
 
     /// One part of an event, at `url`, as an edit writes it: PATCH with `sendUpdates=all`
@@ -408,7 +461,7 @@ impl Calendar for GoogleCalendar {
         // lists a series' exceptions (cancelled ones too) as items of their own, with
         // `recurringEventId`: they stand for their series.
         let mut out = Vec::new();
-        let mut listed = std::collections::HashSet::new();
+        let mut listed = HashSet::new();
         let mut series: Vec<String> = Vec::new();
         let mut page: Option<String> = None;
         let mut complete = false;
@@ -436,7 +489,11 @@ impl Calendar for GoogleCalendar {
                 if let Some(id) = item["id"].as_str() {
                     listed.insert(id.to_owned());
                 }
-                out.push(google_held(item));
+                let mut held = google_held(item);
+                if !held.recurring && !held.cancelled {
+                    held.next_start = starting_from(google_start(item), from);
+                }
+                out.push(held);
             }
             match body["nextPageToken"].as_str() {
                 Some(t) => page = Some(t.to_owned()),
@@ -456,6 +513,17 @@ impl Calendar for GoogleCalendar {
             let url = google_event_url(&self.api.base, calendar, master);
             if let Some(body) = self.current(&url)? {
                 out.push(google_held(&body));
+            }
+        }
+        let wanted: HashSet<&str> = out
+            .iter()
+            .filter(|e| e.recurring && !e.cancelled)
+            .map(|e| e.remote_ref.as_str())
+            .collect();
+        if !wanted.is_empty() {
+            let mut next = self.next_instances(calendar, from, to, &wanted)?;
+            for held in out.iter_mut().filter(|e| e.recurring && !e.cancelled) {
+                held.next_start = next.remove(&held.remote_ref);
             }
         }
         Ok(out)
@@ -662,6 +730,78 @@ fn latest_start(date_time: Option<&str>, date: Option<&str>, utc: bool) -> Optio
     }
     let day = NaiveDate::parse_from_str(date?.trim(), "%Y-%m-%d").ok()?;
     Some(day.and_hms_opt(12, 0, 0)?.and_utc())
+}
+
+/// When a Google event (or instance) starts, as late as it can be read, and its start as
+/// Google writes it (RFC 3339, or a date).
+fn google_start(item: &Value) -> Option<(DateTime<Utc>, String)> {
+    let (date_time, date) = (
+        item["start"]["dateTime"].as_str(),
+        item["start"]["date"].as_str(),
+    );
+    let at = latest_start(date_time, date, false)?;
+    Some((at, date_time.or(date)?.to_owned()))
+}
+
+/// When a Graph event (or occurrence) starts, as late as it can be read, and its start: in
+/// RFC 3339 when Graph gives it in UTC (calendarView does, without a Prefer header), else
+/// as Graph writes it.
+fn graph_start(e: &Value) -> Option<(DateTime<Utc>, String)> {
+    let text = e["start"]["dateTime"].as_str()?;
+    let utc = e["start"]["timeZone"]
+        .as_str()
+        .is_none_or(|z| z.eq_ignore_ascii_case("UTC"));
+    let at = latest_start(Some(text), None, utc)?;
+    let written = if utc {
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    } else {
+        text.to_owned()
+    };
+    Some((at, written))
+}
+
+/// `start`, when it is at or after `from`.
+fn starting_from_at(
+    start: Option<(DateTime<Utc>, String)>,
+    from: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, String)> {
+    start.filter(|(at, _)| *at >= from)
+}
+
+/// The start as written, when it is at or after `from`.
+fn starting_from(start: Option<(DateTime<Utc>, String)>, from: DateTime<Utc>) -> Option<String> {
+    starting_from_at(start, from).map(|(_, written)| written)
+}
+
+/// The earliest start offered for each series, by id.
+#[derive(Debug, Default)]
+struct Earliest(HashMap<String, (DateTime<Utc>, String)>);
+
+impl Earliest {
+    /// Keeps `start` for `series` when it is earlier than the one kept (or the first).
+    fn offer(&mut self, series: &str, start: Option<(DateTime<Utc>, String)>) {
+        let Some(start) = start else { return };
+        match self.0.get_mut(series) {
+            Some(kept) if kept.0 <= start.0 => {}
+            Some(kept) => *kept = start,
+            None => {
+                self.0.insert(series.to_owned(), start);
+            }
+        }
+    }
+
+    /// How many series have a start.
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Each series' start as written.
+    fn starts(self) -> HashMap<String, String> {
+        self.0
+            .into_iter()
+            .map(|(series, (_, written))| (series, written))
+            .collect()
+    }
 }
 
 /// An RFC 3339 UTC time to the second, for a query.
@@ -1093,6 +1233,7 @@ fn graph_held(e: &Value, uid: &str) -> HeldEvent {
             String::new()
         },
         recurring: e["recurrence"].is_object(),
+        next_start: None,
     }
 }
 
@@ -1217,6 +1358,7 @@ impl Calendar for GraphCalendar {
             Series(String),
         }
         let mut listed = Vec::new();
+        let mut next = Earliest::default();
         let mut complete = false;
         for _ in 0..MAX_PAGES {
             let body = match self.request(reqwest::Method::GET, &url, None)? {
@@ -1232,11 +1374,19 @@ impl Calendar for GraphCalendar {
                         {
                             listed.push(Listed::Series(master.to_owned()));
                         }
+                        // Its next occurrence: the earliest of those (exceptions at their own
+                        // time) that start at or after `from`.
+                        if !graph_cancelled(e) {
+                            next.offer(master, starting_from_at(graph_start(e), from));
+                        }
                     }
-                    None => listed.push(Listed::Event(Box::new(graph_held(
-                        e,
-                        e["iCalUId"].as_str().unwrap_or_default(),
-                    )))),
+                    None => {
+                        let mut held = graph_held(e, e["iCalUId"].as_str().unwrap_or_default());
+                        if !graph_cancelled(e) {
+                            held.next_start = starting_from(graph_start(e), from);
+                        }
+                        listed.push(Listed::Event(Box::new(held)));
+                    }
                 }
             }
             match body["@odata.nextLink"].as_str() {
@@ -1261,13 +1411,16 @@ impl Calendar for GraphCalendar {
             )));
         }
         let mut out = Vec::new();
+        let mut next = next.starts();
         for l in listed {
             match l {
                 Listed::Event(held) => out.push(*held),
                 Listed::Series(master) => {
                     // A master deleted since the listing is not there to move.
                     if let Some(e) = self.current(&self.event_url(&calendar, &master))? {
-                        out.push(graph_held(&e, e["iCalUId"].as_str().unwrap_or_default()));
+                        let mut held = graph_held(&e, e["iCalUId"].as_str().unwrap_or_default());
+                        held.next_start = next.remove(&master);
+                        out.push(held);
                     }
                 }
             }

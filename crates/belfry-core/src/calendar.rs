@@ -160,6 +160,10 @@ pub struct HeldEvent {
     /// Google's HTML description, Graph's HTML body); empty otherwise.
     pub html: String,
     pub recurring: bool,
+    /// The start of its next occurrence in the time listed (a series': the first of those
+    /// ahead, an exception's moved time included), when the listing says; the same forms as
+    /// `start`.
+    pub next_start: Option<String>,
 }
 
 /// A change to an event Belfry may not have made, applied by the adapter to the event as

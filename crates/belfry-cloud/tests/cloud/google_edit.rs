@@ -138,13 +138,61 @@ fn a_foreign_series_is_listed_once_and_edited_in_its_master_and_future_exception
     assert_eq!(series.uid, "chime-series@example.com");
     assert_eq!(series.html, "<p>Join: OLD https://chime.aws/1234567890</p>");
     assert_eq!(series.sequence, Some(3));
-    let listing = requests(&server);
-    assert!(
-        listing
-            .iter()
-            .all(|r| !r["query"].as_str().unwrap().contains("singleEvents")),
-        "{listing:?}"
+    // Its next occurrence: the first (2027-03-03) was moved to the evening of the 9th, the
+    // earliest of all; the single event's is its start.
+    assert_eq!(
+        series.next_start.as_deref(),
+        Some("2027-03-09T18:30:00-05:00")
     );
+    assert_eq!(
+        listed[1].next_start.as_deref(),
+        Some("2027-03-12T12:00:00Z")
+    );
+    // The events are listed without singleEvents; the series' instances once more, with
+    // it, ordered by start, in the same range.
+    let listing = requests(&server);
+    let (instances, events): (Vec<&Value>, Vec<&Value>) = listing
+        .iter()
+        .filter(|r| r["path"] == format!("/calendar/v3/calendars/{CAL}/events").as_str())
+        .partition(|r| r["query"].as_str().unwrap().contains("singleEvents"));
+    assert_eq!(events.len(), 1, "{listing:?}");
+    assert_eq!(instances.len(), 1, "one page: {listing:?}");
+    let query = instances[0]["query"].as_str().unwrap();
+    for part in [
+        "singleEvents=true",
+        "orderBy=startTime",
+        "timeMin=2027-03-01T00%3A00%3A00Z",
+        "timeMax=2027-05-01T00%3A00%3A00Z",
+        "fields=",
+    ] {
+        assert!(query.contains(part), "{part} in {query}");
+    }
+
+    // Later, once the first occurrences lie before `from`: the next is the one of the 17th,
+    // moved to the 18th. Nothing else started yet is next: the single event that has begun
+    // has none, and nor does the exception of the 9th while it goes on.
+    for (from, next, lunch) in [
+        ("2027-03-12T12:30:00Z", "2027-03-18T10:00:00-04:00", None),
+        (
+            "2027-03-09T23:45:00Z",
+            "2027-03-10T15:00:00Z",
+            Some("2027-03-12T12:00:00Z"),
+        ),
+    ] {
+        let listed = google
+            .events_between(CAL, at(from), at("2027-05-01T00:00:00Z"))
+            .unwrap();
+        let next_starts: Vec<(&str, Option<&str>)> = listed
+            .iter()
+            .map(|e| (e.remote_ref.as_str(), e.next_start.as_deref()))
+            .collect();
+        assert_eq!(
+            next_starts,
+            [(SERIES, Some(next)), ("lunchonce1", lunch)],
+            "from {from}"
+        );
+        assert_eq!(listed[0].start, "2027-03-03T10:00:00-05:00");
+    }
 
     let before = requests(&server).len();
     let done = google.edit(CAL, SERIES, &OldToNew).unwrap();

@@ -169,6 +169,40 @@ fn a_foreign_series_is_listed_once_and_edited_in_its_master_and_future_exception
         graph.events_between("AAMkAGI2TG93AAA=", from, to).unwrap(),
         listed
     );
+    // Its next occurrence, from the occurrences folded into it: the first (2027-03-03) was
+    // moved to the evening of the 9th, the earliest of all; the single event's is its start.
+    assert_eq!(series.next_start.as_deref(), Some("2027-03-09T23:30:00Z"));
+    assert_eq!(
+        listed[1].next_start.as_deref(),
+        Some("2027-03-12T12:00:00Z")
+    );
+
+    // Later, once the first occurrences lie before `from`: the next is the one of the 17th,
+    // moved to the 18th. Nothing that started already is next: the single event that has
+    // begun has none, and nor does the exception of the 9th while it goes on.
+    for (start, next, lunch) in [
+        ("2027-03-12T12:30:00Z", "2027-03-18T14:00:00Z", None),
+        (
+            "2027-03-09T23:45:00Z",
+            "2027-03-10T15:00:00Z",
+            Some("2027-03-12T12:00:00Z"),
+        ),
+    ] {
+        let listed = graph.events_between(OWN, at(start), to).unwrap();
+        // In the place of each one's first occurrence in the range.
+        let mut next_starts: Vec<(&str, Option<&str>)> = listed
+            .iter()
+            .map(|e| (e.remote_ref.as_str(), e.next_start.as_deref()))
+            .collect();
+        next_starts.sort();
+        assert_eq!(
+            next_starts,
+            [("AAMkLUNCH01", lunch), (SERIES, Some(next))],
+            "from {start}"
+        );
+        let series = listed.iter().find(|e| e.remote_ref == SERIES).unwrap();
+        assert_eq!(series.start, "2027-03-03T10:00:00.0000000");
+    }
 
     let before = requests(&server).len();
     let done = graph.edit(OWN, SERIES, &OldToNew).unwrap();
