@@ -66,7 +66,7 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
       "li",
       { class: `migrate-entry ${movable ? "movable" : "theirs"}`, "data-id": e.id },
       h("label", { class: "check" }, box, h("span", { class: "entry-title" }, e.title)),
-      h("span", { class: "entry-meta" }, `${e.recurring ? "Series" : "Single"}, starts ${e.start} · ${e.account} (${e.calendar_name})`),
+      h("span", { class: "entry-meta" }, `${e.recurring ? "Series" : "Single"}, ${e.next ? `next ${e.next}` : `starts ${e.start}`} · ${e.account} (${e.calendar_name})`),
       h("span", { class: "entry-meta" }, who(e)),
       h("span", { class: "entry-meta" }, e.details.join("; ")),
       ask,

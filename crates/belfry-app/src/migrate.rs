@@ -60,6 +60,8 @@ pub struct ChimeEvent {
     pub title: String,
     /// The start as the calendar gave it (a series': its first).
     pub start: String,
+    /// When it next takes place in the time scanned, where the calendar says.
+    pub next: Option<String>,
     pub recurring: bool,
     pub organizer: Organizer,
     /// What Chime details it holds, in words.
@@ -369,6 +371,7 @@ impl App {
             writable: entry.writable,
             title: event.title,
             start: event.start,
+            next: event.next_start,
             recurring: event.recurring,
             organizer,
             details: details.iter().map(|d| d.label()).collect(),

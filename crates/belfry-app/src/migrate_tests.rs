@@ -250,6 +250,7 @@ fn event(remote_ref: &str, title: &str, start: &str, organizer: Option<&str>) ->
         description: PASTED.into(),
         html: String::new(),
         recurring: false,
+        next_start: None,
     }
 }
 

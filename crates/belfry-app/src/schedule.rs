@@ -1073,8 +1073,6 @@ fn delegate_form(form: &MeetingForm, target: &Target) -> Result<MeetingForm, App
 /// How many bulk rows run at once.
 pub const BULK_WORKERS: usize = 4;
 
-/// A stable key for a scheduled form: FNV-1a over the form's fields, the account's stable id
-/// (so renaming the account changes nothing) and the calendar as resolved.
 /// The calendar as the account's port names it, and its owner when that is someone else (a
 /// host whose calendar the account manages): Graph addresses a host's calendar through the
 /// host's mailbox.
@@ -1094,6 +1092,8 @@ pub(crate) fn port_calendar(
     (calendar, host)
 }
 
+/// A stable key for a scheduled form: FNV-1a over the form's fields, the account's stable id
+/// (so renaming the account changes nothing) and the calendar as resolved.
 pub(crate) fn row_key(form: &MeetingForm, account_id: &str, calendar: &str) -> String {
     // A form that names no provider hashes as it did before forms had one (the field comes
     // first), so the rows an earlier Belfry remembered are still found.

@@ -171,11 +171,14 @@ fn scan_text(scan: &ChimeScan) -> String {
     );
     for e in &scan.events {
         text.push_str(&format!(
-            "\n{}  {} ({}, starts {})\n    {} ({})\n    {}\n",
+            "\n{}  {} ({}, {})\n    {} ({})\n    {}\n",
             e.id,
             e.title,
             kind_words(e.recurring),
-            e.start,
+            match &e.next {
+                Some(next) => format!("next {next}"),
+                None => format!("starts {}", e.start),
+            },
             e.account,
             e.calendar_name,
             e.details.join("; ")

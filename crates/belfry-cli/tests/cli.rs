@@ -3168,3 +3168,95 @@ fn chime_meetings_on_microsoft_365_are_moved_with_one_update_each() {
     );
     assert_eq!(writes().len(), 2, "no second update");
 }
+
+/// Needs the real Secret Service and Radicale: `belfry migrate apply` over 20 foreign Chime
+/// meetings, killed at seeded points while it writes, then run until done: every event was
+/// updated exactly once (its SEQUENCE went up by one) and holds nothing of Chime.
+#[test]
+#[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
+fn a_migration_killed_while_it_writes_updates_each_event_exactly_once() {
+    let env = Env::new();
+    let server = belfry_testkit::radicale();
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    add_school(&env, &server.url);
+    for n in 1..=20 {
+        let ics = foreign_event(
+            &format!("lecture-{n}"),
+            &format!(
+                "BEGIN:VEVENT\r\nUID:{{uid}}\r\nDTSTAMP:20260801T000000Z\r\nSEQUENCE:1\r\nDTSTART:202704{n:02}T100000Z\r\nDTEND:202704{n:02}T110000Z\r\nSUMMARY:Lecture {n}\r\nDESCRIPTION:{CHIME_PASTE}\r\n{CHIME_ATTENDEES}END:VEVENT\r\n"
+            ),
+        );
+        belfry_testkit::put_foreign(
+            &format!("{cal}lecture-{n}.ics"),
+            "ana",
+            "ana-app-password",
+            &ics,
+        );
+    }
+    let fetch = |n: usize| {
+        belfry_testkit::fetch(&format!("{cal}lecture-{n}.ics"), "ana", "ana-app-password")
+    };
+    let moved = || {
+        (1..=20)
+            .filter(|&n| !fetch(n).contains("chime.aws"))
+            .count()
+    };
+    let apply = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("belfry"))
+            .args(["migrate", "apply", "--to", "jitsi", "--yes"])
+            .env("BELFRY_DATA_DIR", env.data.path())
+            .env("BELFRY_CLOCK", TODAY)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let seed: u64 = std::env::var("BELFRY_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20272);
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    let mut at_kills = Vec::new();
+    for _ in 0..4 {
+        let target = moved() + 1 + (next() % 4) as usize;
+        let mut child = apply();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none()
+            && moved() < target
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        at_kills.push(moved());
+    }
+    assert!(
+        at_kills.iter().any(|&n| n > 0 && n < 20),
+        "seed {seed}: no kill landed in the middle of the run: {at_kills:?}"
+    );
+    let done = apply().wait_with_output().unwrap();
+    assert!(done.status.success(), "seed {seed}");
+    for n in 1..=20 {
+        let ics = fetch(n);
+        assert!(!ics.to_lowercase().contains("chime"), "seed {seed}: {ics}");
+        assert!(
+            ics.contains("SEQUENCE:2\r\n"),
+            "seed {seed}: lecture {n} was updated once: {ics}"
+        );
+        assert_eq!(
+            ics.replace("\r\n ", "")
+                .matches("https://meet.jit.si/")
+                .count(),
+            1,
+            "seed {seed}: one link: {ics}"
+        );
+    }
+}

@@ -346,7 +346,11 @@ writable: boolean, title: string,
 /**
  * The start as the calendar gave it (a series': its first).
  */
-start: string, recurring: boolean, organizer: Organizer, 
+start: string, 
+/**
+ * When it next takes place in the time scanned, where the calendar says.
+ */
+next: string | null, recurring: boolean, organizer: Organizer, 
 /**
  * What Chime details it holds, in words.
  */
