@@ -31,6 +31,15 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
     target.replaceChildren(...providerOptions(others), h("option", { value: "" }, "Remove the Chime details only"));
   }
 
+  /** A start as the calendar gave it (RFC 3339 or an iCalendar date-time), in local time. */
+  function when(start: string): string {
+    const ical = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$/.exec(start);
+    const iso = ical ? `${ical[1]}-${ical[2]}-${ical[3]}${ical[4] ? `T${ical[4]}:${ical[5]}:${ical[6]}${ical[7]}` : ""}` : start;
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return start;
+    return ical && !ical[4] ? date.toLocaleDateString([], { dateStyle: "medium" }) : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  }
+
   function who(e: ChimeEvent): string {
     switch (e.organizer.kind) {
       case "you":
@@ -66,9 +75,9 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
       "li",
       { class: `migrate-entry ${movable ? "movable" : "theirs"}`, "data-id": e.id },
       h("label", { class: "check" }, box, h("span", { class: "entry-title" }, e.title)),
-      h("span", { class: "entry-meta" }, `${e.recurring ? "Series" : "Single"}, ${e.next ? `next ${e.next}` : `starts ${e.start}`} · ${e.account} (${e.calendar_name})`),
+      h("span", { class: "entry-meta" }, `${e.recurring ? "Series" : "Single meeting"}, ${e.next ? `next ${when(e.next)}` : `starts ${when(e.start)}`} · ${e.account} (${e.calendar_name})`),
       h("span", { class: "entry-meta" }, who(e)),
-      h("span", { class: "entry-meta" }, e.details.join("; ")),
+      h("span", { class: "entry-meta" }, `Chime details: ${e.details.join("; ")}`),
       ask,
     );
   }
