@@ -128,7 +128,7 @@ export function migratePage(providers: () => ProviderView[]): { element: HTMLEle
   }
 
   function reportEntry(r: MoveReport["moved"][number]): HTMLElement {
-    const how = r.state === "done" ? (r.already ? "already moved" : r.attendees_told ? "moved; every attendee was told" : "moved; this server does not email attendees: tell them") : r.state === "pending" ? `pending (${r.error ?? "not yet confirmed"}); Belfry tries again` : `failed: ${r.error ?? "refused"}`;
+    const how = r.state === "done" ? (r.already ? "already moved" : r.attendees_told ? "moved; every attendee was told" : r.update_file ? `moved; this server does not email attendees: send them ${r.update_file}` : "moved; this server does not email attendees: tell them") : r.state === "pending" ? `pending (${r.error ?? "not yet confirmed"}); Belfry tries again` : `failed: ${r.error ?? "refused"}`;
     const before = h("details", { class: "migrate-original" }, h("summary", {}, "What it held before"), h("pre", { class: "invitation-text" }, r.original.description), h("p", { class: "hint" }, `Location: ${r.original.location || "(none)"} · Attendees: ${r.original.attendees.join(", ")}`));
     return h("li", { class: `migrate-outcome state-${r.state}`, "data-id": r.id }, h("span", { class: "entry-title" }, r.title), h("span", { class: "entry-meta" }, how), before);
   }

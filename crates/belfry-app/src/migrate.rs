@@ -136,8 +136,11 @@ pub struct MoveOutcome {
     /// The calendar already held it without Chime details (an earlier attempt landed).
     pub already: bool,
     pub error: Option<String>,
-    /// The service told every attendee; otherwise the user should send the .ics.
+    /// The service told every attendee; otherwise the user should send the update.
     pub attendees_told: bool,
+    /// Where the service does not tell the attendees: the update as an .ics file for the
+    /// user to send them (in Belfry's data folder).
+    pub update_file: Option<String>,
     /// What the event held before, kept in Belfry's database.
     pub original: EventTexts,
 }
@@ -702,7 +705,40 @@ impl App {
         outcome.attendees_told = calendar.sends_invitations();
         let edit = off_chime(kept.replacement.as_ref(), self.now());
         let confirmed = calendar.edit(&kept.key.calendar, &kept.key.remote_ref, &edit)?;
+        if confirmed.written == Written::Updated && !outcome.attendees_told {
+            // Nobody was told: the update, for the user to send. Failing to write it does not
+            // undo the move; the report then says to tell the attendees.
+            if let Ok(Some(ics)) = calendar.request_ics(&kept.key.calendar, &kept.key.remote_ref) {
+                outcome.update_file = self.write_update(&outcome.id, &kept.title, &ics).ok();
+            }
+        }
         Ok(confirmed.written)
+    }
+
+    /// Writes a moved event's update where the user can attach it to an email: Belfry's
+    /// data folder, readable by this user only.
+    fn write_update(&self, id: &str, title: &str, ics: &str) -> Result<String, AppError> {
+        let dir = self
+            .store()
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+            .join("updates");
+        belfry_store::private::private_dir(&dir).map_err(|e| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!("cannot create {}: {e}", dir.display()),
+            )
+        })?;
+        let name: String = title
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .take(60)
+            .collect();
+        let path = dir.join(format!("{name}-{id}.ics"));
+        crate::write_atomically(&path, ics.as_bytes())?;
+        Ok(path.to_string_lossy().into_owned())
     }
 
     /// Finishes the moves a kill or an outage left pending, within `budget`.
@@ -792,6 +828,7 @@ impl MoveOutcome {
             already: false,
             error: None,
             attendees_told: false,
+            update_file: None,
             original,
         }
     }
@@ -810,6 +847,7 @@ impl MoveOutcome {
             already: false,
             error: None,
             attendees_told: false,
+            update_file: None,
             original: kept.original.clone(),
         }
     }

@@ -241,6 +241,26 @@ pub fn ics_facts(text: &str) -> IcsFacts {
     facts
 }
 
+/// A calendar object as an iTIP REQUEST: `METHOD:REQUEST` right after `BEGIN:VCALENDAR`
+/// (a stored object carries no METHOD; one that does keeps its own).
+fn with_request_method(ics: &str) -> String {
+    let has_method = ics
+        .lines()
+        .any(|l| l.trim_end().to_ascii_uppercase().starts_with("METHOD:"));
+    if has_method {
+        return ics.to_owned();
+    }
+    let eol = if ics.contains("\r\n") { "\r\n" } else { "\n" };
+    match ics.find(eol) {
+        Some(end) => format!(
+            "{}{eol}METHOD:REQUEST{eol}{}",
+            &ics[..end],
+            &ics[end + eol.len()..]
+        ),
+        None => ics.to_owned(),
+    }
+}
+
 /// Where the event with `uid` lives in `calendar`: a name derived from the UID alone, so
 /// every attempt for one meeting writes the same resource.
 pub fn event_href(calendar: &Url, uid: &str) -> Result<Url, CalDavError> {
@@ -786,6 +806,13 @@ impl CalDav {
         Ok(href)
     }
 
+    /// The event at `href` in `calendar` as an iTIP REQUEST (RFC 5546 §3.2.2): the object
+    /// as the server holds it, with `METHOD:REQUEST`; `None` when it is gone.
+    pub fn request_of(&self, calendar: &Url, href: &Url) -> Result<Option<String>, CalDavError> {
+        let href = self.in_calendar(calendar, href)?;
+        Ok(self.get_event(&href)?.map(|o| with_request_method(&o.body)))
+    }
+
     /// The calendar object at `href` with its ETag, or `None` when there is none.
     pub fn get_event(&self, href: &Url) -> Result<Option<HeldObject>, CalDavError> {
         let resp = self.send("GET", href, None, None)?;
@@ -1142,6 +1169,17 @@ fn parse_multistatus(xml: &str, base: &Url) -> Result<Vec<PropResponse>, String>
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_stored_object_becomes_a_request_once() {
+        let stored = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let request = with_request_method(stored);
+        assert_eq!(
+            request,
+            "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        assert_eq!(with_request_method(&request), request);
+    }
     use super::*;
 
     #[test]

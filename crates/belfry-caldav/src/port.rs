@@ -171,6 +171,15 @@ impl Calendar for CalDavCalendar {
             .map(|o| held(href.to_string(), &o.body)))
     }
 
+    fn request_ics(&self, calendar: &str, remote_ref: &str) -> Result<Option<String>, PortError> {
+        if self.auto_schedule {
+            return Ok(None);
+        }
+        let href =
+            Url::parse(remote_ref).map_err(|_| PortError::permanent("a damaged event address"))?;
+        Ok(self.dav.request_of(&calendar_url(calendar)?, &href)?)
+    }
+
     fn events_between(
         &self,
         calendar: &str,

@@ -246,9 +246,14 @@ fn report_text(report: &MoveReport) -> String {
             (MoveState::Done, false) if m.attendees_told => {
                 "moved; the calendar sent the update to every attendee".to_owned()
             }
-            (MoveState::Done, false) => {
-                "moved; this calendar server does not email attendees: tell them".to_owned()
-            }
+            (MoveState::Done, false) => match &m.update_file {
+                Some(file) => format!(
+                    "moved; this calendar server does not email attendees: send them {file}"
+                ),
+                None => {
+                    "moved; this calendar server does not email attendees: tell them".to_owned()
+                }
+            },
             (MoveState::Pending, _) => format!(
                 "pending ({}); finished by the next run",
                 m.error.as_deref().unwrap_or("not yet confirmed")

@@ -2839,6 +2839,15 @@ fn chime_meetings_on_caldav_are_found_moved_once_and_nothing_else_is_touched() {
     assert_eq!(moved.len(), 2, "{applied}");
     assert!(moved.iter().all(|m| m["state"] == "done"), "{applied}");
     assert_eq!(applied["report"]["skipped"].as_array().unwrap().len(), 1);
+    // Radicale emails nobody: each update is a file for the user to send.
+    for m in moved {
+        assert_eq!(m["attendees_told"], false);
+        let file = m["update_file"].as_str().unwrap_or_else(|| panic!("{m}"));
+        let request = std::fs::read_to_string(file).unwrap().replace("\r\n ", "");
+        assert!(request.contains("METHOD:REQUEST"), "{request}");
+        assert!(request.contains("meet.jit.si/"), "{request}");
+        assert!(!request.to_lowercase().contains("chime"), "{request}");
+    }
 
     // Read back with an independent parser.
     let parsed = |name: &str| ICalendar::parse(fetch(name)).unwrap();

@@ -236,6 +236,14 @@ pub trait Calendar: Send + Sync {
         ))
     }
 
+    /// The event at `remote_ref` as an iTIP REQUEST (RFC 5546) for the user to send the
+    /// attendees themselves, where the service does not send invitations; `None` where it
+    /// does, or cannot give one.
+    fn request_ics(&self, calendar: &str, remote_ref: &str) -> Result<Option<String>, PortError> {
+        let _ = (calendar, remote_ref);
+        Ok(None)
+    }
+
     /// The lane requests to `calendar` wait in.
     fn lane(&self, calendar: &str) -> Lane;
 

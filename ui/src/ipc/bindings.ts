@@ -407,9 +407,14 @@ export type MoveOutcome = { id: string, title: string, account: string, calendar
  */
 already: boolean, error: string | null, 
 /**
- * The service told every attendee; otherwise the user should send the .ics.
+ * The service told every attendee; otherwise the user should send the update.
  */
 attendees_told: boolean, 
+/**
+ * Where the service does not tell the attendees: the update as an .ics file for the
+ * user to send them (in Belfry's data folder).
+ */
+update_file: string | null, 
 /**
  * What the event held before, kept in Belfry's database.
  */
