@@ -162,6 +162,11 @@ pub(crate) struct MigrationState {
     plan: Option<MovePlan>,
 }
 
+/// The calendars a run of moves opened, by account id: each is opened (its secret read from
+/// the keyring, its client built) once per run.
+type Opened =
+    std::collections::HashMap<String, std::sync::Arc<dyn belfry_core::calendar::Calendar>>;
+
 /// A stable short name for an event: its account, calendar and address, hashed.
 fn event_id(account_id: &str, calendar: &str, remote_ref: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -551,6 +556,7 @@ impl App {
             moved: Vec::new(),
             skipped: plan.skipped.clone(),
         };
+        let mut opened = Opened::default();
         for planned in &plan.moves {
             let e = &planned.event;
             if only.is_some_and(|ids| !ids.contains(&e.id)) {
@@ -575,7 +581,7 @@ impl App {
                     continue;
                 }
             };
-            let mut outcome = self.attempt_move(&kept);
+            let mut outcome = self.attempt_move(&kept, &mut opened);
             outcome.account = e.account.clone();
             report.moved.push(outcome);
         }
@@ -633,7 +639,7 @@ impl App {
     }
 
     /// One attempt at a kept move; its end is recorded.
-    fn attempt_move(&self, kept: &MoveRecord) -> MoveOutcome {
+    fn attempt_move(&self, kept: &MoveRecord, opened: &mut Opened) -> MoveOutcome {
         let now = self.now();
         let mut outcome = MoveOutcome {
             state: kept.state,
@@ -647,7 +653,7 @@ impl App {
             .store()
             .mark_move_sent(&kept.key)
             .map_err(|e| belfry_core::calendar::PortError::transient(e.to_string(), None))
-            .and_then(|()| self.send_move(kept, &mut outcome));
+            .and_then(|()| self.send_move(kept, &mut outcome, opened));
         let (state, error) = match result {
             // Nothing to change, though nothing was ever sent: the calendar keeps the event
             // as it is (a meeting under way, say), and Belfry says so rather than "moved".
@@ -684,6 +690,7 @@ impl App {
         &self,
         kept: &MoveRecord,
         outcome: &mut MoveOutcome,
+        opened: &mut Opened,
     ) -> Result<Written, belfry_core::calendar::PortError> {
         use belfry_core::calendar::PortError;
         let account = self
@@ -696,10 +703,17 @@ impl App {
                 PortError::permanent("the account of this move was removed: add it again and scan")
             })?;
         outcome.account = account.name.clone();
-        let calendar = self
-            .calendars
-            .open(self, &account)
-            .map_err(|e| PortError::transient(e.message, None))?;
+        let calendar = match opened.get(&account.id) {
+            Some(c) => c.clone(),
+            None => {
+                let c = self
+                    .calendars
+                    .open(self, &account)
+                    .map_err(|e| PortError::transient(e.message, None))?;
+                opened.insert(account.id.clone(), c.clone());
+                c
+            }
+        };
         let lane = calendar.lane(&kept.key.calendar);
         let _place = self.lanes().enter(&lane.key, lane.width);
         outcome.attendees_told = calendar.sends_invitations();
@@ -745,11 +759,12 @@ impl App {
     pub fn resume_moves(&self, budget: Duration) -> Result<Vec<MoveOutcome>, AppError> {
         let started = Instant::now();
         let mut done = Vec::new();
+        let mut opened = Opened::default();
         for kept in self.store().moves(Some(MoveState::Pending))? {
             if started.elapsed() >= budget {
                 break;
             }
-            done.push(self.attempt_move(&kept));
+            done.push(self.attempt_move(&kept, &mut opened));
         }
         Ok(done)
     }
