@@ -654,6 +654,7 @@ impl App {
             .mark_move_sent(&kept.key)
             .map_err(|e| belfry_core::calendar::PortError::transient(e.to_string(), None))
             .and_then(|()| self.send_move(kept, &mut outcome, opened));
+        let mut next_try = None;
         let (state, error) = match result {
             // Nothing to change, though nothing was ever sent: the calendar keeps the event
             // as it is (a meeting under way, say), and Belfry says so rather than "moved".
@@ -666,15 +667,20 @@ impl App {
                 (MoveState::Done, None)
             }
             Err(e) if matches!(e.failure, Failure::Transient { .. }) => {
+                let asked = match e.failure {
+                    Failure::Transient { retry_after } => retry_after,
+                    _ => None,
+                };
+                next_try = Some(crate::schedule::next_try(now, kept.attempts, asked));
                 (MoveState::Pending, Some(e.message))
             }
             Err(e) => (MoveState::Failed, Some(e.message)),
         };
         outcome.state = state;
         outcome.error = error;
-        if let Err(e) = self
-            .store()
-            .finish_move(&kept.key, state, outcome.error.as_deref(), now)
+        if let Err(e) =
+            self.store()
+                .finish_move(&kept.key, state, outcome.error.as_deref(), now, next_try)
         {
             // Left pending: the next attempt finds what the calendar holds.
             outcome.state = MoveState::Pending;
@@ -755,12 +761,14 @@ impl App {
         Ok(path.to_string_lossy().into_owned())
     }
 
-    /// Finishes the moves a kill or an outage left pending, within `budget`.
+    /// Finishes the moves a kill or an outage left pending and that are due (after an
+    /// outage, the same waits as the outbox's: 30 s, doubling, at most six hours), within
+    /// `budget`.
     pub fn resume_moves(&self, budget: Duration) -> Result<Vec<MoveOutcome>, AppError> {
         let started = Instant::now();
         let mut done = Vec::new();
         let mut opened = Opened::default();
-        for kept in self.store().moves(Some(MoveState::Pending))? {
+        for kept in self.store().due_moves(self.now())? {
             if started.elapsed() >= budget {
                 break;
             }

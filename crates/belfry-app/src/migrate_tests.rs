@@ -202,11 +202,16 @@ fn open(dir: &std::path::Path, cal: &Arc<Foreign>) -> App {
 /// A Belfry whose random draws start from `seed` (a restarted process draws anew, as the
 /// operating system's CSPRNG would).
 fn open_seeded(dir: &std::path::Path, cal: &Arc<Foreign>, seed: u64) -> App {
+    open_at(dir, cal, seed, t0())
+}
+
+/// A Belfry whose clock says `at`.
+fn open_at(dir: &std::path::Path, cal: &Arc<Foreign>, seed: u64, at: DateTime<Utc>) -> App {
     let keyring = Keyring::mock();
     let app = App::with_parts(
         Store::open(dir).unwrap(),
         Box::new(move || Ok(Arc::new(keyring.clone()) as Arc<dyn SecretStore>)),
-        Arc::new(FixedClock(t0())),
+        Arc::new(FixedClock(at)),
         Box::new(SplitMix64(seed)),
         Tz::America__New_York,
     )
@@ -466,6 +471,10 @@ fn a_kill_or_an_outage_mid_apply_is_finished_once_with_the_same_link() {
     let report = app.migrate_apply(None).unwrap();
     assert_eq!(report.moved[0].state, MoveState::Pending, "{report:?}");
     assert_eq!(cal.changes_of("single"), 0);
+    // Not again at once: the outbox's waits apply.
+    assert!(app.resume_moves(Duration::from_secs(5)).unwrap().is_empty());
+    drop(app);
+    let app = open_at(dir.path(), &cal, 13, t0() + chrono::TimeDelta::hours(1));
     let report = app.resume_moves(Duration::from_secs(5)).unwrap();
     assert_eq!(report[0].state, MoveState::Done);
     assert_eq!(cal.changes_of("single"), 1);

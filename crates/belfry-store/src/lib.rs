@@ -139,6 +139,7 @@ const MIGRATIONS: &[&str] = &[
         state TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         sent INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT,
         last_error TEXT,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,

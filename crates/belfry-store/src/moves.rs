@@ -176,7 +176,8 @@ impl Store {
                          replacement_json = CASE moves.state WHEN 'done' THEN excluded.replacement_json ELSE moves.replacement_json END,
                          attempts = CASE moves.state WHEN 'done' THEN 0 ELSE moves.attempts END,
                          sent = CASE moves.state WHEN 'done' THEN 0 ELSE moves.sent END,
-                         state = 'pending', last_error = NULL, updated_at = excluded.updated_at
+                         state = 'pending', last_error = NULL, next_try_at = NULL,
+                         updated_at = excluded.updated_at
                      WHERE moves.state <> 'pending'"
                 ),
                 params![
@@ -237,16 +238,17 @@ impl Store {
         Ok(())
     }
 
-    /// Records how an attempt at a move ended.
+    /// Records how an attempt at a move ended; a pending one is due again at `next_try`.
     pub fn finish_move(
         &self,
         key: &MoveKey,
         state: MoveState,
         error: Option<&str>,
         now: DateTime<Utc>,
+        next_try: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         self.conn()?.execute(
-            "UPDATE moves SET state = ?4, last_error = ?5, updated_at = ?6,
+            "UPDATE moves SET state = ?4, last_error = ?5, updated_at = ?6, next_try_at = ?7,
                  attempts = attempts + CASE WHEN ?4 = 'done' THEN 0 ELSE 1 END
              WHERE account_id = ?1 AND calendar = ?2 AND remote_ref = ?3",
             params![
@@ -255,10 +257,25 @@ impl Store {
                 key.remote_ref,
                 state.name(),
                 error,
-                now.to_rfc3339()
+                now.to_rfc3339(),
+                next_try.map(|t| t.to_rfc3339())
             ],
         )?;
         Ok(())
+    }
+
+    /// The pending moves due by `now` (never tried, or waited long enough), in the order
+    /// they were planned.
+    pub fn due_moves(&self, now: DateTime<Utc>) -> Result<Vec<MoveRecord>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM moves WHERE state = 'pending'
+                 AND (next_try_at IS NULL OR next_try_at <= ?1) ORDER BY created_at, rowid"
+        ))?;
+        let rows = stmt
+            .query_map(params![now.to_rfc3339()], read_row)?
+            .collect::<Result<Vec<Row>, _>>()?;
+        rows.into_iter().map(record).collect()
     }
 }
 
@@ -313,7 +330,7 @@ mod tests {
         assert_eq!(store.moves(Some(MoveState::Pending)).unwrap().len(), 1);
         store.mark_move_sent(&first.key).unwrap();
         store
-            .finish_move(&first.key, MoveState::Failed, Some("HTTP 403"), t)
+            .finish_move(&first.key, MoveState::Failed, Some("HTTP 403"), t, None)
             .unwrap();
         let retried = store.plan_move(&planned("", t)).unwrap();
         assert_eq!(
@@ -321,11 +338,24 @@ mod tests {
             (MoveState::Pending, "jitsi", true),
             "a failed move is tried again as it was"
         );
+        // Waiting after an outage: not due until its time.
+        let later = t + chrono::TimeDelta::minutes(1);
         store
-            .finish_move(&first.key, MoveState::Done, None, t)
+            .finish_move(
+                &first.key,
+                MoveState::Pending,
+                Some("HTTP 503"),
+                t,
+                Some(later),
+            )
+            .unwrap();
+        assert!(store.due_moves(t).unwrap().is_empty());
+        assert_eq!(store.due_moves(later).unwrap().len(), 1);
+        store
+            .finish_move(&first.key, MoveState::Done, None, t, None)
             .unwrap();
         let done = store.move_of(&first.key).unwrap().unwrap();
-        assert_eq!((done.state, done.attempts), (MoveState::Done, 1));
+        assert_eq!((done.state, done.attempts), (MoveState::Done, 2));
         assert!(store.moves(Some(MoveState::Pending)).unwrap().is_empty());
         // Planned again once done (the event holds Chime details again): the new plan.
         let anew = store.plan_move(&planned("", t)).unwrap();
