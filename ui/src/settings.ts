@@ -54,8 +54,9 @@ export function settingsPage(
   const countries = catalog.countries.map((c) => h("label", { class: "check" }, h("input", { type: "checkbox", value: c.code }), `${c.name} (${c.code})`));
   const dialIn = h("div", { class: "checks", role: "group", "aria-label": "Default dial-in countries" }, ...countries);
   const template = h("textarea", { rows: "18", spellcheck: "false", class: "mono" });
-  // Whose template the editor holds: Chime's is a setting; every other provider has its own.
-  const chimeKey = catalog.providers[0]?.key ?? "chime";
+  // Whose template the editor holds: one provider's is the template setting (Rust says
+  // which); every other provider has its own.
+  const settingTemplateKey = catalog.providers.find((p) => p.template_is_setting)?.key ?? "";
   let templateDefault = catalog.default_template;
   const templateFor = h(
     "select",
@@ -64,7 +65,7 @@ export function settingsPage(
   );
   async function loadTemplate() {
     templateError.textContent = "";
-    if (templateFor.value === chimeKey) {
+    if (templateFor.value === settingTemplateKey) {
       template.value = view.template;
       templateDefault = catalog.default_template;
     } else {
@@ -96,7 +97,7 @@ export function settingsPage(
       const box = b.querySelector("input");
       if (box) box.checked = dial.includes(box.value);
     }
-    if (templateFor.value === chimeKey) template.value = view.template;
+    if (templateFor.value === settingTemplateKey) template.value = view.template;
   }
 
   async function previewTemplate() {
@@ -147,10 +148,10 @@ export function settingsPage(
       time_zone: zone.value,
       organizer: organizer.value,
       dial_in: countries.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? ""),
-      template: templateFor.value === chimeKey ? template.value : view.template,
+      template: templateFor.value === settingTemplateKey ? template.value : view.template,
     };
     try {
-      if (templateFor.value !== chimeKey) await ipc.saveProviderTemplate(templateFor.value, template.value);
+      if (templateFor.value !== settingTemplateKey) await ipc.saveProviderTemplate(templateFor.value, template.value);
       view = await ipc.saveSettings(next);
       fill();
       onSaved(view);

@@ -216,7 +216,7 @@ impl App {
     /// The template a provider's invitations are written with: the user's own for Chime
     /// (set in settings), the profile's own otherwise.
     pub(crate) fn template_for(&self, provider: &Provider) -> Result<String, AppError> {
-        if provider.is_chime() {
+        if template_is_setting(provider) {
             return self.template_text();
         }
         Ok(self
@@ -237,7 +237,7 @@ impl App {
     /// on it first), or with `None` returns it to the profile's own.
     pub fn set_provider_template(&self, key: &str, template: Option<&str>) -> Result<(), AppError> {
         let provider = self.provider_named(key)?;
-        if provider.is_chime() {
+        if template_is_setting(&provider) {
             return match template {
                 Some(t) => self.set_setting(crate::SettingKey::Template, t),
                 None => self.unset_setting(crate::SettingKey::Template).map(drop),
@@ -285,6 +285,12 @@ impl App {
 }
 
 /// The one ID every meeting on a fixed link shares.
+/// Whether a provider's template is the user's `template` setting (Chime's, as it always
+/// was) rather than one kept per provider.
+pub(crate) fn template_is_setting(provider: &Provider) -> bool {
+    provider.is_chime()
+}
+
 /// Where the copy of a profile meetings were made with is kept.
 fn snapshot_key(key: &str) -> String {
     format!("profile.{key}")

@@ -146,6 +146,9 @@ pub struct ProviderView {
     pub adds: String,
     /// What the profile does.
     pub about: String,
+    /// Its template is the `template` setting (Settings' own editor field), not one kept
+    /// per provider.
+    pub template_is_setting: bool,
 }
 
 /// A provider's invitation template, for the Settings editor.
@@ -647,6 +650,7 @@ impl App {
                     dial_in: !p.countries.is_empty(),
                     adds: p.adds_in_words(),
                     about: p.service_status.trim().to_owned(),
+                    template_is_setting: crate::providers::template_is_setting(&p),
                     key: p.key,
                     name: p.name,
                 })

@@ -109,7 +109,12 @@ adds: string,
 /**
  * What the profile does.
  */
-about: string, };
+about: string, 
+/**
+ * Its template is the `template` setting (Settings' own editor field), not one kept
+ * per provider.
+ */
+template_is_setting: boolean, };
 
 export type ProviderTemplate = { provider: string, 
 /**
