@@ -162,25 +162,19 @@ pub(crate) struct MigrationState {
     plan: Option<MovePlan>,
 }
 
-/// The calendars a run of moves opened, by account id: each is opened (its secret read from
-/// the keyring, its client built) once per run.
-type Opened =
-    std::collections::HashMap<String, std::sync::Arc<dyn belfry_core::calendar::Calendar>>;
+/// The accounts a run of moves opened, by id, with their names: each is read from the store
+/// and its calendar opened (its secret read from the keyring, its client built) once per run.
+type Opened = std::collections::HashMap<
+    String,
+    (String, std::sync::Arc<dyn belfry_core::calendar::Calendar>),
+>;
 
 /// A stable short name for an event: its account, calendar and address, hashed.
 fn event_id(account_id: &str, calendar: &str, remote_ref: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in account_id
-        .bytes()
-        .chain([0])
-        .chain(calendar.bytes())
-        .chain([0])
-        .chain(remote_ref.bytes())
-    {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{hash:016x}")
+    format!(
+        "{:016x}",
+        crate::schedule::fnv1a(&[account_id, calendar, remote_ref])
+    )
 }
 
 fn same_address(a: &str, b: &str) -> bool {
@@ -699,27 +693,28 @@ impl App {
         opened: &mut Opened,
     ) -> Result<Written, belfry_core::calendar::PortError> {
         use belfry_core::calendar::PortError;
-        let account = self
-            .store()
-            .accounts()
-            .map_err(|e| PortError::transient(e.to_string(), None))?
-            .into_iter()
-            .find(|a| a.id == kept.key.account_id)
-            .ok_or_else(|| {
-                PortError::permanent("the account of this move was removed: add it again and scan")
-            })?;
-        outcome.account = account.name.clone();
-        let calendar = match opened.get(&account.id) {
-            Some(c) => c.clone(),
+        let (name, calendar) = match opened.get(&kept.key.account_id) {
+            Some(found) => found.clone(),
             None => {
-                let c = self
+                let account = self
+                    .store()
+                    .account_by_id(&kept.key.account_id)
+                    .map_err(|e| PortError::transient(e.to_string(), None))?
+                    .ok_or_else(|| {
+                        PortError::permanent(
+                            "the account of this move was removed: add it again and scan",
+                        )
+                    })?;
+                let calendar = self
                     .calendars
                     .open(self, &account)
                     .map_err(|e| PortError::transient(e.message, None))?;
-                opened.insert(account.id.clone(), c.clone());
-                c
+                let found = (account.name, calendar);
+                opened.insert(kept.key.account_id.clone(), found.clone());
+                found
             }
         };
+        outcome.account = name;
         let lane = calendar.lane(&kept.key.calendar);
         let _place = self.lanes().enter(&lane.key, lane.width);
         outcome.attendees_told = calendar.sends_invitations();

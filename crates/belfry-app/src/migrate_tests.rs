@@ -14,14 +14,12 @@ use belfry_core::calendar::{
     Calendar, CalendarEntry, Confirmed, EventEdit, EventVersion, HeldEvent, Lane, PortError,
     Written,
 };
-use belfry_core::entropy::SplitMix64;
-use belfry_store::{AccountConfig, AccountRecord, CaldavConfig};
+use belfry_store::{AccountConfig, AccountRecord};
 use chrono::TimeZone;
 
 use super::*;
-use crate::schedule::Calendars;
 
-const CAL: &str = "https://dav.example.com/ana/lectures/";
+use crate::outbox_tests::CAL;
 
 #[derive(Debug, Clone)]
 enum Fault {
@@ -183,14 +181,6 @@ impl Calendar for Foreign {
     }
 }
 
-struct ForeignCalendars(Arc<Foreign>);
-
-impl Calendars for ForeignCalendars {
-    fn open(&self, _app: &App, _account: &AccountRecord) -> Result<Arc<dyn Calendar>, AppError> {
-        Ok(self.0.clone())
-    }
-}
-
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 2, 1, 12, 0, 0).unwrap()
 }
@@ -207,31 +197,7 @@ fn open_seeded(dir: &std::path::Path, cal: &Arc<Foreign>, seed: u64) -> App {
 
 /// A Belfry whose clock says `at`.
 fn open_at(dir: &std::path::Path, cal: &Arc<Foreign>, seed: u64, at: DateTime<Utc>) -> App {
-    let keyring = Keyring::mock();
-    let app = App::with_parts(
-        Store::open(dir).unwrap(),
-        Box::new(move || Ok(Arc::new(keyring.clone()) as Arc<dyn SecretStore>)),
-        Arc::new(FixedClock(at)),
-        Box::new(SplitMix64(seed)),
-        Tz::America__New_York,
-    )
-    .with_calendars(Arc::new(ForeignCalendars(cal.clone())));
-    if app.store().account("School").unwrap().is_none() {
-        app.store()
-            .insert_account(&AccountRecord {
-                id: "acct-1".into(),
-                name: "School".into(),
-                identity: "ana@school.example".into(),
-                config: AccountConfig::Caldav(CaldavConfig {
-                    calendar_home: "https://dav.example.com/ana/".into(),
-                    ..CaldavConfig::default()
-                }),
-                default_calendar: Some(CAL.into()),
-                created_at: t0(),
-            })
-            .unwrap();
-    }
-    app
+    outbox_tests::app_on(dir, cal.clone(), at, seed, "ana@school.example")
 }
 
 /// The Chime app's "Copy invitation" text, pasted by hand under the user's own note.

@@ -21,7 +21,7 @@ use chrono::TimeZone;
 use super::*;
 use crate::schedule::{Calendars, next_try, row_key};
 
-const CAL: &str = "https://dav.example.com/ana/lectures/";
+pub(crate) const CAL: &str = "https://dav.example.com/ana/lectures/";
 
 /// What the next request meets.
 #[derive(Debug, Clone)]
@@ -163,6 +163,15 @@ impl Calendar for Memory {
         Ok(Vec::new())
     }
 
+    fn edit(
+        &self,
+        _calendar: &str,
+        _remote_ref: &str,
+        _edit: &dyn belfry_core::calendar::EventEdit,
+    ) -> Result<Confirmed, PortError> {
+        Err(PortError::permanent("the outbox never edits"))
+    }
+
     fn lane(&self, _calendar: &str) -> Lane {
         Lane {
             key: "memory".into(),
@@ -175,31 +184,40 @@ impl Calendar for Memory {
     }
 }
 
-struct MemoryCalendars(Arc<Memory>);
+/// Every account's calendar is the one in-memory calendar a test holds.
+pub(crate) struct OneCalendar(pub(crate) Arc<dyn Calendar>);
 
-impl Calendars for MemoryCalendars {
+impl Calendars for OneCalendar {
     fn open(&self, _app: &App, _account: &AccountRecord) -> Result<Arc<dyn Calendar>, AppError> {
         Ok(self.0.clone())
     }
 }
 
-/// A Belfry over `dir`, whose clock says `at`, writing to `memory`.
-fn open(dir: &std::path::Path, memory: &Arc<Memory>, at: DateTime<Utc>) -> App {
+/// A Belfry over `dir` whose clock says `at` and whose random draws start from `seed`, with
+/// the CalDAV account "School" (signed in as `identity`, default calendar [`CAL`]) on
+/// `calendar`.
+pub(crate) fn app_on(
+    dir: &std::path::Path,
+    calendar: Arc<dyn Calendar>,
+    at: DateTime<Utc>,
+    seed: u64,
+    identity: &str,
+) -> App {
     let keyring = Keyring::mock();
     let app = App::with_parts(
         Store::open(dir).unwrap(),
         Box::new(move || Ok(Arc::new(keyring.clone()) as Arc<dyn SecretStore>)),
         Arc::new(FixedClock(at)),
-        Box::new(SplitMix64(7)),
+        Box::new(SplitMix64(seed)),
         Tz::America__New_York,
     )
-    .with_calendars(Arc::new(MemoryCalendars(memory.clone())));
+    .with_calendars(Arc::new(OneCalendar(calendar)));
     if app.store().account("School").unwrap().is_none() {
         app.store()
             .insert_account(&AccountRecord {
                 id: "acct-1".into(),
                 name: "School".into(),
-                identity: "ana".into(),
+                identity: identity.into(),
                 config: AccountConfig::Caldav(CaldavConfig {
                     calendar_home: "https://dav.example.com/ana/".into(),
                     ..CaldavConfig::default()
@@ -210,6 +228,11 @@ fn open(dir: &std::path::Path, memory: &Arc<Memory>, at: DateTime<Utc>) -> App {
             .unwrap();
     }
     app
+}
+
+/// A Belfry over `dir`, whose clock says `at`, writing to `memory`.
+fn open(dir: &std::path::Path, memory: &Arc<Memory>, at: DateTime<Utc>) -> App {
+    app_on(dir, memory.clone(), at, 7, "ana")
 }
 
 fn t0() -> DateTime<Utc> {
@@ -456,7 +479,7 @@ fn a_delivery_whose_account_was_removed_fails_and_says_so() {
         Box::new(SplitMix64(1)),
         Tz::UTC,
     )
-    .with_calendars(Arc::new(MemoryCalendars(memory.clone())));
+    .with_calendars(Arc::new(OneCalendar(memory.clone())));
     let views = app2.resume_outbox(Duration::from_secs(5)).unwrap();
     assert_eq!(views[0].state, DeliveryState::Failed);
     assert!(views[0].message.contains("removed"), "{}", views[0].message);

@@ -863,9 +863,9 @@ impl App {
     /// The name of the account with stable id `id` (empty when it was removed).
     fn account_name(&self, id: &str) -> String {
         self.store()
-            .accounts()
+            .account_by_id(id)
             .ok()
-            .and_then(|all| all.into_iter().find(|a| a.id == id))
+            .flatten()
             .map(|a| a.name)
             .unwrap_or_default()
     }
@@ -898,10 +898,8 @@ impl App {
         };
         let account = self
             .store()
-            .accounts()
+            .account_by_id(&d.account_id)
             .map_err(stored)?
-            .into_iter()
-            .find(|a| a.id == d.account_id)
             .ok_or_else(|| {
                 PortError::permanent(
                     "the account of this delivery was removed: add it again and retry",
@@ -1102,18 +1100,21 @@ pub(crate) fn row_key(form: &MeetingForm, account_id: &str, calendar: &str) -> S
         Some(rest) => format!("{{{rest}"),
         None => text,
     };
+    format!("{:016x}", fnv1a(&[&text, account_id, calendar]))
+}
+
+/// FNV-1a over `parts` with a zero byte between them: the stable keys of bulk rows and of
+/// events being moved off Chime.
+pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text
-        .bytes()
-        .chain([0])
-        .chain(account_id.bytes())
-        .chain([0])
-        .chain(calendar.bytes())
-    {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    for (i, part) in parts.iter().enumerate() {
+        let sep: &[u8] = if i == 0 { &[] } else { &[0] };
+        for &b in sep.iter().chain(part.as_bytes()) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
     }
-    format!("{hash:016x}")
+    hash
 }
 
 fn outcome(record: &MeetingRecord, deliveries: Vec<DeliveryView>) -> ScheduleOutcome {

@@ -53,6 +53,22 @@ impl Env {
     fn json(&self, args: &[&str]) -> Value {
         serde_json::from_str(&self.ok(args)).unwrap()
     }
+
+    /// Runs with `args` on the day the tests see ([`TODAY`]), with `config` as `belfry.toml`
+    /// when given, expecting success; returns stdout as JSON.
+    fn json_today(&self, args: &[&str], config: Option<&Path>) -> Value {
+        let mut cmd = self.cmd();
+        if let Some(config) = config {
+            cmd.env("BELFRY_CONFIG", config);
+        }
+        let out = cmd.env("BELFRY_CLOCK", TODAY).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "belfry {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
 }
 
 /// The day the tests that depend on the date see (`BELFRY_CLOCK`), whatever the machine's
@@ -2786,20 +2802,7 @@ fn chime_meetings_on_caldav_are_found_moved_once_and_nothing_else_is_touched() {
         .into_iter()
         .map(|n| (n, fetch(n)))
         .collect();
-    let at_today = |args: &[&str]| {
-        let out = env
-            .cmd()
-            .env("BELFRY_CLOCK", TODAY)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
-    };
+    let at_today = |args: &[&str]| env.json_today(args, None);
 
     let scan = at_today(&["migrate", "scan", "--json"]);
     let mut found: Vec<(String, String)> = scan["events"]
@@ -2974,21 +2977,7 @@ fn chime_meetings_on_google_are_moved_with_one_update_each_sent_to_everyone() {
         ]}),
     );
     assert!(seeded.contains("chimeseries01"), "{seeded}");
-    let at_today = |args: &[&str]| -> Value {
-        let out = env
-            .cmd()
-            .env("BELFRY_CONFIG", &oauth.config)
-            .env("BELFRY_CLOCK", TODAY)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let at_today = |args: &[&str]| env.json_today(args, Some(&oauth.config));
     let requests = || {
         belfry_testkit::get_json(&format!("{}/__test/requests", server.issuer))["requests"].clone()
     };
@@ -3119,21 +3108,7 @@ fn chime_meetings_on_microsoft_365_are_moved_with_one_update_each() {
         ]}),
     );
     assert!(seeded.contains("AAMkSERIES01"), "{seeded}");
-    let at_today = |args: &[&str]| -> Value {
-        let out = env
-            .cmd()
-            .env("BELFRY_CONFIG", &oauth.config)
-            .env("BELFRY_CLOCK", TODAY)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let at_today = |args: &[&str]| env.json_today(args, Some(&oauth.config));
     let writes = || -> Vec<Value> {
         belfry_testkit::get_json(&format!("{}/__test/requests", server.issuer))["requests"]
             .as_array()

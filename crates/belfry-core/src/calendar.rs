@@ -229,12 +229,7 @@ pub trait Calendar: Send + Sync {
         calendar: &str,
         remote_ref: &str,
         edit: &dyn EventEdit,
-    ) -> Result<Confirmed, PortError> {
-        let _ = (calendar, remote_ref, edit);
-        Err(PortError::permanent(
-            "Belfry cannot yet change events it did not make on this kind of calendar",
-        ))
-    }
+    ) -> Result<Confirmed, PortError>;
 
     /// The event at `remote_ref` as an iTIP REQUEST (RFC 5546) for the user to send the
     /// attendees themselves, where the service does not send invitations; `None` where it

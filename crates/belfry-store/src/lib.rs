@@ -1076,6 +1076,11 @@ impl Store {
             .find(|a| a.name.eq_ignore_ascii_case(name.trim())))
     }
 
+    /// The account with the stable id `id`.
+    pub fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
+        Ok(self.accounts()?.into_iter().find(|a| a.id == id))
+    }
+
     /// Saves an account's changed fields (by id).
     pub fn update_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
         let result = self.conn()?.execute(
