@@ -10,6 +10,7 @@ const KIND_LABELS: Record<AccountKind, string> = {
   google: "Google",
   microsoft: "Microsoft 365",
   aws: "AWS",
+  smtp: "Outgoing mail",
 };
 
 export function accountsPage(): { element: HTMLElement; refresh: () => Promise<void> } {

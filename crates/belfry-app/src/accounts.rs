@@ -49,6 +49,19 @@ pub struct CalendarView {
     pub owner: String,
 }
 
+/// The refusal of a calendar request to an account without calendars.
+pub(crate) fn no_calendars(record: &AccountRecord) -> AppError {
+    AppError::new(
+        ErrorCode::Invalid,
+        match record.kind() {
+            AccountKind::Smtp => {
+                format!("{:?} is a mail account: it has no calendars", record.name)
+            }
+            _ => format!("{:?} is an AWS account: it has no calendars", record.name),
+        },
+    )
+}
+
 /// The keyring key of an account's secret.
 pub(crate) fn secret_key(account_id: &str, what: &str) -> String {
     format!("account/{account_id}/{what}")
@@ -57,7 +70,7 @@ pub(crate) fn secret_key(account_id: &str, what: &str) -> String {
 /// Every secret an account may have, for removal.
 const SECRET_KINDS: [&str; 3] = ["password", "refresh-token", "aws-secret-access-key"];
 
-fn check_name(name: &str) -> Result<String, AppError> {
+pub(crate) fn check_name(name: &str) -> Result<String, AppError> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 64 || n.chars().any(char::is_control) {
         return Err(AppError::new(
@@ -175,13 +188,13 @@ pub struct Removed {
 }
 
 impl App {
-    fn new_account_id(&self) -> Result<String, AppError> {
+    pub(crate) fn new_account_id(&self) -> Result<String, AppError> {
         let word = self.with_entropy(|e: &mut dyn Entropy| e.next_u64())??;
         Ok(format!("{word:016x}"))
     }
 
     /// Refuses a name another account has (before any secret is stored or sign-in begins).
-    fn ensure_name_free(&self, name: &str) -> Result<(), AppError> {
+    pub(crate) fn ensure_name_free(&self, name: &str) -> Result<(), AppError> {
         match self.store().account(name)? {
             Some(_) => Err(StoreError::NameTaken(name.to_owned()).into()),
             None => Ok(()),
@@ -452,11 +465,8 @@ impl App {
     /// The calendars of an account, asked from its server now.
     pub fn account_calendars(&self, name: &str) -> Result<Vec<CalendarView>, AppError> {
         let record = self.account_record(name)?;
-        if record.kind() == AccountKind::Aws {
-            return Err(AppError::new(
-                ErrorCode::Invalid,
-                "an AWS account has no calendars",
-            ));
+        if !record.kind().has_calendars() {
+            return Err(no_calendars(&record));
         }
         let calendar = self.calendars.open(self, &record)?;
         Ok(calendar_views(
@@ -562,13 +572,14 @@ fn profile_in_files(profile: &str, config: &std::path::Path, creds: &std::path::
         || has(creds, &format!("[{profile}]"))
 }
 
-fn account_view(r: &AccountRecord) -> Result<AccountView, AppError> {
+pub(crate) fn account_view(r: &AccountRecord) -> Result<AccountView, AppError> {
     Ok(AccountView {
         name: r.name.clone(),
         kind: r.kind(),
         identity: r.identity.clone(),
         server: match &r.config {
             AccountConfig::Caldav(c) => c.server.clone(),
+            AccountConfig::Smtp(m) => format!("{}:{}", m.host, m.port),
             _ => String::new(),
         },
         default_calendar: r.default_calendar.clone().unwrap_or_default(),

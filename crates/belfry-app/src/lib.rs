@@ -12,6 +12,7 @@ mod chime;
 mod error;
 pub mod files;
 mod lanes;
+pub mod mail;
 pub mod migrate;
 mod providers;
 mod schedule;
@@ -38,7 +39,10 @@ pub use belfry_chime::doctor::{Finding, Report, Severity};
 pub use belfry_chime::{
     AccountFilter, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, UserFailure,
 };
+pub use belfry_core::email::MailSecurity;
 pub use belfry_store::DeliveryState;
+pub use belfry_store::mail::MailState;
+pub use mail::{InvitationSender, MailView, SmtpForm};
 pub use belfry_store::moves::{EventTexts, MoveRecord, MoveState};
 pub use chime::{Admin, ChimeFactory, DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode};
@@ -204,6 +208,8 @@ pub struct App {
     chime: ChimeFactory,
     /// The last scan for Chime meetings and the plan last shown (`migrate.rs`).
     migration: Mutex<migrate::MigrationState>,
+    /// Opens sessions with the outgoing mail server (`mail.rs`).
+    outgoing: Arc<dyn mail::Outgoing>,
 }
 
 impl std::fmt::Debug for App {
@@ -249,6 +255,7 @@ impl App {
             calendars: Arc::new(NetworkCalendars),
             chime: chime::sdk_chime(),
             migration: Mutex::default(),
+            outgoing: Arc::new(mail::Smtp),
         }
     }
 
@@ -604,6 +611,11 @@ impl App {
             tries += 1;
             match self.prepare_once(form, method, uid, wanted) {
                 Err(e) if e.code == ErrorCode::Conflict && tries < 5 => continue,
+                Ok((prepared, deliveries)) => {
+                    // Where no calendar server tells the attendees, Belfry emails them.
+                    self.want_mail_for(&prepared.record, &deliveries)?;
+                    return Ok((prepared, deliveries));
+                }
                 other => return other,
             }
         }
@@ -1097,6 +1109,9 @@ mod tests;
 
 #[cfg(test)]
 mod outbox_tests;
+
+#[cfg(test)]
+mod mail_tests;
 
 #[cfg(test)]
 mod migrate_tests;

@@ -10,8 +10,8 @@ use belfry_core::calendar::{CalendarEntry, EventEdit, Failure, HeldEvent, Writte
 use belfry_core::chime_details::{self, Detail, OffChime, Replacement};
 use belfry_core::provider::IdKind;
 use belfry_core::{MeetingKind, Provider, joining_block};
+use belfry_store::AccountRecord;
 use belfry_store::moves::{EventTexts, MoveKey, MoveRecord, MoveState};
-use belfry_store::{AccountKind, AccountRecord};
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -247,7 +247,7 @@ impl App {
             .store()
             .accounts()?
             .into_iter()
-            .filter(|a| a.kind() != AccountKind::Aws)
+            .filter(|a| a.kind().has_calendars())
             .collect();
         if let Some(name) = account {
             accounts.retain(|a| a.name.eq_ignore_ascii_case(name.trim()));

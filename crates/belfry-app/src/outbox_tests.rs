@@ -40,7 +40,7 @@ enum Fault {
 struct Killed;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Stored {
+pub(crate) struct Stored {
     uid: String,
     sequence: u32,
     cancelled: bool,
@@ -48,8 +48,9 @@ struct Stored {
     description: String,
 }
 
+/// The in-memory calendar (see the module's note).
 #[derive(Default)]
-struct Memory {
+pub(crate) struct Memory {
     events: Mutex<Vec<Stored>>,
     log: Mutex<Vec<String>>,
     faults: Mutex<VecDeque<Fault>>,
@@ -64,7 +65,7 @@ impl Memory {
         self.log.lock().unwrap().len()
     }
 
-    fn events(&self) -> Vec<Stored> {
+    pub(crate) fn events(&self) -> Vec<Stored> {
         self.events.lock().unwrap().clone()
     }
 

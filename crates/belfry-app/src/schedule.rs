@@ -56,6 +56,8 @@ pub struct ScheduleOutcome {
     /// say): it is the same meeting, not a second one.
     pub again: bool,
     pub deliveries: Vec<DeliveryView>,
+    /// The invitations Belfry emailed for this version (where no calendar server does).
+    pub mail: Vec<crate::mail::MailView>,
 }
 
 /// Opens the calendar service of an account: the real adapters, or in-memory calendars in
@@ -120,10 +122,9 @@ impl Calendars for NetworkCalendars {
                     retry,
                 )))
             }
-            AccountConfig::Aws(_) => Err(AppError::new(
-                ErrorCode::Invalid,
-                "an AWS account has no calendars",
-            )),
+            AccountConfig::Aws(_) | AccountConfig::Smtp(_) => {
+                Err(crate::accounts::no_calendars(account))
+            }
         }
     }
 }
@@ -339,7 +340,7 @@ impl App {
                     account_id: record.id.clone(),
                     calendar: target.calendar.clone(),
                 });
-                return Ok(outcome(&prepared.record, vec![view]));
+                return Ok(self.outcome(&prepared.record, vec![view]));
             }
             None => {
                 // A form that can never be scheduled reserves nothing.
@@ -371,7 +372,7 @@ impl App {
             calendar: target.calendar.clone(),
         };
         let view = self.deliver(&key);
-        let mut done = outcome(&prepared.record, vec![view]);
+        let mut done = self.outcome(&prepared.record, vec![view]);
         done.again = again;
         Ok(done)
     }
@@ -589,7 +590,7 @@ impl App {
     /// Sends each pending delivery of a saved version; the others are shown as they stand.
     fn deliver_all(&self, now: &MeetingRecord, deliveries: &[Delivery]) -> ScheduleOutcome {
         let views = deliveries.iter().map(|d| self.deliver(&d.key())).collect();
-        outcome(now, views)
+        self.outcome(now, views)
     }
 
     pub(crate) fn account_for_scheduling(&self, name: &str) -> Result<AccountRecord, AppError> {
@@ -599,12 +600,10 @@ impl App {
                 format!("there is no account named {:?}", name.trim()),
             )
         })?;
-        match record.kind() {
-            AccountKind::Caldav | AccountKind::Google | AccountKind::Microsoft => Ok(record),
-            AccountKind::Aws => Err(AppError::new(
-                ErrorCode::Invalid,
-                "an AWS account has no calendars",
-            )),
+        if record.kind().has_calendars() {
+            Ok(record)
+        } else {
+            Err(crate::accounts::no_calendars(&record))
         }
     }
 
@@ -914,23 +913,7 @@ impl App {
         let lane = calendar.lane(&d.calendar);
         let _place = self.lanes().enter(&lane.key, lane.width);
         view.invitations_sent = calendar.sends_invitations();
-        let provider = self
-            .provider_of_key(&meeting.provider)
-            .map_err(|e| PortError::permanent(format!("{}, then retry", e.message)))?;
-        let template = self.template_for(&provider).map_err(port_error)?;
-        let invitation = match render_invitation(&meeting, &provider, &template) {
-            Ok(invitation) => invitation,
-            // A cancellation goes out even when the saved template fails for it.
-            Err(_) if d.cancelled => {
-                render_invitation(&meeting, &provider, provider.default_template())
-                    .map_err(|e| PortError::permanent(e.to_string()))?
-            }
-            Err(e) => {
-                return Err(PortError::permanent(format!(
-                    "the invitation template fails for this meeting ({e}): fix it in settings"
-                )));
-            }
-        };
+        let (provider, invitation) = self.invitation_to_send(&meeting, d.cancelled)?;
         let version = EventVersion {
             uid: &record.uid,
             sequence: d.sequence,
@@ -945,6 +928,34 @@ impl App {
         };
         let confirmed = calendar.write(&d.calendar, &version)?;
         Ok((confirmed.remote_ref, confirmed.written))
+    }
+}
+
+impl App {
+    /// The provider and the invitation of a saved meeting, as it is sent (to a calendar, by
+    /// email). A cancellation goes out even when the saved template fails for it.
+    pub(crate) fn invitation_to_send(
+        &self,
+        meeting: &belfry_core::Meeting,
+        cancelled: bool,
+    ) -> Result<(belfry_core::Provider, belfry_core::Invitation), PortError> {
+        let provider = self
+            .provider_of_key(&meeting.provider)
+            .map_err(|e| PortError::permanent(format!("{}, then retry", e.message)))?;
+        let template = self.template_for(&provider).map_err(port_error)?;
+        let invitation = match render_invitation(meeting, &provider, &template) {
+            Ok(invitation) => invitation,
+            Err(_) if cancelled => {
+                render_invitation(meeting, &provider, provider.default_template())
+                    .map_err(|e| PortError::permanent(e.to_string()))?
+            }
+            Err(e) => {
+                return Err(PortError::permanent(format!(
+                    "the invitation template fails for this meeting ({e}): fix it in settings"
+                )));
+            }
+        };
+        Ok((provider, invitation))
     }
 }
 
@@ -1117,13 +1128,28 @@ pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     hash
 }
 
-fn outcome(record: &MeetingRecord, deliveries: Vec<DeliveryView>) -> ScheduleOutcome {
-    ScheduleOutcome {
-        uid: record.uid.clone(),
-        meeting_id: record.meeting_id.code(),
-        display: record.meeting_id.grouped(),
-        sequence: record.sequence,
-        again: false,
-        deliveries,
+impl App {
+    /// How a version went: its deliveries, and the emails Belfry sends for it (sent now).
+    fn outcome(&self, record: &MeetingRecord, deliveries: Vec<DeliveryView>) -> ScheduleOutcome {
+        let mail = match self.send_mail_of(&record.uid) {
+            Ok(mail) => mail,
+            Err(e) => vec![crate::mail::MailView {
+                uid: record.uid.clone(),
+                sequence: record.sequence,
+                attendee: String::new(),
+                cancel: false,
+                state: belfry_store::mail::MailState::Pending,
+                message: e.message,
+            }],
+        };
+        ScheduleOutcome {
+            uid: record.uid.clone(),
+            meeting_id: record.meeting_id.code(),
+            display: record.meeting_id.grouped(),
+            sequence: record.sequence,
+            again: false,
+            deliveries,
+            mail,
+        }
     }
 }

@@ -179,3 +179,50 @@ mod tests {
         }
     }
 }
+
+/// How the connection to the submission server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    /// Plain connection upgraded with STARTTLS before anything is said (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only to a server on this machine (a local relay).
+    None,
+}
+
+impl MailSecurity {
+    /// Every choice, in the order the front ends offer them.
+    pub const ALL: [MailSecurity; 3] = [
+        MailSecurity::Starttls,
+        MailSecurity::Tls,
+        MailSecurity::None,
+    ];
+
+    /// The stable name (`starttls`, `tls`, `none`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailSecurity::Starttls => "starttls",
+            MailSecurity::Tls => "tls",
+            MailSecurity::None => "none",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<MailSecurity> {
+        MailSecurity::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The port a server usually listens on for this kind of submission.
+    pub fn default_port(self) -> u16 {
+        match self {
+            MailSecurity::Starttls => 587,
+            MailSecurity::Tls => 465,
+            MailSecurity::None => 25,
+        }
+    }
+}

@@ -14,6 +14,7 @@
 use std::net::{Ipv4Addr, ToSocketAddrs};
 use std::time::{Duration, SystemTime};
 
+pub use belfry_core::email::MailSecurity as Security;
 use belfry_secrets::Sensitive;
 use chrono::{DateTime, Utc};
 use lettre::address::{Address, Envelope};
@@ -23,49 +24,6 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::ClientId;
-use serde::{Deserialize, Serialize};
-
-/// How the connection to the submission server is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Security {
-    /// Plain connection upgraded with STARTTLS before anything is said (port 587).
-    #[default]
-    Starttls,
-    /// TLS from the first byte (port 465).
-    Tls,
-    /// No encryption: only to a server on this machine (a local relay).
-    None,
-}
-
-impl Security {
-    /// Every choice, in the order the front ends offer them.
-    pub const ALL: [Security; 3] = [Security::Starttls, Security::Tls, Security::None];
-
-    /// The stable name (`starttls`, `tls`, `none`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Security::Starttls => "starttls",
-            Security::Tls => "tls",
-            Security::None => "none",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Security> {
-        Security::ALL
-            .into_iter()
-            .find(|s| s.as_str().eq_ignore_ascii_case(name.trim()))
-    }
-
-    /// The port a server usually listens on for this kind of submission.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Security::Starttls => 587,
-            Security::Tls => 465,
-            Security::None => 25,
-        }
-    }
-}
 
 /// What went wrong, and whether the message may have gone out anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

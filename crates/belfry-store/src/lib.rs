@@ -4,6 +4,7 @@
 //! Invariant: no secret is ever written here. A moderated meeting records only that it has
 //! a passcode; the passcode itself lives in the keyring (`belfry-secrets`).
 
+pub mod mail;
 pub mod moves;
 pub mod private;
 
@@ -145,6 +146,24 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT NOT NULL,
         PRIMARY KEY (account_id, calendar, remote_ref)
     ) STRICT;",
+    // 8: invitations Belfry emails itself (iMIP), one per meeting version and attendee.
+    "CREATE TABLE IF NOT EXISTS mailings (
+        meeting_uid TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        attendee TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        cancel INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_try_at TEXT,
+        claimed_until TEXT,
+        claimed_by TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (meeting_uid, sequence, attendee)
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS mailings_due ON mailings(state, next_try_at);",
 ];
 
 /// Where a delivery stands.
@@ -290,23 +309,35 @@ pub enum AccountKind {
     Microsoft,
     Caldav,
     Aws,
+    /// An outgoing mail server: Belfry emails the invitations a calendar server does not.
+    Smtp,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 4] = [
+    pub const ALL: [AccountKind; 5] = [
         AccountKind::Google,
         AccountKind::Microsoft,
         AccountKind::Caldav,
         AccountKind::Aws,
+        AccountKind::Smtp,
     ];
 
-    /// The stable name (`google`, `microsoft`, `caldav`, `aws`).
+    /// The stable name (`google`, `microsoft`, `caldav`, `aws`, `smtp`).
     pub fn as_str(self) -> &'static str {
         match self {
             AccountKind::Google => "google",
             AccountKind::Microsoft => "microsoft",
             AccountKind::Caldav => "caldav",
             AccountKind::Aws => "aws",
+            AccountKind::Smtp => "smtp",
+        }
+    }
+
+    /// Whether accounts of this kind hold calendars (AWS and mail accounts do not).
+    pub fn has_calendars(self) -> bool {
+        match self {
+            AccountKind::Google | AccountKind::Microsoft | AccountKind::Caldav => true,
+            AccountKind::Aws | AccountKind::Smtp => false,
         }
     }
 
@@ -344,6 +375,20 @@ pub enum AwsSource {
     Chain,
 }
 
+/// An outgoing mail account's settings (its password is in the keyring).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls`, or `none` (a server on this machine only).
+    pub security: belfry_core::email::MailSecurity,
+    /// The sender's address (From:), usually the organizer's.
+    pub address: String,
+    /// A certificate authority file (PEM) to trust for this server besides the usual ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+}
+
 /// An account's kind and its non-secret settings, one shape per kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountConfig {
@@ -351,6 +396,7 @@ pub enum AccountConfig {
     Google,
     Microsoft,
     Aws(AwsSource),
+    Smtp(SmtpConfig),
 }
 
 impl AccountConfig {
@@ -360,6 +406,7 @@ impl AccountConfig {
             AccountConfig::Google => AccountKind::Google,
             AccountConfig::Microsoft => AccountKind::Microsoft,
             AccountConfig::Aws(_) => AccountKind::Aws,
+            AccountConfig::Smtp(_) => AccountKind::Smtp,
         }
     }
 
@@ -370,6 +417,7 @@ impl AccountConfig {
                 to_json(&serde_json::json!({ "provider": self.kind().as_str() }))
             }
             AccountConfig::Aws(a) => to_json(a),
+            AccountConfig::Smtp(m) => to_json(m),
         }
     }
 
@@ -379,6 +427,7 @@ impl AccountConfig {
             Some(AccountKind::Google) => Ok(AccountConfig::Google),
             Some(AccountKind::Microsoft) => Ok(AccountConfig::Microsoft),
             Some(AccountKind::Aws) => Ok(AccountConfig::Aws(from_json(json)?)),
+            Some(AccountKind::Smtp) => Ok(AccountConfig::Smtp(from_json(json)?)),
             None => Err(StoreError::Damaged(format!("an account of kind {kind:?}"))),
         }
     }

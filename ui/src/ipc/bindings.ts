@@ -154,7 +154,7 @@ scheduler: string, meeting_id: string, display: string, kind: MeetingKind, title
  */
 calendars: Array<string>, };
 
-export type AccountKind = "google" | "microsoft" | "caldav" | "aws";
+export type AccountKind = "google" | "microsoft" | "caldav" | "aws" | "smtp";
 
 export type AccountView = { name: string, kind: AccountKind, 
 /**
@@ -226,6 +226,40 @@ attempts: number,
  */
 next_try_at: string, };
 
+export type MailState = "pending" | "sending" | "sent" | "failed" | "unknown" | "superseded";
+
+export type MailView = { uid: string, sequence: number, attendee: string, 
+/**
+ * A cancellation (the meeting was cancelled, or this attendee taken off it).
+ */
+cancel: boolean, state: MailState, 
+/**
+ * Why it is not sent, and what to do.
+ */
+message: string, };
+
+export type MailSecurity = "starttls" | "tls" | "none";
+
+export type SmtpForm = { host: string, 
+/**
+ * 0: the usual port for `security`.
+ */
+port: number, security: MailSecurity, 
+/**
+ * The user name on the server (often the address).
+ */
+user: string, 
+/**
+ * The sender's address; empty: the user name.
+ */
+address: string, 
+/**
+ * A certificate authority file (PEM) to trust besides the usual ones; empty: none.
+ */
+ca_file: string, };
+
+export type InvitationSender = "provider" | "server" | "belfry-by-mail" | "nobody";
+
 export type ScheduleOutcome = { 
 /**
  * The meeting's UID: what names it for a change or a cancellation.
@@ -235,7 +269,11 @@ uid: string, meeting_id: string, display: string, sequence: number,
  * This exact meeting was scheduled before on that calendar (a run repeated after a kill,
  * say): it is the same meeting, not a second one.
  */
-again: boolean, deliveries: Array<DeliveryView>, };
+again: boolean, deliveries: Array<DeliveryView>, 
+/**
+ * The invitations Belfry emailed for this version (where no calendar server does).
+ */
+mail: Array<MailView>, };
 
 export type BulkProgress = { done: number, total: number, };
 
