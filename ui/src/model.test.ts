@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 
 import type { MeetingForm, Preview } from "./ipc/bindings";
 import { IpcErrorLike, fakeIpc, previewOf as preview } from "./testing";
-import { ScheduleModel, checkEmail, emptyForm, nextHour, searchZones, splitAddresses } from "./model";
+import { ScheduleModel, checkEmail, emptyForm, nextHour, searchZones, senderText, splitAddresses } from "./model";
 
 describe("addresses", () => {
   it("accepts ordinary addresses and names the problem otherwise", () => {
@@ -152,4 +152,13 @@ it("debounces previews while typing", async () => {
   expect(ipc.preview).toHaveBeenCalledTimes(1);
   expect(ipc.preview).toHaveBeenLastCalledWith(expect.objectContaining({ title: "Phy" }));
   vi.useRealTimers();
+});
+
+describe("who sends the invitations", () => {
+  it("names each sender, and the way out when nobody does", () => {
+    expect(senderText("server")).toContain("calendar server emails");
+    expect(senderText("belfry-by-mail")).toContain("Belfry emails");
+    expect(senderText("provider")).toContain("calendar service emails");
+    expect(senderText("nobody")).toContain("Accounts page");
+  });
 });

@@ -1,5 +1,5 @@
 // The Schedule window's state and rules, without the DOM: testable with a fake IPC.
-import type { AppError, Field, MeetingForm, MeetingKind, NewMeetingView, Preview } from "./ipc/bindings";
+import type { AppError, Field, InvitationSender, MeetingForm, MeetingKind, NewMeetingView, Preview } from "./ipc/bindings";
 
 /** What the model needs from Rust. */
 export interface ScheduleIpc {
@@ -261,6 +261,24 @@ export class ScheduleModel {
       this.update({ kind, meeting_id: made.meeting_id, passcode: "" });
     } catch (e) {
       this.applyError(appErrorOf(e));
+    }
+  }
+}
+
+/** Who tells the attendees of a meeting put on a calendar, in words. */
+export function senderText(by: InvitationSender): string {
+  switch (by) {
+    case "provider":
+      return "the calendar service emails the attendees.";
+    case "server":
+      return "the calendar server emails the attendees.";
+    case "belfry-by-mail":
+      return "Belfry emails the attendees from your mail account.";
+    case "nobody":
+      return "nobody emails the attendees. Send them the .ics, or add an outgoing mail account on the Accounts page.";
+    default: {
+      const unknown: never = by;
+      return unknown;
     }
   }
 }

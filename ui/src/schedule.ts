@@ -1,8 +1,8 @@
 // The Schedule page: the form on the left, the live invitation on the right.
 import { ipc } from "./ipc";
-import type { Catalog, Field, MeetingForm, MeetingKind, ProviderView, SettingsView } from "./ipc";
+import type { Catalog, Field, InvitationSender, MeetingForm, MeetingKind, ProviderView, SettingsView } from "./ipc";
 import { field, h, providerOptions, setError, showInvitationHtml, toast } from "./dom";
-import { ScheduleModel, appErrorOf, moderatorCopied, nextHour, searchZones } from "./model";
+import { ScheduleModel, appErrorOf, moderatorCopied, nextHour, searchZones, senderText } from "./model";
 
 const FIELD_IDS: Record<Field, string> = {
   provider: "provider",
@@ -213,7 +213,9 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   const accountSelect = h("select", { id: "calendar-account", "aria-label": "Calendar account" });
   const calendarSelect = h("select", { id: "calendar-choice", "aria-label": "Calendar" });
   const addButton = h("button", { type: "button", id: "add-to-calendar", onclick: () => void addToCalendar() }, "Add to calendar");
-  const calendarRow = h("div", { class: "actions calendar-row", hidden: true }, accountSelect, calendarSelect, addButton);
+  // Who will tell the attendees of a meeting put on the chosen calendar.
+  const invitationsBy = h("p", { class: "entry-meta", id: "invitations-by", "aria-live": "polite" });
+  const calendarRow = h("div", { class: "actions calendar-row", hidden: true }, accountSelect, calendarSelect, addButton, invitationsBy);
   // Rescheduling a meeting from the history: the same ID, sent to the calendars that hold it.
   let rescheduling: string | null = null;
   const rescheduleText = h("span", {});
@@ -466,6 +468,12 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   // The writable calendars of the chosen account, its default first chosen; a host's
   // calendar says whose it is (the host becomes the organizer).
   let calendarsOf = "";
+  let senders = new Map<string, InvitationSender>();
+  function showSender() {
+    const by = senders.get(calendarSelect.value);
+    invitationsBy.textContent = by === undefined ? "" : `Invitations: ${senderText(by)}`;
+  }
+  calendarSelect.addEventListener("change", showSender);
   async function refreshCalendars() {
     const account = accountSelect.value;
     if (!account || account === calendarsOf) return;
@@ -477,6 +485,8 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       calendarSelect.replaceChildren(
         ...calendars.map((c) => h("option", { value: c.id, selected: c.is_default }, c.owner ? `${c.name} (${c.owner}'s)` : c.name)),
       );
+      senders = new Map(calendars.map((c) => [c.id, c.invitations_by]));
+      showSender();
     } catch (e) {
       calendarsOf = "";
       toast(appErrorOf(e).message, "error");

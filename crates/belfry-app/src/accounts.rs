@@ -42,6 +42,9 @@ pub struct CalendarView {
     pub writable: bool,
     /// The server emails the attendees itself (for CalDAV: RFC 6638).
     pub sends_invitations: bool,
+    /// Who tells the attendees of a meeting put on it: the provider, the server, Belfry by
+    /// email (a mail account), or nobody.
+    pub invitations_by: crate::mail::InvitationSender,
     pub is_default: bool,
     /// The account's own main calendar.
     pub is_primary: bool,
@@ -270,6 +273,7 @@ impl App {
                 .map(CalendarEntry::from)
                 .collect(),
             found.auto_schedule,
+            self.invitation_sender(&record)?,
             &record,
         );
         Ok((account_view(&record)?, calendars))
@@ -472,6 +476,7 @@ impl App {
         Ok(calendar_views(
             calendar.calendars()?,
             calendar.sends_invitations(),
+            self.invitation_sender(&record)?,
             &record,
         ))
     }
@@ -590,6 +595,7 @@ pub(crate) fn account_view(r: &AccountRecord) -> Result<AccountView, AppError> {
 fn calendar_views(
     calendars: Vec<CalendarEntry>,
     sends_invitations: bool,
+    invitations_by: crate::mail::InvitationSender,
     record: &AccountRecord,
 ) -> Vec<CalendarView> {
     calendars
@@ -598,6 +604,7 @@ fn calendar_views(
         .map(|c| CalendarView {
             is_default: record.default_calendar.as_deref() == Some(c.id.as_str()),
             sends_invitations,
+            invitations_by,
             is_primary: c.primary,
             // Only another person's calendar names its owner.
             owner: c

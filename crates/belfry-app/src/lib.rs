@@ -42,11 +42,11 @@ pub use belfry_chime::{
 pub use belfry_core::email::MailSecurity;
 pub use belfry_store::DeliveryState;
 pub use belfry_store::mail::MailState;
-pub use mail::{InvitationSender, MailView, SmtpForm};
 pub use belfry_store::moves::{EventTexts, MoveRecord, MoveState};
 pub use chime::{Admin, ChimeFactory, DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode};
 pub use files::write_atomically;
+pub use mail::{InvitationSender, MailView, SmtpForm};
 pub use migrate::{
     ChimeEvent, ChimeScan, MoveOutcome, MovePlan, MoveReport, Organizer, PlannedMove, SkippedEvent,
 };

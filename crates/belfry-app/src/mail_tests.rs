@@ -415,10 +415,7 @@ fn where_a_server_tells_the_attendees_or_no_mail_account_exists_belfry_sends_not
     assert!(postbox.taken().is_empty());
     // A meeting made as an .ics only is emailed when the user asks.
     let file = app
-        .ics(
-            &class("Seminar", &["pat@example.org"]),
-            Method::Request,
-        )
+        .ics(&class("Seminar", &["pat@example.org"]), Method::Request)
         .unwrap();
     let sent = app.email_invitations(&file.prepared.record.uid).unwrap();
     assert_eq!(sent[0].state, MailState::Sent);

@@ -155,6 +155,8 @@ pub fn outbox_worker(
                 }
                 // Events being moved off Chime that a kill or an outage left pending.
                 let _ = app.resume_moves(period);
+                // Invitation emails waiting for their time (a server said "later").
+                let _ = app.resume_mail(period);
                 std::thread::sleep(period);
             }
         })

@@ -127,6 +127,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Invitation emails Belfry sends itself (through the mail account added with `belfry
+    /// accounts add smtp`): list the ones not sent, email a meeting's attendees, send one
+    /// again.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Show a moderated meeting's ID, link and passcode (from the keyring) for its moderators.
     ModeratorInfo {
         /// The meeting ID, in any grouping.
@@ -480,6 +487,73 @@ pub enum AddAccount {
         /// Read the secret access key from standard input; it goes to the keyring only.
         #[arg(long, requires = "access_key_id")]
         secret_stdin: bool,
+    },
+    /// An outgoing mail server (SMTP submission): Belfry emails the invitations where the
+    /// calendar server does not (CalDAV without scheduling, .ics-only meetings).
+    Smtp {
+        #[arg(long)]
+        name: String,
+        /// The server's host name, e.g. smtp.fastmail.com.
+        #[arg(long, value_name = "HOST")]
+        host: String,
+        /// The port (default: 587 for starttls, 465 for tls).
+        #[arg(long)]
+        port: Option<u16>,
+        /// starttls, tls, or none (only for a server on this machine).
+        #[arg(long, default_value = "starttls", value_parser = parse_security)]
+        security: belfry_app::MailSecurity,
+        /// The user name on the server (often the email address).
+        #[arg(long, value_name = "USER")]
+        username: String,
+        /// The sender's address (default: the user name).
+        #[arg(long, value_name = "EMAIL")]
+        from: Option<String>,
+        /// A certificate authority file (PEM) to trust for this server besides the usual ones.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
+        /// Read the (app) password from standard input; it goes to the keyring only.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_security(s: &str) -> Result<belfry_app::MailSecurity, String> {
+    belfry_app::MailSecurity::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = belfry_app::MailSecurity::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        format!("one of {}", names.join(", "))
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// The invitation emails not sent: waiting, refused, or perhaps sent (no answer came).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Email the latest version of a meeting (one made with `belfry ics`, say) to each of its
+    /// attendees, once.
+    Send {
+        /// The meeting's UID (see `belfry history`).
+        uid: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send again an email that was refused or may not have arrived.
+    Resend {
+        uid: String,
+        /// The version (SEQUENCE) as `belfry mail list` shows it.
+        #[arg(long)]
+        sequence: u32,
+        /// The attendee's address.
+        #[arg(long, value_name = "EMAIL")]
+        to: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -241,6 +241,16 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
                 out.outbox(&app.retry_deliveries(&uid)?, json)
             }
         },
+        Command::Mail { command } => match command {
+            args::MailCommand::List { json } => out.mail(&app.unsent_mail()?, json),
+            args::MailCommand::Send { uid, json } => out.mail(&app.email_invitations(&uid)?, json),
+            args::MailCommand::Resend {
+                uid,
+                sequence,
+                to,
+                json,
+            } => out.mail(&app.resend_mail(&uid, sequence, &to)?, json),
+        },
         Command::ModeratorInfo { meeting_id } => {
             let id = MeetingId::read(&meeting_id)
                 .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
@@ -350,6 +360,38 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
                      .ics (belfry ics) from your mail."
                 );
             }
+            Ok(())
+        }
+        AccountsCommand::Add {
+            kind:
+                AddAccount::Smtp {
+                    name,
+                    host,
+                    port,
+                    security,
+                    username,
+                    from,
+                    ca_file,
+                    password_stdin: _,
+                },
+        } => {
+            let password = read_stdin_line("--password-stdin")?;
+            let a = app.add_smtp_account(
+                &name,
+                &belfry_app::SmtpForm {
+                    host,
+                    port: port.unwrap_or(0),
+                    security,
+                    user: username,
+                    address: from.unwrap_or_default(),
+                    ca_file: ca_file.map(|f| f.display().to_string()).unwrap_or_default(),
+                },
+                password,
+            )?;
+            eprintln!(
+                "Added {:?} ({}): Belfry emails the invitations where a calendar server does not.",
+                a.name, a.server
+            );
             Ok(())
         }
         AccountsCommand::Add {
@@ -464,6 +506,21 @@ fn finish_outbox(app: &App) {
         }
         Err(e) => eprintln!(
             "belfry: earlier deliveries are still pending: {}",
+            e.message
+        ),
+    }
+    match app.resume_mail(OUTBOX_BUDGET) {
+        Ok(done) => {
+            for m in done {
+                eprintln!(
+                    "belfry: finished an earlier invitation email to {}: {}",
+                    m.attendee,
+                    m.state.as_str()
+                );
+            }
+        }
+        Err(e) => eprintln!(
+            "belfry: earlier invitation emails are still waiting: {}",
             e.message
         ),
     }

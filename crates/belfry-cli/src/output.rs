@@ -1,7 +1,8 @@
 use std::io::{self, Write};
 
 use belfry_app::{
-    AppError, ErrorCode, HistoryEntry, NewMeeting, Prepared, ScheduleOutcome, SettingKey, Settings,
+    AppError, ErrorCode, HistoryEntry, MailState, MailView, NewMeeting, Prepared, ScheduleOutcome,
+    SettingKey, Settings,
 };
 use belfry_core::Provider;
 use serde::Serialize;
@@ -89,8 +90,27 @@ impl Out {
             }
             // Only for what was written now: a server that does not schedule told nobody.
             let written_now = matches!(d.status.as_str(), "created" | "updated" | "cancelled");
-            if written_now && !d.invitations_sent {
-                text.push_str("  This server does not email attendees: send them the invitation (belfry ics).\n");
+            if written_now && !d.invitations_sent && done.mail.is_empty() {
+                text.push_str("  This server does not email attendees: send them the invitation (belfry ics), or add a mail account (belfry accounts add smtp).\n");
+            }
+        }
+        for m in &done.mail {
+            let what = if m.cancel {
+                "cancellation"
+            } else {
+                "invitation"
+            };
+            let state = match m.state {
+                MailState::Sent => "emailed",
+                MailState::Pending => "to be emailed (tried again later)",
+                MailState::Sending => "being emailed",
+                MailState::Failed => "not emailed",
+                MailState::Unknown => "perhaps emailed (no answer came; belfry mail resend)",
+                MailState::Superseded => "not emailed (a newer version went instead)",
+            };
+            text.push_str(&format!("{what} {state}: {}\n", m.attendee));
+            if !m.message.is_empty() && m.state != MailState::Sent {
+                text.push_str(&format!("  {}\n", m.message));
             }
         }
         self.raw(&text)?;
@@ -101,6 +121,31 @@ impl Out {
             ));
         }
         Ok(())
+    }
+
+    /// Invitation emails: one line each, with why one is not sent.
+    pub fn mail(&mut self, mail: &[MailView], json: bool) -> Result<(), AppError> {
+        if json {
+            return self.json(&mail);
+        }
+        if mail.is_empty() {
+            return self.line("No invitation email is waiting.");
+        }
+        let mut text = String::new();
+        for m in mail {
+            text.push_str(&format!(
+                "{:<10} {:<8} seq {:<3} {:<32} {}\n",
+                m.state.as_str(),
+                if m.cancel { "CANCEL" } else { "REQUEST" },
+                m.sequence,
+                m.attendee,
+                m.uid
+            ));
+            if !m.message.is_empty() && m.state != MailState::Sent {
+                text.push_str(&format!("  {}\n", m.message));
+            }
+        }
+        self.raw(&text)
     }
 
     /// The outbox: one line per delivery not done, with why and when it is tried next.

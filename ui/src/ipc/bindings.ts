@@ -174,7 +174,12 @@ export type CalendarView = { id: string, name: string, writable: boolean,
 /**
  * The server emails the attendees itself (for CalDAV: RFC 6638).
  */
-sends_invitations: boolean, is_default: boolean, 
+sends_invitations: boolean, 
+/**
+ * Who tells the attendees of a meeting put on it: the provider, the server, Belfry by
+ * email (a mail account), or nobody.
+ */
+invitations_by: InvitationSender, is_default: boolean, 
 /**
  * The account's own main calendar.
  */
