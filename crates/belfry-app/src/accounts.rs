@@ -257,6 +257,7 @@ impl App {
                 principal: found.principal,
                 calendar_home: found.calendar_home,
                 auto_schedule: found.auto_schedule,
+                addresses: found.addresses,
                 allow_insecure_http,
             }),
             default_calendar: default,

@@ -264,13 +264,27 @@ impl App {
         let Some(mail) = self.mail_account()? else {
             return Ok(());
         };
+        let organizer = record
+            .meeting
+            .as_ref()
+            .and_then(|m| m.calendar_organizer())
+            .map(|o| o.as_str().to_owned());
         let mut needed = false;
         for d in deliveries {
-            if let Some(account) = self.store().account_by_id(&d.account_id)?
-                && self.invitation_sender(&account)? == InvitationSender::BelfryByMail
-            {
-                needed = true;
-            }
+            let Some(account) = self.store().account_by_id(&d.account_id)? else {
+                continue;
+            };
+            needed |= match &account.config {
+                // A scheduling server tells the attendees of what the account organizes
+                // only: another organizer's meeting (a host's, say) is stored, nobody told.
+                AccountConfig::Caldav(c) if c.auto_schedule => {
+                    !c.addresses.is_empty()
+                        && !organizer.as_deref().is_some_and(|o| {
+                            c.addresses.iter().any(|a| a.eq_ignore_ascii_case(o))
+                        })
+                }
+                _ => self.invitation_sender(&account)? == InvitationSender::BelfryByMail,
+            };
         }
         if needed {
             self.want_mail(record, deliveries.iter().any(|d| d.cancelled), &mail)?;

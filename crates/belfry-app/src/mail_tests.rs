@@ -413,6 +413,36 @@ fn where_a_server_tells_the_attendees_or_no_mail_account_exists_belfry_sends_not
     app.schedule(&class("Optics", &["pat@example.org"]), "School", None)
         .unwrap();
     assert!(postbox.taken().is_empty());
+    // It tells the attendees only of what one of the account's addresses organizes: with
+    // none named, the first organizes; another organizer's meeting is Belfry's to email.
+    if let AccountConfig::Caldav(c) = &mut school.config {
+        c.addresses = vec!["ana@example.com".into()];
+    }
+    app.store().update_account(&school).unwrap();
+    let own = MeetingForm {
+        organizer: String::new(),
+        ..class("Acoustics", &["pat@example.org"])
+    };
+    let done = app.schedule(&own, "School", None).unwrap();
+    assert!(done.mail.is_empty(), "{:?}", done.mail);
+    let organized = app.store().meeting_by_uid(&done.uid).unwrap().unwrap();
+    assert_eq!(
+        organized.meeting.unwrap().organizer.unwrap().as_str(),
+        "ana@example.com"
+    );
+    let hosted = app
+        .schedule(
+            &class("Thermodynamics", &["pat@example.org"]),
+            "School",
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        hosted.mail.len(),
+        1,
+        "prof@example.com is not the account's"
+    );
+    postbox.taken.lock().unwrap().clear();
     // A meeting made as an .ics only is emailed when the user asks.
     let file = app
         .ics(&class("Seminar", &["pat@example.org"]), Method::Request)

@@ -1040,13 +1040,22 @@ struct Target {
 }
 
 /// On a Google or Microsoft calendar the signed-in address organizes unless the form names
-/// someone.
+/// someone; on a CalDAV server that schedules, the account's first calendar address (the
+/// one the server emails the attendees for).
 fn organized_by(form: &MeetingForm, account: &AccountRecord) -> MeetingForm {
     let mut form = form.clone();
-    if form.organizer.trim().is_empty()
-        && matches!(account.kind(), AccountKind::Google | AccountKind::Microsoft)
-    {
-        form.organizer = account.identity.clone();
+    if form.organizer.trim().is_empty() {
+        match &account.config {
+            AccountConfig::Google | AccountConfig::Microsoft => {
+                form.organizer = account.identity.clone();
+            }
+            AccountConfig::Caldav(c) if c.auto_schedule => {
+                if let Some(first) = c.addresses.first() {
+                    form.organizer = first.clone();
+                }
+            }
+            _ => {}
+        }
     }
     form
 }

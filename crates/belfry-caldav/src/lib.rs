@@ -55,6 +55,12 @@ pub enum CalDavError {
     Occupied { url: String },
     #[error("the calendar already has an event with this meeting's UID at another place ({0})")]
     UidElsewhere(String),
+    /// The server refused a write for want of privileges (RFC 3744 `need-privileges`), as
+    /// sabre/dav does on a calendar not shared with the account.
+    #[error(
+        "{url} does not let this account write there (HTTP 403): the calendar's owner must let it edit the calendar"
+    )]
+    NotAllowed { url: String },
     /// A plain `http://` server URL to another machine, and [`Transport`] does not allow it.
     #[error(
         "the server URL {0} uses plain http:// to another machine, so the password would cross the network unencrypted: use https://, or allow insecure http for this account"
@@ -302,6 +308,11 @@ pub struct Discovery {
     pub calendars: Vec<CalendarInfo>,
     /// The server sends invitations itself (RFC 6638 `calendar-auto-schedule`).
     pub auto_schedule: bool,
+    /// The user's calendar addresses (RFC 6638 `calendar-user-address-set`, its `mailto:`
+    /// ones without the scheme), as the principal lists them; empty when it lists none. A
+    /// server that schedules does so only for an organizer among them: Cyrus stores an event
+    /// another address organizes and emails nobody.
+    pub addresses: Vec<String>,
 }
 
 /// Whether plain `http://` may carry the password to a server other than this machine.
@@ -583,7 +594,7 @@ impl CalDav {
                 Some(e) => e,
             });
         };
-        let home = self.calendar_home(&principal)?;
+        let (home, addresses) = self.calendar_home(&principal)?;
         let calendars = self.calendars(&home)?;
         let auto_schedule = self.auto_schedule(&home)?;
         Ok(Discovery {
@@ -591,6 +602,7 @@ impl CalDav {
             calendar_home: home.to_string(),
             calendars,
             auto_schedule,
+            addresses,
         })
     }
 
@@ -605,15 +617,31 @@ impl CalDav {
         self.on_server("the server answered current-user-principal", principal)
     }
 
-    fn calendar_home(&self, principal: &Url) -> Result<Url, CalDavError> {
-        let body = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-home-set/></d:prop></d:propfind>"#;
+    /// The principal's calendar home, and its `mailto:` calendar user addresses (without the
+    /// scheme), in one PROPFIND.
+    fn calendar_home(&self, principal: &Url) -> Result<(Url, Vec<String>), CalDavError> {
+        let body = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-home-set/><c:calendar-user-address-set/></d:prop></d:propfind>"#;
         let (base, responses) = self.propfind(principal, "0", body)?;
         let home = responses
             .iter()
             .find_map(|r| r.href_prop(CALDAV, "calendar-home-set"))
             .and_then(|h| base.join(&h).ok())
             .ok_or_else(|| CalDavError::NotCalDav(principal.to_string()))?;
-        self.on_server("the server answered calendar-home-set", home)
+        let addresses = responses
+            .iter()
+            .filter_map(|r| r.find(CALDAV, "calendar-user-address-set"))
+            .flat_map(|p| p.hrefs.iter())
+            .filter_map(|h| {
+                let (scheme, address) = h.trim().split_once(':')?;
+                let address = address.trim();
+                (scheme.eq_ignore_ascii_case("mailto") && !address.is_empty())
+                    .then(|| address.to_owned())
+            })
+            .collect();
+        Ok((
+            self.on_server("the server answered calendar-home-set", home)?,
+            addresses,
+        ))
     }
 
     /// The calendar collections in `home`. A calendar listed on another origin than the
@@ -932,7 +960,19 @@ impl CalDav {
             url: href.to_string(),
             reason: short_reason(&e),
         })?;
-        Ok((resp.status(), belfry_http::retry_after(&resp)))
+        let status = resp.status();
+        let retry_after = belfry_http::retry_after(&resp);
+        // A 403 is a UID elsewhere (RFC 4791 no-uid-conflict) or, as sabre/dav says with
+        // RFC 3744 need-privileges, no right to write here: the account's, not the event's.
+        if status == StatusCode::FORBIDDEN
+            && read_text(resp, href, belfry_http::MAX_ANSWER_BYTES)
+                .is_ok_and(|body| names_need_privileges(&body))
+        {
+            return Err(CalDavError::NotAllowed {
+                url: href.to_string(),
+            });
+        }
+        Ok((status, retry_after))
     }
 
     fn status_error_after(
@@ -1085,6 +1125,17 @@ impl PropResponse {
             Some(p) => p.comps.is_empty() || p.comps.iter().any(|c| c.eq_ignore_ascii_case(comp)),
         }
     }
+}
+
+/// An error body (RFC 4918 §16) holding RFC 3744's `DAV:need-privileges`.
+fn names_need_privileges(xml: &str) -> bool {
+    roxmltree::Document::parse(xml).is_ok_and(|doc| {
+        doc.descendants().any(|n| {
+            n.is_element()
+                && n.tag_name().namespace() == Some(DAV)
+                && n.tag_name().name() == "need-privileges"
+        })
+    })
 }
 
 fn parse_multistatus(xml: &str, base: &Url) -> Result<Vec<PropResponse>, String> {
@@ -1391,6 +1442,21 @@ mod tests {
         assert!(!r[1].supports_component("VEVENT"));
         assert!(r[2].can_write() && r[2].supports_component("VEVENT"));
         assert_eq!(r[2].text_prop(DAV, "displayname"), None);
+    }
+
+    #[test]
+    fn a_403_for_want_of_privileges_is_told_from_a_uid_conflict() {
+        // sabre/dav's answer to a PUT without the bind privilege.
+        let denied = r#"<?xml version="1.0" encoding="utf-8"?>
+<d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns">
+  <s:exception>Sabre\DAVACL\Exception\NeedPrivileges</s:exception>
+  <d:need-privileges><d:resource><d:href>/calendars/ana/lectures</d:href><d:privilege><d:bind/></d:privilege></d:resource></d:need-privileges>
+</d:error>"#;
+        assert!(names_need_privileges(denied));
+        let conflict = r#"<d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict><d:href>/cal/other.ics</d:href></c:no-uid-conflict></d:error>"#;
+        assert!(!names_need_privileges(conflict));
+        assert!(!names_need_privileges("<need-privileges/>"), "not DAV:");
+        assert!(!names_need_privileges("Forbidden"));
     }
 
     #[test]

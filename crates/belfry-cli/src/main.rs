@@ -101,11 +101,14 @@ fn run(cli: Cli) -> Result<Option<ExitCode>, AppError> {
         return out.line(&App::about()).map(|()| None);
     }
     let app = App::open()?;
-    // Commands that write to calendars first finish what earlier runs left (for a while at
+    // Commands that write to calendars or send mail first finish what earlier runs left (for a while at
     // most); the others never wait on a server.
     if matches!(
         cli.command,
-        Command::Schedule { .. } | Command::Reschedule { .. } | Command::Cancel { .. }
+        Command::Schedule { .. }
+            | Command::Reschedule { .. }
+            | Command::Cancel { .. }
+            | Command::Mail { .. }
     ) {
         finish_outbox(&app);
     }

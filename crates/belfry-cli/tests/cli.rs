@@ -3244,3 +3244,223 @@ fn a_migration_killed_while_it_writes_updates_each_event_exactly_once() {
         );
     }
 }
+
+/// (recipient, METHOD of the part header, METHOD inside, SEQUENCE) of each delivered message,
+/// read with the test kit's own MIME parser; each message's structure is checked on the way.
+fn imip_of(delivered: &[belfry_testkit::smtp::Delivered]) -> Vec<(String, String, u32)> {
+    delivered
+        .iter()
+        .map(|d| {
+            assert_eq!(
+                belfry_testkit::smtp::mime_tree(&d.message),
+                [
+                    "multipart/mixed",
+                    "multipart/alternative",
+                    "text/plain",
+                    "text/html",
+                    "text/calendar",
+                    "application/ics"
+                ],
+                "{}",
+                d.message
+            );
+            let parts = belfry_testkit::smtp::calendar_parts(&d.message);
+            let (ctype, body) = &parts[0];
+            let inner = body
+                .lines()
+                .find_map(|l| l.strip_prefix("METHOD:"))
+                .unwrap()
+                .trim()
+                .to_owned();
+            assert!(
+                ctype
+                    .to_ascii_lowercase()
+                    .contains(&format!("method={}", inner.to_ascii_lowercase())),
+                "{ctype} / {inner}"
+            );
+            let seq = body
+                .lines()
+                .find_map(|l| l.strip_prefix("SEQUENCE:"))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            assert_eq!(d.envelope_to.len(), 1, "one message per attendee");
+            (d.envelope_to[0].clone(), inner, seq)
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs Radicale, Exim and the Secret Service: run scripts/test"]
+fn where_the_server_tells_nobody_belfry_emails_each_attendee_once_per_version() {
+    let env = Env::new();
+    let server = belfry_testkit::radicale();
+    belfry_testkit::mkcalendar(
+        &format!("{}/ana/lectures/", server.url),
+        "ana",
+        "ana-app-password",
+        "Lectures",
+    );
+    add_school(&env, &server.url);
+    let smtp = belfry_testkit::smtp::smtp();
+    let port = smtp.starttls_port.to_string();
+    let ca = smtp.ca_pem.display().to_string();
+    let add = |password: &str| {
+        env.cmd()
+            .args([
+                "accounts",
+                "add",
+                "smtp",
+                "--name",
+                "Mail",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--security",
+                "starttls",
+                "--username",
+                belfry_testkit::smtp::Smtp::USER,
+                "--ca-file",
+                &ca,
+                "--password-stdin",
+            ])
+            .write_stdin(format!("{password}\n"))
+            .output()
+            .unwrap()
+    };
+    // A wrong password is caught when the account is added, and never echoed.
+    let wrong = add("wrong-smtp-canary-1234");
+    assert!(!wrong.status.success());
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert!(said.contains("refused the user name or password"), "{said}");
+    assert!(!said.contains("wrong-smtp-canary-1234"), "{said}");
+    let added = add(belfry_testkit::smtp::Smtp::PASSWORD);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let cals = env.json(&["accounts", "calendars", "School", "--json"]);
+    assert_eq!(cals[0]["invitations_by"], "belfry-by-mail");
+
+    let mut first = vec![
+        "schedule",
+        "--json",
+        "--account",
+        "School",
+        "--organizer",
+        "ana@example.com",
+        "--attendee",
+        "pat@elsewhere.example",
+        "--attendee",
+        "lee@elsewhere.example",
+    ];
+    first.extend(MEETING);
+    let done = env.json(&first);
+    assert_eq!(done["mail"].as_array().unwrap().len(), 2, "{done}");
+    assert!(
+        done["mail"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["state"] == "sent"),
+        "{done}"
+    );
+    let uid = done["uid"].as_str().unwrap().to_owned();
+    let id = done["meeting_id"].as_str().unwrap().to_owned();
+    // Run again (as after a kill): the same meeting, and nobody is mailed twice.
+    assert_eq!(env.json(&first)["again"], true);
+
+    // The next version's answer is lost after the server took it for Pat: Belfry cannot know
+    // it arrived, so it never sends it again on its own.
+    smtp.drop_next_data(true);
+    let moved = vec![
+        "reschedule",
+        "--json",
+        "--meeting-id",
+        &id,
+        "--organizer",
+        "ana@example.com",
+        "--attendee",
+        "pat@elsewhere.example",
+        "--attendee",
+        "lee@elsewhere.example",
+        "--title",
+        "Physics 101 (room 12)",
+        "--start",
+        "2027-03-01T10:00",
+        "--tz",
+        "America/New_York",
+    ];
+    let r = env.json(&moved);
+    let states: Vec<&str> = r["mail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.iter().filter(|s| **s == "unknown").count(), 1, "{r}");
+    assert_eq!(states.iter().filter(|s| **s == "sent").count(), 1, "{r}");
+    // Every later run (each resumes what is waiting) leaves it be.
+    env.ok(&["mail", "list"]);
+    let waiting = env.json(&["mail", "list", "--json"]);
+    assert_eq!(waiting.as_array().unwrap().len(), 1, "{waiting}");
+    assert_eq!(waiting[0]["state"], "unknown");
+
+    // A server that says "later": the CANCEL waits and goes out on a later run.
+    smtp.fail_next_data(451);
+    let cancelled = env.json(&["cancel", "--json", "--uid", &uid]);
+    let pending: Vec<&Value> = cancelled["mail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["state"] == "pending")
+        .collect();
+    assert_eq!(pending.len(), 1, "{cancelled}");
+    assert!(
+        pending[0]["message"].as_str().unwrap().contains("451"),
+        "{cancelled}"
+    );
+
+    // Once its wait is over, any run sends it.
+    let later = env
+        .cmd()
+        .env("BELFRY_CLOCK", "2030-01-01T00:00:00Z")
+        .args(["mail", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        later.status.success(),
+        "{}",
+        String::from_utf8_lossy(&later.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&later.stderr).contains("finished an earlier invitation email"),
+        "{}",
+        String::from_utf8_lossy(&later.stderr)
+    );
+
+    let delivered = smtp.wait_for(6);
+    let mut got = imip_of(&delivered);
+    got.sort();
+    let mut want = vec![
+        ("lee@elsewhere.example".to_owned(), "REQUEST".to_owned(), 0),
+        ("pat@elsewhere.example".to_owned(), "REQUEST".to_owned(), 0),
+        ("lee@elsewhere.example".to_owned(), "REQUEST".to_owned(), 1),
+        ("pat@elsewhere.example".to_owned(), "REQUEST".to_owned(), 1),
+        ("lee@elsewhere.example".to_owned(), "CANCEL".to_owned(), 2),
+        ("pat@elsewhere.example".to_owned(), "CANCEL".to_owned(), 2),
+    ];
+    // The lost answer's message arrived once: whoever it was for got version 1 once.
+    want.sort();
+    assert_eq!(got, want, "{:#?}", smtp.log());
+    // Subjects as Thunderbird marks them, one Message-ID per attendee and version.
+    assert!(delivered.iter().any(|d| {
+        d.message
+            .contains("Subject: Updated invitation: Physics 101 (room 12)")
+    }));
+    let ids: std::collections::HashSet<&str> = delivered.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids.len(), delivered.len());
+}

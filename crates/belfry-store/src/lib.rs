@@ -358,6 +358,11 @@ pub struct CaldavConfig {
     /// The server schedules (RFC 6638): it emails the attendees itself.
     #[serde(default)]
     pub auto_schedule: bool,
+    /// The account's calendar addresses (RFC 6638 `calendar-user-address-set`): a
+    /// scheduling server tells the attendees only of meetings one of them organizes. Empty
+    /// when the server lists none (or the account was added before Belfry asked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
     /// The user confirmed sending the password over plain http:// to another machine.
     #[serde(default)]
     pub allow_insecure_http: bool,

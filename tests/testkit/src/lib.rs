@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod cyrus;
+pub mod sabre;
+pub mod smtp;
+
 /// A program of the test virtualenv (`$BELFRY_VENV`, default `~/.cache/belfry/venv`).
 pub fn venv_bin(name: &str) -> PathBuf {
     let venv = std::env::var_os("BELFRY_VENV")
@@ -44,7 +48,8 @@ impl Drop for Server {
     }
 }
 
-fn wait_listening(port: u16) {
+/// Waits until something accepts connections on `port` (at most 20 s).
+pub fn wait_listening(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

@@ -1,4 +1,7 @@
-//! What the tests that edit events share.
+//! What the tests against servers share: the edit they apply, and the suites every real
+//! server runs ([`suites`]).
+
+pub mod suites;
 
 use belfry_core::calendar::EventEdit;
 use chrono::{DateTime, TimeZone, Utc};
