@@ -3464,3 +3464,126 @@ fn where_the_server_tells_nobody_belfry_emails_each_attendee_once_per_version() 
     let ids: std::collections::HashSet<&str> = delivered.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(ids.len(), delivered.len());
 }
+
+#[test]
+#[ignore = "needs Cyrus IMAP and the Secret Service: run scripts/test"]
+fn on_a_scheduling_server_the_server_tells_every_attendee_once_per_version() {
+    let env = Env::new();
+    let server = belfry_testkit::cyrus::cyrus();
+    server.calendar("ana", "lectures", "Lectures");
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            &server.url,
+            "--username",
+            "ana",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{}\n", server.password("ana")))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cals = env.json(&["accounts", "calendars", "School", "--json"]);
+    assert!(
+        cals.as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["invitations_by"] == "server"),
+        "{cals}"
+    );
+    // No organizer given: the account's own calendar address organizes, so the server
+    // schedules.
+    let mut first = vec![
+        "schedule",
+        "--json",
+        "--account",
+        "School",
+        "--attendee",
+        "meet@chime.aws",
+        "--attendee",
+        "pat@elsewhere.example",
+    ];
+    first.extend(MEETING);
+    let done = env.json(&first);
+    assert!(
+        done["mail"].as_array().unwrap().is_empty(),
+        "Belfry emails nobody: {done}"
+    );
+    let uid = done["uid"].as_str().unwrap().to_owned();
+    server.wait_for_mail(3);
+    let moved = [
+        "reschedule",
+        "--json",
+        "--uid",
+        &uid,
+        "--attendee",
+        "meet@chime.aws",
+        "--attendee",
+        "pat@elsewhere.example",
+        "--title",
+        "Physics 101 (room 12)",
+        "--start",
+        "2027-03-01T10:00",
+        "--tz",
+        "America/New_York",
+    ];
+    assert_eq!(env.json(&moved)["sequence"], 1);
+    server.wait_for_mail(6);
+    env.json(&["cancel", "--json", "--uid", &uid]);
+    let mail = server.wait_for_mail(9);
+    // Per attendee, in order: the invitation, the update, the cancellation, each once
+    // (Cyrus writes its own SEQUENCE into what it sends, so the versions are told apart by
+    // their order and subject). The Chime PIN address is an attendee Belfry adds.
+    let mut told: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for m in &mail {
+        assert_eq!(m.recipients.len(), 1, "one message per attendee");
+        let subject = m
+            .message
+            .lines()
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .unwrap_or_default()
+            .to_owned();
+        for (method, got_uid, _) in belfry_testkit::cyrus::itip(&m.message) {
+            assert_eq!(got_uid, uid);
+            told.entry(m.recipients[0].clone())
+                .or_default()
+                .push((method, subject.clone()));
+        }
+    }
+    let each = vec![
+        ("REQUEST".to_owned(), "Invitation: Physics 101".to_owned()),
+        (
+            "REQUEST".to_owned(),
+            "Update: Physics 101 (room 12)".to_owned(),
+        ),
+        (
+            "CANCEL".to_owned(),
+            "Canceled: Physics 101 (room 12)".to_owned(),
+        ),
+    ];
+    assert_eq!(told.len(), 3, "{told:?}");
+    assert_eq!(told.get("meet@chime.aws"), Some(&each), "{told:?}");
+    assert_eq!(told.get("pat@elsewhere.example"), Some(&each), "{told:?}");
+    assert!(
+        told.keys()
+            .any(|k| k.starts_with("pin+") && k.ends_with("@chime.aws"))
+    );
+    assert!(told.values().all(|v| v == &each), "{told:?}");
+    assert!(
+        mail.iter().all(|m| !m
+            .recipients
+            .iter()
+            .any(|r| r.contains(&server.address("ana")))),
+        "nothing to the organizer"
+    );
+}
