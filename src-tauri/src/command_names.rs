@@ -34,6 +34,7 @@ pub const ALL: &[&str] = &[
     "add_caldav_account",
     "add_oauth_account",
     "add_aws_account",
+    "add_smtp_account",
     "rename_account",
     "remove_account",
     "set_default_calendar",

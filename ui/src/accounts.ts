@@ -1,7 +1,7 @@
 // The Accounts page: calendar accounts (CalDAV, Google, Microsoft 365), their calendars and
 // the default one. Passwords go straight to Rust and the keyring; nothing secret comes back.
 import { ipc } from "./ipc";
-import type { AccountKind, AccountView, CalendarView } from "./ipc";
+import type { AccountKind, AccountView, CalendarView, MailSecurity } from "./ipc";
 import { confirmDialog, field, h, toast } from "./dom";
 import { appErrorOf } from "./model";
 
@@ -25,6 +25,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     h("option", { value: "google" }, "Google"),
     h("option", { value: "microsoft" }, "Microsoft 365 / Outlook"),
     h("option", { value: "aws" }, "AWS (Chime administration)"),
+    h("option", { value: "smtp" }, "Outgoing mail (sends invitations a calendar server does not)"),
   );
   const name = h("input", { type: "text", autocomplete: "off", placeholder: "School" });
   const server = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "caldav.example.com" });
@@ -48,12 +49,35 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     field("account-aws-key-id", "Access key ID", keyId),
     field("account-aws-secret", "Secret access key", secretKey, "Kept in your system keyring, nowhere else."),
   );
+  const smtpHost = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "smtp.fastmail.com" });
+  const smtpSecurity = h(
+    "select",
+    {},
+    h("option", { value: "starttls" }, "STARTTLS (port 587)"),
+    h("option", { value: "tls" }, "TLS (port 465)"),
+    h("option", { value: "none" }, "None (a server on this computer only)"),
+  );
+  const smtpPort = h("input", { type: "number", min: "1", max: "65535", placeholder: "587" });
+  const smtpUser = h("input", { type: "text", autocomplete: "username", spellcheck: "false", placeholder: "you@example.com" });
+  const smtpFrom = h("input", { type: "email", autocomplete: "email", spellcheck: "false" });
+  const smtpPassword = h("input", { type: "password", autocomplete: "current-password" });
+  const smtpFields = h(
+    "div",
+    { hidden: true },
+    field("account-smtp-host", "Mail server", smtpHost),
+    field("account-smtp-security", "Security", smtpSecurity),
+    field("account-smtp-port", "Port", smtpPort, "Empty: the usual port for the security chosen."),
+    field("account-smtp-user", "User name", smtpUser),
+    field("account-smtp-from", "Sender address", smtpFrom, "Empty: the user name."),
+    field("account-smtp-password", "App password", smtpPassword, "Kept in your system keyring, nowhere else."),
+  );
   const add = h("button", { type: "button", class: "primary", id: "add-account", onclick: () => void addAccount() }, "Add account");
 
   function syncKind() {
     const k = kind.value;
     caldavFields.hidden = k !== "caldav";
     awsFields.hidden = k !== "aws";
+    smtpFields.hidden = k !== "smtp";
     oauthHint.hidden = k !== "google" && k !== "microsoft";
     add.textContent = k === "google" || k === "microsoft" ? "Sign in" : "Add account";
   }
@@ -117,7 +141,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
       input.focus();
       input.select();
     });
-    const calendars = a.kind === "aws" ? null : h("button", { type: "button", onclick: () => void showCalendars(a.name) }, "Calendars");
+    const calendars = a.kind === "aws" || a.kind === "smtp" ? null : h("button", { type: "button", onclick: () => void showCalendars(a.name) }, "Calendars");
     const buttons = h("div", { class: "actions" }, rename, remove);
     if (calendars) buttons.prepend(calendars);
     return h(
@@ -132,7 +156,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     try {
       const calendars = known ?? (await ipc.accountCalendars(account));
       const noInvites = calendars.length > 0 && calendars.every((c) => !c.sends_invitations);
-      const notice = h("p", { class: "notice", role: "note", hidden: !noInvites }, "This server does not send invitations itself, so meet@chime.aws and your attendees will not be notified by it. Send them the .ics from the Schedule page.");
+      const notice = h("p", { class: "notice", role: "note", hidden: !noInvites }, "This server does not send invitations itself, so meet@chime.aws and your attendees will not be notified by it. Send them the .ics from the Schedule page, or add an outgoing mail account here and Belfry emails them.");
       calendarsPane.replaceChildren(
         h("h2", {}, `Calendars of ${account}`),
         notice,
@@ -207,12 +231,26 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
           ? await addCaldav()
           : k === "aws"
             ? await ipc.addAwsAccount(name.value, profile.value, keyId.value, secretKey.value)
-            : await ipc.addOauthAccount(k, name.value);
+            : k === "smtp"
+              ? await ipc.addSmtpAccount(
+                  name.value,
+                  {
+                    host: smtpHost.value,
+                    port: Number(smtpPort.value) || 0,
+                    security: smtpSecurity.value as MailSecurity,
+                    user: smtpUser.value,
+                    address: smtpFrom.value,
+                    ca_file: "",
+                  },
+                  smtpPassword.value,
+                )
+              : await ipc.addOauthAccount(k, name.value);
       password.value = "";
       secretKey.value = "";
+      smtpPassword.value = "";
       toast(`Added ${added.account.name} (${added.account.identity}).`);
       await refresh();
-      if (k !== "aws") await showCalendars(added.account.name, added.calendars);
+      if (k !== "aws" && k !== "smtp") await showCalendars(added.account.name, added.calendars);
     } catch (e) {
       if (e === declined) return;
       // Everything typed stays, except the password the server refused.
@@ -220,6 +258,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
       if (err.code === "unauthorized") {
         password.value = "";
         secretKey.value = "";
+        smtpPassword.value = "";
       }
       formError.textContent = err.message;
     } finally {
@@ -239,6 +278,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
       field("account-name", "Name", name),
       caldavFields,
       awsFields,
+      smtpFields,
       oauthHint,
       formError,
       h("div", { class: "actions" }, add),

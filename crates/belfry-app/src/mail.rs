@@ -279,9 +279,9 @@ impl App {
                 // only: another organizer's meeting (a host's, say) is stored, nobody told.
                 AccountConfig::Caldav(c) if c.auto_schedule => {
                     !c.addresses.is_empty()
-                        && !organizer.as_deref().is_some_and(|o| {
-                            c.addresses.iter().any(|a| a.eq_ignore_ascii_case(o))
-                        })
+                        && !organizer
+                            .as_deref()
+                            .is_some_and(|o| c.addresses.iter().any(|a| a.eq_ignore_ascii_case(o)))
                 }
                 _ => self.invitation_sender(&account)? == InvitationSender::BelfryByMail,
             };

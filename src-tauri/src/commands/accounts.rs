@@ -1,4 +1,6 @@
-use belfry_app::{AccountAdded, AccountKind, AccountView, AppError, CalendarView, Removed};
+use belfry_app::{
+    AccountAdded, AccountKind, AccountView, AppError, CalendarView, Removed, SmtpForm,
+};
 use belfry_secrets::Sensitive;
 use tauri::{AppHandle, Runtime, State};
 
@@ -30,6 +32,23 @@ pub async fn add_caldav_account(
     shell
         .blocking(move |a| {
             a.add_caldav_account_view(&name, &server, &username, password, allow_insecure_http)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn add_smtp_account(
+    shell: State<'_, Shell>,
+    name: String,
+    form: SmtpForm,
+    password: Sensitive<String>,
+) -> Result<AccountAdded, AppError> {
+    shell
+        .blocking(move |a| {
+            Ok(AccountAdded {
+                account: a.add_smtp_account(&name, &form, password)?,
+                calendars: Vec::new(),
+            })
         })
         .await
 }

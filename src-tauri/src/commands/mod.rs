@@ -45,6 +45,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         accounts::accounts,
         accounts::account_calendars,
         accounts::add_caldav_account,
+        accounts::add_smtp_account,
         accounts::add_oauth_account,
         accounts::add_aws_account,
         accounts::rename_account,

@@ -228,6 +228,10 @@ pub fn cyrus() -> Cyrus {
         );
     }
 
+    // The user's address is <user>@servername. An IMAP login makes a user's INBOX
+    // (autocreate_quota); their first CalDAV request, their calendars. No occurrence is ever
+    // "historical" (caldav_historical_age), so the tests' fixed 2027 dates keep being
+    // scheduled once they are past. iMIP goes to `sendmail -bs` (smtp_backend).
     let port = crate::free_port();
     let conf = d.join("imapd.conf");
     let p = |sub: &str| d.join(sub).display().to_string();

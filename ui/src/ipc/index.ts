@@ -30,6 +30,7 @@ import type {
   Removed,
   ScheduleOutcome,
   SettingsView,
+  SmtpForm,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -98,6 +99,8 @@ export const ipc = {
   accountCalendars: (name: string) => call<CalendarView[]>("account_calendars", { name }),
   addCaldavAccount: (name: string, server: string, username: string, password: string, allowInsecureHttp: boolean) =>
     call<AccountAdded>("add_caldav_account", { name, server, username, password, allowInsecureHttp }),
+  addSmtpAccount: (name: string, form: SmtpForm, password: string) =>
+    call<AccountAdded>("add_smtp_account", { name, form, password }),
   addOauthAccount: (kind: AccountKind, name: string) => call<AccountAdded>("add_oauth_account", { kind, name }),
   addAwsAccount: (name: string, profile: string, accessKeyId: string, secret: string) =>
     call<AccountAdded>("add_aws_account", { name, profile, accessKeyId, secret }),
