@@ -61,6 +61,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
   const smtpUser = h("input", { type: "text", autocomplete: "username", spellcheck: "false", placeholder: "you@example.com" });
   const smtpFrom = h("input", { type: "email", autocomplete: "email", spellcheck: "false" });
   const smtpPassword = h("input", { type: "password", autocomplete: "current-password" });
+  const smtpCa = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "/etc/ssl/private-ca.pem" });
   const smtpFields = h(
     "div",
     { hidden: true },
@@ -70,6 +71,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     field("account-smtp-user", "User name", smtpUser),
     field("account-smtp-from", "Sender address", smtpFrom, "Empty: the user name."),
     field("account-smtp-password", "App password", smtpPassword, "Kept in your system keyring, nowhere else."),
+    field("account-smtp-ca", "Certificate authority", smtpCa, "Only for a server with a private certificate: the CA's PEM file."),
   );
   const add = h("button", { type: "button", class: "primary", id: "add-account", onclick: () => void addAccount() }, "Add account");
 
@@ -240,7 +242,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
                     security: smtpSecurity.value as MailSecurity,
                     user: smtpUser.value,
                     address: smtpFrom.value,
-                    ca_file: "",
+                    ca_file: smtpCa.value,
                   },
                   smtpPassword.value,
                 )

@@ -450,6 +450,8 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     if (!d) return null;
     if (d.status === "failed") throw { error: { code: "remote", message: d.message, fields: [] } };
     const where = `${d.account}: ${d.status === "pending" ? "will be added when the server answers" : d.status}`;
+    const emailed = done.mail.filter((m) => m.state === "sent").length;
+    if (done.mail.length > 0) return `Added to ${where}. Invitations emailed: ${emailed} of ${done.mail.length}.`;
     return d.invitations_sent ? `Added to ${where}.` : `Added to ${where}. This server does not email attendees: send them the .ics.`;
   });
 

@@ -1336,3 +1336,97 @@ fn chime_meetings_are_scanned_one_is_unticked_the_rest_moved_and_reported() {
     assert!(fetch("geometry").contains("https://chime.aws/6064724824"));
     s.close();
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver, Radicale, Exim and the built app: run scripts/test"]
+fn the_window_adds_a_mail_account_and_emails_the_attendees_a_server_does_not() {
+    let server = belfry_testkit::radicale();
+    belfry_testkit::mkcalendar(
+        &format!("{}/ana/lectures/", server.url),
+        "ana",
+        "ana-app-password",
+        "Lectures",
+    );
+    let smtp = belfry_testkit::smtp::smtp();
+    let driver = Driver::start();
+    let s = driver.session();
+    s.click("[data-page=accounts]");
+    s.type_into("#account-name", "School");
+    s.type_into("#account-server", &server.url);
+    s.type_into("#account-username", "ana");
+    s.type_into("#account-password", "ana-app-password");
+    s.click("#add-account");
+    s.wait_until("the calendar account is listed", 15 * SECOND, || {
+        s.text_content(".account-list").contains("School")
+    });
+
+    s.set_value("#account-kind", "smtp");
+    s.set_value("#account-name", "Mail");
+    assert_eq!(s.label_of("account-smtp-host"), "Mail server");
+    s.type_into("#account-smtp-host", "127.0.0.1");
+    s.set_value("#account-smtp-port", &smtp.starttls_port.to_string());
+    s.type_into("#account-smtp-user", belfry_testkit::smtp::Smtp::USER);
+    s.type_into("#account-smtp-ca", &smtp.ca_pem.display().to_string());
+    s.type_into("#account-smtp-password", "not-the-smtp-password");
+    s.click("#add-account");
+    s.wait_until("the refusal is shown", 15 * SECOND, || {
+        s.text_content("#add-account-error")
+            .contains("refused the user name or password")
+    });
+    assert_eq!(
+        s.value("#account-smtp-host"),
+        "127.0.0.1",
+        "what was typed stays"
+    );
+    assert_eq!(
+        s.value("#account-smtp-password"),
+        "",
+        "the refused password is cleared"
+    );
+    s.type_into(
+        "#account-smtp-password",
+        belfry_testkit::smtp::Smtp::PASSWORD,
+    );
+    s.click("#add-account");
+    s.wait_until("the mail account is listed", 15 * SECOND, || {
+        s.text_content(".account-list").contains("Mail")
+    });
+    let html = s.execute("return document.documentElement.outerHTML", json!([]));
+    assert!(
+        !html
+            .as_str()
+            .unwrap()
+            .contains(belfry_testkit::smtp::Smtp::PASSWORD),
+        "the password stayed in the page"
+    );
+
+    s.click("[data-page=schedule]");
+    fill_meeting(&s, "Seminar by email");
+    s.type_into("#organizer", "ana@example.com");
+    s.type_into("#attendee-input", "pat@elsewhere.example");
+    s.press_enter("#attendee-input");
+    wait_preview_contains(&s, "Seminar by email");
+    s.wait_until("the sender is named", 10 * SECOND, || {
+        s.text_content("#invitations-by")
+            .contains("Belfry emails the attendees")
+    });
+    s.click("#add-to-calendar");
+    s.wait_until("the window reports the emails", 20 * SECOND, || {
+        s.text_content("#toast")
+            .contains("Invitations emailed: 1 of 1")
+    });
+    let delivered = smtp.wait_for(1);
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].envelope_to, ["pat@elsewhere.example"]);
+    let parts = belfry_testkit::smtp::calendar_parts(&delivered[0].message);
+    assert!(
+        parts[0].0.to_ascii_lowercase().contains("method=request"),
+        "{parts:?}"
+    );
+    assert!(
+        parts[0].1.contains("SUMMARY:Seminar by email"),
+        "{}",
+        parts[0].1
+    );
+    s.close();
+}
