@@ -392,3 +392,33 @@ fn sabre_a_delegate_writes_on_the_owners_calendar() {
         Wrote::Created
     );
 }
+
+mod support;
+
+#[test]
+#[ignore = "needs sabre/dav: run scripts/test"]
+fn sabre_a_foreign_series_is_edited_in_its_future_parts_only() {
+    let server = sabre();
+    let cal = server.calendar("ana", "lectures", "Lectures");
+    let port = support::suites::port(
+        &server.url,
+        "ana",
+        server.password("ana"),
+        &server.home("ana"),
+    );
+    support::suites::a_foreign_series_is_edited(&port, &cal, ("ana", server.password("ana")));
+}
+
+#[test]
+#[ignore = "needs sabre/dav: run scripts/test"]
+fn sabre_an_edit_that_loses_a_race_reads_again() {
+    let server = sabre();
+    let cal = server.calendar("ana", "lectures", "Lectures");
+    let port = support::suites::port(
+        &server.url,
+        "ana",
+        server.password("ana"),
+        &server.home("ana"),
+    );
+    support::suites::a_lost_race_is_read_again(&port, &cal, ("ana", server.password("ana")));
+}
