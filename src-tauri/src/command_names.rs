@@ -18,6 +18,7 @@ pub const ALL: &[&str] = &[
     "history",
     "history_preview",
     "copy_history_invitation",
+    "email_invitations",
     "history_form",
     "reschedule_meeting",
     "cancel_meeting",

@@ -13,6 +13,9 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
   const copyModerator = h("button", { type: "button", hidden: true }, "Copy moderator info");
   const change = h("button", { type: "button", id: "history-change", hidden: true }, "Change and reschedule…");
   const cancel = h("button", { type: "button", class: "danger", id: "history-cancel", hidden: true }, "Cancel meeting…");
+  // A meeting on no calendar (a copied invitation, an .ics): Belfry can email its attendees
+  // through the outgoing mail account.
+  const email = h("button", { type: "button", id: "history-email", hidden: true }, "Email invitations");
   const where = h("p", { class: "hint", id: "history-calendars" });
   const outbox = h("ul", { class: "outbox-list", id: "outbox", "aria-label": "Not yet on calendars" });
   const outboxSection = h("div", { class: "outbox", hidden: true }, h("h2", {}, "Not yet on calendars"), outbox);
@@ -89,6 +92,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       const onCalendars = e.calendars.length > 0 && !e.cancelled;
       change.hidden = !onCalendars;
       cancel.hidden = !onCalendars;
+      email.hidden = e.calendars.length > 0 || e.attendees === 0;
       where.textContent = e.calendars.length === 0 ? "" : `${e.cancelled ? "Cancelled on" : "On the calendars of"}: ${e.calendars.join(", ")}`;
       for (const b of list.querySelectorAll("button.history-entry")) b.setAttribute("aria-pressed", "false");
       void refresh();
@@ -147,6 +151,22 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       toast(appErrorOf(err).message, "error");
     }
   });
+  email.addEventListener("click", async () => {
+    if (!selected) return;
+    try {
+      const mail = await ipc.emailInvitations(selected.uid);
+      const sent = mail.filter((m) => m.state === "sent").length;
+      const unsent = mail.filter((m) => m.state !== "sent");
+      toast(
+        unsent.length === 0
+          ? `Emailed ${sent} attendee${sent === 1 ? "" : "s"}.`
+          : `Emailed ${sent} of ${mail.length}: ${unsent.map((m) => `${m.attendee}: ${m.message || m.state}`).join("; ")}`,
+        unsent.length === 0 ? undefined : "error",
+      );
+    } catch (e) {
+      toast(appErrorOf(e).message, "error");
+    }
+  });
   search.addEventListener("input", () => void refresh());
   void ipc.onOutbox(() => void refresh());
 
@@ -154,7 +174,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
     "section",
     { class: "page history", "aria-label": "History" },
     h("div", { class: "history-left" }, outboxSection, h("div", { class: "field" }, h("label", { for: "history-search" }, "Search history"), search), list),
-    h("div", { class: "history-right" }, h("h2", { id: "history-heading" }, "Invitation"), h("div", { class: "preview-body", role: "region", "aria-labelledby": "history-heading" }, detail), where, h("div", { class: "actions" }, copy, copyModerator, change, cancel)),
+    h("div", { class: "history-right" }, h("h2", { id: "history-heading" }, "Invitation"), h("div", { class: "preview-body", role: "region", "aria-labelledby": "history-heading" }, detail), where, h("div", { class: "actions" }, copy, copyModerator, change, cancel, email)),
   );
   return { element, refresh };
 }

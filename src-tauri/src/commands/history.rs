@@ -1,4 +1,4 @@
-use belfry_app::{AppError, DeliveryView, HistoryView, Preview, ScheduleOutcome};
+use belfry_app::{AppError, DeliveryView, HistoryView, MailView, Preview, ScheduleOutcome};
 use belfry_core::MeetingForm;
 use tauri::{AppHandle, Runtime, State};
 
@@ -24,6 +24,14 @@ pub async fn copy_history_invitation<R: Runtime>(
     shell
         .blocking(move |a| a.copy_history_invitation(&uid, &TauriHost(app)))
         .await
+}
+
+#[tauri::command]
+pub async fn email_invitations(
+    shell: State<'_, Shell>,
+    uid: String,
+) -> Result<Vec<MailView>, AppError> {
+    shell.blocking(move |a| a.email_invitations(&uid)).await
 }
 
 #[tauri::command]

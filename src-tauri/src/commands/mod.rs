@@ -27,6 +27,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         history::history,
         history::history_preview,
         history::copy_history_invitation,
+        history::email_invitations,
         history::history_form,
         history::reschedule_meeting,
         history::cancel_meeting,

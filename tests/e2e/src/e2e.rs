@@ -1428,5 +1428,49 @@ fn the_window_adds_a_mail_account_and_emails_the_attendees_a_server_does_not() {
         "{}",
         parts[0].1
     );
+
+    // A meeting on no calendar (its invitation copied) is emailed from the History page.
+    s.click("#new-meeting-id");
+    fill_meeting(&s, "Copied colloquium");
+    s.type_into("#attendee-input", "lee@elsewhere.example");
+    s.press_enter("#attendee-input");
+    wait_preview_contains(&s, "Copied colloquium");
+    s.click("#copy-invitation");
+    s.wait_until("the invitation is copied", 10 * SECOND, || {
+        s.text_content("#toast").contains("Invitation copied")
+    });
+    s.click("[data-page=history]");
+    s.wait_until("the meeting is listed", 10 * SECOND, || {
+        s.text_content(".history-list")
+            .contains("Copied colloquium")
+    });
+    s.execute(
+        "[...document.querySelectorAll('.history-entry')].find((b) => b.textContent.includes(arguments[0])).click()",
+        json!(["Copied colloquium"]),
+    );
+    s.wait_until("the email button is offered", 10 * SECOND, || {
+        s.execute(
+            "return !document.querySelector('#history-email').hidden",
+            json!([]),
+        ) == json!(true)
+    });
+    s.click("#history-email");
+    s.wait_until("the window says how the email went", 20 * SECOND, || {
+        s.text_content("#toast").contains("mail")
+    });
+    assert!(
+        s.text_content("#toast").contains("Emailed 2 attendees"),
+        "{}",
+        s.text_content("#toast")
+    );
+    // The form kept Pat from the meeting before, and Lee was added.
+    let delivered = smtp.wait_for(3);
+    assert_eq!(delivered.len(), 3);
+    let mut to: Vec<&str> = delivered[1..]
+        .iter()
+        .flat_map(|d| d.envelope_to.iter().map(String::as_str))
+        .collect();
+    to.sort_unstable();
+    assert_eq!(to, ["lee@elsewhere.example", "pat@elsewhere.example"]);
     s.close();
 }

@@ -31,6 +31,7 @@ import type {
   ScheduleOutcome,
   SettingsView,
   SmtpForm,
+  MailView,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -84,6 +85,7 @@ export const ipc = {
   history: (query: string) => call<HistoryView[]>("history", { query }),
   historyPreview: (uid: string) => call<Preview>("history_preview", { uid }),
   copyHistoryInvitation: (uid: string) => call<void>("copy_history_invitation", { uid }),
+  emailInvitations: (uid: string) => call<MailView[]>("email_invitations", { uid }),
   historyForm: (uid: string) => call<MeetingForm>("history_form", { uid }),
   rescheduleMeeting: (uid: string, form: MeetingForm) => call<ScheduleOutcome>("reschedule_meeting", { uid, form }),
   cancelMeeting: (uid: string) => call<ScheduleOutcome>("cancel_meeting", { uid }),
