@@ -1410,6 +1410,7 @@ fn the_window_adds_a_mail_account_and_emails_the_attendees_a_server_does_not() {
         s.text_content("#invitations-by")
             .contains("Belfry emails the attendees")
     });
+    screenshot(&s, "schedule-by-mail");
     s.click("#add-to-calendar");
     s.wait_until("the window reports the emails", 20 * SECOND, || {
         s.text_content("#toast")
