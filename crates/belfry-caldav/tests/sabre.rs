@@ -4,28 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use belfry_caldav::{CalDav, CalDavError, EventWrite, Transport, Wrote};
-use belfry_secrets::Sensitive;
+use belfry_caldav::{CalDav, CalDavError, EventWrite, Wrote};
 use belfry_testkit::sabre::{Sabre, sabre};
 
-fn client(server: &str, user: &str, password: &str) -> CalDav {
-    CalDav::new(
-        server,
-        user,
-        Sensitive::new(password.to_owned()),
-        Transport::default(),
-    )
-    .unwrap()
-}
+mod support;
+
+use support::suites::{self, client, event, put};
 
 fn as_user(server: &Sabre, user: &str) -> CalDav {
     client(&server.url, user, server.password(user))
-}
-
-fn event(uid: &str, sequence: u32, summary: &str) -> String {
-    format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Belfry test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20270201T120000Z\r\nSEQUENCE:{sequence}\r\nDTSTART:20270301T150000Z\r\nDTEND:20270301T160000Z\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-    )
 }
 
 /// A meeting ana organizes, with a Chime dial-in and someone elsewhere as attendees.
@@ -33,25 +20,6 @@ fn meeting(uid: &str) -> String {
     event(uid, 0, "Physics").replace(
         "SUMMARY:Physics\r\n",
         "SUMMARY:Physics\r\nORGANIZER;CN=Ana:mailto:ana@example.com\r\nATTENDEE;RSVP=TRUE;PARTSTAT=NEEDS-ACTION:mailto:meet@chime.aws\r\nATTENDEE;RSVP=TRUE;PARTSTAT=NEEDS-ACTION:mailto:pat@elsewhere.example\r\n",
-    )
-}
-
-/// Writes version `sequence` of event `uid`.
-fn put(
-    dav: &CalDav,
-    cal: &url::Url,
-    uid: &str,
-    sequence: u32,
-    summary: &str,
-) -> Result<(url::Url, Wrote), CalDavError> {
-    dav.write_event(
-        cal,
-        &EventWrite {
-            uid,
-            ics: &event(uid, sequence, summary),
-            sequence,
-            cancelled: false,
-        },
     )
 }
 
@@ -118,11 +86,7 @@ fn sabre_discovery_from_a_server_url() {
 #[ignore = "needs sabre/dav: run scripts/test"]
 fn sabre_refuses_a_wrong_password_without_echoing_it() {
     let server = sabre();
-    let err = client(&server.url, "ana", "wrong-secret-123")
-        .discover()
-        .unwrap_err();
-    assert!(matches!(err, CalDavError::Unauthorized(401)), "{err}");
-    assert!(!err.to_string().contains("wrong-secret-123"));
+    suites::a_wrong_password_is_refused_without_echoing_it(&server.url, "ana");
     // Another user's password is wrong too.
     let err = client(&server.url, "ana", server.password("bob"))
         .discover()
@@ -136,32 +100,13 @@ fn sabre_an_event_is_written_once_however_often_it_is_sent() {
     let server = sabre();
     let cal = server.calendar("ana", "lectures", "Lectures");
     let dav = as_user(&server, "ana");
-    let cal_url = url(&cal);
 
-    let (href, first) = put(&dav, &cal_url, "0123abcd@belfry", 0, "Physics").unwrap();
-    assert_eq!(first, Wrote::Created);
-    assert_eq!(href.as_str(), format!("{cal}0123abcd-belfry.ics"));
-    // A retry (the answer to the first was lost) and a new version: still one event.
-    let (_, again) = put(&dav, &cal_url, "0123abcd@belfry", 0, "Physics").unwrap();
-    assert_eq!(again, Wrote::AlreadyThere);
-    let (_, newer) = put(&dav, &cal_url, "0123abcd@belfry", 1, "Physics (room 12)").unwrap();
-    assert_eq!(
-        newer,
-        Wrote::Replaced,
-        "sabre/dav takes If-Match on its ETag"
+    suites::an_event_is_written_once_however_often_it_is_sent(
+        &dav,
+        &cal,
+        ("ana", server.password("ana")),
     );
-    // Version 0, still retrying somewhere, lands after version 1: nothing is overwritten.
-    let (_, stale) = put(&dav, &cal_url, "0123abcd@belfry", 0, "Physics").unwrap();
-    assert_eq!(stale, Wrote::Newer(1));
-    assert_eq!(
-        belfry_testkit::ics_paths(&cal, "ana", "ana-app-password").len(),
-        1
-    );
-    let stored = belfry_testkit::fetch(href.as_str(), "ana", "ana-app-password");
-    assert!(
-        stored.contains("SEQUENCE:1") && stored.contains("Physics (room 12)"),
-        "{stored}"
-    );
+    let href = url(&format!("{cal}0123abcd-belfry.ics"));
     // sabre/dav gives a strong ETag with the object.
     let held = dav.get_event(&href).unwrap().unwrap();
     let etag = held.etag.unwrap();
@@ -174,18 +119,10 @@ fn sabre_another_event_at_our_place_is_never_overwritten() {
     let server = sabre();
     let cal = server.calendar("ana", "lectures", "Lectures");
     let dav = as_user(&server, "ana");
-    // Another app's event sits where ours would go.
-    belfry_testkit::put_foreign(
-        &format!("{cal}x-belfry.ics"),
-        "ana",
-        "ana-app-password",
-        &event("someone-else", 0, "Not ours"),
-    );
-    let err = put(&dav, &url(&cal), "x@belfry", 0, "Ours").unwrap_err();
-    assert!(matches!(err, CalDavError::Occupied { .. }), "{err}");
-    assert!(
-        belfry_testkit::fetch(&format!("{cal}x-belfry.ics"), "ana", "ana-app-password")
-            .contains("Not ours")
+    suites::another_event_at_our_place_is_never_overwritten(
+        &dav,
+        &cal,
+        ("ana", server.password("ana")),
     );
 }
 
@@ -196,33 +133,11 @@ fn sabre_events_in_a_time_range_are_listed_with_what_they_hold() {
     let cal = server.calendar("ana", "lectures", "Lectures");
     let dav = as_user(&server, "ana");
     let cal_url = url(&cal);
-    // One in March (moved once), one in May; the range asks for March only.
-    put(&dav, &cal_url, "march@belfry", 0, "Physics").unwrap();
-    put(&dav, &cal_url, "march@belfry", 1, "Physics (moved)").unwrap();
-    let may = event("may@belfry", 0, "Optics").replace("20270301T1", "20270503T1");
-    dav.write_event(
-        &cal_url,
-        &EventWrite {
-            uid: "may@belfry",
-            ics: &may,
-            sequence: 0,
-            cancelled: false,
-        },
-    )
-    .unwrap();
+    suites::events_in_a_time_range_are_listed_with_what_they_hold(&dav, &cal);
     let listed = dav
         .events_between(&cal_url, "20270301T000000Z", "20270401T000000Z")
         .unwrap();
-    assert_eq!(listed.len(), 1, "{listed:?}");
-    let facts = belfry_caldav::ics_facts(&listed[0].1);
-    assert_eq!(facts.uid.as_deref(), Some("march@belfry"));
-    assert_eq!(facts.sequence, Some(1));
-    assert_eq!(facts.summary, "Physics (moved)");
     assert_eq!(listed[0].0, format!("{cal}march-belfry.ics"));
-    let all = dav
-        .events_between(&cal_url, "20270101T000000Z", "20280101T000000Z")
-        .unwrap();
-    assert_eq!(all.len(), 2);
     // The default calendar holds none of them.
     let default = url(&format!("{}default/", server.home("ana")));
     assert!(
@@ -393,20 +308,18 @@ fn sabre_a_delegate_writes_on_the_owners_calendar() {
     );
 }
 
-mod support;
-
 #[test]
 #[ignore = "needs sabre/dav: run scripts/test"]
 fn sabre_a_foreign_series_is_edited_in_its_future_parts_only() {
     let server = sabre();
     let cal = server.calendar("ana", "lectures", "Lectures");
-    let port = support::suites::port(
+    let port = suites::port(
         &server.url,
         "ana",
         server.password("ana"),
         &server.home("ana"),
     );
-    support::suites::a_foreign_series_is_edited(&port, &cal, ("ana", server.password("ana")));
+    suites::a_foreign_series_is_edited(&port, &cal, ("ana", server.password("ana")));
 }
 
 #[test]
@@ -414,11 +327,11 @@ fn sabre_a_foreign_series_is_edited_in_its_future_parts_only() {
 fn sabre_an_edit_that_loses_a_race_reads_again() {
     let server = sabre();
     let cal = server.calendar("ana", "lectures", "Lectures");
-    let port = support::suites::port(
+    let port = suites::port(
         &server.url,
         "ana",
         server.password("ana"),
         &server.home("ana"),
     );
-    support::suites::a_lost_race_is_read_again(&port, &cal, ("ana", server.password("ana")));
+    suites::a_lost_race_is_read_again(&port, &cal, ("ana", server.password("ana")));
 }
