@@ -3471,28 +3471,8 @@ fn on_a_scheduling_server_the_server_tells_every_attendee_once_per_version() {
     let env = Env::new();
     let server = belfry_testkit::cyrus::cyrus();
     server.calendar("ana", "lectures", "Lectures");
-    let out = env
-        .cmd()
-        .args([
-            "accounts",
-            "add",
-            "caldav",
-            "--name",
-            "School",
-            "--url",
-            &server.url,
-            "--username",
-            "ana",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{}\n", server.password("ana")))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(server.password("ana"), "ana-app-password");
+    add_school(&env, &server.url);
     let cals = env.json(&["accounts", "calendars", "School", "--json"]);
     assert!(
         cals.as_array()
