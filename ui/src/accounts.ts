@@ -182,7 +182,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
                 }),
                 c.name,
               ),
-              h("span", { class: "entry-meta" }, [c.writable ? "writable" : "read-only", c.owner ? `owner ${c.owner}` : "", c.is_default ? "default" : ""].filter(Boolean).join(" · ")),
+              h("span", { class: "entry-meta" }, [c.writable ? "writable" : "read-only", c.owner ? `owner ${c.owner}` : c.shared ? "shared with you" : "", c.is_default ? "default" : ""].filter(Boolean).join(" · ")),
             ),
           ),
         ),

@@ -485,7 +485,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       const calendars = (await ipc.accountCalendars(account)).filter((c) => c.writable);
       if (accountSelect.value !== account) return;
       calendarSelect.replaceChildren(
-        ...calendars.map((c) => h("option", { value: c.id, selected: c.is_default }, c.owner ? `${c.name} (${c.owner}'s)` : c.name)),
+        ...calendars.map((c) => h("option", { value: c.id, selected: c.is_default }, c.owner ? `${c.name} (${c.owner}'s)` : c.shared ? `${c.name} (shared with you)` : c.name)),
       );
       senders = new Map(calendars.map((c) => [c.id, c.invitations_by]));
       showSender();

@@ -50,6 +50,9 @@ pub struct CalendarView {
     pub is_primary: bool,
     /// Whose calendar it is, when it is another person's (delegates see their hosts').
     pub owner: String,
+    /// Another person's calendar that the server lists without their address (a CalDAV
+    /// share): a meeting on it needs the host's address (on behalf of).
+    pub shared: bool,
 }
 
 /// The refusal of a calendar request to an account without calendars.
@@ -612,6 +615,7 @@ fn calendar_views(
                 .owner
                 .filter(|o| !o.eq_ignore_ascii_case(&record.identity))
                 .unwrap_or_default(),
+            shared: c.shared,
             id: c.id,
             name: c.name,
             writable: c.writable,

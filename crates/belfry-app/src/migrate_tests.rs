@@ -78,6 +78,7 @@ impl Calendar for Foreign {
             events: true,
             primary: true,
             owner: None,
+            shared: false,
         }];
         if let Some(writable) = *self.second.lock().unwrap() {
             all.push(CalendarEntry {
@@ -87,6 +88,7 @@ impl Calendar for Foreign {
                 events: true,
                 primary: false,
                 owner: None,
+                shared: false,
             });
         }
         Ok(all)

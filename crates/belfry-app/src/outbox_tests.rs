@@ -85,6 +85,7 @@ impl Calendar for Memory {
             events: true,
             primary: true,
             owner: None,
+            shared: false,
         }])
     }
 

@@ -90,18 +90,21 @@ impl Calendars for NetworkCalendars {
                 let home = url::Url::parse(&config.calendar_home).map_err(|_| {
                     AppError::new(ErrorCode::Storage, "the saved calendar home is damaged")
                 })?;
-                Ok(Arc::new(belfry_caldav::CalDavCalendar::new(
-                    CalDav::new(
-                        config.origin_url(),
-                        &account.identity,
-                        password,
-                        config.transport(),
-                    )?,
-                    home,
-                    &account.id,
-                    config.auto_schedule,
-                    retry,
-                )))
+                Ok(Arc::new(
+                    belfry_caldav::CalDavCalendar::new(
+                        CalDav::new(
+                            config.origin_url(),
+                            &account.identity,
+                            password,
+                            config.transport(),
+                        )?,
+                        home,
+                        &account.id,
+                        config.auto_schedule,
+                        retry,
+                    )
+                    .with_principal(&config.principal),
+                ))
             }
             AccountConfig::Google => {
                 let (session, base) = app.cloud_api(account, belfry_oauth::ProviderKind::Google)?;
@@ -666,7 +669,7 @@ impl App {
         Ok(Target {
             calendar,
             host,
-            foreign: false,
+            foreign: c.shared,
         })
     }
 
@@ -716,13 +719,12 @@ impl App {
             password,
             server.transport(),
         )?;
-        let same = |href: &str| href.trim_end_matches('/') == url.as_str().trim_end_matches('/');
-        let listed = match client.calendars(&url) {
+        let found = match client.calendar_at(&url) {
             // The account's password works (it listed its own calendars): this is about rights.
-            Err(belfry_caldav::CalDavError::Unauthorized(403)) => Vec::new(),
+            Err(belfry_caldav::CalDavError::Unauthorized(403))
+            | Err(belfry_caldav::CalDavError::Http { status: 404, .. }) => None,
             other => other?,
         };
-        let found = listed.into_iter().find(|c| same(&c.href));
         let Some(c) = found else {
             return Err(AppError::new(
                 ErrorCode::NotFound,
@@ -742,9 +744,9 @@ impl App {
             ));
         }
         Ok(Target {
+            foreign: c.owned_by_another(&server.principal, home.as_str()),
             calendar: c.href,
             host: None,
-            foreign: !url.as_str().starts_with(home.as_str()),
         })
     }
 

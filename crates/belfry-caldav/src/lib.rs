@@ -143,6 +143,11 @@ pub struct EventWrite<'a> {
     pub sequence: u32,
     /// It is the cancellation (`STATUS:CANCELLED`).
     pub cancelled: bool,
+    /// Whose meeting a scheduling server sends it as, on another person's calendar: their
+    /// address, sent as the `Schedule-Address` header Cyrus (Fastmail) reads; without it
+    /// Cyrus schedules for the addresses of the user whose URL the calendar is under, which
+    /// for a shared calendar are the delegate's, so it tells nobody. Other servers ignore it.
+    pub schedule_address: Option<&'a str>,
 }
 
 /// A calendar object as the server holds it.
@@ -298,6 +303,22 @@ pub struct CalendarInfo {
     pub writable: bool,
     /// It accepts VEVENTs (some collections hold only tasks).
     pub events: bool,
+    /// Its owner's principal (RFC 3744 `DAV:owner`, an absolute URL) when the server names
+    /// one: another person's for a calendar shared with the user (Cyrus lists one in the
+    /// user's own home, under a URL of the user's).
+    pub owner: Option<String>,
+}
+
+impl CalendarInfo {
+    /// Another principal than `principal` owns it. Without a named owner, a calendar
+    /// outside the user's `home` is another person's.
+    pub fn owned_by_another(&self, principal: &str, home: &str) -> bool {
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        match &self.owner {
+            Some(owner) if !principal.is_empty() => !same(owner, principal),
+            _ => !self.href.starts_with(home),
+        }
+    }
 }
 
 /// What discovery found.
@@ -647,18 +668,34 @@ impl CalDav {
     /// The calendar collections in `home`. A calendar listed on another origin than the
     /// account server's is an error.
     pub fn calendars(&self, home: &Url) -> Result<Vec<CalendarInfo>, CalDavError> {
-        let body = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/><d:displayname/><d:current-user-privilege-set/><c:supported-calendar-component-set/></d:prop></d:propfind>"#;
-        let (base, responses) = self.propfind(home, "1", body)?;
+        let (base, responses) = self.propfind(home, "1", CALENDAR_PROPS)?;
         let mut out = responses
             .into_iter()
             .filter(|r| r.has_resource_type(CALDAV, "calendar"))
             .map(|r| {
                 self.listed("the server listed a calendar at", &r.href, &base)?;
-                Ok(calendar_info(r))
+                Ok(calendar_info(r, &base))
             })
             .collect::<Result<Vec<CalendarInfo>, CalDavError>>()?;
         out.sort_by_key(|c| c.name.to_lowercase());
         Ok(out)
+    }
+
+    /// The calendar at `url` (following the server's redirects on its origin: Cyrus sends a
+    /// delegate from the owner's URL to the delegate's own for it), with the href the server
+    /// keeps it under for this user; `None` when `url` is not a calendar.
+    pub fn calendar_at(&self, url: &Url) -> Result<Option<CalendarInfo>, CalDavError> {
+        let (base, responses) = self.propfind(url, "0", CALENDAR_PROPS)?;
+        let found = responses
+            .into_iter()
+            .find(|r| r.has_resource_type(CALDAV, "calendar"));
+        match found {
+            Some(r) => {
+                self.listed("the server listed a calendar at", &r.href, &base)?;
+                Ok(Some(calendar_info(r, &base)))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Makes `calendar` hold version `sequence` of the event `ics` (UID `uid`), exactly once
@@ -674,7 +711,8 @@ impl CalDav {
     ) -> Result<(Url, Wrote), CalDavError> {
         let href = event_href(calendar, event.uid)?;
         if !event.cancelled {
-            let (status, retry_after) = self.put(&href, event.ics, Precondition::New)?;
+            let (status, retry_after) =
+                self.put(&href, event.ics, Precondition::New, event.schedule_address)?;
             match status {
                 s if s.is_success() => return Ok((href, Wrote::Created)),
                 StatusCode::PRECONDITION_FAILED => {}
@@ -691,7 +729,7 @@ impl CalDav {
                     return Ok((href, Wrote::NothingToCancel));
                 }
                 // Gone between the PUT and the GET: create it again.
-                match self.put(&href, event.ics, Precondition::New)? {
+                match self.put(&href, event.ics, Precondition::New, event.schedule_address)? {
                     (s, _) if s.is_success() => return Ok((href, Wrote::Created)),
                     (StatusCode::PRECONDITION_FAILED, _) => continue,
                     (s, retry_after) => return Err(self.status_error_after(&href, s, retry_after)),
@@ -719,7 +757,7 @@ impl CalDav {
                 Some(tag) => Precondition::Matches(tag),
                 None => Precondition::None,
             };
-            match self.put(&href, event.ics, precondition)? {
+            match self.put(&href, event.ics, precondition, event.schedule_address)? {
                 (s, _) if s.is_success() => return Ok((href, Wrote::Replaced)),
                 // Changed since we read it: read again.
                 (StatusCode::PRECONDITION_FAILED, _) => continue,
@@ -785,7 +823,7 @@ impl CalDav {
                     url: href.to_string(),
                 });
             };
-            match self.put(&href, &ics, Precondition::Matches(&tag))? {
+            match self.put(&href, &ics, Precondition::Matches(&tag), None)? {
                 (s, _) if s.is_success() => return Ok(Edited::Changed),
                 // Changed since we read it: read again.
                 (StatusCode::PRECONDITION_FAILED, _) => tried = Some(tag),
@@ -946,11 +984,15 @@ impl CalDav {
         href: &Url,
         ics: &str,
         precondition: Precondition<'_>,
+        schedule_address: Option<&str>,
     ) -> Result<(StatusCode, Option<u64>), CalDavError> {
         let mut req = self
             .authorized(Method::PUT, href)?
             .header("Content-Type", "text/calendar; charset=utf-8")
             .body(ics.to_owned());
+        if let Some(address) = schedule_address {
+            req = req.header("Schedule-Address", format!("mailto:{address}"));
+        }
         req = match precondition {
             Precondition::New => req.header("If-None-Match", "*"),
             Precondition::Matches(tag) => req.header("If-Match", tag),
@@ -1049,7 +1091,10 @@ fn short_reason(e: &reqwest::Error) -> String {
 
 /// A calendar collection as a multistatus `<response>` describes it; unnamed, it is called
 /// by the last segment of its href.
-fn calendar_info(r: PropResponse) -> CalendarInfo {
+/// What a calendar listing asks of each collection.
+const CALENDAR_PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/><d:displayname/><d:owner/><d:current-user-privilege-set/><c:supported-calendar-component-set/></d:prop></d:propfind>"#;
+
+fn calendar_info(r: PropResponse, base: &Url) -> CalendarInfo {
     let name = r
         .text_prop(DAV, "displayname")
         .filter(|n| !n.trim().is_empty());
@@ -1060,7 +1105,12 @@ fn calendar_info(r: PropResponse) -> CalendarInfo {
         .next()
         .unwrap_or("")
         .to_owned();
+    let owner = r
+        .href_prop(DAV, "owner")
+        .and_then(|o| base.join(&o).ok())
+        .map(String::from);
     CalendarInfo {
+        owner,
         writable: r.can_write(),
         events: r.supports_component("VEVENT"),
         name: name.unwrap_or(fallback),

@@ -3,6 +3,7 @@
 //! compared, so no version overwrites a newer one.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use belfry_core::calendar::{
     Calendar, CalendarEntry, Confirmed, EventEdit, EventVersion, Failure, HeldEvent, Lane,
@@ -30,6 +31,10 @@ pub struct CalDavCalendar {
     /// The server schedules (RFC 6638): it emails the attendees itself.
     auto_schedule: bool,
     retry: Retry,
+    /// The account's principal URL (empty when not known): which calendars are its own.
+    principal: String,
+    /// Calendar URL → another person owns it, as the server said (asked once per calendar).
+    owners: Mutex<HashMap<String, bool>>,
 }
 
 impl CalDavCalendar {
@@ -46,7 +51,50 @@ impl CalDavCalendar {
             account_id: account_id.to_owned(),
             auto_schedule,
             retry,
+            principal: String::new(),
+            owners: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The account's principal URL (its `current-user-principal`), by which a calendar
+    /// shared with it is told from its own.
+    pub fn with_principal(mut self, principal: &str) -> CalDavCalendar {
+        self.principal = principal.to_owned();
+        self
+    }
+
+    /// Whether another person owns `calendar` (its `DAV:owner`, asked once).
+    fn owned_by_another(&self, calendar: &Url) -> Result<bool, CalDavError> {
+        let key = calendar.to_string();
+        if let Some(known) = self.owners_map().get(&key) {
+            return Ok(*known);
+        }
+        let another = self
+            .dav
+            .calendar_at(calendar)?
+            .is_some_and(|c| c.owned_by_another(&self.principal, self.home.as_str()));
+        self.owners_map().insert(key, another);
+        Ok(another)
+    }
+
+    fn owners_map(&self) -> std::sync::MutexGuard<'_, HashMap<String, bool>> {
+        // A panic elsewhere cannot leave the map half-written: each entry is one insert.
+        self.owners.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Entries for the calendars listed, each marked shared when another person owns it.
+    fn entries(&self, listed: Vec<CalendarInfo>) -> Vec<CalendarEntry> {
+        listed
+            .into_iter()
+            .map(|c| {
+                let shared = c.owned_by_another(&self.principal, self.home.as_str());
+                self.owners_map().insert(c.href.clone(), shared);
+                CalendarEntry {
+                    shared,
+                    ..CalendarEntry::from(c)
+                }
+            })
+            .collect()
     }
 }
 
@@ -77,6 +125,7 @@ impl From<CalendarInfo> for CalendarEntry {
             events: c.events,
             primary: false,
             owner: None,
+            shared: false,
         }
     }
 }
@@ -106,12 +155,7 @@ fn held(href: String, text: &str) -> HeldEvent {
 
 impl Calendar for CalDavCalendar {
     fn calendars(&self) -> Result<Vec<CalendarEntry>, PortError> {
-        Ok(self
-            .dav
-            .calendars(&self.home)?
-            .into_iter()
-            .map(CalendarEntry::from)
-            .collect())
+        Ok(self.entries(self.dav.calendars(&self.home)?))
     }
 
     fn write(&self, calendar: &str, v: &EventVersion<'_>) -> Result<Confirmed, PortError> {
@@ -131,6 +175,12 @@ impl Calendar for CalDavCalendar {
         )
         .map_err(|e| PortError::permanent(e.to_string()))?;
         let url = calendar_url(calendar)?;
+        // On a host's calendar a scheduling server must be told whose meeting it is.
+        let host = v.meeting.on_behalf_of.as_ref().map(|a| a.to_string());
+        let schedule_address = match host {
+            Some(host) if self.auto_schedule && self.owned_by_another(&url)? => Some(host),
+            _ => None,
+        };
         let (href, wrote) = self.dav.write_event_retrying(
             &url,
             &EventWrite {
@@ -138,6 +188,7 @@ impl Calendar for CalDavCalendar {
                 ics: &ics,
                 sequence: v.sequence,
                 cancelled: v.cancelled,
+                schedule_address: schedule_address.as_deref(),
             },
             self.retry,
         )?;

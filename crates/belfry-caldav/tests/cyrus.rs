@@ -202,10 +202,19 @@ fn cyrus_a_delegate_writes_on_a_shared_calendar() {
         .unwrap_or_else(|| panic!("{shared} in {:?}", found.calendars));
     assert_eq!(listed.name, "Lectures");
     assert!(listed.writable && listed.events, "{listed:?}");
+    // It is ana's: Cyrus names her principal its owner, in bob's home as in hers.
+    let ana = server.principal("ana");
+    assert_eq!(listed.owner.as_deref(), Some(ana.as_str()));
+    assert!(listed.owned_by_another(&server.principal("bob"), &found.calendar_home));
+    let own = as_user(&server, "ana").discover().unwrap();
+    let hers = own.calendars.iter().find(|c| c.href == cal).unwrap();
+    assert!(!hers.owned_by_another(&ana, &own.calendar_home), "{hers:?}");
     // ana's URL for it leads bob there (a 301 that the listing follows).
     let via_owner = bob.calendars(&url::Url::parse(&cal).unwrap()).unwrap();
     let hrefs: Vec<&str> = via_owner.iter().map(|c| c.href.as_str()).collect();
     assert_eq!(hrefs, [shared.as_str()]);
+    let at = bob.calendar_at(&url::Url::parse(&cal).unwrap()).unwrap();
+    assert_eq!(at.as_ref(), Some(listed), "{at:?}");
     suites::a_delegate_writes_on_a_shared_calendar(&bob, &shared, auth(&server, "ana"), &cal);
     // Not shared with lee: nothing of it in lee's home, and lee cannot write it.
     let lee = as_user(&server, "lee");
@@ -409,6 +418,7 @@ fn cyrus_sends_one_invitation_per_attendee_per_version_and_one_cancellation() {
                 ics: &meeting(&server, uid, sequence, summary, cancelled),
                 sequence,
                 cancelled,
+                schedule_address: None,
             },
         )
         .unwrap()
@@ -532,6 +542,7 @@ fn cyrus_takes_an_organizer_that_is_not_the_user_and_schedules_nothing() {
                     ics: &ics,
                     sequence: 0,
                     cancelled: false,
+                    schedule_address: None,
                 },
             )
             .unwrap();
@@ -567,24 +578,29 @@ fn cyrus_schedules_a_delegates_meeting_only_when_told_whose_it_is() {
                 ics: &meeting(&server, uid, 0, "Seminar", false),
                 sequence: 0,
                 cancelled: false,
+                schedule_address: None,
             },
         )
         .unwrap();
     assert_eq!(wrote, Wrote::Created);
     no_more_than(&server, 0);
-    // Fastmail's own header names whose meeting it is: then Cyrus invites, as ana.
+    // Fastmail's own header (`Schedule-Address`) names whose meeting it is: then Cyrus
+    // invites, as ana.
     let other = "header-meeting@belfry";
-    let answer = put_headers(
-        &format!("{shared}header-meeting.ics"),
-        "bob",
-        server.password("bob"),
-        &meeting(&server, other, 0, "Seminar", false),
-        &[
-            "If-None-Match: *",
-            &format!("Schedule-Address: mailto:{}", server.address("ana")),
-        ],
-    );
-    assert!(answer[0].starts_with("http/1.1 201"), "{answer:?}");
+    let ana = server.address("ana");
+    let (_, wrote) = bob
+        .write_event(
+            &url::Url::parse(&shared).unwrap(),
+            &EventWrite {
+                uid: other,
+                ics: &meeting(&server, other, 0, "Seminar", false),
+                sequence: 0,
+                cancelled: false,
+                schedule_address: Some(&ana),
+            },
+        )
+        .unwrap();
+    assert_eq!(wrote, Wrote::Created);
     let mail = server.wait_for_mail(2);
     let mail = no_more_than(&server, mail.len());
     for attendee in ["meet@chime.aws", "pat@elsewhere.example"] {

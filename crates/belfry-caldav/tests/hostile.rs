@@ -312,6 +312,7 @@ fn addresses_on_another_port_are_never_sent_the_password() {
         ics: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
         sequence: 0,
         cancelled: false,
+        schedule_address: None,
     };
     let results = [
         dav.write_event(&calendar, &event).map(|_| ()),

@@ -190,6 +190,7 @@ fn sabre_does_not_schedule_a_put_and_mails_only_what_is_posted_to_the_outbox() {
                 ics: &ics,
                 sequence: 0,
                 cancelled: false,
+                schedule_address: None,
             },
         )
         .unwrap();

@@ -190,6 +190,7 @@ fn busy_servers_are_retried_honouring_retry_after() {
                 ics: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
                 sequence: 0,
                 cancelled: false,
+                schedule_address: None,
             },
             fast(),
         )
@@ -226,6 +227,7 @@ fn retries_stop_after_the_last_attempt_and_client_errors_are_not_retried() {
                 ics: "x",
                 sequence: 0,
                 cancelled: false,
+                schedule_address: None,
             },
             fast(),
         )
@@ -246,6 +248,7 @@ fn retries_stop_after_the_last_attempt_and_client_errors_are_not_retried() {
                 ics: "x",
                 sequence: 0,
                 cancelled: false,
+                schedule_address: None,
             },
             fast(),
         )

@@ -3567,3 +3567,194 @@ fn on_a_scheduling_server_the_server_tells_every_attendee_once_per_version() {
         "nothing to the organizer"
     );
 }
+
+/// The (method, "sender address / subject") of each iTIP message Cyrus sent, per recipient;
+/// every message goes to one attendee and is of `uid`.
+fn cyrus_told(
+    mail: &[belfry_testkit::cyrus::Captured],
+    uid: &str,
+) -> std::collections::BTreeMap<String, Vec<(String, String)>> {
+    let mut told: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for m in mail {
+        assert_eq!(m.recipients.len(), 1, "one message per attendee");
+        let header = |name: &str| {
+            m.message
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        for (method, got_uid, _) in belfry_testkit::cyrus::itip(&m.message) {
+            assert_eq!(got_uid, uid);
+            told.entry(m.recipients[0].clone()).or_default().push((
+                method,
+                format!(
+                    "{} / {}",
+                    header("From: ")
+                        .rsplit('<')
+                        .next()
+                        .unwrap_or_default()
+                        .trim_end_matches('>'),
+                    header("Subject: ")
+                ),
+            ));
+        }
+    }
+    told
+}
+
+#[test]
+#[ignore = "needs Cyrus IMAP and the Secret Service: run scripts/test"]
+fn a_delegate_on_a_scheduling_server_has_it_tell_every_attendee_as_the_host() {
+    let env = Env::new();
+    let server = belfry_testkit::cyrus::cyrus();
+    let host_cal = server.calendar("ana", "lectures", "Lectures");
+    server.share("ana", &host_cal, "bob");
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "Assistant",
+            "--url",
+            &server.url,
+            "--username",
+            "bob",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{}\n", server.password("bob")))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // bob's list holds ana's calendar, under a URL of his, marked as another person's.
+    let cals = env.json(&["accounts", "calendars", "Assistant", "--json"]);
+    let lectures = cals
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Lectures")
+        .unwrap_or_else(|| panic!("{cals}"));
+    assert_eq!(lectures["shared"], true, "{cals}");
+    assert_eq!(lectures["invitations_by"], "server", "{cals}");
+    // Picked by name, it is the host's: Belfry asks whose meeting it is.
+    let mut by_name = vec![
+        "schedule",
+        "--account",
+        "Assistant",
+        "--calendar",
+        "Lectures",
+    ];
+    by_name.extend(MEETING);
+    let err = env.fails(&by_name, 2);
+    assert!(err.contains("--on-behalf-of"), "{err}");
+    assert!(server.sent_mail().is_empty());
+
+    // Given by ana's own URL (Cyrus redirects bob to his), on her behalf.
+    let ana = server.address("ana");
+    let mut first = vec![
+        "schedule",
+        "--json",
+        "--account",
+        "Assistant",
+        "--calendar",
+        &host_cal,
+        "--on-behalf-of",
+        &ana,
+        "--attendee",
+        "pat@elsewhere.example",
+    ];
+    first.extend(MEETING);
+    let done = env.json(&first);
+    assert_eq!(done["deliveries"][0]["status"], "created", "{done}");
+    assert!(done["mail"].as_array().unwrap().is_empty(), "{done}");
+    let uid = done["uid"].as_str().unwrap().to_owned();
+    // ana reads it in her calendar, with an independent client.
+    let held = belfry_testkit::ics_paths(&host_cal, "ana", server.password("ana"));
+    assert_eq!(held.len(), 1, "{held:?}");
+    server.wait_for_mail(3);
+    let moved = [
+        "reschedule",
+        "--json",
+        "--uid",
+        &uid,
+        "--attendee",
+        "pat@elsewhere.example",
+        "--title",
+        "Physics 101 (room 12)",
+        "--start",
+        "2027-03-01T10:00",
+        "--tz",
+        "America/New_York",
+    ];
+    assert_eq!(env.json(&moved)["sequence"], 1);
+    server.wait_for_mail(6);
+    env.json(&["cancel", "--json", "--uid", &uid]);
+    let mail = server.wait_for_mail(9);
+    let told = cyrus_told(&mail, &uid);
+    let from = &ana;
+    let each = vec![
+        (
+            "REQUEST".to_owned(),
+            format!("{from} / Invitation: Physics 101"),
+        ),
+        (
+            "REQUEST".to_owned(),
+            format!("{from} / Update: Physics 101 (room 12)"),
+        ),
+        (
+            "CANCEL".to_owned(),
+            format!("{from} / Canceled: Physics 101 (room 12)"),
+        ),
+    ];
+    assert_eq!(told.len(), 3, "{told:?}");
+    assert_eq!(told.get("meet@chime.aws"), Some(&each), "{told:?}");
+    assert_eq!(told.get("pat@elsewhere.example"), Some(&each), "{told:?}");
+    assert!(told.values().all(|v| v == &each), "{told:?}");
+
+    // On bob's own calendar, a meeting he says is ana's is not sent as hers.
+    server.calendar("bob", "mine", "Mine");
+    let mut own = vec![
+        "schedule",
+        "--json",
+        "--account",
+        "Assistant",
+        "--calendar",
+        "Mine",
+        "--on-behalf-of",
+        &ana,
+        "--attendee",
+        "pat@elsewhere.example",
+    ];
+    own.extend(MEETING);
+    let done = env.json(&own);
+    assert_eq!(done["deliveries"][0]["status"], "created", "{done}");
+    // Then one of bob's own there, which Cyrus does send: what it sent after the nine is
+    // that one's alone (Cyrus sends in order, as it answers each PUT).
+    let mut fence = vec![
+        "schedule",
+        "--json",
+        "--account",
+        "Assistant",
+        "--calendar",
+        "Mine",
+        "--attendee",
+        "pat@elsewhere.example",
+    ];
+    fence.extend(MEETING);
+    let fenced = env.json(&fence)["uid"].as_str().unwrap().to_owned();
+    let mail = server.wait_for_mail(12);
+    let told = cyrus_told(&mail[9..], &fenced);
+    let bob = server.address("bob");
+    assert_eq!(told.len(), 3, "{told:?}");
+    assert!(
+        told.values()
+            .all(|v| v.len() == 1 && v[0].1 == format!("{bob} / Invitation: Physics 101")),
+        "nothing sent as ana from bob's calendar: {told:?}"
+    );
+}

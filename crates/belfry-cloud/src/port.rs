@@ -840,6 +840,7 @@ fn entries(calendars: Vec<crate::CloudCalendar>) -> Vec<CalendarEntry> {
             events: true,
             primary: c.primary,
             owner: c.owner,
+            shared: false,
         })
         .collect()
 }

@@ -139,6 +139,10 @@ pub struct CalendarEntry {
     pub primary: bool,
     /// Whose calendar it is, when the service names an owner.
     pub owner: Option<String>,
+    /// Another person's calendar that the service lists without their address (a CalDAV
+    /// calendar shared with the account): a meeting on it is scheduled on its owner's
+    /// behalf, with their address given.
+    pub shared: bool,
 }
 
 /// An event as a calendar holds it.

@@ -187,7 +187,12 @@ is_primary: boolean,
 /**
  * Whose calendar it is, when it is another person's (delegates see their hosts').
  */
-owner: string, };
+owner: string, 
+/**
+ * Another person's calendar that the server lists without their address (a CalDAV
+ * share): a meeting on it needs the host's address (on behalf of).
+ */
+shared: boolean, };
 
 export type AccountAdded = { account: AccountView, calendars: Array<CalendarView>, };
 

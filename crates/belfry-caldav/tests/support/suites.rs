@@ -49,6 +49,7 @@ pub fn put(
             ics: &event(uid, sequence, summary),
             sequence,
             cancelled: false,
+            schedule_address: None,
         },
     )
 }
@@ -112,6 +113,7 @@ pub fn events_in_a_time_range_are_listed_with_what_they_hold(dav: &CalDav, cal: 
             ics: &may,
             sequence: 0,
             cancelled: false,
+            schedule_address: None,
         },
     )
     .unwrap();
