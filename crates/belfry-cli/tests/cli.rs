@@ -3758,3 +3758,71 @@ fn a_delegate_on_a_scheduling_server_has_it_tell_every_attendee_as_the_host() {
         "nothing sent as ana from bob's calendar: {told:?}"
     );
 }
+
+#[test]
+#[ignore = "needs Cyrus IMAP and the Secret Service: run scripts/test"]
+fn a_bulk_run_on_a_scheduling_server_has_each_attendee_told_once_per_meeting() {
+    let env = Env::new();
+    let server = belfry_testkit::cyrus::cyrus();
+    let cal = server.calendar("ana", "lectures", "Lectures");
+    add_school(&env, &server.url);
+    let csv = env.data.path().join("rows.csv");
+    // Three meetings, one of them given twice (side by side in one run: one meeting).
+    let rows = "title,start,tz,attendees\n\
+        Lab,2027-04-05T09:00,Europe/Berlin,pat@elsewhere.example\n\
+        Lab,2027-04-05T09:00,Europe/Berlin,pat@elsewhere.example\n\
+        Seminar,2027-04-06T09:00,Europe/Berlin,pat@elsewhere.example\n\
+        Colloquium,2027-04-07T09:00,Europe/Berlin,pat@elsewhere.example\n";
+    std::fs::write(&csv, rows).unwrap();
+    let run = [
+        "schedule",
+        "--account",
+        "School",
+        "--json",
+        "--from-csv",
+        csv.to_str().unwrap(),
+    ];
+    let done = env.json(&run);
+    let uids: std::collections::BTreeSet<String> = done
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["result"]["uid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(uids.len(), 3, "{done}");
+    assert_eq!(
+        belfry_testkit::ics_paths(&cal, "ana", server.password("ana")).len(),
+        3
+    );
+    // The same file again schedules nothing new: then one more meeting, as a fence (Cyrus
+    // sends in order, as it answers each PUT), shows nothing came of the second run.
+    env.json(&run);
+    let mut fence = vec![
+        "schedule",
+        "--json",
+        "--account",
+        "School",
+        "--attendee",
+        "pat@elsewhere.example",
+    ];
+    fence.extend(MEETING);
+    let fenced = env.json(&fence)["uid"].as_str().unwrap().to_owned();
+    // Per meeting: pat, meet@chime.aws and the meeting's PIN address.
+    let mail = server.wait_for_mail(12);
+    assert_eq!(mail.len(), 12);
+    let (before, after) = mail.split_at(9);
+    for uid in &uids {
+        let of: Vec<_> = before
+            .iter()
+            .filter(|m| belfry_testkit::cyrus::itip(&m.message).iter().any(|t| &t.1 == uid))
+            .cloned()
+            .collect();
+        let told = cyrus_told(&of, uid);
+        assert_eq!(told.len(), 3, "{uid}: {told:?}");
+        assert!(
+            told.values().all(|v| v.len() == 1 && v[0].0 == "REQUEST"),
+            "{uid}: {told:?}"
+        );
+    }
+    assert_eq!(cyrus_told(after, &fenced).len(), 3);
+}
