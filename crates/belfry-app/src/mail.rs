@@ -269,6 +269,10 @@ impl App {
             .as_ref()
             .and_then(|m| m.calendar_organizer())
             .map(|o| o.as_str().to_owned());
+        let meeting_host = record
+            .meeting
+            .as_ref()
+            .and_then(|m| m.on_behalf_of.as_ref());
         let mut needed = false;
         for d in deliveries {
             let Some(account) = self.store().account_by_id(&d.account_id)? else {
@@ -276,9 +280,12 @@ impl App {
             };
             needed |= match &account.config {
                 // A scheduling server tells the attendees of what the account organizes
-                // only: another organizer's meeting (a host's, say) is stored, nobody told.
+                // only: another organizer's meeting is stored, nobody told. A host's meeting
+                // (on behalf of) is on the host's calendar, written with the host's address
+                // for the server to send it as (own calendars refuse one).
                 AccountConfig::Caldav(c) if c.auto_schedule => {
                     !c.addresses.is_empty()
+                        && meeting_host.is_none()
                         && !organizer
                             .as_deref()
                             .is_some_and(|o| c.addresses.iter().any(|a| a.eq_ignore_ascii_case(o)))

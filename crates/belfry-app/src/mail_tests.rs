@@ -451,3 +451,51 @@ fn where_a_server_tells_the_attendees_or_no_mail_account_exists_belfry_sends_not
     assert_eq!(sent[0].state, MailState::Sent);
     assert_eq!(postbox.itip(), [r("pat@example.org", "REQUEST", 0)]);
 }
+
+#[test]
+fn on_a_scheduling_server_a_hosts_meeting_is_the_servers_to_send_and_only_on_the_hosts_calendar() {
+    let dir = tempfile::tempdir().unwrap();
+    let (memory, postbox) = (Arc::new(Memory::default()), Arc::new(Postbox::default()));
+    memory.hers.store(true, std::sync::atomic::Ordering::SeqCst);
+    let app = open(dir.path(), &memory, &postbox, true);
+    let mut school = app.store().account("School").unwrap().unwrap();
+    if let AccountConfig::Caldav(c) = &mut school.config {
+        c.auto_schedule = true;
+        c.addresses = vec!["ana@example.com".into()];
+    }
+    app.store().update_account(&school).unwrap();
+    let mine = |title: &str| MeetingForm {
+        organizer: String::new(),
+        ..class(title, &["pat@example.org"])
+    };
+    // Another person's calendar: whose meeting it is must be said.
+    let err = app
+        .schedule(&mine("Optics"), "School", Some("Hers"))
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::OnBehalfOf), "{err:?}");
+    // Said: the server sends it as the host (the calendar port names the host to it), and
+    // Belfry emails nobody.
+    let hosted = MeetingForm {
+        on_behalf_of: "lee@example.com".into(),
+        ..mine("Optics")
+    };
+    let done = app.schedule(&hosted, "School", Some("Hers")).unwrap();
+    assert!(done.mail.is_empty(), "{:?}", done.mail);
+    let moved = MeetingForm {
+        title: "Optics (room 2)".into(),
+        ..hosted.clone()
+    };
+    let again = app.reschedule_uid(&done.uid, &moved).unwrap();
+    assert!(again.mail.is_empty(), "{:?}", again.mail);
+    // On the account's own calendar the server would send it as nobody: refused.
+    let err = app
+        .schedule(&hosted, "School", Some("Lectures"))
+        .unwrap_err();
+    assert_eq!(err.first_field(), Some(Field::OnBehalfOf), "{err:?}");
+    assert!(err.message.contains("yours"), "{}", err.message);
+    assert!(postbox.taken().is_empty());
+    assert_eq!(
+        memory.events().iter().filter(|e| e.uid == done.uid).count(),
+        1
+    );
+}

@@ -41,7 +41,7 @@ struct Killed;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Stored {
-    uid: String,
+    pub(crate) uid: String,
     sequence: u32,
     cancelled: bool,
     title: String,
@@ -54,6 +54,8 @@ pub(crate) struct Memory {
     events: Mutex<Vec<Stored>>,
     log: Mutex<Vec<String>>,
     faults: Mutex<VecDeque<Fault>>,
+    /// It also lists "Hers", another person's calendar shared with the account.
+    pub(crate) hers: std::sync::atomic::AtomicBool,
 }
 
 impl Memory {
@@ -78,7 +80,7 @@ impl Memory {
 
 impl Calendar for Memory {
     fn calendars(&self) -> Result<Vec<CalendarEntry>, PortError> {
-        Ok(vec![CalendarEntry {
+        let mut all = vec![CalendarEntry {
             id: CAL.into(),
             name: "Lectures".into(),
             writable: true,
@@ -86,7 +88,17 @@ impl Calendar for Memory {
             primary: true,
             owner: None,
             shared: false,
-        }])
+        }];
+        if self.hers.load(std::sync::atomic::Ordering::SeqCst) {
+            all.push(CalendarEntry {
+                id: format!("{CAL}hers/"),
+                name: "Hers".into(),
+                primary: false,
+                shared: true,
+                ..all[0].clone()
+            });
+        }
+        Ok(all)
     }
 
     fn write(&self, calendar: &str, v: &EventVersion<'_>) -> Result<Confirmed, PortError> {

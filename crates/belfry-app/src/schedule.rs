@@ -327,7 +327,7 @@ impl App {
         record: &AccountRecord,
         target: &Target,
     ) -> Result<ScheduleOutcome, AppError> {
-        let form = delegate_form(&organized_by(form, record), target)?;
+        let form = delegate_form(&organized_by(form, record), target, record)?;
         let wanted = Wanted::On {
             account_id: &record.id,
             calendar: &target.calendar,
@@ -1064,12 +1064,25 @@ fn organized_by(form: &MeetingForm, account: &AccountRecord) -> MeetingForm {
 
 /// On a host's calendar, the host is the organizer: the form says so (filled in when empty).
 /// The engine then refuses the delegate's own personal ID there.
-fn delegate_form(form: &MeetingForm, target: &Target) -> Result<MeetingForm, AppError> {
+fn delegate_form(
+    form: &MeetingForm,
+    target: &Target,
+    account: &AccountRecord,
+) -> Result<MeetingForm, AppError> {
     let Some(host) = &target.host else {
-        if target.foreign && form.on_behalf_of.trim().is_empty() {
+        let named = form.on_behalf_of.trim();
+        if target.foreign && named.is_empty() {
             return Err(AppError::field(
                 Field::OnBehalfOf,
                 "this calendar is another person's: give the host's email (on behalf of), who becomes the organizer",
+            ));
+        }
+        if !target.foreign && !named.is_empty() && invites_only_as_itself(account, named) {
+            return Err(AppError::field(
+                Field::OnBehalfOf,
+                format!(
+                    "this calendar is yours, and its server sends invitations only as you: leave on behalf of empty, or pick {named}'s calendar shared with you"
+                ),
             ));
         }
         return Ok(form.clone());
@@ -1090,6 +1103,17 @@ fn delegate_form(form: &MeetingForm, target: &Target) -> Result<MeetingForm, App
         ));
     }
     Ok(form.clone())
+}
+
+/// A scheduling server (RFC 6638) invites only as the owner of the calendar: on the
+/// account's own calendar, a meeting `host` organizes would be stored and nobody told.
+fn invites_only_as_itself(account: &AccountRecord, host: &str) -> bool {
+    match &account.config {
+        AccountConfig::Caldav(c) if c.auto_schedule => {
+            !c.addresses.is_empty() && !c.addresses.iter().any(|a| a.eq_ignore_ascii_case(host))
+        }
+        _ => false,
+    }
 }
 
 /// How many bulk rows run at once.
