@@ -665,13 +665,27 @@ impl CalDav {
         ))
     }
 
-    /// The calendar collections in `home`. A calendar listed on another origin than the
-    /// account server's is an error.
+    /// The calendar collections in `home`, without the scheduling inbox and outbox (RFC
+    /// 6638), which DAViCal lists as plain calendars: the home, which is DAViCal's principal
+    /// too, names them. A calendar listed on another origin than the account server's is an
+    /// error.
     pub fn calendars(&self, home: &Url) -> Result<Vec<CalendarInfo>, CalDavError> {
         let (base, responses) = self.propfind(home, "1", CALENDAR_PROPS)?;
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        let boxes: Vec<String> = responses
+            .iter()
+            .flat_map(|r| {
+                ["schedule-inbox-URL", "schedule-outbox-URL"]
+                    .into_iter()
+                    .filter_map(|name| r.href_prop(CALDAV, name))
+            })
+            .filter_map(|h| base.join(&h).ok())
+            .map(String::from)
+            .collect();
         let mut out = responses
             .into_iter()
             .filter(|r| r.has_resource_type(CALDAV, "calendar"))
+            .filter(|r| !boxes.iter().any(|b| same(b, &r.href)))
             .map(|r| {
                 self.listed("the server listed a calendar at", &r.href, &base)?;
                 Ok(calendar_info(r, &base))
@@ -1004,11 +1018,13 @@ impl CalDav {
         })?;
         let status = resp.status();
         let retry_after = belfry_http::retry_after(&resp);
-        // A 403 is a UID elsewhere (RFC 4791 no-uid-conflict) or, as sabre/dav says with
-        // RFC 3744 need-privileges, no right to write here: the account's, not the event's.
+        // A 403 is a UID elsewhere only where the server says so (RFC 4791
+        // no-uid-conflict, RFC 6638 unique-scheduling-object-resource, as Cyrus does);
+        // otherwise (sabre/dav's RFC 3744 need-privileges, DAViCal's bare "No write
+        // permission") no right to write here: the account's, not the event's.
         if status == StatusCode::FORBIDDEN
-            && read_text(resp, href, belfry_http::MAX_ANSWER_BYTES)
-                .is_ok_and(|body| names_need_privileges(&body))
+            && !read_text(resp, href, belfry_http::MAX_ANSWER_BYTES)
+                .is_ok_and(|body| names_uid_conflict(&body))
         {
             return Err(CalDavError::NotAllowed {
                 url: href.to_string(),
@@ -1092,7 +1108,7 @@ fn short_reason(e: &reqwest::Error) -> String {
 /// A calendar collection as a multistatus `<response>` describes it; unnamed, it is called
 /// by the last segment of its href.
 /// What a calendar listing asks of each collection.
-const CALENDAR_PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/><d:displayname/><d:owner/><d:current-user-privilege-set/><c:supported-calendar-component-set/></d:prop></d:propfind>"#;
+const CALENDAR_PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/><d:displayname/><d:owner/><d:current-user-privilege-set/><c:supported-calendar-component-set/><c:schedule-inbox-URL/><c:schedule-outbox-URL/></d:prop></d:propfind>"#;
 
 fn calendar_info(r: PropResponse, base: &Url) -> CalendarInfo {
     let name = r
@@ -1177,15 +1193,25 @@ impl PropResponse {
     }
 }
 
-/// An error body (RFC 4918 §16) holding RFC 3744's `DAV:need-privileges`.
-fn names_need_privileges(xml: &str) -> bool {
+/// An error body (RFC 4918 §16) holding one of the elements `names` of namespace `ns`.
+fn names_precondition(xml: &str, ns: &str, names: &[&str]) -> bool {
     roxmltree::Document::parse(xml).is_ok_and(|doc| {
         doc.descendants().any(|n| {
             n.is_element()
-                && n.tag_name().namespace() == Some(DAV)
-                && n.tag_name().name() == "need-privileges"
+                && n.tag_name().namespace() == Some(ns)
+                && names.contains(&n.tag_name().name())
         })
     })
+}
+
+/// An error body saying the UID is another resource's: RFC 4791 `no-uid-conflict`, or
+/// RFC 6638 `unique-scheduling-object-resource` (one scheduling object per UID per user).
+fn names_uid_conflict(xml: &str) -> bool {
+    names_precondition(
+        xml,
+        CALDAV,
+        &["no-uid-conflict", "unique-scheduling-object-resource"],
+    )
 }
 
 fn parse_multistatus(xml: &str, base: &Url) -> Result<Vec<PropResponse>, String> {
@@ -1495,18 +1521,23 @@ mod tests {
     }
 
     #[test]
-    fn a_403_for_want_of_privileges_is_told_from_a_uid_conflict() {
+    fn a_403_for_a_uid_conflict_is_told_from_one_for_want_of_privileges() {
         // sabre/dav's answer to a PUT without the bind privilege.
         let denied = r#"<?xml version="1.0" encoding="utf-8"?>
 <d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns">
   <s:exception>Sabre\DAVACL\Exception\NeedPrivileges</s:exception>
   <d:need-privileges><d:resource><d:href>/calendars/ana/lectures</d:href><d:privilege><d:bind/></d:privilege></d:resource></d:need-privileges>
 </d:error>"#;
-        assert!(names_need_privileges(denied));
         let conflict = r#"<d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict><d:href>/cal/other.ics</d:href></c:no-uid-conflict></d:error>"#;
-        assert!(!names_need_privileges(conflict));
-        assert!(!names_need_privileges("<need-privileges/>"), "not DAV:");
-        assert!(!names_need_privileges("Forbidden"));
+        assert!(names_uid_conflict(conflict));
+        let scheduling = r#"<D:error xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><C:unique-scheduling-object-resource/></D:error>"#;
+        assert!(names_uid_conflict(scheduling));
+        assert!(!names_uid_conflict(denied));
+        assert!(
+            !names_uid_conflict("No write permission"),
+            "DAViCal's bare 403"
+        );
+        assert!(!names_uid_conflict("<no-uid-conflict/>"), "not CalDAV's");
     }
 
     #[test]

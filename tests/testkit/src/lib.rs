@@ -1,7 +1,7 @@
 //! Real servers for Belfry's tests, each started on 127.0.0.1 on a free port and stopped
 //! when dropped. `scripts/setup` installs them (a Python virtualenv for Radicale and
-//! Xandikos, npm for the OAuth server, Debian's packages for Cyrus IMAP, sabre/dav and
-//! Exim).
+//! Xandikos, npm for the OAuth server, Debian's packages for Cyrus IMAP, sabre/dav,
+//! DAViCal and Exim).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod cyrus;
+pub mod davical;
 pub mod sabre;
 pub mod smtp;
 
