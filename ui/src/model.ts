@@ -271,7 +271,7 @@ export function senderText(by: InvitationSender): string {
     case "provider":
       return "the calendar service emails the attendees.";
     case "server":
-      return "the calendar server emails the attendees.";
+      return "the calendar server emails the attendees; any it says it cannot reach, Belfry emails from your mail account if you have one.";
     case "belfry-by-mail":
       return "Belfry emails the attendees from your mail account.";
     case "nobody":

@@ -499,3 +499,56 @@ fn on_a_scheduling_server_a_hosts_meeting_is_the_servers_to_send_and_only_on_the
         1
     );
 }
+
+#[test]
+fn the_attendees_a_scheduling_server_could_not_tell_are_emailed_by_belfry_and_only_they() {
+    let dir = tempfile::tempdir().unwrap();
+    let (memory, postbox) = (Arc::new(Memory::default()), Arc::new(Postbox::default()));
+    *memory.untold.lock().unwrap() = vec!["pat@example.org".into()];
+    let scheduling = |app: &App| {
+        let mut school = app.store().account("School").unwrap().unwrap();
+        if let AccountConfig::Caldav(c) = &mut school.config {
+            c.auto_schedule = true;
+            c.addresses = vec!["ana@example.com".into()];
+        }
+        app.store().update_account(&school).unwrap();
+    };
+    // No mail account: the delivery says who was not told.
+    let app = open(dir.path(), &memory, &postbox, false);
+    scheduling(&app);
+    let form = MeetingForm {
+        organizer: String::new(),
+        ..class("Optics", &["pat@example.org", "bob@example.com"])
+    };
+    let done = app.schedule(&form, "School", None).unwrap();
+    assert!(done.mail.is_empty());
+    let said = &done.deliveries[0].message;
+    assert!(
+        said.contains("could not tell pat@example.org") && said.contains("mail account"),
+        "{said}"
+    );
+    assert!(!said.contains("bob@"), "{said}");
+    // With one, Belfry emails them (and not those the server told), each version once.
+    let app = open(dir.path(), &memory, &postbox, true);
+    let done = app.schedule(&form, "School", None).unwrap();
+    assert!(
+        done.mail.is_empty(),
+        "that version was written already: {:?}",
+        done.mail
+    );
+    let moved = MeetingForm {
+        title: "Optics (room 2)".into(),
+        ..form.clone()
+    };
+    let again = app.reschedule_uid(&done.uid, &moved).unwrap();
+    assert_eq!(again.mail.len(), 1, "{:?}", again.mail);
+    assert_eq!(again.deliveries[0].message, "");
+    app.cancel_uid(&done.uid).unwrap();
+    assert_eq!(
+        postbox.itip(),
+        [
+            r("pat@example.org", "REQUEST", 1),
+            r("pat@example.org", "CANCEL", 2)
+        ]
+    );
+}

@@ -130,6 +130,7 @@ impl Calendar for Foreign {
             return Ok(Confirmed {
                 remote_ref: remote_ref.to_owned(),
                 written: Written::AlreadyThere,
+                untold: Vec::new(),
             });
         }
         let mut events = self.events.lock().unwrap();
@@ -168,6 +169,7 @@ impl Calendar for Foreign {
             } else {
                 Written::AlreadyThere
             },
+            untold: Vec::new(),
         })
     }
 

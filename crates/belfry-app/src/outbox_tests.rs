@@ -56,6 +56,9 @@ pub(crate) struct Memory {
     faults: Mutex<VecDeque<Fault>>,
     /// It also lists "Hers", another person's calendar shared with the account.
     pub(crate) hers: std::sync::atomic::AtomicBool,
+    /// The attendees it says it could not tell of each version written (as a scheduling
+    /// server's SCHEDULE-STATUS says).
+    pub(crate) untold: Mutex<Vec<String>>,
 }
 
 impl Memory {
@@ -156,6 +159,7 @@ impl Calendar for Memory {
         Ok(Confirmed {
             remote_ref: format!("{calendar}{}.ics", v.uid),
             written,
+            untold: self.untold.lock().unwrap().clone(),
         })
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use belfry_caldav::CalDav;
-use belfry_core::calendar::{Calendar, EventVersion, Failure, PortError, Written};
+use belfry_core::calendar::{Calendar, Confirmed, EventVersion, Failure, PortError, Written};
 use belfry_core::{Field, MeetingForm, MeetingId, Method, render_invitation};
 use belfry_store::{
     AccountConfig, AccountRecord, AttemptEnd, Delivery, DeliveryKey, DeliveryState, MeetingRecord,
@@ -818,10 +818,17 @@ impl App {
         let result = self.attempt(&claimed, record, &mut view);
         let now = self.now();
         let end = match &result {
-            Ok((remote_ref, written)) => {
+            Ok(Confirmed {
+                remote_ref,
+                written,
+                untold,
+            }) => {
                 view.href = remote_ref.clone();
                 view.status = written_status(*written).into();
                 view.message.clear();
+                if !untold.is_empty() {
+                    self.tell_the_untold(&claimed, untold, &mut view);
+                }
                 let state = match written {
                     Written::Superseded { held } => {
                         view.message = format!(
@@ -879,7 +886,7 @@ impl App {
         d: &Delivery,
         record: Result<Option<MeetingRecord>, belfry_store::StoreError>,
         view: &mut DeliveryView,
-    ) -> Result<(String, Written), PortError> {
+    ) -> Result<Confirmed, PortError> {
         let stored = |e: belfry_store::StoreError| PortError::transient(e.to_string(), None);
         let record = record
             .map_err(stored)?
@@ -911,7 +918,11 @@ impl App {
         view.account = account.name.clone();
         if d.cancelled && !d.sent && d.remote_ref.is_none() {
             // No request for it ever left: there is nothing to cancel and nobody to tell.
-            return Ok((String::new(), Written::NothingToCancel));
+            return Ok(Confirmed {
+                remote_ref: String::new(),
+                written: Written::NothingToCancel,
+                untold: Vec::new(),
+            });
         }
         let calendar = self.calendars.open(self, &account).map_err(port_error)?;
         let lane = calendar.lane(&d.calendar);
@@ -930,8 +941,64 @@ impl App {
             known_ref: d.remote_ref.as_deref().filter(|r| !r.is_empty()),
             maybe_sent: d.sent,
         };
-        let confirmed = calendar.write(&d.calendar, &version)?;
-        Ok((confirmed.remote_ref, confirmed.written))
+        calendar.write(&d.calendar, &version)
+    }
+
+    /// The calendar's server took delivery `d` but could not tell `untold` of it (a
+    /// scheduling server that delivers only to its own users): with a mail account Belfry
+    /// emails them this version (and, as for any email, a CANCEL to whoever it told before
+    /// and is no longer invited); without one the delivery says who was not told.
+    fn tell_the_untold(&self, d: &Delivery, untold: &[String], view: &mut DeliveryView) {
+        let wanted = || -> Result<bool, AppError> {
+            let Some(mail) = self.mail_account()? else {
+                return Ok(false);
+            };
+            let Some(record) = self.store().meeting_by_uid(&d.meeting_uid)? else {
+                return Ok(true);
+            };
+            let invited: Vec<String> = record
+                .meeting
+                .iter()
+                .flat_map(|m| m.attendees.iter().map(|a| a.as_str().to_ascii_lowercase()))
+                .chain(untold.iter().map(|a| a.to_ascii_lowercase()))
+                .collect();
+            // Whoever Belfry emailed before and is still invited hears of this version too.
+            let mut listed: Vec<String> = untold.to_vec();
+            for m in self.store().mail_of(&d.meeting_uid)? {
+                let a = m.key.attendee;
+                if !m.cancel
+                    && invited.contains(&a)
+                    && !listed.iter().any(|l| l.eq_ignore_ascii_case(&a))
+                {
+                    listed.push(a);
+                }
+            }
+            self.store().want_mail(
+                &d.meeting_uid,
+                d.sequence,
+                d.cancelled,
+                &listed,
+                &mail.id,
+                self.now(),
+            )?;
+            Ok(true)
+        };
+        match wanted() {
+            Ok(true) => {}
+            Ok(false) => {
+                view.message = format!(
+                    "the calendar's server could not tell {}: add an outgoing mail account for Belfry to email them, or send them the invitation",
+                    untold.join(", ")
+                );
+            }
+            Err(e) => {
+                view.message = format!(
+                    "the calendar's server could not tell {}, and their emails were not queued: {}",
+                    untold.join(", "),
+                    e.message
+                );
+            }
+        }
     }
 }
 

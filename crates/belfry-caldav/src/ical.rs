@@ -135,6 +135,30 @@ pub(crate) fn address(value: &str) -> &str {
     }
 }
 
+/// The attendees of a scheduling object whose RFC 6638 `SCHEDULE-STATUS` (one code or a
+/// comma-separated list) holds a 3.x (the request could not be delivered: DAViCal's 3.7 for
+/// an address that is not one of its users) or a 5.x (delivery failed), each once, in the
+/// order of the object. 1.x (pending, sent, delivered) and 2.x (done) are told.
+pub(crate) fn untold(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in content_lines(text) {
+        let Some(p) = split(&line.text) else {
+            continue;
+        };
+        let Some(status) = p.param("SCHEDULE-STATUS").filter(|_| p.is("ATTENDEE")) else {
+            continue;
+        };
+        let failed = status
+            .split(',')
+            .any(|code| matches!(code.trim().chars().next(), Some('3' | '5')));
+        let attendee = address(p.value);
+        if failed && !attendee.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(attendee)) {
+            out.push(attendee.to_owned());
+        }
+    }
+    out
+}
+
 /// One VEVENT of a calendar object, by indexes into its content lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Vevent {
@@ -482,6 +506,27 @@ pub(crate) fn apply_edit(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_attendees_a_scheduling_server_could_not_tell_are_read_from_schedule_status() {
+        let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\nORGANIZER;SCHEDULE-STATUS=5.1:mailto:ana@example.com\r\n\
+ATTENDEE;SCHEDULE-STATUS=1.2;CN=Bob:mailto:bob@example.com\r\n\
+ATTENDEE;CN=\"Pat; far away\";SCHEDULE-STATUS=3.7:mailto:pat@elsewhere.example\r\n\
+ATTENDEE;SCHEDULE-STATUS=\"1.1,5.3\":MAILTO:lee@elsewhere.example\r\n\
+ATTENDEE;SCHEDULE-STATUS=2.0:mailto:kim@example.com\r\nATTENDEE:mailto:new@example.com\r\n\
+ATTENDEE;SCHEDULE-\r\n STATUS=3.7:mailto:meet@chime.aws\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:u\r\n\
+RECURRENCE-ID:20270308T100000Z\r\nATTENDEE;SCHEDULE-STATUS=3.7:mailto:PAT@elsewhere.example\r\n\
+END:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert_eq!(
+            untold(text),
+            [
+                "pat@elsewhere.example",
+                "lee@elsewhere.example",
+                "meet@chime.aws"
+            ]
+        );
+        assert!(untold("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").is_empty());
+    }
 
     /// Replaces "OLD" by "NEW" in every text and drops `x@old.example`.
     struct OldToNew {

@@ -200,9 +200,20 @@ impl Calendar for CalDavCalendar {
             (Wrote::NothingToCancel, _) => Written::NothingToCancel,
             (Wrote::Newer(held), _) => Written::Superseded { held },
         };
+        // A scheduling server records, on each attendee of what it holds, whether it could
+        // tell them (RFC 6638 SCHEDULE-STATUS): DAViCal tells only its own users.
+        let untold = match wrote {
+            Wrote::Created | Wrote::Replaced | Wrote::AlreadyThere if self.auto_schedule => self
+                .dav
+                .get_event(&href)?
+                .map(|held| ical::untold(&held.body))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         Ok(Confirmed {
             remote_ref: href.to_string(),
             written,
+            untold,
         })
     }
 
@@ -299,6 +310,7 @@ impl Calendar for CalDavCalendar {
                 Edited::Changed => Written::Updated,
                 Edited::Unchanged => Written::AlreadyThere,
             },
+            untold: Vec::new(),
         })
     }
 

@@ -3499,6 +3499,8 @@ fn on_a_scheduling_server_the_server_tells_every_attendee_once_per_version() {
         done["mail"].as_array().unwrap().is_empty(),
         "Belfry emails nobody: {done}"
     );
+    // Cyrus records every attendee as told (SCHEDULE-STATUS 1.x): nobody is left out.
+    assert_eq!(done["deliveries"][0]["message"], "", "{done}");
     let uid = done["uid"].as_str().unwrap().to_owned();
     server.wait_for_mail(3);
     let moved = [
@@ -3811,4 +3813,156 @@ fn a_bulk_run_on_a_scheduling_server_has_each_attendee_told_once_per_meeting() {
         );
     }
     assert_eq!(cyrus_told(after, &fenced).len(), 3);
+}
+
+/// Adds the outgoing mail account "Mail" on the test Exim (STARTTLS, its CA trusted).
+fn add_mail(env: &Env, smtp: &belfry_testkit::smtp::Smtp) {
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "smtp",
+            "--name",
+            "Mail",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &smtp.starttls_port.to_string(),
+            "--security",
+            "starttls",
+            "--username",
+            belfry_testkit::smtp::Smtp::USER,
+            "--ca-file",
+            &smtp.ca_pem.display().to_string(),
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{}\n", belfry_testkit::smtp::Smtp::PASSWORD))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+#[ignore = "needs DAViCal, Exim and the Secret Service: run scripts/test"]
+fn belfry_emails_the_attendees_a_scheduling_server_says_it_could_not_tell() {
+    // DAViCal schedules (its DAV header says calendar-auto-schedule) but only for its own
+    // users: bob is told in his inbox, an address elsewhere gets SCHEDULE-STATUS=3.7.
+    let env = Env::new();
+    let server = belfry_testkit::davical::davical();
+    let out = env
+        .cmd()
+        .args([
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            &server.url,
+            "--username",
+            "ana",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{}\n", server.password("ana")))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let smtp = belfry_testkit::smtp::smtp();
+    add_mail(&env, &smtp);
+    let bob = server.address("bob");
+    let mut first = vec![
+        "schedule",
+        "--json",
+        "--account",
+        "School",
+        "--attendee",
+        "pat@elsewhere.example",
+        "--attendee",
+        &bob,
+    ];
+    first.extend(MEETING);
+    let done = env.json(&first);
+    assert_eq!(done["deliveries"][0]["status"], "created", "{done}");
+    let uid = done["uid"].as_str().unwrap().to_owned();
+    let emailed = |r: &Value| -> Vec<String> {
+        let mut to: Vec<String> = r["mail"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {}",
+                    m["attendee"].as_str().unwrap(),
+                    m["state"].as_str().unwrap()
+                )
+            })
+            .collect();
+        to.sort();
+        to
+    };
+    let pin = emailed(&done)
+        .iter()
+        .find(|m| m.starts_with("pin+"))
+        .cloned()
+        .unwrap_or_default()
+        .replace(" sent", "");
+    let untold = |state: &str| -> Vec<String> {
+        let mut v = vec![
+            format!("meet@chime.aws {state}"),
+            format!("pat@elsewhere.example {state}"),
+            format!("{pin} {state}"),
+        ];
+        v.sort();
+        v
+    };
+    assert_eq!(emailed(&done), untold("sent"), "{done}");
+    // The server told bob itself (its inbox), and Belfry did not email him.
+    let inbox = format!("{}.in/", server.home("bob"));
+    assert_eq!(
+        belfry_testkit::ics_paths(&inbox, "bob", server.password("bob")).len(),
+        1
+    );
+    // Run again (as after a kill): nothing is emailed twice.
+    assert_eq!(env.json(&first)["again"], true);
+    let moved = [
+        "reschedule",
+        "--json",
+        "--uid",
+        &uid,
+        "--attendee",
+        "pat@elsewhere.example",
+        "--attendee",
+        &bob,
+        "--title",
+        "Physics 101 (room 12)",
+        "--start",
+        "2027-03-01T10:00",
+        "--tz",
+        "America/New_York",
+    ];
+    let r = env.json(&moved);
+    assert_eq!(emailed(&r), untold("sent"), "{r}");
+    let c = env.json(&["cancel", "--json", "--uid", &uid]);
+    assert_eq!(emailed(&c), untold("sent"), "{c}");
+    let delivered = smtp.wait_for(9);
+    let mut got = imip_of(&delivered);
+    got.sort();
+    let mut want = Vec::new();
+    for to in ["meet@chime.aws", "pat@elsewhere.example", pin.as_str()] {
+        for (method, sequence) in [("REQUEST", 0), ("REQUEST", 1), ("CANCEL", 2)] {
+            want.push((to.to_owned(), method.to_owned(), sequence));
+        }
+    }
+    want.sort();
+    assert_eq!(got, want, "{:#?}", smtp.log());
+    assert!(delivered.iter().all(|d| !d.envelope_to.contains(&bob)));
 }

@@ -371,6 +371,7 @@ impl Calendar for GoogleCalendar {
             Ok(Confirmed {
                 remote_ref: id.clone(),
                 written,
+                untold: Vec::new(),
             })
         };
         let url = google_event_url(&self.api.base, calendar, &id);
@@ -576,6 +577,7 @@ impl Calendar for GoogleCalendar {
             } else {
                 Written::AlreadyThere
             },
+            untold: Vec::new(),
         })
     }
 
@@ -1264,6 +1266,7 @@ impl Calendar for GraphCalendar {
                 return Ok(Confirmed {
                     remote_ref: String::new(),
                     written: Written::NothingToCancel,
+                    untold: Vec::new(),
                 });
             }
             let url = format!("{}/{calendar}/events", self.api.base);
@@ -1273,6 +1276,7 @@ impl Calendar for GraphCalendar {
                         PortError::permanent("Graph created an event without an id")
                     })?,
                     written: Written::Created,
+                    untold: Vec::new(),
                 }),
                 (s, body) => Err(graph_error(s, &body).into()),
             };
@@ -1282,6 +1286,7 @@ impl Calendar for GraphCalendar {
             Ok(Confirmed {
                 remote_ref: id.clone(),
                 written,
+                untold: Vec::new(),
             })
         };
         if v.cancelled {
@@ -1472,6 +1477,7 @@ impl Calendar for GraphCalendar {
             } else {
                 Written::AlreadyThere
             },
+            untold: Vec::new(),
         })
     }
 

@@ -59,6 +59,10 @@ pub enum Written {
 pub struct Confirmed {
     pub remote_ref: String,
     pub written: Written,
+    /// Attendees the calendar's server says it could not tell of this version (a
+    /// scheduling CalDAV server's RFC 6638 `SCHEDULE-STATUS` 3.x or 5.x: DAViCal delivers
+    /// only to its own users): someone else must, or nobody will.
+    pub untold: Vec<String>,
 }
 
 /// Why a calendar request failed, as the outbox must treat it.
