@@ -3,7 +3,6 @@
 //! Invariant: no logic here. Commands delegate to `belfry_app::App`; the host services a
 //! window offers (clipboard, save dialog, opener) are implemented in `host.rs`.
 
-mod command_names;
 mod commands;
 mod host;
 

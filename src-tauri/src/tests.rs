@@ -73,7 +73,7 @@ fn capabilities_grant_only_the_apps_commands() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(files.len(), 1, "unexpected capability files: {files:?}");
-    let cap = json("src-tauri/capabilities/main.json");
+    let mut cap = json("src-tauri/capabilities/main.json");
     assert_eq!(cap["windows"], serde_json::json!(["main"]));
     assert!(
         cap["remote"].is_null(),
@@ -85,7 +85,8 @@ fn capabilities_grant_only_the_apps_commands() {
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    let mut expected: Vec<String> = crate::command_names::ALL
+    // Every command the functions declare (build.rs reads them), and event listening.
+    let mut expected: Vec<String> = crate::commands::ALL
         .iter()
         .map(|c| format!("allow-{}", c.replace('_', "-")))
         .collect();
@@ -96,26 +97,70 @@ fn capabilities_grant_only_the_apps_commands() {
     let mut granted_sorted: Vec<String> = granted.iter().map(|s| (*s).to_owned()).collect();
     granted_sorted.sort();
     expected.sort();
+    if std::env::var_os("BELFRY_UPDATE_BINDINGS").is_some() && granted_sorted != expected {
+        cap["permissions"] = serde_json::json!(expected);
+        let text = serde_json::to_string_pretty(&cap).unwrap() + "\n";
+        std::fs::write(root().join("src-tauri/capabilities/main.json"), text).unwrap();
+        granted_sorted = expected.clone();
+    }
     assert_eq!(
         granted_sorted, expected,
-        "capabilities must be exactly the app's commands and event listening"
+        "src-tauri/capabilities/main.json must grant exactly the app's commands and event listening: run BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop"
     );
 }
 
+/// `ui/src/ipc/commands.ts`: a wrapper per command, its arguments and answer typed from the
+/// Rust function's (build.rs reads the functions; ts-rs names the types).
+pub fn typescript_commands() -> String {
+    let cfg = ts_rs::Config::default();
+    let commands = crate::commands::typescript_commands(&cfg);
+    let mut types = std::collections::BTreeSet::new();
+    let mut body = String::new();
+    for crate::commands::TsCommand {
+        camel,
+        name,
+        args,
+        answer,
+    } in &commands
+    {
+        for ty in args.iter().map(|(_, t)| t).chain([answer]) {
+            for word in ty.split(|c: char| !c.is_ascii_alphanumeric()) {
+                if word.starts_with(|c: char| c.is_ascii_uppercase()) && word != "Array" {
+                    types.insert(word.to_owned());
+                }
+            }
+        }
+        let params: Vec<String> = args.iter().map(|(k, t)| format!("{k}: {t}")).collect();
+        let keys: Vec<&str> = args.iter().map(|(k, _)| *k).collect();
+        let passed = if keys.is_empty() {
+            String::new()
+        } else {
+            format!(", {{ {} }}", keys.join(", "))
+        };
+        body.push_str(&format!(
+            "  {camel}: ({}) => call<{answer}>(\"{name}\"{passed}),\n",
+            params.join(", ")
+        ));
+    }
+    let imports: Vec<String> = types.into_iter().collect();
+    format!(
+        "// Generated from the #[tauri::command] functions of src-tauri/src/commands/ by\n// `BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop`.\n// Do not edit: a test fails when this file and the Rust functions drift apart.\n\nimport type {{ {} }} from \"./bindings\";\nimport {{ call }} from \"./call\";\n\n/** Every command of the window, as its Rust function declares it. */\nexport const commands = {{\n{body}}};\n",
+        imports.join(", ")
+    )
+}
+
 #[test]
-fn every_command_is_registered_and_under_the_acl() {
-    // The handler list and the ACL list are the same names.
-    let source = std::fs::read_to_string(root().join("src-tauri/src/commands/mod.rs")).unwrap();
-    let registered: Vec<&str> = source
-        .lines()
-        .filter_map(|l| l.trim().strip_suffix(','))
-        .filter_map(|l| l.split("::").nth(1))
-        .collect();
-    let mut a: Vec<&str> = registered.clone();
-    let mut b: Vec<&str> = crate::command_names::ALL.to_vec();
-    a.sort();
-    b.sort();
-    assert_eq!(a, b);
+fn typescript_commands_are_current() {
+    let path = root().join("ui/src/ipc/commands.ts");
+    let want = typescript_commands();
+    if std::env::var_os("BELFRY_UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "ui/src/ipc/commands.ts is out of date: run BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop"
+    );
 }
 
 #[test]
@@ -144,7 +189,7 @@ fn no_command_runs_on_the_main_thread() {
             }
         }
     }
-    assert_eq!(checked, crate::command_names::ALL.len());
+    assert_eq!(checked, crate::commands::ALL.len());
 }
 
 #[test]
