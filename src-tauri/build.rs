@@ -4,6 +4,9 @@
 //! tests the TypeScript wrappers with their argument and answer types) and puts every
 //! command under the ACL (an `allow-<command>` permission a capability must grant).
 
+// A build script reads its environment and the sources, and writes to OUT_DIR.
+#![allow(clippy::disallowed_methods)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -3,6 +3,9 @@
 //! Invariant: no logic here. Commands delegate to `belfry_app::App`; the host services a
 //! window offers (clipboard, save dialog, opener) are implemented in `host.rs`.
 
+// Unit tests may read the clock, the environment and files; the code under test may not.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
 mod commands;
 mod host;
 

@@ -177,6 +177,9 @@ impl From<AwsError> for AppError {
 /// How long a sign-in waits for the browser.
 pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// The most of an AWS configuration or credentials file that is read.
+const AWS_FILE_BYTES: usize = 1024 * 1024;
+
 fn provider_kind(kind: AccountKind) -> Option<ProviderKind> {
     match kind {
         AccountKind::Google => Some(ProviderKind::Google),
@@ -556,6 +559,10 @@ impl App {
 
 /// Whether the standard AWS files name `profile` (`[profile NAME]` in config, `[NAME]` in
 /// credentials; `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` move them).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "AWS's own variables, read as its SDK reads them"
+)]
 fn aws_profile_exists(profile: &str) -> bool {
     let home = std::env::var_os("HOME")
         .map(std::path::PathBuf::from)
@@ -572,7 +579,7 @@ fn aws_profile_exists(profile: &str) -> bool {
 /// `[profile NAME]` (or `[default]`) in the config file, `[NAME]` in the credentials file.
 fn profile_in_files(profile: &str, config: &std::path::Path, creds: &std::path::Path) -> bool {
     let has = |path: &std::path::Path, header: &str| {
-        std::fs::read_to_string(path)
+        crate::files::read_file_capped(path, AWS_FILE_BYTES, "an AWS configuration file")
             .map(|t| t.lines().any(|l| l.trim() == header))
             .unwrap_or(false)
     };

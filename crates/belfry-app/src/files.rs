@@ -1,3 +1,8 @@
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the module through which belfry-app reads and writes files"
+)]
+
 use std::io::{Read, Write};
 use std::path::Path;
 

@@ -129,6 +129,9 @@ impl OutgoingSession for belfry_mail::Session {
 /// How long one email may be held by an attempt before another process may take it.
 const CLAIM: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
+/// The most of a certificate authority file that is read (a PEM bundle is far smaller).
+const CA_FILE_BYTES: usize = 1024 * 1024;
+
 fn mail_error(e: MailError) -> AppError {
     let code = match e.failure {
         MailFailure::Unauthorized => ErrorCode::Unauthorized,
@@ -147,12 +150,14 @@ impl App {
 
     fn mail_server(&self, config: &SmtpConfig, user: &str) -> Result<MailServer, AppError> {
         let ca_pem = match config.ca_file.as_deref().filter(|f| !f.trim().is_empty()) {
-            Some(file) => Some(std::fs::read(file.trim()).map_err(|e| {
-                AppError::new(
-                    ErrorCode::Invalid,
-                    format!("the certificate authority file {file:?} cannot be read: {e}"),
-                )
-            })?),
+            Some(file) => Some(
+                crate::files::read_file_capped(
+                    std::path::Path::new(file.trim()),
+                    CA_FILE_BYTES,
+                    &format!("the certificate authority file {file:?}"),
+                )?
+                .into_bytes(),
+            ),
             None => None,
         };
         Ok(MailServer {

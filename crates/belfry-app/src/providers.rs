@@ -60,6 +60,10 @@ impl App {
         self.own_profiles().1
     }
 
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the user's provider profiles are listed from their folder"
+    )]
     fn own_profiles(&self) -> (Vec<Provider>, Vec<ProfileError>) {
         let mut good = Vec::new();
         let mut bad = Vec::new();

@@ -390,6 +390,10 @@ impl App {
 
     /// Removes the files handed to the calendar application more than
     /// [`CALENDAR_FILES_KEPT`] ago: the calendar has read them, and they hold meeting details.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the .ics files handed to the calendar app are swept from their own folder"
+    )]
     fn sweep_calendar_files(&self, dir: &Path) {
         let now = std::time::SystemTime::from(self.now());
         let (Ok(entries), Some(before)) =

@@ -6,6 +6,9 @@
 //!
 //! Invariant: the secret access key is `Sensitive` and goes only to the SDK's signer.
 
+// Unit tests may read the clock, the environment and files; the code under test may not.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
 use aws_credential_types::Credentials;

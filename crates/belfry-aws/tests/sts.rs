@@ -1,7 +1,12 @@
 //! The real AWS SDK against a loopback STS stand-in: the access key from the keyring is the
 //! one that signs, and the caller's ARN comes back.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use belfry_aws::{AwsCredentials, AwsError, caller_identity};
 use belfry_secrets::Sensitive;

@@ -8,6 +8,9 @@
 //! a home on `pNN-caldav.icloud.com`). Plain `http://` carries it only to this machine unless
 //! the caller allows insecure transport ([`Transport`]).
 
+// Unit tests may read the clock, the environment and files; the code under test may not.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
 use std::time::Duration;
 
 use belfry_http::{BodyError, excerpt};

@@ -27,7 +27,12 @@
 //!   stored and nobody is emailed, unless the PUT names the owner's address in Fastmail's own
 //!   `Schedule-Address` header.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use belfry_caldav::{CalDavError, EventWrite, Wrote};
 use belfry_testkit::cyrus::{Captured, Cyrus, cyrus, itip};

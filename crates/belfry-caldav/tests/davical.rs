@@ -24,7 +24,12 @@
 //!   DAV:read-current-user-privilege-set, so a delegate granted read (and write) only gets a
 //!   403 propstat for `current-user-privilege-set`, and Belfry assumes the calendar writable.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use belfry_caldav::{CalDav, CalDavError, EventWrite, Wrote};
 use belfry_testkit::davical::{Davical, davical};

@@ -2,7 +2,12 @@
 //! end, and servers that answer an edit in every way it must handle (no ETag, a deleted
 //! event, lost races): small CalDAV fakes on loopback, each recording every request it gets.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

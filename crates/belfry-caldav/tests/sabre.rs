@@ -2,7 +2,12 @@
 //! Nextcloud and Baïkal), run by `belfry_testkit::sabre` with `php -S` on SQLite.
 //! `scripts/setup` installs it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use belfry_caldav::{CalDav, CalDavError, EventWrite, Wrote};
 use belfry_testkit::sabre::{Sabre, sabre};

@@ -1,7 +1,12 @@
 //! Discovery and calendar listing against real CalDAV servers on loopback: Radicale (with
 //! htpasswd users) and Xandikos. `scripts/setup` installs both into a virtualenv.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use belfry_caldav::{CalDavError, EventWrite, Wrote};
 use belfry_testkit::{free_port, mkcalendar, radicale, xandikos};

@@ -5,6 +5,9 @@
 //! are read up to [`belfry_http::MAX_ANSWER_BYTES`], and the services' own error messages are
 //! quoted only as short excerpts.
 
+// Unit tests may read the clock, the environment and files; the code under test may not.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
 use std::time::Duration;
 
 use belfry_http::{BodyError, MAX_ANSWER_BYTES, excerpt};

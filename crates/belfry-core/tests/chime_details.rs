@@ -3,7 +3,12 @@
 //! Chime details only" and after a replacement), Belfry's own invitation rendered from the
 //! Chime profile, negative cases, idempotence, and property tests.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 

@@ -5,6 +5,9 @@
 //! read through [`read_body_capped`], so no server makes Belfry buffer without bound, and
 //! what a server wrote reaches an error message only as an [`excerpt`].
 
+// Unit tests may read the clock, the environment and files; the code under test may not.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
 use std::fmt;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +24,10 @@ pub const EXCERPT_CHARS: usize = 200;
 
 /// A blocking client that follows no redirects, with a timeout. When one cannot be built
 /// (no TLS backend, say), the error says so: there is no fallback client.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the one place HTTP clients are built"
+)]
 pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -168,6 +175,10 @@ pub fn retry_after(resp: &Response) -> Option<u64> {
 }
 
 /// Spread, not secrecy: a mix of the clock and a counter.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a seed for the backoff jitter, not a reading of the time"
+)]
 fn random() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0x2545_F491_4F6C_DD1D);
     let nanos = std::time::SystemTime::now()

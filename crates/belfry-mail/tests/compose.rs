@@ -1,6 +1,11 @@
 //! The composed invitation, read back with an independent MIME parser (`mail-parser`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use belfry_mail::{InvitationMail, ItipMethod, compose, message_id};
 use chrono::TimeZone;

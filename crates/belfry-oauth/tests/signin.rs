@@ -1,7 +1,12 @@
 //! The whole sign-in against a real OAuth server on loopback (npm oidc-provider, in
 //! tests/oauth-server), with a test client in the browser's place.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

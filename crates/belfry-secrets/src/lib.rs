@@ -7,6 +7,9 @@
 //! keyring, the joined value), is zeroed when dropped. Copies made inside the platform's
 //! keyring client are out of its reach.
 
+// Unit tests may read the clock, the environment and files; the code under test may not.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
 mod chunks;
 mod keyring;
 mod sensitive;

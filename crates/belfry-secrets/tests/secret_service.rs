@@ -1,7 +1,12 @@
 //! Against the real OS keyring (on Linux, the Secret Service on the session D-Bus).
 //! `scripts/test` runs these under a private D-Bus session with an unlocked gnome-keyring.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::process::Command;
 

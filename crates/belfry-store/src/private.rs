@@ -35,6 +35,10 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
 
 /// Creates `path` for writing, readable by its owner only; fails if anything (a file, a
 /// link) is already there.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the store owns its data directory and makes its private files"
+)]
 pub fn create_new_private(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);

@@ -2,7 +2,12 @@
 //! `scripts/test` builds the app and runs these (one at a time: Belfry is single-instance).
 //! Set BELFRY_SCREENSHOTS to a folder to keep screenshots of the window.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,7 +1,12 @@
 //! A small W3C WebDriver client for driving the real Belfry window through tauri-driver
 //! (which hands sessions to WebKitWebDriver), and a harness that starts one.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -2,7 +2,12 @@
 //! STARTTLS and implicit TLS with the server's certificate as the only root, AUTH PLAIN and
 //! LOGIN, what it stores, and its faults.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;

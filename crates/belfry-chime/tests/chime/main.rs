@@ -1,7 +1,12 @@
 //! The real `aws-sdk-chime` client against the loopback Chime fake, and the fake against
 //! botocore's model of the API (the contract test).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

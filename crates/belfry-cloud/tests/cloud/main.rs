@@ -7,7 +7,12 @@
 //! are listed once and changed by `Calendar::edit` conditionally, part by part, as the
 //! request log shows.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod google;
 mod google_edit;

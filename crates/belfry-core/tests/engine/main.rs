@@ -2,7 +2,12 @@
 //! outputs written by hand in `tests/cases/`), and property tests that parse every calendar
 //! object back with an independent iCalendar parser.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod cases;
 mod forms;
