@@ -55,6 +55,9 @@ pub fn run() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Err(e) = App::start_log() {
+        eprintln!("belfry: {}", e.message);
+    }
     let result = tauri::Builder::default()
         // First: a second launch hands over to the running window and exits.
         .plugin(tauri_plugin_single_instance::init(|handle, _args, _cwd| {

@@ -15,6 +15,7 @@ mod chime;
 mod error;
 pub mod files;
 mod lanes;
+pub mod logging;
 pub mod mail;
 pub mod migrate;
 mod providers;
@@ -234,6 +235,13 @@ impl std::fmt::Debug for App {
 impl App {
     /// Opens Belfry with the real parts: the data directory's database, the OS keyring
     /// (connected on first use), the system clock, zone and CSPRNG.
+    /// Starts this process's log in the data directory ([`logging`]), once the store has made
+    /// the directory (privately); answers the log's folder.
+    pub fn start_log() -> Result<std::path::PathBuf, AppError> {
+        let dir = belfry_store::data_dir()?;
+        logging::start(&dir).map_err(|m| AppError::new(ErrorCode::Storage, m))
+    }
+
     pub fn open() -> Result<App, AppError> {
         Ok(App::with_parts(
             Store::open_default()?,

@@ -437,6 +437,14 @@ impl App {
             let Ok(Some(claimed)) = self.store().claim_mail(&m.key, now, now + CLAIM) else {
                 continue;
             };
+            let _span = tracing::info_span!(
+                "email",
+                uid = %claimed.key.meeting_uid,
+                sequence = claimed.key.sequence,
+                to = %claimed.key.attendee,
+                cancel = claimed.cancel,
+            )
+            .entered();
             let end = self.send_one(&claimed, &mut session);
             let now = self.now();
             let (state, stored_end) = match &end {
@@ -464,7 +472,17 @@ impl App {
                 .err()
                 .map(|e| e.message.clone())
                 .unwrap_or_default();
+            match &end {
+                Ok(()) => tracing::info!(attempt = claimed.attempts + 1, "sent"),
+                Err(e) => tracing::warn!(
+                    attempt = claimed.attempts + 1,
+                    state = state.as_str(),
+                    error = %e.message,
+                    "not sent"
+                ),
+            }
             if let Err(e) = self.store().finish_mail(&claimed.key, stored_end, now) {
+                tracing::error!(error = %e, "the email's end was not recorded");
                 shown.message = format!("{}; and not recorded: {e}", shown.message);
             }
             out.push(shown);

@@ -769,6 +769,13 @@ impl App {
             ),
             1,
         );
+        let _span = tracing::info_span!(
+            "delivery",
+            uid = %key.meeting_uid,
+            account = %key.account_id,
+            calendar = %key.calendar,
+        )
+        .entered();
         let now = self.now();
         let claimed = match self.store().claim_delivery(key, now, now + CLAIM) {
             Ok(Some(d)) => d,
@@ -864,7 +871,32 @@ impl App {
                 }
             }
         };
+        let attempt = claimed.attempts + 1;
+        match &end {
+            AttemptEnd::Confirmed { .. } => tracing::info!(
+                sequence = claimed.sequence,
+                cancelled = claimed.cancelled,
+                attempt,
+                status = %view.status,
+                note = %view.message,
+                "written"
+            ),
+            AttemptEnd::Later { error, next_try_at } => tracing::warn!(
+                sequence = claimed.sequence,
+                attempt,
+                next_try_at = %next_try_at.to_rfc3339(),
+                error = %error,
+                "will be tried again"
+            ),
+            AttemptEnd::Failed { error } => tracing::error!(
+                sequence = claimed.sequence,
+                attempt,
+                error = %error,
+                "failed"
+            ),
+        }
         if let Err(e) = self.store().finish_attempt(&claimed, end, now) {
+            tracing::error!(error = %e, "the attempt's end was not recorded");
             view.message = format!("{}; and not recorded: {e}", view.message);
         }
         (view, true)
@@ -983,6 +1015,7 @@ impl App {
             )?;
             Ok(true)
         };
+        tracing::info!(untold = ?untold, "the calendar's server could not tell them");
         match wanted() {
             Ok(true) => {}
             Ok(false) => {

@@ -208,6 +208,9 @@ pub enum Command {
     },
     /// The provider profile and the Chime service's end of support.
     About,
+    /// Where Belfry writes its log: a file a day in the data directory, the last week kept,
+    /// with what each command, delivery and email did and why (BELFRY_LOG=debug for more).
+    Logs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -97,6 +97,19 @@ fn option_name(field: Field) -> &'static str {
     }
 }
 
+/// The subcommand this process runs, as clap names it (for the log).
+fn command_name() -> String {
+    use clap::CommandFactory;
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    std::env::args()
+        .skip(1)
+        .find(|a| names.contains(a))
+        .unwrap_or_default()
+}
+
 /// Runs the command; `Some(code)` when it ends with another exit code than success.
 fn run(cli: Cli) -> Result<Option<ExitCode>, AppError> {
     let mut out = Out::new();
@@ -104,6 +117,12 @@ fn run(cli: Cli) -> Result<Option<ExitCode>, AppError> {
         return out.line(&App::about()).map(|()| None);
     }
     let app = App::open()?;
+    let log = App::start_log();
+    if let Command::Logs = cli.command {
+        return out.line(&log?.display().to_string()).map(|()| None);
+    }
+    let _command = tracing::info_span!("command", name = %command_name()).entered();
+    tracing::info!("started");
     // Commands that write to calendars or send mail first finish what earlier runs left (for a while at
     // most); the others never wait on a server.
     if matches!(
@@ -139,7 +158,7 @@ fn run(cli: Cli) -> Result<Option<ExitCode>, AppError> {
 
 fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppError> {
     match command {
-        Command::About | Command::Doctor { .. } => Ok(()),
+        Command::About | Command::Logs | Command::Doctor { .. } => Ok(()),
         Command::Chime { aws, command } => chime::run(app, out, aws.as_deref(), command),
         Command::Migrate { command } => migrate::run(app, out, command),
         Command::New {

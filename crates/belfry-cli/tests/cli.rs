@@ -636,9 +636,13 @@ impl<'a> OAuthEnv<'a> {
     }
 }
 
+/// Some file in `dir` or a folder of it (the log's, say) holds `needle`.
 fn dir_contains(dir: &Path, needle: &str) -> bool {
     std::fs::read_dir(dir).unwrap().any(|e| {
         let p = e.unwrap().path();
+        if p.is_dir() {
+            return dir_contains(&p, needle);
+        }
         p.is_file() && String::from_utf8_lossy(&std::fs::read(&p).unwrap()).contains(needle)
     })
 }
@@ -3970,4 +3974,80 @@ fn belfry_emails_the_attendees_a_scheduling_server_says_it_could_not_tell() {
     want.sort();
     assert_eq!(got, want, "{:#?}", smtp.log());
     assert!(delivered.iter().all(|d| !d.envelope_to.contains(&bob)));
+}
+
+#[test]
+#[ignore = "needs a real Secret Service and Radicale: run scripts/test"]
+fn the_log_says_why_a_delivery_waits_and_holds_no_secret_and_no_meeting_text() {
+    let env = Env::new();
+    let server = belfry_testkit::radicale();
+    belfry_testkit::mkcalendar(
+        &format!("{}/ana/lectures/", server.url),
+        "ana",
+        "ana-app-password",
+        "Lectures",
+    );
+    add_school(&env, &server.url);
+    // The server goes away: the delivery waits, and the log says why.
+    let address = server.url.clone();
+    drop(server);
+    let mut args = vec![
+        "schedule",
+        "--json",
+        "--account",
+        "School",
+        "--moderated",
+        "--passcode-stdin",
+        "--description",
+        "Bring the LOG-CANARY-TEXT worksheet",
+        "--organizer",
+        "ana@example.com",
+        "--attendee",
+        "pat@elsewhere.example",
+    ];
+    args.extend(MEETING);
+    let out = env
+        .cmd()
+        .args(&args)
+        .write_stdin("86420135\n")
+        .output()
+        .unwrap();
+    let done: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(done["deliveries"][0]["state"], "pending", "{done}");
+    let uid = done["uid"].as_str().unwrap();
+    let folder = env.ok(&["logs"]).trim().to_owned();
+    assert!(Path::new(&folder).starts_with(env.data.path()), "{folder}");
+    let files: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let log = std::fs::read_to_string(&files[0]).unwrap();
+    // Which command, which delivery, and why it waits.
+    let waiting = log
+        .lines()
+        .find(|l| l.contains("will be tried again"))
+        .unwrap_or_else(|| panic!("{log}"));
+    for needle in [
+        "command",
+        "name=schedule",
+        "delivery",
+        uid,
+        "attempt=1",
+        &address,
+    ] {
+        assert!(waiting.contains(needle), "{needle:?} in {waiting}");
+    }
+    // Nothing secret (nor anywhere in the data directory), and nothing of the meeting but
+    // its UID.
+    for secret in ["ana-app-password", "86420135"] {
+        assert!(
+            !dir_contains(env.data.path(), secret),
+            "{secret:?} in the data directory"
+        );
+    }
+    for text in ["LOG-CANARY-TEXT", "Physics 101"] {
+        assert!(!log.contains(text), "{text:?} in the log:\n{log}");
+    }
 }

@@ -16,7 +16,15 @@ use tauri::ipc::Invoke;
 
 include!(concat!(env!("OUT_DIR"), "/ipc.rs"));
 
-/// Every command, registered with Tauri.
+/// Every command, registered with Tauri; each call is logged by name.
 pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+    let commands = registered::<R>();
+    move |invoke: Invoke<R>| {
+        tracing::info!(command = invoke.message.command(), "called");
+        commands(invoke)
+    }
+}
+
+fn registered<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
     ipc_handler!()
 }
