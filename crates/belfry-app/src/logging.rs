@@ -31,7 +31,7 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
 /// and says why.
 #[allow(
     clippy::disallowed_methods,
-    reason = "the log level is one of the edges where the environment is read"
+    reason = "the log level is one of the edges where the environment is read, and the log's folder is made here"
 )]
 pub fn start(data_dir: &Path) -> Result<PathBuf, String> {
     let dir = log_dir(data_dir);
@@ -43,6 +43,10 @@ pub fn start(data_dir: &Path) -> Result<PathBuf, String> {
         })?,
         Err(_) => LevelFilter::INFO,
     };
+    // Made first: the appender prunes old files as it opens, and says so on stderr when the
+    // folder is not there yet.
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("the log's folder {} cannot be made: {e}", dir.display()))?;
     let file = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("belfry")
