@@ -245,6 +245,7 @@ pub fn bindings() -> String {
         belfry_app::AccountAdded::decl(&cfg),
         belfry_app::Removed::decl(&cfg),
         belfry_app::DeliveryState::decl(&cfg),
+        belfry_app::DeliveryStatus::decl(&cfg),
         belfry_app::DeliveryView::decl(&cfg),
         belfry_app::MailState::decl(&cfg),
         belfry_app::MailView::decl(&cfg),

@@ -2,7 +2,7 @@
 // the default one. Passwords go straight to Rust and the keyring; nothing secret comes back.
 import { ipc } from "./ipc";
 import type { AccountKind, AccountView, CalendarView, MailSecurity } from "./ipc";
-import { confirmDialog, field, h, toast } from "./dom";
+import { confirmDialog, field, h, onAsync, toast } from "./dom";
 import { appErrorOf } from "./model";
 
 const KIND_LABELS: Record<AccountKind, string> = {
@@ -28,7 +28,12 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     h("option", { value: "smtp" }, "Outgoing mail (sends invitations a calendar server does not)"),
   );
   const name = h("input", { type: "text", autocomplete: "off", placeholder: "School" });
-  const server = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "caldav.example.com" });
+  const server = h("input", {
+    type: "text",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "caldav.example.com",
+  });
   const username = h("input", { type: "text", autocomplete: "username", spellcheck: "false" });
   const password = h("input", { type: "password", autocomplete: "current-password" });
   const caldavFields = h(
@@ -38,18 +43,32 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     field("account-username", "User name", username),
     field("account-password", "App password", password, "Kept in your system keyring, nowhere else."),
   );
-  const oauthHint = h("p", { class: "hint", hidden: true }, "Sign in opens your browser. Come back here when it says you are signed in.");
+  const oauthHint = h(
+    "p",
+    { class: "hint", hidden: true },
+    "Sign in opens your browser. Come back here when it says you are signed in.",
+  );
   const profile = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "chime-admin" });
   const keyId = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "AKIA…" });
   const secretKey = h("input", { type: "password", autocomplete: "off" });
   const awsFields = h(
     "div",
     { hidden: true },
-    field("account-aws-profile", "AWS profile", profile, "A profile of ~/.aws/config (SSO too). Leave all three empty for the default credentials."),
+    field(
+      "account-aws-profile",
+      "AWS profile",
+      profile,
+      "A profile of ~/.aws/config (SSO too). Leave all three empty for the default credentials.",
+    ),
     field("account-aws-key-id", "Access key ID", keyId),
     field("account-aws-secret", "Secret access key", secretKey, "Kept in your system keyring, nowhere else."),
   );
-  const smtpHost = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "smtp.fastmail.com" });
+  const smtpHost = h("input", {
+    type: "text",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "smtp.fastmail.com",
+  });
   const smtpSecurity = h(
     "select",
     {},
@@ -58,10 +77,20 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     h("option", { value: "none" }, "None (a server on this computer only)"),
   );
   const smtpPort = h("input", { type: "number", min: "1", max: "65535", placeholder: "587" });
-  const smtpUser = h("input", { type: "text", autocomplete: "username", spellcheck: "false", placeholder: "you@example.com" });
+  const smtpUser = h("input", {
+    type: "text",
+    autocomplete: "username",
+    spellcheck: "false",
+    placeholder: "you@example.com",
+  });
   const smtpFrom = h("input", { type: "email", autocomplete: "email", spellcheck: "false" });
   const smtpPassword = h("input", { type: "password", autocomplete: "current-password" });
-  const smtpCa = h("input", { type: "text", autocomplete: "off", spellcheck: "false", placeholder: "/etc/ssl/private-ca.pem" });
+  const smtpCa = h("input", {
+    type: "text",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "/etc/ssl/private-ca.pem",
+  });
   const smtpFields = h(
     "div",
     { hidden: true },
@@ -71,9 +100,18 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     field("account-smtp-user", "User name", smtpUser),
     field("account-smtp-from", "Sender address", smtpFrom, "Empty: the user name."),
     field("account-smtp-password", "App password", smtpPassword, "Kept in your system keyring, nowhere else."),
-    field("account-smtp-ca", "Certificate authority", smtpCa, "Only for a server with a private certificate: the CA's PEM file."),
+    field(
+      "account-smtp-ca",
+      "Certificate authority",
+      smtpCa,
+      "Only for a server with a private certificate: the CA's PEM file.",
+    ),
   );
-  const add = h("button", { type: "button", class: "primary", id: "add-account", onclick: () => void addAccount() }, "Add account");
+  const add = h(
+    "button",
+    { type: "button", class: "primary", id: "add-account", onclick: () => void addAccount() },
+    "Add account",
+  );
 
   function syncKind() {
     const k = kind.value;
@@ -100,7 +138,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
   function accountCard(a: AccountView): HTMLElement {
     let confirming = false;
     const remove = h("button", { type: "button", class: "danger" }, "Remove");
-    remove.addEventListener("click", async () => {
+    onAsync(remove, "click", async () => {
       if (!confirming) {
         confirming = true;
         remove.textContent = "Remove for good?";
@@ -143,13 +181,21 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
       input.focus();
       input.select();
     });
-    const calendars = a.kind === "aws" || a.kind === "smtp" ? null : h("button", { type: "button", onclick: () => void showCalendars(a.name) }, "Calendars");
+    const calendars =
+      a.kind === "aws" || a.kind === "smtp"
+        ? null
+        : h("button", { type: "button", onclick: () => void showCalendars(a.name) }, "Calendars");
     const buttons = h("div", { class: "actions" }, rename, remove);
     if (calendars) buttons.prepend(calendars);
     return h(
       "div",
       { class: "account-card" },
-      h("div", {}, title, h("span", { class: "entry-meta" }, `${KIND_LABELS[a.kind]} · ${a.identity}${a.server ? ` · ${a.server}` : ""}`)),
+      h(
+        "div",
+        {},
+        title,
+        h("span", { class: "entry-meta" }, `${KIND_LABELS[a.kind]} · ${a.identity}${a.server ? ` · ${a.server}` : ""}`),
+      ),
       buttons,
     );
   }
@@ -158,7 +204,11 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
     try {
       const calendars = known ?? (await ipc.accountCalendars(account));
       const noInvites = calendars.length > 0 && calendars.every((c) => !c.sends_invitations);
-      const notice = h("p", { class: "notice", role: "note", hidden: !noInvites }, "This server does not send invitations itself, so meet@chime.aws and your attendees will not be notified by it. Send them the .ics from the Schedule page, or add an outgoing mail account here and Belfry emails them.");
+      const notice = h(
+        "p",
+        { class: "notice", role: "note", hidden: !noInvites },
+        "This server does not send invitations itself, so meet@chime.aws and your attendees will not be notified by it. Send them the .ics from the Schedule page, or add an outgoing mail account here and Belfry emails them.",
+      );
       calendarsPane.replaceChildren(
         h("h2", {}, `Calendars of ${account}`),
         notice,
@@ -182,7 +232,17 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
                 }),
                 c.name,
               ),
-              h("span", { class: "entry-meta" }, [c.writable ? "writable" : "read-only", c.owner ? `owner ${c.owner}` : c.shared ? "shared with you" : "", c.is_default ? "default" : ""].filter(Boolean).join(" · ")),
+              h(
+                "span",
+                { class: "entry-meta" },
+                [
+                  c.writable ? "writable" : "read-only",
+                  c.owner ? `owner ${c.owner}` : c.shared ? "shared with you" : "",
+                  c.is_default ? "default" : "",
+                ]
+                  .filter(Boolean)
+                  .join(" · "),
+              ),
             ),
           ),
         ),
@@ -203,7 +263,8 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
   }
 
   /** Thrown when the user declines a confirmation: nothing to report. */
-  const declined = Symbol("declined");
+  /** The user declined to send the password unencrypted. */
+  class Declined extends Error {}
 
   /**
    * Adds the CalDAV account; a server on plain http:// to another machine is added only
@@ -218,7 +279,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
       const err = appErrorOf(e);
       if (err.code !== "insecure_transport") throw e;
       const yes = await confirmDialog("Send the password unencrypted?", err.message, "Use plain http");
-      if (!yes) throw declined;
+      if (!yes) throw new Declined();
       return await add(true);
     }
   }
@@ -254,7 +315,7 @@ export function accountsPage(): { element: HTMLElement; refresh: () => Promise<v
       await refresh();
       if (k !== "aws" && k !== "smtp") await showCalendars(added.account.name, added.calendars);
     } catch (e) {
-      if (e === declined) return;
+      if (e instanceof Declined) return;
       // Everything typed stays, except the password the server refused.
       const err = appErrorOf(e);
       if (err.code === "unauthorized") {

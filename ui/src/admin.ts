@@ -3,7 +3,7 @@
 // by a single click.
 import { ipc } from "./ipc";
 import type { ChimeAccount, ChimeUser, Report, UserFailure } from "./ipc";
-import { confirmDialog, field, h, toast } from "./dom";
+import { confirmDialog, field, h, onAsync, toast } from "./dom";
 import { appErrorOf } from "./model";
 
 export function adminPage(onPersonalId: () => void): { element: HTMLElement; refresh: () => Promise<void> } {
@@ -20,7 +20,12 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
   const verdict = h("p", { id: "doctor-verdict", class: "verdict" });
 
   // Accounts
-  const filter = h("input", { type: "search", placeholder: "Name starts with… or a user's email", "aria-label": "Filter accounts", autocomplete: "off" });
+  const filter = h("input", {
+    type: "search",
+    placeholder: "Name starts with… or a user's email",
+    "aria-label": "Filter accounts",
+    autocomplete: "off",
+  });
   const load = h("button", { type: "button", id: "chime-load" }, "Load accounts");
   const accountList = h("ul", { class: "chime-accounts", id: "chime-accounts", "aria-label": "Chime accounts" });
   const newName = h("input", { type: "text", autocomplete: "off", placeholder: "Physics Department" });
@@ -59,7 +64,10 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
       if (awsAccounts.some((a) => a.name === keep)) aws.value = keep;
       const calendars = all.filter((a) => a.kind !== "aws");
       const keepCal = calendar.value;
-      calendar.replaceChildren(h("option", { value: "" }, "(not checked)"), ...calendars.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)));
+      calendar.replaceChildren(
+        h("option", { value: "" }, "(not checked)"),
+        ...calendars.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)),
+      );
       if (calendars.some((a) => a.name === keepCal)) calendar.value = keepCal;
       const none = awsAccounts.length === 0;
       for (const b of [check, load, create]) b.disabled = none;
@@ -77,17 +85,28 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
         h(
           "li",
           { class: `finding ${f.severity}`, "data-code": f.code },
-          h("span", { class: "mark", "aria-hidden": "true" }, f.severity === "error" ? "✗" : f.severity === "warning" ? "!" : "✓"),
-          h("div", {}, h("p", { class: "message" }, f.message), f.fix ? h("p", { class: "fix" }, `Fix: ${f.fix}`) : null),
+          h(
+            "span",
+            { class: "mark", "aria-hidden": "true" },
+            f.severity === "error" ? "✗" : f.severity === "warning" ? "!" : "✓",
+          ),
+          h(
+            "div",
+            {},
+            h("p", { class: "message" }, f.message),
+            f.fix ? h("p", { class: "fix" }, `Fix: ${f.fix}`) : null,
+          ),
         ),
       ),
     );
     const errors = r.findings.filter((f) => f.severity === "error").length;
-    verdict.textContent = r.ok ? `Scheduling for ${r.email} should work.` : `Scheduling for ${r.email} will fail: ${errors} problem${errors === 1 ? "" : "s"} to fix.`;
+    verdict.textContent = r.ok
+      ? `Scheduling for ${r.email} should work.`
+      : `Scheduling for ${r.email} will fail: ${errors} problem${errors === 1 ? "" : "s"} to fix.`;
     verdict.className = `verdict ${r.ok ? "ok" : "error"}`;
   }
 
-  check.addEventListener("click", async () => {
+  onAsync(check, "click", async () => {
     const r = await busy("Checking", () => ipc.doctor(awsName(), email.value, calendar.value, delegate.checked));
     if (r) showReport(r);
   });
@@ -102,9 +121,19 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
               {},
               h(
                 "button",
-                { type: "button", class: "chime-account", "aria-pressed": String(selected?.id === a.id), "data-id": a.id, onclick: () => void select(a) },
+                {
+                  type: "button",
+                  class: "chime-account",
+                  "aria-pressed": String(selected?.id === a.id),
+                  "data-id": a.id,
+                  onclick: () => void select(a),
+                },
                 h("span", { class: "entry-title" }, a.name),
-                h("span", { class: "entry-meta" }, `${a.account_type} · new users ${a.default_license ?? "-"} · ${a.status}`),
+                h(
+                  "span",
+                  { class: "entry-meta" },
+                  `${a.account_type} · new users ${a.default_license ?? "-"} · ${a.status}`,
+                ),
               ),
             ),
           )),
@@ -126,14 +155,21 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
     if (e.key === "Enter") void loadAccounts();
   });
 
-  create.addEventListener("click", async () => {
+  onAsync(create, "click", async () => {
     const name = newName.value.trim();
     if (!name) {
       status.textContent = "Give the new account a name.";
       newName.focus();
       return;
     }
-    if (!(await confirmDialog("Create a Team account?", `A new Amazon Chime Team account named “${name}” is created in your AWS account.`, "Create"))) return;
+    if (
+      !(await confirmDialog(
+        "Create a Team account?",
+        `A new Amazon Chime Team account named “${name}” is created in your AWS account.`,
+        "Create",
+      ))
+    )
+      return;
     const made = await busy("Creating", () => ipc.chimeCreateAccount(awsName(), name));
     if (!made) return;
     newName.value = "";
@@ -152,7 +188,7 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
   function renderDetail(a: ChimeAccount, users: ChimeUser[]) {
     const rename = h("input", { type: "text", value: a.name, autocomplete: "off" });
     const renameButton = h("button", { type: "button" }, "Rename");
-    renameButton.addEventListener("click", async () => {
+    onAsync(renameButton, "click", async () => {
       const name = rename.value.trim();
       if (!name || name === a.name) return;
       if (!(await confirmDialog("Rename the account?", `“${a.name}” becomes “${name}”.`, "Rename"))) return;
@@ -167,8 +203,15 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
     const license = h("select", {}, ...a.supported_licenses.map((l) => h("option", { value: l }, l)));
     if (a.default_license) license.value = a.default_license;
     const licenseButton = h("button", { type: "button" }, "Set default license");
-    licenseButton.addEventListener("click", async () => {
-      if (!(await confirmDialog("Change the default license?", `Users who join “${a.name}” from now on get ${license.value}. ${license.value === "Basic" ? "Basic users cannot host or schedule meetings." : ""}`, "Change"))) return;
+    onAsync(licenseButton, "click", async () => {
+      if (
+        !(await confirmDialog(
+          "Change the default license?",
+          `Users who join “${a.name}” from now on get ${license.value}. ${license.value === "Basic" ? "Basic users cannot host or schedule meetings." : ""}`,
+          "Change",
+        ))
+      )
+        return;
       const done = await busy("Changing", () => ipc.chimeUpdateAccount(awsName(), a.id, null, license.value));
       if (done) {
         toast(`New users of ${done.name} get ${done.default_license ?? "-"}.`);
@@ -176,9 +219,14 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
       }
     });
     const del = h("button", { type: "button", class: "danger", id: "chime-delete" }, "Delete account…");
-    del.addEventListener("click", async () => {
+    onAsync(del, "click", async () => {
       const suspend = h("input", { type: "checkbox", id: "delete-suspend" });
-      const extra = h("label", { class: "check" }, suspend, " Suspend its users first (a Team account cannot be deleted while it has active users)");
+      const extra = h(
+        "label",
+        { class: "check" },
+        suspend,
+        " Suspend its users first (a Team account cannot be deleted while it has active users)",
+      );
       const text = `“${a.name}” is deleted. It stays on the disabled accounts list for 90 days; its users cannot sign in meanwhile. ${a.account_type === "Team" ? "A Team account's users must be suspended first." : ""}`;
       if (!(await confirmDialog("Delete this Chime account?", text, "Delete account", extra))) return;
       const done = await busy("Deleting", () => ipc.chimeDeleteAccount(awsName(), a.id, suspend.checked));
@@ -190,17 +238,30 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
       }
     });
 
-    const invite = h("textarea", { rows: "3", spellcheck: "false", id: "chime-invite-emails", "aria-label": "Addresses to invite", placeholder: "one address per line (or separated by commas)" });
+    const invite = h("textarea", {
+      rows: "3",
+      spellcheck: "false",
+      id: "chime-invite-emails",
+      "aria-label": "Addresses to invite",
+      placeholder: "one address per line (or separated by commas)",
+    });
     const inviteButton = h("button", { type: "button", id: "chime-invite" }, "Invite");
     inviteButton.disabled = a.account_type !== "Team";
-    inviteButton.addEventListener("click", async () => {
+    onAsync(inviteButton, "click", async () => {
       const emails = invite.value.split(/[\s,;]+/).filter(Boolean);
       if (emails.length === 0) {
         status.textContent = "Write the addresses to invite first.";
         invite.focus();
         return;
       }
-      if (!(await confirmDialog(`Invite ${emails.length} ${emails.length === 1 ? "person" : "people"}?`, `Amazon Chime emails an invitation to join “${a.name}” to: ${emails.join(", ")}.`, "Invite"))) return;
+      if (
+        !(await confirmDialog(
+          `Invite ${emails.length} ${emails.length === 1 ? "person" : "people"}?`,
+          `Amazon Chime emails an invitation to join “${a.name}” to: ${emails.join(", ")}.`,
+          "Invite",
+        ))
+      )
+        return;
       const sent = await busy("Inviting", () => ipc.chimeInvite(awsName(), a.id, emails));
       if (sent) {
         invite.value = "";
@@ -214,18 +275,41 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
       h("h2", {}, a.name),
       h("p", { class: "hint" }, `${a.account_type} account ${a.id}`),
       h("div", { class: "row" }, h("div", { class: "field" }, h("label", {}, "Name"), rename), renameButton),
-      h("div", { class: "row" }, h("div", { class: "field" }, h("label", {}, "License for new users"), license), licenseButton),
+      h(
+        "div",
+        { class: "row" },
+        h("div", { class: "field" }, h("label", {}, "License for new users"), license),
+        licenseButton,
+      ),
       h("h3", {}, `Users (${users.length})`),
       users.length === 0
         ? h("p", { class: "empty" }, "No users yet.")
         : h(
             "table",
             { class: "chime-users", id: "chime-users" },
-            h("thead", {}, h("tr", {}, h("th", {}, "Email"), h("th", {}, "License"), h("th", {}, "Status"), h("th", {}, "Personal ID"), h("th", {}, ""))),
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                h("th", {}, "Email"),
+                h("th", {}, "License"),
+                h("th", {}, "Status"),
+                h("th", {}, "Personal ID"),
+                h("th", {}, ""),
+              ),
+            ),
             h("tbody", {}, ...rows),
           ),
       h("h3", {}, "Invite people"),
-      a.account_type === "Team" ? null : h("p", { class: "hint" }, "Only Team accounts take invitations; enterprise accounts add users through their directory."),
+      a.account_type === "Team"
+        ? null
+        : h(
+            "p",
+            { class: "hint" },
+            "Only Team accounts take invitations; enterprise accounts add users through their directory.",
+          ),
       invite,
       h("div", { class: "actions" }, inviteButton),
       h("div", { class: "actions danger-zone" }, del),
@@ -236,12 +320,20 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
 
   function userRow(a: ChimeAccount, u: ChimeUser): HTMLElement {
     const who = u.display_name ? `${u.display_name} <${u.email}>` : u.email;
-    const license = h("select", { "aria-label": `License of ${u.email}` }, ...["Basic", "Pro"].map((l) => h("option", { value: l }, l)));
+    const license = h(
+      "select",
+      { "aria-label": `License of ${u.email}` },
+      ...["Basic", "Pro"].map((l) => h("option", { value: l }, l)),
+    );
     if (u.license === "Basic" || u.license === "Pro") license.value = u.license;
     else license.prepend(h("option", { value: u.license ?? "", selected: true }, u.license ?? "-"));
-    license.addEventListener("change", async () => {
+    onAsync(license, "change", async () => {
       const to = license.value;
-      const ok = await confirmDialog("Change the license?", `${u.email} gets ${to}. ${to === "Basic" ? "Basic users cannot host or schedule meetings." : ""}`, "Change");
+      const ok = await confirmDialog(
+        "Change the license?",
+        `${u.email} gets ${to}. ${to === "Basic" ? "Basic users cannot host or schedule meetings." : ""}`,
+        "Change",
+      );
       if (!ok) {
         license.value = u.license ?? "";
         return;
@@ -252,26 +344,37 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
     });
     const suspended = u.registration === "Suspended";
     const suspend = h("button", { type: "button" }, suspended ? "Unsuspend" : "Suspend");
-    suspend.addEventListener("click", async () => {
+    onAsync(suspend, "click", async () => {
       const ok = await confirmDialog(
         suspended ? "Lift the suspension?" : "Suspend this user?",
-        suspended ? `${u.email} can sign in and host again.` : `${u.email} cannot sign in or host meetings until unsuspended.`,
+        suspended
+          ? `${u.email} can sign in and host again.`
+          : `${u.email} cannot sign in or host meetings until unsuspended.`,
         suspended ? "Unsuspend" : "Suspend",
       );
       if (!ok) return;
-      const failed = await busy(suspended ? "Unsuspending" : "Suspending", () => ipc.chimeSuspend(awsName(), a.id, [u.id], !suspended));
+      const failed = await busy(suspended ? "Unsuspending" : "Suspending", () =>
+        ipc.chimeSuspend(awsName(), a.id, [u.id], !suspended),
+      );
       if (failed) toast(failuresText(failed, 1));
       await select(a);
     });
     const reset = h("button", { type: "button" }, "Reset PIN");
-    reset.addEventListener("click", async () => {
-      if (!(await confirmDialog("Give a new personal meeting ID?", `${u.email}'s personal meeting ID ${u.personal_pin ?? ""} stops working; meetings already scheduled with it must be sent again.`, "Reset"))) return;
+    onAsync(reset, "click", async () => {
+      if (
+        !(await confirmDialog(
+          "Give a new personal meeting ID?",
+          `${u.email}'s personal meeting ID ${u.personal_pin ?? ""} stops working; meetings already scheduled with it must be sent again.`,
+          "Reset",
+        ))
+      )
+        return;
       const done = await busy("Resetting", () => ipc.chimeResetPin(awsName(), a.id, u.id));
       if (done) toast(`${done.email}: new personal meeting ID ${done.personal_pin ?? ""}.`);
       await select(a);
     });
     const use = h("button", { type: "button", class: "use-pin", "data-email": u.email }, "Use as my personal ID");
-    use.addEventListener("click", async () => {
+    onAsync(use, "click", async () => {
       const pin = await busy("Reading the personal meeting ID", () => ipc.usePersonalPin(awsName(), a.id, u.id));
       if (pin) {
         toast(`Your personal meeting ID is now ${pin}.`);
@@ -293,14 +396,22 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
     "section",
     { class: "page admin", "aria-label": "Admin" },
     h("h2", {}, "Chime administration"),
-    h("p", { class: "hint" }, "AWS ended support for the Amazon Chime service on 20 February 2026; these calls fail if the API is gone."),
+    h(
+      "p",
+      { class: "hint" },
+      "AWS ended support for the Amazon Chime service on 20 February 2026; these calls fail if the API is gone.",
+    ),
     awsField,
     status,
     h(
       "section",
       { class: "panel", "aria-labelledby": "doctor-heading" },
       h("h3", { id: "doctor-heading" }, "Check before class"),
-      h("p", { class: "hint" }, "Finds, days ahead, what would stop your meetings from starting: license, trial, suspension, account, and the calendar's address."),
+      h(
+        "p",
+        { class: "hint" },
+        "Finds, days ahead, what would stop your meetings from starting: license, trial, suspension, account, and the calendar's address.",
+      ),
       h(
         "div",
         { class: "row" },

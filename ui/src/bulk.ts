@@ -3,10 +3,11 @@
 // the others, and running the same rows again schedules nothing twice.
 import { ipc } from "./ipc";
 import type { BulkRow } from "./ipc";
-import { field, h, toast } from "./dom";
+import { field, h, onAsync, toast } from "./dom";
 import { appErrorOf } from "./model";
 
-const EXAMPLE = "title,start,tz,duration,attendees\nPhysics 101 (week 1),2027-03-01T10:00,America/New_York,1h,bob@example.com\n";
+const EXAMPLE =
+  "title,start,tz,duration,attendees\nPhysics 101 (week 1),2027-03-01T10:00,America/New_York,1h,bob@example.com\n";
 
 export function bulkPage(): { element: HTMLElement; refresh: () => Promise<void> } {
   const rows = h("textarea", { rows: "10", spellcheck: "false", placeholder: EXAMPLE, class: "mono" });
@@ -19,11 +20,15 @@ export function bulkPage(): { element: HTMLElement; refresh: () => Promise<void>
   const table = h(
     "table",
     { class: "bulk-results", id: "bulk-results", hidden: true },
-    h("thead", {}, h("tr", {}, h("th", {}, "Row"), h("th", {}, "Title"), h("th", {}, "Meeting ID"), h("th", {}, "Result"))),
+    h(
+      "thead",
+      {},
+      h("tr", {}, h("th", {}, "Row"), h("th", {}, "Title"), h("th", {}, "Meeting ID"), h("th", {}, "Result")),
+    ),
     results,
   );
 
-  file.addEventListener("change", async () => {
+  onAsync(file, "change", async () => {
     const f = file.files?.[0];
     if (!f) return;
     rows.value = await f.text();
@@ -37,7 +42,8 @@ export function bulkPage(): { element: HTMLElement; refresh: () => Promise<void>
       account.replaceChildren(...accounts.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)));
       if (accounts.some((a) => a.name === keep)) account.value = keep;
       run.disabled = accounts.length === 0;
-      if (accounts.length === 0) status.textContent = "Add an account and choose its default calendar on the Accounts page first.";
+      if (accounts.length === 0)
+        status.textContent = "Add an account and choose its default calendar on the Accounts page first.";
     } catch (e) {
       toast(appErrorOf(e).message, "error");
     }
@@ -59,7 +65,7 @@ export function bulkPage(): { element: HTMLElement; refresh: () => Promise<void>
     table.hidden = false;
   }
 
-  run.addEventListener("click", async () => {
+  onAsync(run, "click", async () => {
     if (!rows.value.trim()) {
       status.textContent = "Paste the rows (with a header row) or open a CSV file first.";
       rows.focus();
@@ -80,7 +86,10 @@ export function bulkPage(): { element: HTMLElement; refresh: () => Promise<void>
       const bad = done.filter((r) => r.status === "error" || r.status === "failed").length;
       progress.max = done.length;
       progress.value = done.length;
-      status.textContent = bad === 0 ? `All ${done.length} scheduled.` : `${done.length - bad} of ${done.length} scheduled; ${bad} need attention (see below).`;
+      status.textContent =
+        bad === 0
+          ? `All ${done.length} scheduled.`
+          : `${done.length - bad} of ${done.length} scheduled; ${bad} need attention (see below).`;
     } catch (e) {
       status.textContent = appErrorOf(e).message;
       progress.hidden = true;

@@ -57,6 +57,20 @@ export function setError(id: string, message: string | undefined): void {
 let toastTimer: ReturnType<typeof setTimeout> | null = null;
 
 /** A short status message at the bottom of the window. */
+/**
+ * Runs an async `handler` on each `type` event of `el`; whatever it leaves unhandled is shown
+ * as an error rather than lost.
+ */
+export function onAsync<K extends keyof HTMLElementEventMap>(
+  el: HTMLElement,
+  type: K,
+  handler: (e: HTMLElementEventMap[K]) => Promise<void>,
+): void {
+  el.addEventListener(type, (e) => {
+    handler(e).catch((err: unknown) => toast(err instanceof Error ? err.message : String(err), "error"));
+  });
+}
+
 export function toast(message: string, kind: "ok" | "error" = "ok"): void {
   const el = document.getElementById("toast");
   if (!el) return;
@@ -87,7 +101,9 @@ export function showInvitationHtml(container: HTMLElement, html: string): void {
     }
     return copy;
   };
-  const nodes = Array.from(doc.body.childNodes).map(clean).filter((n): n is Node => n !== null);
+  const nodes = Array.from(doc.body.childNodes)
+    .map(clean)
+    .filter((n): n is Node => n !== null);
   container.replaceChildren(...nodes);
 }
 
@@ -96,7 +112,12 @@ export function showInvitationHtml(container: HTMLElement, html: string): void {
  * when the confirm button is pressed (Escape and Cancel say no). `extra` (a checkbox, say) sits
  * above the buttons.
  */
-export function confirmDialog(title: string, body: string, confirmLabel: string, extra?: HTMLElement): Promise<boolean> {
+export function confirmDialog(
+  title: string,
+  body: string,
+  confirmLabel: string,
+  extra?: HTMLElement,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const yes = h("button", { type: "button", class: "primary danger", id: "confirm-yes" }, confirmLabel);
     const no = h("button", { type: "button", id: "confirm-no" }, "Cancel");

@@ -2,17 +2,29 @@
 // and the outbox: what is still to reach a calendar, why, and a way to send it again.
 import { ipc } from "./ipc";
 import type { DeliveryView, HistoryView, MeetingForm, Preview } from "./ipc";
-import { confirmDialog, h, toast } from "./dom";
-import { appErrorOf, moderatorCopied } from "./model";
+import { confirmDialog, h, onAsync, toast } from "./dom";
+import { appErrorOf, deliveryStatusText, moderatorCopied } from "./model";
 
-export function historyPage(onChange: (form: MeetingForm, display: string, uid: string) => void): { element: HTMLElement; refresh: () => Promise<void> } {
-  const search = h("input", { type: "search", id: "history-search", placeholder: "Title, meeting ID or attendee", autocomplete: "off" });
+export function historyPage(onChange: (form: MeetingForm, display: string, uid: string) => void): {
+  element: HTMLElement;
+  refresh: () => Promise<void>;
+} {
+  const search = h("input", {
+    type: "search",
+    id: "history-search",
+    placeholder: "Title, meeting ID or attendee",
+    autocomplete: "off",
+  });
   const list = h("ul", { class: "history-list", "aria-label": "Past meetings" });
   const detail = h("pre", { class: "invitation-text", id: "history-preview", tabindex: "0" });
   const copy = h("button", { type: "button", class: "primary", disabled: true }, "Copy invitation");
   const copyModerator = h("button", { type: "button", hidden: true }, "Copy moderator info");
   const change = h("button", { type: "button", id: "history-change", hidden: true }, "Change and reschedule…");
-  const cancel = h("button", { type: "button", class: "danger", id: "history-cancel", hidden: true }, "Cancel meeting…");
+  const cancel = h(
+    "button",
+    { type: "button", class: "danger", id: "history-cancel", hidden: true },
+    "Cancel meeting…",
+  );
   // A meeting on no calendar (a copied invitation, an .ics): Belfry can email its attendees
   // through the outgoing mail account.
   const email = h("button", { type: "button", id: "history-email", hidden: true }, "Email invitations");
@@ -23,15 +35,23 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
   let seq = 0;
 
   function outboxEntry(d: DeliveryView): HTMLElement {
-    const when = d.next_try_at ? new Date(d.next_try_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "";
-    const what = d.state === "pending" ? (when ? `waiting, tried again after ${when}` : "waiting") : d.status;
+    const when = d.next_try_at
+      ? new Date(d.next_try_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })
+      : "";
+    const what =
+      d.state === "pending" ? (when ? `waiting, tried again after ${when}` : "waiting") : deliveryStatusText(d.status);
     const retry = h("button", { type: "button", class: "outbox-retry" }, "Retry now");
-    retry.addEventListener("click", async () => {
+    onAsync(retry, "click", async () => {
       retry.disabled = true;
       try {
         const done = await ipc.retryDeliveries(d.uid);
         const bad = done.filter((x) => x.state !== "done");
-        toast(bad.length === 0 ? `“${d.title}” is on ${d.account}.` : bad.map((x) => `${x.account}: ${x.message}`).join("; "), bad.length === 0 ? undefined : "error");
+        toast(
+          bad.length === 0
+            ? `“${d.title}” is on ${d.account}.`
+            : bad.map((x) => `${x.account}: ${x.message}`).join("; "),
+          bad.length === 0 ? undefined : "error",
+        );
       } catch (e) {
         toast(appErrorOf(e).message, "error");
       }
@@ -64,7 +84,13 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       if (mine !== seq) return;
       list.replaceChildren(
         ...(entries.length === 0
-          ? [h("li", { class: "empty" }, search.value ? "No meeting matches." : "Meetings you copy or save appear here.")]
+          ? [
+              h(
+                "li",
+                { class: "empty" },
+                search.value ? "No meeting matches." : "Meetings you copy or save appear here.",
+              ),
+            ]
           : entries.map((e) => h("li", {}, entryButton(e)))),
       );
     } catch (e) {
@@ -73,12 +99,25 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
   }
 
   function entryButton(e: HistoryView): HTMLElement {
-    const flags = [e.moderated ? "moderated" : "", e.kind === "personal" ? "personal" : "", e.cancelled ? "cancelled" : ""].filter(Boolean);
+    const flags = [
+      e.moderated ? "moderated" : "",
+      e.kind === "personal" ? "personal" : "",
+      e.cancelled ? "cancelled" : "",
+    ].filter(Boolean);
     return h(
       "button",
-      { type: "button", class: "history-entry", "aria-pressed": String(selected?.uid === e.uid), onclick: () => void select(e) },
+      {
+        type: "button",
+        class: "history-entry",
+        "aria-pressed": String(selected?.uid === e.uid),
+        onclick: () => void select(e),
+      },
       h("span", { class: "entry-title" }, e.title),
-      h("span", { class: "entry-meta" }, `${e.provider} ${e.display} · ${e.start.replace("T", " ")} ${e.time_zone}${flags.length ? ` · ${flags.join(", ")}` : ""}`),
+      h(
+        "span",
+        { class: "entry-meta" },
+        `${e.provider} ${e.display} · ${e.start.replace("T", " ")} ${e.time_zone}${flags.length ? ` · ${flags.join(", ")}` : ""}`,
+      ),
     );
   }
 
@@ -93,7 +132,10 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       change.hidden = !onCalendars;
       cancel.hidden = !onCalendars;
       email.hidden = e.calendars.length > 0 || e.attendees === 0;
-      where.textContent = e.calendars.length === 0 ? "" : `${e.cancelled ? "Cancelled on" : "On the calendars of"}: ${e.calendars.join(", ")}`;
+      where.textContent =
+        e.calendars.length === 0
+          ? ""
+          : `${e.cancelled ? "Cancelled on" : "On the calendars of"}: ${e.calendars.join(", ")}`;
       for (const b of list.querySelectorAll("button.history-entry")) b.setAttribute("aria-pressed", "false");
       void refresh();
     } catch (err) {
@@ -101,7 +143,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
     }
   }
 
-  copy.addEventListener("click", async () => {
+  onAsync(copy, "click", async () => {
     if (!selected) return;
     try {
       await ipc.copyHistoryInvitation(selected.uid);
@@ -110,7 +152,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       toast(appErrorOf(e).message, "error");
     }
   });
-  copyModerator.addEventListener("click", async () => {
+  onAsync(copyModerator, "click", async () => {
     if (!selected) return;
     try {
       const seconds = await ipc.copyModeratorInfo(selected.meeting_id);
@@ -119,7 +161,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       toast(appErrorOf(e).message, "error");
     }
   });
-  change.addEventListener("click", async () => {
+  onAsync(change, "click", async () => {
     if (!selected) return;
     try {
       onChange(await ipc.historyForm(selected.uid), selected.display, selected.uid);
@@ -127,7 +169,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       toast(appErrorOf(e).message, "error");
     }
   });
-  cancel.addEventListener("click", async () => {
+  onAsync(cancel, "click", async () => {
     const e = selected;
     if (!e) return;
     const ok = await confirmDialog(
@@ -140,7 +182,9 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       const done = await ipc.cancelMeeting(e.uid);
       const failed = done.deliveries.filter((d) => d.status === "failed");
       toast(
-        failed.length === 0 ? `Cancelled ${done.display}.` : `Not cancelled everywhere: ${failed.map((d) => `${d.account}: ${d.message}`).join("; ")}`,
+        failed.length === 0
+          ? `Cancelled ${done.display}.`
+          : `Not cancelled everywhere: ${failed.map((d) => `${d.account}: ${d.message}`).join("; ")}`,
         failed.length === 0 ? undefined : "error",
       );
       selected = { ...e, cancelled: true };
@@ -151,7 +195,7 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
       toast(appErrorOf(err).message, "error");
     }
   });
-  email.addEventListener("click", async () => {
+  onAsync(email, "click", async () => {
     if (!selected) return;
     try {
       const mail = await ipc.emailInvitations(selected.uid);
@@ -173,8 +217,21 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
   const element = h(
     "section",
     { class: "page history", "aria-label": "History" },
-    h("div", { class: "history-left" }, outboxSection, h("div", { class: "field" }, h("label", { for: "history-search" }, "Search history"), search), list),
-    h("div", { class: "history-right" }, h("h2", { id: "history-heading" }, "Invitation"), h("div", { class: "preview-body", role: "region", "aria-labelledby": "history-heading" }, detail), where, h("div", { class: "actions" }, copy, copyModerator, change, cancel, email)),
+    h(
+      "div",
+      { class: "history-left" },
+      outboxSection,
+      h("div", { class: "field" }, h("label", { for: "history-search" }, "Search history"), search),
+      list,
+    ),
+    h(
+      "div",
+      { class: "history-right" },
+      h("h2", { id: "history-heading" }, "Invitation"),
+      h("div", { class: "preview-body", role: "region", "aria-labelledby": "history-heading" }, detail),
+      where,
+      h("div", { class: "actions" }, copy, copyModerator, change, cancel, email),
+    ),
   );
   return { element, refresh };
 }

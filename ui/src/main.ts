@@ -56,7 +56,16 @@ async function boot(root: HTMLElement) {
     settings: settingsView.element,
     about: aboutPage(catalog),
   };
-  const labels: Record<PageName, string> = { schedule: "Schedule", bulk: "Bulk", history: "History", migrate: "Move off Chime", accounts: "Accounts", admin: "Admin", settings: "Settings", about: "About" };
+  const labels: Record<PageName, string> = {
+    schedule: "Schedule",
+    bulk: "Bulk",
+    history: "History",
+    migrate: "Move off Chime",
+    accounts: "Accounts",
+    admin: "Admin",
+    settings: "Settings",
+    about: "About",
+  };
   const navButtons = (Object.keys(pages) as PageName[]).map((name) =>
     h("button", { type: "button", class: "nav-item", "data-page": name, onclick: () => show(name) }, labels[name]),
   );
@@ -75,7 +84,12 @@ async function boot(root: HTMLElement) {
   }
 
   root.replaceChildren(
-    h("nav", { class: "sidebar", "aria-label": "Sections" }, h("div", { class: "brand" }, h("img", { src: "./icon.png", alt: "", width: "28", height: "28" }), "Belfry"), ...navButtons),
+    h(
+      "nav",
+      { class: "sidebar", "aria-label": "Sections" },
+      h("div", { class: "brand" }, h("img", { src: "./icon.png", alt: "", width: "28", height: "28" }), "Belfry"),
+      ...navButtons,
+    ),
     main,
     h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite" }),
   );
@@ -96,7 +110,14 @@ async function boot(root: HTMLElement) {
 const root = document.getElementById("app");
 if (root) {
   boot(root).catch((e) => {
-    root.replaceChildren(h("div", { class: "fatal", role: "alert" }, h("h1", {}, "Belfry could not start"), h("p", {}, appErrorOf(e).message)));
+    root.replaceChildren(
+      h(
+        "div",
+        { class: "fatal", role: "alert" },
+        h("h1", {}, "Belfry could not start"),
+        h("p", {}, appErrorOf(e).message),
+      ),
+    );
     root.removeAttribute("aria-busy");
   });
 }

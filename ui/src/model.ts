@@ -1,5 +1,14 @@
 // The Schedule window's state and rules, without the DOM: testable with a fake IPC.
-import type { AppError, Field, InvitationSender, MeetingForm, MeetingKind, NewMeetingView, Preview } from "./ipc/bindings";
+import type {
+  AppError,
+  DeliveryStatus,
+  Field,
+  InvitationSender,
+  MeetingForm,
+  MeetingKind,
+  NewMeetingView,
+  Preview,
+} from "./ipc/bindings";
 
 /** What the model needs from Rust. */
 export interface ScheduleIpc {
@@ -44,10 +53,37 @@ export function emptyForm(): MeetingForm {
   };
 }
 
+/** How a delivery stands, as the window says it. */
+export function deliveryStatusText(status: DeliveryStatus): string {
+  switch (status) {
+    case "created":
+      return "created";
+    case "updated":
+      return "updated";
+    case "already there":
+      return "already there";
+    case "cancelled":
+      return "cancelled";
+    case "nothing to cancel":
+      return "nothing to cancel";
+    case "newer on the calendar":
+      return "newer on the calendar";
+    case "pending":
+      return "will be added when the server answers";
+    case "failed":
+      return "failed";
+    default: {
+      const unknown: never = status;
+      return unknown;
+    }
+  }
+}
+
 /** A quick check as an address is typed; Rust checks again, authoritatively. */
 export function checkEmail(text: string): string | null {
   const t = text.trim();
   if (t === "") return "type an email address";
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   if (/[\s\u0000-\u001f\u007f]/.test(t)) return `${t} contains a space or control character`;
   const at = t.lastIndexOf("@");
   if (at <= 0) return `${t} has no @: write it as name@example.com`;
@@ -77,7 +113,11 @@ export function nextHour(now: Date): string {
 
 /** Zones whose name contains every word of `query` (case-insensitive), best matches first. */
 export function searchZones(zones: string[], query: string, limit = 50): string[] {
-  const words = query.toLowerCase().replace(/[_/]/g, " ").split(/\s+/).filter((w) => w !== "");
+  const words = query
+    .toLowerCase()
+    .replace(/[_/]/g, " ")
+    .split(/\s+/)
+    .filter((w) => w !== "");
   if (words.length === 0) return zones.slice(0, limit);
   const scored: [number, string][] = [];
   for (const z of zones) {

@@ -1,8 +1,16 @@
 // The Schedule page: the form on the left, the live invitation on the right.
-import { ipc } from "./ipc";
+import { IpcError, ipc } from "./ipc";
 import type { Catalog, Field, InvitationSender, MeetingForm, MeetingKind, ProviderView, SettingsView } from "./ipc";
 import { field, h, providerOptions, setError, showInvitationHtml, toast } from "./dom";
-import { ScheduleModel, appErrorOf, moderatorCopied, nextHour, searchZones, senderText } from "./model";
+import {
+  appErrorOf,
+  deliveryStatusText,
+  moderatorCopied,
+  nextHour,
+  ScheduleModel,
+  searchZones,
+  senderText,
+} from "./model";
 
 const FIELD_IDS: Record<Field, string> = {
   provider: "provider",
@@ -26,7 +34,13 @@ const FIELD_IDS: Record<Field, string> = {
 };
 
 const WEEKDAYS: [string, string][] = [
-  ["mon", "Mon"], ["tue", "Tue"], ["wed", "Wed"], ["thu", "Thu"], ["fri", "Fri"], ["sat", "Sat"], ["sun", "Sun"],
+  ["mon", "Mon"],
+  ["tue", "Tue"],
+  ["wed", "Wed"],
+  ["thu", "Thu"],
+  ["fri", "Fri"],
+  ["sat", "Sat"],
+  ["sun", "Sun"],
 ];
 
 const DURATIONS = ["15m", "30m", "45m", "1h", "1h30m", "2h", "3h"];
@@ -54,9 +68,23 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   }
   const form: MeetingForm = draft ?? {
     provider: settings().provider,
-    kind: "one_time", meeting_id: "", passcode: "", title: "", start: nextHour(new Date()),
-    time_zone: "", duration: "1h", repeat: "", repeat_count: "", repeat_until: "", repeat_on: [],
-    attendees: [], organizer: "", on_behalf_of: "", description: "", dial_in: [], show_zones: [],
+    kind: "one_time",
+    meeting_id: "",
+    passcode: "",
+    title: "",
+    start: nextHour(new Date()),
+    time_zone: "",
+    duration: "1h",
+    repeat: "",
+    repeat_count: "",
+    repeat_until: "",
+    repeat_on: [],
+    attendees: [],
+    organizer: "",
+    on_behalf_of: "",
+    description: "",
+    dial_in: [],
+    show_zones: [],
   };
   const model = new ScheduleModel(ipc, form);
   if (model.form.kind !== "personal" && model.form.meeting_id === "") {
@@ -92,12 +120,31 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     h("option", { value: "personal" }, "My personal meeting ID"),
   );
   const idText = h("output", { id: "meeting-id", "aria-live": "polite" });
-  const newIdButton = h("button", { type: "button", class: "secondary", id: "new-meeting-id", "aria-keyshortcuts": "Control+N", title: "Ctrl+N", onclick: () => void newId() }, "New meeting ID");
+  const newIdButton = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      id: "new-meeting-id",
+      "aria-keyshortcuts": "Control+N",
+      title: "Ctrl+N",
+      onclick: () => void newId(),
+    },
+    "New meeting ID",
+  );
 
-  const title = input({ type: "text", autocomplete: "off", placeholder: "Physics 101" }, (v) => model.update({ title: v }));
+  const title = input({ type: "text", autocomplete: "off", placeholder: "Physics 101" }, (v) =>
+    model.update({ title: v }),
+  );
   const startDate = input({ type: "date" }, () => updateStart());
   const startTime = input({ type: "time", "aria-label": "Start time", step: "300" }, () => updateStart());
-  const updateStart = () => model.update({ start: startDate.value && startTime.value ? `${startDate.value}T${startTime.value}` : startDate.value || startTime.value });
+  const updateStart = () =>
+    model.update({
+      start:
+        startDate.value && startTime.value
+          ? `${startDate.value}T${startTime.value}`
+          : startDate.value || startTime.value,
+    });
 
   const zoneList = h("datalist", { id: "zone-list" });
   const zone = input({ type: "search", list: "zone-list", autocomplete: "off", spellcheck: "false" }, (v) => {
@@ -105,11 +152,19 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     model.update({ time_zone: v });
   });
   const durationList = h("datalist", { id: "duration-list" }, ...DURATIONS.map((d) => h("option", { value: d })));
-  const duration = input({ type: "text", list: "duration-list", autocomplete: "off", spellcheck: "false", placeholder: "1h" }, (v) => model.update({ duration: v }));
+  const duration = input(
+    { type: "text", list: "duration-list", autocomplete: "off", spellcheck: "false", placeholder: "1h" },
+    (v) => model.update({ duration: v }),
+  );
 
   const repeat = h(
     "select",
-    { onchange: (e: Event) => { model.update({ repeat: (e.target as HTMLSelectElement).value }); syncRepeat(); } },
+    {
+      onchange: (e: Event) => {
+        model.update({ repeat: (e.target as HTMLSelectElement).value });
+        syncRepeat();
+      },
+    },
     h("option", { value: "" }, "Does not repeat"),
     h("option", { value: "daily" }, "Daily"),
     h("option", { value: "weekly" }, "Weekly"),
@@ -122,17 +177,40 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     h("option", { value: "until" }, "On a date"),
     h("option", { value: "never" }, "Never"),
   );
-  const repeatCount = input({ type: "number", min: "1", max: "730", inputmode: "numeric" }, (v) => model.update({ repeat_count: v }));
+  const repeatCount = input({ type: "number", min: "1", max: "730", inputmode: "numeric" }, (v) =>
+    model.update({ repeat_count: v }),
+  );
   const repeatUntil = input({ type: "date" }, (v) => model.update({ repeat_until: v }));
   const dayBoxes = WEEKDAYS.map(([value, label]) =>
-    h("label", { class: "day" }, h("input", { type: "checkbox", value, onchange: () => model.update({ repeat_on: dayBoxes.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? "") }) }), label),
+    h(
+      "label",
+      { class: "day" },
+      h("input", {
+        type: "checkbox",
+        value,
+        onchange: () =>
+          model.update({
+            repeat_on: dayBoxes
+              .filter((b) => b.querySelector("input")?.checked)
+              .map((b) => b.querySelector("input")?.value ?? ""),
+          }),
+      }),
+      label,
+    ),
   );
   const repeatOn = h("div", { class: "days", role: "group", "aria-label": "Repeat on" }, ...dayBoxes);
   const repeatDetails = h("div", { class: "repeat-details" });
 
   // Attendees
   const chips = h("ul", { class: "chips", "aria-label": "Attendees added" });
-  const attendeeInput = h("input", { id: "attendee-input", type: "email", autocomplete: "off", spellcheck: "false", placeholder: "name@example.com, then Enter", "aria-describedby": "attendee-input-error" });
+  const attendeeInput = h("input", {
+    id: "attendee-input",
+    type: "email",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "name@example.com, then Enter",
+    "aria-describedby": "attendee-input-error",
+  });
   const addTyped = () => {
     if (attendeeInput.value.trim() === "") return;
     attendeeInput.value = model.addAttendees(attendeeInput.value);
@@ -151,20 +229,53 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   attendeeInput.addEventListener("input", () => model.setInputError("attendees", null));
   attendeeInput.addEventListener("paste", () => setTimeout(addTyped, 0));
 
-  const organizer = input({ type: "email", autocomplete: "email", spellcheck: "false" }, (v) => model.update({ organizer: v }));
-  const onBehalf = input({ type: "email", autocomplete: "off", spellcheck: "false", placeholder: "Only when you schedule for someone else" }, (v) => model.update({ on_behalf_of: v }));
+  const organizer = input({ type: "email", autocomplete: "email", spellcheck: "false" }, (v) =>
+    model.update({ organizer: v }),
+  );
+  const onBehalf = input(
+    { type: "email", autocomplete: "off", spellcheck: "false", placeholder: "Only when you schedule for someone else" },
+    (v) => model.update({ on_behalf_of: v }),
+  );
 
   const countryBoxes = catalog.countries.map((c) =>
-    h("label", { class: "check" }, h("input", { type: "checkbox", value: c.code, onchange: () => model.update({ dial_in: countryBoxes.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? "") }) }), `${c.name} (${c.code})`),
+    h(
+      "label",
+      { class: "check" },
+      h("input", {
+        type: "checkbox",
+        value: c.code,
+        onchange: () =>
+          model.update({
+            dial_in: countryBoxes
+              .filter((b) => b.querySelector("input")?.checked)
+              .map((b) => b.querySelector("input")?.value ?? ""),
+          }),
+      }),
+      `${c.name} (${c.code})`,
+    ),
   );
   const dialIn = h("div", { class: "checks", role: "group", "aria-label": "Dial-in countries" }, ...countryBoxes);
-  const dialInField = h("div", { class: "field" }, h("span", { class: "label", id: "dial-in-label" }, "Dial-in countries"), dialIn, h("p", { class: "error", id: "dial-in-error", role: "alert" }));
+  const dialInField = h(
+    "div",
+    { class: "field" },
+    h("span", { class: "label", id: "dial-in-label" }, "Dial-in countries"),
+    dialIn,
+    h("p", { class: "error", id: "dial-in-error", role: "alert" }),
+  );
   const addsHint = h("p", { class: "hint" });
   const idLabel = h("span", { class: "label" }, "Meeting ID");
 
   const showZoneList = h("datalist", { id: "show-zone-list" });
   const showZoneChips = h("ul", { class: "chips", "aria-label": "Extra time zones" });
-  const showZoneInput = h("input", { id: "show-zone-input", type: "search", list: "show-zone-list", autocomplete: "off", spellcheck: "false", placeholder: "Europe/London", "aria-describedby": "show-zone-input-error" });
+  const showZoneInput = h("input", {
+    id: "show-zone-input",
+    type: "search",
+    list: "show-zone-list",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "Europe/London",
+    "aria-describedby": "show-zone-input-error",
+  });
   showZoneInput.addEventListener("input", () => {
     fillZones(showZoneList, catalog.time_zones, showZoneInput.value);
     model.setInputError("show_zones", null);
@@ -196,8 +307,28 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   const textView = h("pre", { class: "invitation-text", id: "preview-text", tabindex: "0" });
   const htmlView = h("div", { class: "invitation-html", id: "preview-html", hidden: true, tabindex: "0" });
   htmlView.addEventListener("click", (e) => e.preventDefault());
-  const tabText = h("button", { type: "button", role: "tab", "aria-selected": "true", "aria-controls": "preview-text", onclick: () => showTab(true) }, "Text");
-  const tabHtml = h("button", { type: "button", role: "tab", "aria-selected": "false", "aria-controls": "preview-html", onclick: () => showTab(false) }, "HTML");
+  const tabText = h(
+    "button",
+    {
+      type: "button",
+      role: "tab",
+      "aria-selected": "true",
+      "aria-controls": "preview-text",
+      onclick: () => showTab(true),
+    },
+    "Text",
+  );
+  const tabHtml = h(
+    "button",
+    {
+      type: "button",
+      role: "tab",
+      "aria-selected": "false",
+      "aria-controls": "preview-html",
+      onclick: () => showTab(false),
+    },
+    "HTML",
+  );
   const showTab = (text: boolean) => {
     textView.hidden = !text;
     htmlView.hidden = text;
@@ -207,23 +338,70 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   const notices = h("ul", { class: "notices", "aria-live": "polite" });
   const general = h("p", { class: "general-error", role: "alert" });
 
-  const copyButton = h("button", { type: "button", class: "primary", id: "copy-invitation", "aria-keyshortcuts": "Control+Enter", title: "Ctrl+Enter", onclick: () => void copyInvitation() }, "Copy invitation");
-  const moderatorButton = h("button", { type: "button", "aria-keyshortcuts": "Control+M", title: "Ctrl+M", onclick: () => void copyModerator() }, "Copy moderator info");
-  const saveButton = h("button", { type: "button", "aria-keyshortcuts": "Control+S", title: "Ctrl+S", onclick: () => void saveIcs() }, "Save .ics");
+  const copyButton = h(
+    "button",
+    {
+      type: "button",
+      class: "primary",
+      id: "copy-invitation",
+      "aria-keyshortcuts": "Control+Enter",
+      title: "Ctrl+Enter",
+      onclick: () => void copyInvitation(),
+    },
+    "Copy invitation",
+  );
+  const moderatorButton = h(
+    "button",
+    { type: "button", "aria-keyshortcuts": "Control+M", title: "Ctrl+M", onclick: () => void copyModerator() },
+    "Copy moderator info",
+  );
+  const saveButton = h(
+    "button",
+    { type: "button", "aria-keyshortcuts": "Control+S", title: "Ctrl+S", onclick: () => void saveIcs() },
+    "Save .ics",
+  );
   const accountSelect = h("select", { id: "calendar-account", "aria-label": "Calendar account" });
   const calendarSelect = h("select", { id: "calendar-choice", "aria-label": "Calendar" });
-  const addButton = h("button", { type: "button", id: "add-to-calendar", onclick: () => void addToCalendar() }, "Add to calendar");
+  const addButton = h(
+    "button",
+    { type: "button", id: "add-to-calendar", onclick: () => void addToCalendar() },
+    "Add to calendar",
+  );
   // Who will tell the attendees of a meeting put on the chosen calendar.
   const invitationsBy = h("p", { class: "entry-meta", id: "invitations-by", "aria-live": "polite" });
-  const calendarRow = h("div", { class: "actions calendar-row", hidden: true }, accountSelect, calendarSelect, addButton, invitationsBy);
+  const calendarRow = h(
+    "div",
+    { class: "actions calendar-row", hidden: true },
+    accountSelect,
+    calendarSelect,
+    addButton,
+    invitationsBy,
+  );
   // Rescheduling a meeting from the history: the same ID, sent to the calendars that hold it.
   let rescheduling: string | null = null;
   const rescheduleText = h("span", {});
-  const updateButton = h("button", { type: "button", class: "primary", id: "update-calendars", onclick: () => void updateCalendars() }, "Update calendars");
-  const stopButton = h("button", { type: "button", id: "stop-reschedule", onclick: () => void stopReschedule() }, "New meeting instead");
-  const rescheduleBar = h("div", { class: "reschedule-bar", id: "reschedule-bar", role: "status", hidden: true }, rescheduleText, h("div", { class: "actions" }, updateButton, stopButton));
+  const updateButton = h(
+    "button",
+    { type: "button", class: "primary", id: "update-calendars", onclick: () => void updateCalendars() },
+    "Update calendars",
+  );
+  const stopButton = h(
+    "button",
+    { type: "button", id: "stop-reschedule", onclick: () => void stopReschedule() },
+    "New meeting instead",
+  );
+  const rescheduleBar = h(
+    "div",
+    { class: "reschedule-bar", id: "reschedule-bar", role: "status", hidden: true },
+    rescheduleText,
+    h("div", { class: "actions" }, updateButton, stopButton),
+  );
   accountSelect.addEventListener("change", () => void refreshCalendars());
-  const openButton = h("button", { type: "button", "aria-keyshortcuts": "Control+O", title: "Ctrl+O", onclick: () => void openIcs() }, "Open in calendar app");
+  const openButton = h(
+    "button",
+    { type: "button", "aria-keyshortcuts": "Control+O", title: "Ctrl+O", onclick: () => void openIcs() },
+    "Open in calendar app",
+  );
 
   const startGroup = h(
     "div",
@@ -243,29 +421,74 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       "form",
       { class: "meeting-form", novalidate: true, onsubmit: (e: Event) => e.preventDefault() },
       field("provider", "Meeting provider", provider),
-      h("div", { class: "id-row" },
+      h(
+        "div",
+        { class: "id-row" },
         field("kind", "Meeting type", kind),
-        h("div", { class: "field id-field" }, idLabel, h("div", { class: "row" }, idText, newIdButton), h("p", { class: "error", id: "meeting-id-error", role: "alert" })),
+        h(
+          "div",
+          { class: "field id-field" },
+          idLabel,
+          h("div", { class: "row" }, idText, newIdButton),
+          h("p", { class: "error", id: "meeting-id-error", role: "alert" }),
+        ),
       ),
       field("title", "Title", title),
       h("div", { class: "grid-2" }, startGroup, field("duration", "Duration", duration)),
       field("time-zone", "Time zone", zone),
       h("div", { class: "grid-2" }, field("repeat", "Repeat", repeat), repeatDetails),
-      h("div", { class: "field" }, h("label", { for: "attendee-input" }, "Attendees"), chips, attendeeInput, addsHint, h("p", { class: "error", id: "attendee-input-error", role: "alert" })),
-      h("div", { class: "grid-2" }, field("organizer", "Your email (organizer)", organizer), field("on-behalf-of", "On behalf of (host)", onBehalf)),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "attendee-input" }, "Attendees"),
+        chips,
+        attendeeInput,
+        addsHint,
+        h("p", { class: "error", id: "attendee-input-error", role: "alert" }),
+      ),
+      h(
+        "div",
+        { class: "grid-2" },
+        field("organizer", "Your email (organizer)", organizer),
+        field("on-behalf-of", "On behalf of (host)", onBehalf),
+      ),
       dialInField,
-      h("div", { class: "field" }, h("label", { for: "show-zone-input" }, "Also show times in"), showZoneChips, showZoneInput, h("p", { class: "error", id: "show-zone-input-error", role: "alert" })),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "show-zone-input" }, "Also show times in"),
+        showZoneChips,
+        showZoneInput,
+        h("p", { class: "error", id: "show-zone-input-error", role: "alert" }),
+      ),
       field("description", "Description", description),
-      zoneList, durationList, showZoneList,
+      zoneList,
+      durationList,
+      showZoneList,
     ),
     h(
       "aside",
       { class: "preview-pane" },
-      h("div", { class: "preview-head" }, h("h2", { id: "preview-heading" }, "Invitation preview"), h("div", { role: "tablist", "aria-label": "Preview format" }, tabText, tabHtml)),
+      h(
+        "div",
+        { class: "preview-head" },
+        h("h2", { id: "preview-heading" }, "Invitation preview"),
+        h("div", { role: "tablist", "aria-label": "Preview format" }, tabText, tabHtml),
+      ),
       rescheduleBar,
       general,
       notices,
-      h("div", { class: "preview-body", role: "region", "aria-labelledby": "preview-heading", "aria-label": "Invitation preview" }, textView, htmlView),
+      h(
+        "div",
+        {
+          class: "preview-body",
+          role: "region",
+          "aria-labelledby": "preview-heading",
+          "aria-label": "Invitation preview",
+        },
+        textView,
+        htmlView,
+      ),
       h("div", { class: "actions" }, copyButton, moderatorButton, saveButton, openButton),
       calendarRow,
     ),
@@ -281,14 +504,23 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     const r = repeat.value;
     if (r === "") {
       repeatDetails.replaceChildren();
-      if (f().repeat_count || f().repeat_until || f().repeat_on.length) model.update({ repeat_count: "", repeat_until: "", repeat_on: [] });
+      if (f().repeat_count || f().repeat_until || f().repeat_on.length)
+        model.update({ repeat_count: "", repeat_until: "", repeat_on: [] });
       return;
     }
     const parts: HTMLElement[] = [field("repeat-ends", "Ends", endsKind)];
     if (endsKind.value === "count") parts.push(field("repeat-count", "Number of meetings", repeatCount));
     if (endsKind.value === "until") parts.push(field("repeat-until", "Last day", repeatUntil));
     if (r === "weekly") {
-      parts.push(h("div", { class: "field" }, h("span", { class: "label" }, "On"), repeatOn, h("p", { class: "error", id: "repeat-on-error", role: "alert" })));
+      parts.push(
+        h(
+          "div",
+          { class: "field" },
+          h("span", { class: "label" }, "On"),
+          repeatOn,
+          h("p", { class: "error", id: "repeat-on-error", role: "alert" }),
+        ),
+      );
     }
     repeatDetails.replaceChildren(...parts);
     if (r !== "weekly" && f().repeat_on.length) model.update({ repeat_on: [] });
@@ -307,12 +539,46 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   function renderChips() {
     chips.replaceChildren(
       ...f().attendees.map((a) =>
-        h("li", {}, a, h("button", { type: "button", class: "chip-remove", "aria-label": `Remove ${a}`, onclick: () => { model.removeAttendee(a); renderChips(); } }, "×")),
+        h(
+          "li",
+          {},
+          a,
+          h(
+            "button",
+            {
+              type: "button",
+              class: "chip-remove",
+              "aria-label": `Remove ${a}`,
+              onclick: () => {
+                model.removeAttendee(a);
+                renderChips();
+              },
+            },
+            "×",
+          ),
+        ),
       ),
     );
     showZoneChips.replaceChildren(
       ...f().show_zones.map((z) =>
-        h("li", {}, z, h("button", { type: "button", class: "chip-remove", "aria-label": `Remove ${z}`, onclick: () => { model.update({ show_zones: f().show_zones.filter((x) => x !== z) }); renderChips(); } }, "×")),
+        h(
+          "li",
+          {},
+          z,
+          h(
+            "button",
+            {
+              type: "button",
+              class: "chip-remove",
+              "aria-label": `Remove ${z}`,
+              onclick: () => {
+                model.update({ show_zones: f().show_zones.filter((x) => x !== z) });
+                renderChips();
+              },
+            },
+            "×",
+          ),
+        ),
       ),
     );
   }
@@ -340,7 +606,11 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     organizer.placeholder = settings().organizer || "you@example.com";
     onBehalf.value = form.on_behalf_of;
     description.value = form.description;
-    const defaults = form.dial_in.length ? form.dial_in : settings().dial_in.length ? settings().dial_in : catalog.default_dial_in;
+    const defaults = form.dial_in.length
+      ? form.dial_in
+      : settings().dial_in.length
+        ? settings().dial_in
+        : catalog.default_dial_in;
     for (const b of countryBoxes) {
       const box = b.querySelector("input");
       if (box) box.checked = defaults.includes(box.value);
@@ -369,8 +639,10 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     idText.textContent = chosen.fixed
       ? settings().personal_room
       : form.kind === "personal"
-      ? (settings().personal_id || "Not set: add it in Settings")
-      : (p && p.meeting_id === form.meeting_id ? p.display : groupId(form.meeting_id));
+        ? settings().personal_id || "Not set: add it in Settings"
+        : p && p.meeting_id === form.meeting_id
+          ? p.display
+          : groupId(form.meeting_id);
     newIdButton.disabled = form.kind === "personal";
     moderatorButton.hidden = form.kind !== "moderated";
     if (p) {
@@ -417,7 +689,13 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
         case "keyring_locked":
           toast(`Moderator passcodes live in your system keyring, and it is not available: ${err.message}`, "error");
           break;
-        default:
+        case "conflict":
+        case "insecure_transport":
+        case "internal":
+        case "not_found":
+        case "remote":
+        case "storage":
+        case "unauthorized":
           toast(`${label}: ${err.message}`, "error");
       }
     }
@@ -428,37 +706,48 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     if (first) document.getElementById(FIELD_IDS[first])?.focus();
   }
 
-  const copyInvitation = () => act("Copy invitation", async () => {
-    await ipc.copyInvitation(f());
-    return "Invitation copied. Paste it into your calendar event.";
-  });
-  const copyModerator = () => act("Copy moderator info", async () => {
-    const seconds = await ipc.copyModeratorInfo(f().meeting_id);
-    return moderatorCopied(seconds);
-  });
-  const saveIcs = () => act("Save .ics", async () => {
-    const path = await ipc.saveIcs(f());
-    return path ? `Saved ${path}` : null;
-  });
-  const openIcs = () => act("Open in calendar app", async () => {
-    await ipc.openInCalendar(f());
-    return "Handed to your calendar app.";
-  });
-  const addToCalendar = () => act("Add to calendar", async () => {
-    const done = await ipc.addToCalendar(f(), accountSelect.value, calendarSelect.value);
-    const d = done.deliveries[0];
-    if (!d) return null;
-    if (d.status === "failed") throw { error: { code: "remote", message: d.message, fields: [] } };
-    const where = `${d.account}: ${d.status === "pending" ? "will be added when the server answers" : d.status}`;
-    const emailed = done.mail.filter((m) => m.state === "sent").length;
-    if (done.mail.length > 0) return `Added to ${where}. Invitations emailed: ${emailed} of ${done.mail.length}.`;
-    return d.invitations_sent ? `Added to ${where}.` : `Added to ${where}. This server does not email attendees: send them the .ics.`;
-  });
+  const copyInvitation = () =>
+    act("Copy invitation", async () => {
+      await ipc.copyInvitation(f());
+      return "Invitation copied. Paste it into your calendar event.";
+    });
+  const copyModerator = () =>
+    act("Copy moderator info", async () => {
+      const seconds = await ipc.copyModeratorInfo(f().meeting_id);
+      return moderatorCopied(seconds);
+    });
+  const saveIcs = () =>
+    act("Save .ics", async () => {
+      const path = await ipc.saveIcs(f());
+      return path ? `Saved ${path}` : null;
+    });
+  const openIcs = () =>
+    act("Open in calendar app", async () => {
+      await ipc.openInCalendar(f());
+      return "Handed to your calendar app.";
+    });
+  const addToCalendar = () =>
+    act("Add to calendar", async () => {
+      const done = await ipc.addToCalendar(f(), accountSelect.value, calendarSelect.value);
+      const d = done.deliveries[0];
+      if (!d) return null;
+      if (d.status === "failed") throw new IpcError({ code: "remote", message: d.message, fields: [] });
+      const where = `${d.account}: ${deliveryStatusText(d.status)}`;
+      const emailed = done.mail.filter((m) => m.state === "sent").length;
+      if (done.mail.length > 0) return `Added to ${where}. Invitations emailed: ${emailed} of ${done.mail.length}.`;
+      return d.invitations_sent
+        ? `Added to ${where}.`
+        : `Added to ${where}. This server does not email attendees: send them the .ics.`;
+    });
 
   async function refreshAccounts() {
     try {
-      const accounts = (await ipc.accounts()).filter((a) => (a.kind === "caldav" || a.kind === "google" || a.kind === "microsoft") && a.default_calendar !== "");
-      accountSelect.replaceChildren(...accounts.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)));
+      const accounts = (await ipc.accounts()).filter(
+        (a) => (a.kind === "caldav" || a.kind === "google" || a.kind === "microsoft") && a.default_calendar !== "",
+      );
+      accountSelect.replaceChildren(
+        ...accounts.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)),
+      );
       calendarRow.hidden = accounts.length === 0 || rescheduling !== null;
       calendarsOf = "";
       await refreshCalendars();
@@ -485,7 +774,13 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       const calendars = (await ipc.accountCalendars(account)).filter((c) => c.writable);
       if (accountSelect.value !== account) return;
       calendarSelect.replaceChildren(
-        ...calendars.map((c) => h("option", { value: c.id, selected: c.is_default }, c.owner ? `${c.name} (${c.owner}'s)` : c.shared ? `${c.name} (shared with you)` : c.name)),
+        ...calendars.map((c) =>
+          h(
+            "option",
+            { value: c.id, selected: c.is_default },
+            c.owner ? `${c.name} (${c.owner}'s)` : c.shared ? `${c.name} (shared with you)` : c.name,
+          ),
+        ),
       );
       senders = new Map(calendars.map((c) => [c.id, c.invitations_by]));
       showSender();
@@ -513,7 +808,9 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     // A meeting stays on its provider: it cannot be switched while it is being changed.
     provider.disabled = display !== null;
     calendarRow.hidden = display !== null || accountSelect.options.length === 0;
-    rescheduleText.textContent = display ? `Changing meeting ${display}: "Update calendars" sends the change to every calendar that holds it, and its attendees.` : "";
+    rescheduleText.textContent = display
+      ? `Changing meeting ${display}: "Update calendars" sends the change to every calendar that holds it, and its attendees.`
+      : "";
   }
 
   function startReschedule(loaded: MeetingForm, display: string, uid: string) {
@@ -532,13 +829,20 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     fillControls();
   }
 
-  const updateCalendars = () => act("Update calendars", async () => {
-    const done = await ipc.rescheduleMeeting(reschedulingUid, f());
-    const failed = done.deliveries.filter((d) => d.status === "failed");
-    if (failed.length > 0) throw { error: { code: "remote", message: failed.map((d) => `${d.account}: ${d.message}`).join("; "), fields: [] } };
-    const where = done.deliveries.map((d) => `${d.account} (${d.status === "pending" ? "when the server answers" : d.status})`).join(", ");
-    return `Updated ${done.display} on ${where}.`;
-  });
+  const updateCalendars = () =>
+    act("Update calendars", async () => {
+      const done = await ipc.rescheduleMeeting(reschedulingUid, f());
+      const failed = done.deliveries.filter((d) => d.status === "failed");
+      if (failed.length > 0) {
+        throw new IpcError({
+          code: "remote",
+          message: failed.map((d) => `${d.account}: ${d.message}`).join("; "),
+          fields: [],
+        });
+      }
+      const where = done.deliveries.map((d) => `${d.account} (${deliveryStatusText(d.status)})`).join(", ");
+      return `Updated ${done.display} on ${where}.`;
+    });
 
   model.onChange(render);
   fillControls();

@@ -22,7 +22,11 @@ export function settingsPage(
 ): { element: HTMLElement; personalIdChanged: (id: string) => void } {
   let view: SettingsView = { ...current };
   const provider = h("select", {}, ...providerOptions(catalog.providers));
-  const importProvider = h("button", { type: "button", class: "secondary", id: "import-provider", onclick: () => void doImport() }, "Import a profile…");
+  const importProvider = h(
+    "button",
+    { type: "button", class: "secondary", id: "import-provider", onclick: () => void doImport() },
+    "Import a profile…",
+  );
   /** The providers may have changed (an import, the personal room's link): both pickers follow. */
   async function refreshProviders() {
     const { providers } = await ipc.catalog();
@@ -45,13 +49,24 @@ export function settingsPage(
     }
   }
   const personal = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "0123 45 6789" });
-  const personalRoom = h("input", { type: "url", autocomplete: "off", spellcheck: "false", placeholder: "https://zoom.us/j/1234567890" });
+  const personalRoom = h("input", {
+    type: "url",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "https://zoom.us/j/1234567890",
+  });
   const roomPasscode = h("input", { type: "text", autocomplete: "off", spellcheck: "false" });
   const roomDialIn = h("textarea", { rows: "3", spellcheck: "false", placeholder: "+1 646 558 8656 (New York)" });
   const zone = h("input", { type: "search", list: "settings-zone-list", autocomplete: "off", spellcheck: "false" });
-  const zoneList = h("datalist", { id: "settings-zone-list" }, ...catalog.time_zones.map((z) => h("option", { value: z })));
+  const zoneList = h(
+    "datalist",
+    { id: "settings-zone-list" },
+    ...catalog.time_zones.map((z) => h("option", { value: z })),
+  );
   const organizer = h("input", { type: "email", autocomplete: "email", spellcheck: "false" });
-  const countries = catalog.countries.map((c) => h("label", { class: "check" }, h("input", { type: "checkbox", value: c.code }), `${c.name} (${c.code})`));
+  const countries = catalog.countries.map((c) =>
+    h("label", { class: "check" }, h("input", { type: "checkbox", value: c.code }), `${c.name} (${c.code})`),
+  );
   const dialIn = h("div", { class: "checks", role: "group", "aria-label": "Default dial-in countries" }, ...countries);
   const template = h("textarea", { rows: "18", spellcheck: "false", class: "mono" });
   // Whose template the editor holds: one provider's is the template setting (Rust says
@@ -106,15 +121,16 @@ export function settingsPage(
     // identifier of that provider's kind when it is another one).
     const current = sampleForm();
     const other = catalog.providers.find((p) => p.key === templateFor.value);
-    const form: MeetingForm = (current.provider || view.provider) === templateFor.value
-      ? { ...current, provider: templateFor.value }
-      : {
-          ...current,
-          provider: templateFor.value,
-          kind: other?.fixed ? "personal" : "one_time",
-          meeting_id: other?.rooms ? "k3v7qxw2m4tz9fa5" : "0123456789",
-          passcode: "",
-        };
+    const form: MeetingForm =
+      (current.provider || view.provider) === templateFor.value
+        ? { ...current, provider: templateFor.value }
+        : {
+            ...current,
+            provider: templateFor.value,
+            kind: other?.fixed ? "personal" : "one_time",
+            meeting_id: other?.rooms ? "k3v7qxw2m4tz9fa5" : "0123456789",
+            passcode: "",
+          };
     try {
       const p = await ipc.previewTemplate(form, template.value);
       if (mine !== seq) return;
@@ -133,7 +149,19 @@ export function settingsPage(
   }
   template.addEventListener("input", () => void previewTemplate());
 
-  const restore = h("button", { type: "button", class: "secondary", id: "restore-template", onclick: () => { template.value = templateDefault; void previewTemplate(); } }, "Restore default template");
+  const restore = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      id: "restore-template",
+      onclick: () => {
+        template.value = templateDefault;
+        void previewTemplate();
+      },
+    },
+    "Restore default template",
+  );
   const save = h("button", { type: "button", class: "primary", onclick: () => void doSave() }, "Save settings");
 
   async function doSave() {
@@ -147,7 +175,9 @@ export function settingsPage(
       personal_room_dial_in: roomDialIn.value.split("\n"),
       time_zone: zone.value,
       organizer: organizer.value,
-      dial_in: countries.filter((b) => b.querySelector("input")?.checked).map((b) => b.querySelector("input")?.value ?? ""),
+      dial_in: countries
+        .filter((b) => b.querySelector("input")?.checked)
+        .map((b) => b.querySelector("input")?.value ?? ""),
       template: templateFor.value === settingTemplateKey ? template.value : view.template,
     };
     try {
@@ -176,15 +206,46 @@ export function settingsPage(
     h(
       "div",
       { class: "settings-left" },
-      field("set-provider", "Default meeting provider", provider, "New meetings start on it; each meeting can pick another."),
+      field(
+        "set-provider",
+        "Default meeting provider",
+        provider,
+        "New meetings start on it; each meeting can pick another.",
+      ),
       h("div", { class: "actions" }, importProvider),
-      field("set-personal-room", "My personal room", personalRoom, "The link of your own room (Zoom, Webex, Teams, BigBlueButton): the \"Personal room\" provider, the same link for every meeting."),
-      field("set-personal-room-passcode", "Personal room passcode", roomPasscode, "The passcode attendees type to join, if the room has one: it is printed in every invitation."),
-      field("set-personal-room-dial-in", "Personal room dial-in", roomDialIn, "The room's dial-in lines as the service gives them, one per line."),
-      field("set-personal-id", "Personal meeting ID", personal, "Your static 10-digit Amazon Chime ID, used by its personal meeting type."),
+      field(
+        "set-personal-room",
+        "My personal room",
+        personalRoom,
+        'The link of your own room (Zoom, Webex, Teams, BigBlueButton): the "Personal room" provider, the same link for every meeting.',
+      ),
+      field(
+        "set-personal-room-passcode",
+        "Personal room passcode",
+        roomPasscode,
+        "The passcode attendees type to join, if the room has one: it is printed in every invitation.",
+      ),
+      field(
+        "set-personal-room-dial-in",
+        "Personal room dial-in",
+        roomDialIn,
+        "The room's dial-in lines as the service gives them, one per line.",
+      ),
+      field(
+        "set-personal-id",
+        "Personal meeting ID",
+        personal,
+        "Your static 10-digit Amazon Chime ID, used by its personal meeting type.",
+      ),
       field("set-time-zone", "Default time zone", zone, "Empty: the system's zone."),
       field("set-organizer", "Your email (organizer)", organizer),
-      h("div", { class: "field" }, h("span", { class: "label" }, "Default dial-in countries"), dialIn, h("p", { class: "error", id: "set-dial-in-error", role: "alert" })),
+      h(
+        "div",
+        { class: "field" },
+        h("span", { class: "label" }, "Default dial-in countries"),
+        dialIn,
+        h("p", { class: "error", id: "set-dial-in-error", role: "alert" }),
+      ),
       zoneList,
       h("div", { class: "actions" }, save),
     ),
@@ -195,7 +256,11 @@ export function settingsPage(
       h("div", { class: "field" }, h("label", { for: "set-template" }, "Invitation template"), template, templateError),
       h("div", { class: "actions" }, restore),
       h("h2", { id: "template-preview-heading" }, "Template preview"),
-      h("div", { class: "preview-body", role: "region", "aria-labelledby": "template-preview-heading" }, templatePreview),
+      h(
+        "div",
+        { class: "preview-body", role: "region", "aria-labelledby": "template-preview-heading" },
+        templatePreview,
+      ),
     ),
   );
   template.id = "set-template";

@@ -150,7 +150,7 @@ pub fn bulk_rows(
                         row,
                         title: form.title.clone(),
                         meeting_id: done.display.clone(),
-                        status: d.map(|d| d.status.clone()).unwrap_or_default(),
+                        status: d.map(|d| d.status.as_str().to_owned()).unwrap_or_default(),
                         message: d.map(|d| d.message.clone()).unwrap_or_default(),
                     }
                 }

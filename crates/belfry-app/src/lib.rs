@@ -54,7 +54,9 @@ pub use mail::{InvitationSender, MailView, SmtpForm};
 pub use migrate::{
     ChimeEvent, ChimeScan, MoveOutcome, MovePlan, MoveReport, Organizer, PlannedMove, SkippedEvent,
 };
-pub use schedule::{Calendars, DeliveryView, NetworkCalendars, ScheduleOutcome, outbox_worker};
+pub use schedule::{
+    Calendars, DeliveryStatus, DeliveryView, NetworkCalendars, ScheduleOutcome, outbox_worker,
+};
 pub use settings::{SettingKey, Settings};
 pub use views::{
     AccountAdded, CLIPBOARD_CLEAR_AFTER, Catalog, Clipboard, CopiedSecret, CountryView,

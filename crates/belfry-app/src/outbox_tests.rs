@@ -567,7 +567,10 @@ fn a_cancellation_of_a_creation_that_never_left_sends_nothing() {
     let (uid, _) = recorded(&app, &lecture("Physics"));
     // Killed before the creation was sent; then the user cancels.
     let cancelled = app.cancel_uid(&uid).unwrap();
-    assert_eq!(cancelled.deliveries[0].status, "nothing to cancel");
+    assert_eq!(
+        cancelled.deliveries[0].status,
+        DeliveryStatus::NothingToCancel
+    );
     assert_eq!(cancelled.deliveries[0].state, DeliveryState::Done);
     assert_eq!(
         memory.requests(),
@@ -579,7 +582,7 @@ fn a_cancellation_of_a_creation_that_never_left_sends_nothing() {
     memory.fault(Fault::Lose);
     let made = app.schedule(&lecture("Chemistry"), "School", None).unwrap();
     let gone = app.cancel_uid(&made.uid).unwrap();
-    assert_eq!(gone.deliveries[0].status, "cancelled");
+    assert_eq!(gone.deliveries[0].status, DeliveryStatus::Cancelled);
     assert!(memory.only(&made.uid).cancelled);
 }
 

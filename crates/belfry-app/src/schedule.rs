@@ -17,6 +17,77 @@ use serde::Serialize;
 use crate::accounts::{AccountKind, CaldavConnection, secret_key};
 use crate::{App, AppError, ErrorCode, REMINDER_MINUTES};
 
+/// What the last attempt of a delivery did, or, for one not done, how it stands. The names
+/// are what the CLI's JSON and the window read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum DeliveryStatus {
+    #[serde(rename = "created")]
+    Created,
+    #[serde(rename = "updated")]
+    Updated,
+    /// The calendar held this version already (an earlier answer was lost, or a repeat).
+    #[serde(rename = "already there")]
+    AlreadyThere,
+    #[serde(rename = "cancelled")]
+    Cancelled,
+    /// A cancellation of an event the calendar never held.
+    #[serde(rename = "nothing to cancel")]
+    NothingToCancel,
+    /// The calendar holds a newer version, changed outside Belfry; nothing was overwritten.
+    #[serde(rename = "newer on the calendar")]
+    Newer,
+    #[serde(rename = "pending")]
+    Pending,
+    #[serde(rename = "failed")]
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// The name, as the JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Created => "created",
+            DeliveryStatus::Updated => "updated",
+            DeliveryStatus::AlreadyThere => "already there",
+            DeliveryStatus::Cancelled => "cancelled",
+            DeliveryStatus::NothingToCancel => "nothing to cancel",
+            DeliveryStatus::Newer => "newer on the calendar",
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    /// What a confirmed write did.
+    fn written(w: Written) -> DeliveryStatus {
+        match w {
+            Written::Created => DeliveryStatus::Created,
+            Written::Updated => DeliveryStatus::Updated,
+            Written::AlreadyThere => DeliveryStatus::AlreadyThere,
+            Written::Cancelled => DeliveryStatus::Cancelled,
+            Written::NothingToCancel => DeliveryStatus::NothingToCancel,
+            Written::Superseded { .. } => DeliveryStatus::Newer,
+        }
+    }
+
+    /// How a stored delivery in `state` stands (a done one was confirmed before).
+    fn standing(state: DeliveryState, cancelled: bool) -> DeliveryStatus {
+        match state {
+            DeliveryState::Pending => DeliveryStatus::Pending,
+            DeliveryState::Done if cancelled => DeliveryStatus::Cancelled,
+            DeliveryState::Done => DeliveryStatus::AlreadyThere,
+            DeliveryState::Failed => DeliveryStatus::Failed,
+            DeliveryState::Superseded => DeliveryStatus::Newer,
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a meeting went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -29,10 +100,8 @@ pub struct DeliveryView {
     /// The event's address on the server.
     pub href: String,
     pub state: DeliveryState,
-    /// What the last attempt did: `created`, `updated`, `already there`, `cancelled`,
-    /// `nothing to cancel`, `newer on the calendar`, or for a delivery not done, `pending`
-    /// or `failed`.
-    pub status: String,
+    /// What the last attempt did, or how a delivery not done stands.
+    pub status: DeliveryStatus,
     /// The server emailed the attendees itself.
     pub invitations_sent: bool,
     /// Why it is not done, and what to do.
@@ -831,7 +900,7 @@ impl App {
                 untold,
             }) => {
                 view.href = remote_ref.clone();
-                view.status = written_status(*written).into();
+                view.status = DeliveryStatus::written(*written);
                 view.message.clear();
                 if !untold.is_empty() {
                     self.tell_the_untold(&claimed, untold, &mut view);
@@ -854,7 +923,7 @@ impl App {
                     Failure::Transient { retry_after } => {
                         let at = next_try(now, claimed.attempts, retry_after);
                         view.state = DeliveryState::Pending;
-                        view.status = "pending".into();
+                        view.status = DeliveryStatus::Pending;
                         view.attempts = claimed.attempts + 1;
                         view.next_try_at = at.to_rfc3339();
                         AttemptEnd::Later {
@@ -864,7 +933,7 @@ impl App {
                     }
                     Failure::Permanent | Failure::Unauthorized => {
                         view.state = DeliveryState::Failed;
-                        view.status = "failed".into();
+                        view.status = DeliveryStatus::Failed;
                         view.attempts = claimed.attempts + 1;
                         AttemptEnd::Failed { error: &e.message }
                     }
@@ -1079,17 +1148,6 @@ fn port_error(e: AppError) -> PortError {
     }
 }
 
-fn written_status(w: Written) -> &'static str {
-    match w {
-        Written::Created => "created",
-        Written::Updated => "updated",
-        Written::AlreadyThere => "already there",
-        Written::Cancelled => "cancelled",
-        Written::NothingToCancel => "nothing to cancel",
-        Written::Superseded { .. } => "newer on the calendar",
-    }
-}
-
 /// A delivery the outbox could not read: what is known of it, in `state`, and why.
 fn unknown(key: &DeliveryKey, state: DeliveryState, message: &str) -> DeliveryView {
     DeliveryView {
@@ -1099,7 +1157,7 @@ fn unknown(key: &DeliveryKey, state: DeliveryState, message: &str) -> DeliveryVi
         calendar: key.calendar.clone(),
         href: String::new(),
         state,
-        status: state.as_str().into(),
+        status: DeliveryStatus::standing(state, false),
         invitations_sent: false,
         message: message.to_owned(),
         attempts: 0,
@@ -1116,15 +1174,7 @@ fn view_of(d: &Delivery, title: &str) -> DeliveryView {
         calendar: d.calendar.clone(),
         href: d.remote_ref.clone().unwrap_or_default(),
         state: d.state,
-        status: match d.state {
-            DeliveryState::Pending => "pending",
-            DeliveryState::Done if d.cancelled => "cancelled",
-            // Confirmed before: this version is on the calendar.
-            DeliveryState::Done => "already there",
-            DeliveryState::Failed => "failed",
-            DeliveryState::Superseded => "newer on the calendar",
-        }
-        .into(),
+        status: DeliveryStatus::standing(d.state, d.cancelled),
         invitations_sent: false,
         message: d.last_error.clone().unwrap_or_default(),
         attempts: d.attempts,

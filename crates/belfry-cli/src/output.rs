@@ -1,8 +1,8 @@
 use std::io::{self, Write};
 
 use belfry_app::{
-    AppError, ErrorCode, HistoryEntry, MailState, MailView, NewMeeting, Prepared, ScheduleOutcome,
-    SettingKey, Settings,
+    AppError, DeliveryStatus, ErrorCode, HistoryEntry, MailState, MailView, NewMeeting, Prepared,
+    ScheduleOutcome, SettingKey, Settings,
 };
 use belfry_core::Provider;
 use serde::Serialize;
@@ -89,7 +89,10 @@ impl Out {
                 text.push_str(&format!("  {}\n", d.message));
             }
             // Only for what was written now: a server that does not schedule told nobody.
-            let written_now = matches!(d.status.as_str(), "created" | "updated" | "cancelled");
+            let written_now = matches!(
+                d.status,
+                DeliveryStatus::Created | DeliveryStatus::Updated | DeliveryStatus::Cancelled
+            );
             if written_now && !d.invitations_sent && done.mail.is_empty() {
                 text.push_str("  This server does not email attendees: send them the invitation (belfry ics), or add a mail account (belfry accounts add smtp).\n");
             }
@@ -114,7 +117,11 @@ impl Out {
             }
         }
         self.raw(&text)?;
-        if done.deliveries.iter().any(|d| d.status == "failed") {
+        if done
+            .deliveries
+            .iter()
+            .any(|d| d.status == DeliveryStatus::Failed)
+        {
             return Err(AppError::new(
                 ErrorCode::Remote,
                 "a calendar refused the meeting",
@@ -248,8 +255,11 @@ impl Out {
         let failed = results
             .iter()
             .filter(|r| {
-                r.as_ref()
-                    .map_or(true, |d| d.deliveries.iter().any(|x| x.status == "failed"))
+                r.as_ref().map_or(true, |d| {
+                    d.deliveries
+                        .iter()
+                        .any(|x| x.status == DeliveryStatus::Failed)
+                })
             })
             .count();
         if failed > 0 {

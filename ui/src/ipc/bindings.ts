@@ -204,6 +204,8 @@ revoked: boolean, };
 
 export type DeliveryState = "pending" | "done" | "failed" | "superseded";
 
+export type DeliveryStatus = "created" | "updated" | "already there" | "cancelled" | "nothing to cancel" | "newer on the calendar" | "pending" | "failed";
+
 export type DeliveryView = { 
 /**
  * The meeting's UID.
@@ -214,11 +216,9 @@ uid: string, title: string, account: string, calendar: string,
  */
 href: string, state: DeliveryState, 
 /**
- * What the last attempt did: `created`, `updated`, `already there`, `cancelled`,
- * `nothing to cancel`, `newer on the calendar`, or for a delivery not done, `pending`
- * or `failed`.
+ * What the last attempt did, or how a delivery not done stands.
  */
-status: string, 
+status: DeliveryStatus, 
 /**
  * The server emailed the attendees itself.
  */
