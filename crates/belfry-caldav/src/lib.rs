@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use belfry_http::{BodyError, excerpt};
+use belfry_http::{Attempt, BodyError, excerpt};
 use belfry_secrets::Sensitive;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::{Method, StatusCode};
@@ -1077,20 +1077,16 @@ fn retrying<T>(
     policy: Retry,
     mut attempt: impl FnMut() -> Result<T, CalDavError>,
 ) -> Result<T, CalDavError> {
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        match attempt() {
-            Err(e) if e.is_transient() && attempts < policy.attempts => {
-                let retry_after = match &e {
-                    CalDavError::Http { retry_after, .. } => *retry_after,
-                    _ => None,
-                };
-                std::thread::sleep(policy.wait(attempts, retry_after));
-            }
-            other => return other,
-        }
-    }
+    policy.run(|_| match attempt() {
+        Err(e) if e.is_transient() => Attempt::Again {
+            retry_after: match &e {
+                CalDavError::Http { retry_after, .. } => *retry_after,
+                _ => None,
+            },
+            error: e,
+        },
+        other => Attempt::Done(other),
+    })
 }
 
 fn short_reason(e: &reqwest::Error) -> String {

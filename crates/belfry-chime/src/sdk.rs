@@ -10,7 +10,12 @@ use aws_sdk_chime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_chime::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_chime::types as sdk;
 use belfry_aws::AwsCredentials;
-use belfry_http::Retry;
+use belfry_http::{Attempt, Retry};
+
+/// The most pages one listing reads: a service that always answers with another page token
+/// must not keep Belfry reading (and holding) forever. At Chime's page sizes this is far more
+/// accounts or users than an organization has.
+const MAX_PAGES: usize = 1000;
 
 use crate::{
     AccountFilter, AdminError, ChimeAccount, ChimeAdmin, ChimeUser, INVITE_BATCH, Invite,
@@ -59,20 +64,17 @@ impl SdkChime {
         Fut: Future<Output = Result<T, SdkError<E, aws_sdk_chime::config::http::HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.runtime.block_on(make()) {
-                Ok(v) => return Ok(v),
-                Err(e) => {
-                    let err = classify(action, &e);
-                    if err != AdminError::Throttled || attempt >= self.throttle_retry.attempts {
-                        return Err(err);
-                    }
-                    std::thread::sleep(self.throttle_retry.wait(attempt, None));
-                }
-            }
-        }
+        self.throttle_retry
+            .run(|_| match self.runtime.block_on(make()) {
+                Ok(v) => Attempt::Done(Ok(v)),
+                Err(e) => match classify(action, &e) {
+                    AdminError::Throttled => Attempt::Again {
+                        error: AdminError::Throttled,
+                        retry_after: None,
+                    },
+                    err => Attempt::Done(Err(err)),
+                },
+            })
     }
 }
 
@@ -219,6 +221,11 @@ impl ChimeAdmin for SdkChime {
             all.extend(out.accounts().iter().map(account));
             pages += 1;
             progress(pages, all.len());
+            if pages >= MAX_PAGES {
+                return Err(AdminError::Service(format!(
+                    "Chime answered more than {MAX_PAGES} pages; narrow the request"
+                )));
+            }
             match out.next_token() {
                 Some(t) if !t.is_empty() => token = Some(t.to_owned()),
                 _ => return Ok(all),
@@ -282,6 +289,11 @@ impl ChimeAdmin for SdkChime {
             all.extend(out.users().iter().map(|u| user(u, account_id)));
             pages += 1;
             progress(pages, all.len());
+            if pages >= MAX_PAGES {
+                return Err(AdminError::Service(format!(
+                    "Chime answered more than {MAX_PAGES} pages; narrow the request"
+                )));
+            }
             match out.next_token() {
                 Some(t) if !t.is_empty() => token = Some(t.to_owned()),
                 _ => return Ok(all),

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use belfry_http::{BodyError, MAX_ANSWER_BYTES, excerpt};
+use belfry_http::{Attempt, BodyError, MAX_ANSWER_BYTES, excerpt};
 use belfry_oauth::{OAuthError, ProviderKind, TokenSession};
 use reqwest::blocking::Response;
 use serde::Serialize;
@@ -118,53 +118,61 @@ pub(crate) fn api_request(
 ) -> Result<(u16, serde_json::Value), CloudError> {
     let client = http()?;
     let mut refreshed = false;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let token = session.access_token()?;
-        let mut req = client
-            .request(method.clone(), url)
-            .bearer_auth(token.expose());
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        if let Some(tag) = if_match {
-            req = req.header("If-Match", tag);
-        }
-        let (status, retry_after, answer) = match req.send() {
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let retry_after = belfry_http::retry_after(&resp);
-                let answer = read_json(resp)?.unwrap_or(serde_json::Value::Null);
-                (Some(status), retry_after, answer)
+    // One request: a 401 refreshes the token once and sends again at once (not a retry).
+    let mut send = || -> Result<(Option<u16>, Option<u64>, serde_json::Value), CloudError> {
+        loop {
+            let token = session.access_token()?;
+            let mut req = client
+                .request(method.clone(), url)
+                .bearer_auth(token.expose());
+            if let Some(b) = body {
+                req = req.json(b);
             }
-            Err(_) => (None, None, serde_json::Value::Null),
-        };
-        let transient = match status {
-            Some(401) if !refreshed => {
+            if let Some(tag) = if_match {
+                req = req.header("If-Match", tag);
+            }
+            let answer = match req.send() {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = belfry_http::retry_after(&resp);
+                    let answer = read_json(resp)?.unwrap_or(serde_json::Value::Null);
+                    (Some(status), retry_after, answer)
+                }
+                Err(_) => (None, None, serde_json::Value::Null),
+            };
+            if answer.0 == Some(401) && !refreshed {
                 refreshed = true;
                 session.invalidate();
-                attempt -= 1;
                 continue;
             }
+            return Ok(answer);
+        }
+    };
+    retry.run(|_| {
+        let (status, retry_after, answer) = match send() {
+            Ok(a) => a,
+            Err(e) => return Attempt::Done(Err(e)),
+        };
+        let transient = match status {
             Some(403) => rate_limited_403(&answer),
             Some(429 | 500..=599) | None => true,
-            Some(status) => return Ok((status, answer)),
+            Some(_) => false,
         };
-        if !transient || attempt >= retry.attempts {
-            return match status {
-                Some(s) if !transient => Ok((s, answer)),
-                Some(s) => Err(CloudError::Http {
+        match status {
+            Some(s) if !transient => Attempt::Done(Ok((s, answer))),
+            Some(s) => Attempt::Again {
+                error: CloudError::Http {
                     status: s,
                     message: "still failing after retries".into(),
-                }),
-                None => Err(CloudError::Network(
-                    "the connection failed on every attempt".into(),
-                )),
-            };
+                },
+                retry_after,
+            },
+            None => Attempt::Again {
+                error: CloudError::Network("the connection failed on every attempt".into()),
+                retry_after,
+            },
         }
-        std::thread::sleep(retry.wait(attempt, retry_after));
-    }
+    })
 }
 
 pub(crate) fn google_error(status: u16, body: &serde_json::Value) -> CloudError {

@@ -149,7 +149,45 @@ impl Default for Retry {
     }
 }
 
+/// What one attempt of [`Retry::run`] came to.
+#[derive(Debug)]
+pub enum Attempt<T, E> {
+    /// Done, for better or worse: no other try.
+    Done(Result<T, E>),
+    /// Failed in a way a later try may not (a network error, 5xx, 429, a rate limit):
+    /// `error` is the answer when no try is left; `retry_after` what the server asked for,
+    /// in seconds.
+    Again { error: E, retry_after: Option<u64> },
+}
+
 impl Retry {
+    /// The one retry loop every adapter uses: runs `attempt` (given its 1-based number)
+    /// until it is done or [`Retry::attempts`] are spent, waiting between tries as
+    /// [`Retry::wait`] says. Each try that will be repeated is logged with why.
+    pub fn run<T, E: fmt::Display>(
+        &self,
+        mut attempt: impl FnMut(u32) -> Attempt<T, E>,
+    ) -> Result<T, E> {
+        let mut number = 0;
+        loop {
+            number += 1;
+            match attempt(number) {
+                Attempt::Done(result) => return result,
+                Attempt::Again { error, .. } if number >= self.attempts => return Err(error),
+                Attempt::Again { error, retry_after } => {
+                    let wait = self.wait(number, retry_after);
+                    tracing::info!(
+                        attempt = number,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        error = %error,
+                        "trying again"
+                    );
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+    }
+
     /// How long to wait after failed attempt number `attempt` (1-based): `retry_after`
     /// seconds when the server said so, else a uniformly random time up to the backoff
     /// ceiling; never more than `cap`.
