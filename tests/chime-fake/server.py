@@ -807,10 +807,15 @@ def check_authorization(header, request=None):
 @dataclass
 class Fault:
     """A queued fault. "throttle", "503" and "500" hit the next API request; "denied:chime:Op"
-    hits the next request for operation Op (requests for other operations pass it by)."""
+    hits the next request for operation Op (requests for other operations pass it by);
+    "next-page:chime:ListAccounts" (or ListUsers) answers the next such request with an empty
+    page and yet another NextToken, as a service that never ends a listing would."""
 
     spec: str
-    operation: str = None  # only for denied
+    operation: str = None  # only for denied and next-page
+
+    # Paged operations and the list each answers.
+    PAGED = {"ListAccounts": "Accounts", "ListUsers": "Users"}
 
     KINDS = {
         "throttle": ("ThrottledClientException", "Rate exceeded"),
@@ -830,8 +835,13 @@ class Fault:
             if any(r.operation == operation for r in ROUTES):
                 return cls(spec, operation)
             raise ValueError(f"fault {spec!r} names an operation this fake does not serve")
+        if prefix == "next-page" and service == SERVICE:
+            if operation in cls.PAGED:
+                return cls(spec, operation)
+            raise ValueError(f"fault {spec!r}: only {', '.join(cls.PAGED)} are paged")
         raise ValueError(
-            f"unknown fault {spec!r}; use throttle, 503, 500 or denied:chime:<Operation>"
+            f"unknown fault {spec!r}; use throttle, 503, 500, denied:chime:<Operation> or "
+            "next-page:chime:<ListAccounts|ListUsers>"
         )
 
     def applies_to(self, route):
@@ -1103,6 +1113,10 @@ class Handler(BaseHTTPRequestHandler):
                         "NotFoundException", f"No operation matches {self.command} {url.path}."
                     )
                 fault = next((f for f in fake.faults if f.applies_to(route)), None)
+                if fault is not None and fault.spec.startswith("next-page:"):
+                    fake.faults.remove(fault)
+                    self._send(route.status, {Fault.PAGED[route.operation]: [], "NextToken": "more"}, headers)
+                    return
                 if fault is not None:
                     fake.faults.remove(fault)
                     raise fault.error()

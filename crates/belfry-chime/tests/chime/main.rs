@@ -183,6 +183,27 @@ fn accounts_are_filtered_and_paginated() {
 
 #[test]
 #[ignore = "needs the Chime fake (python3): run scripts/test"]
+fn a_listing_that_never_ends_is_cut_off_with_a_reason() {
+    let fake = chime_fake(10);
+    let chime = client(&fake);
+    let account = chime.create_account("Endless").unwrap();
+    // More pages than Belfry reads, each with yet another NextToken.
+    fake.hook(
+        "/__test/faults",
+        &json!({"faults": vec!["next-page:chime:ListUsers"; 1100]}),
+    );
+    let err = chime.list_users(&account.id, None, &quiet).unwrap_err();
+    assert!(err.to_string().contains("more than 1000 pages"), "{err}");
+    let count = fake.get("/__test/requests")["count"].as_u64().unwrap();
+    assert_eq!(
+        count,
+        1 + 1000,
+        "CreateAccount, then 1000 pages and no more"
+    );
+}
+
+#[test]
+#[ignore = "needs the Chime fake (python3): run scripts/test"]
 fn throttling_and_5xx_are_retried_and_access_denied_names_the_action() {
     let fake = chime_fake(10);
     let chime = client(&fake);
