@@ -304,8 +304,7 @@ impl App {
         let name = check_name(name)?;
         self.ensure_name_free(&name)?;
         let secrets = self.secrets_store()?;
-        let config = belfry_oauth::Config::load()?;
-        let cfg = config.provider(provider).clone();
+        let cfg = self.oauth_config()?.provider(provider).clone();
         let signed = belfry_oauth::sign_in(&cfg, browser, SIGN_IN_TIMEOUT)?;
         let id = self.new_account_id()?;
         let key = secret_key(&id, "refresh-token");
@@ -355,7 +354,7 @@ impl App {
         if let Some(s) = sessions.get(&record.id) {
             return Ok(s.clone());
         }
-        let cfg = belfry_oauth::Config::load()?.provider(provider).clone();
+        let cfg = self.oauth_config()?.provider(provider).clone();
         let s = Arc::new(TokenSession::new(
             cfg,
             self.secrets_store()?,
@@ -365,6 +364,16 @@ impl App {
         Ok(s)
     }
 
+    /// `belfry.toml`, read once per process: every sign-in, token and API base comes from the
+    /// same reading. A file that cannot be read is read again the next time.
+    pub(crate) fn oauth_config(&self) -> Result<&belfry_oauth::Config, AppError> {
+        if let Some(c) = self.oauth_config.get() {
+            return Ok(c);
+        }
+        let loaded = belfry_oauth::Config::load()?;
+        Ok(self.oauth_config.get_or_init(|| loaded))
+    }
+
     /// A signed-in account's token session and its provider's API base (from `belfry.toml`).
     pub(crate) fn cloud_api(
         &self,
@@ -372,10 +381,7 @@ impl App {
         provider: ProviderKind,
     ) -> Result<(Arc<TokenSession>, String), AppError> {
         let session = self.token_session(record, provider)?;
-        let api_base = belfry_oauth::Config::load()?
-            .provider(provider)
-            .api_base
-            .clone();
+        let api_base = self.oauth_config()?.provider(provider).api_base.clone();
         Ok((session, api_base))
     }
 
@@ -542,7 +548,7 @@ impl App {
         };
         let mut revoked = false;
         if let (Some(provider), Some(token)) = (provider, token) {
-            let cfg = belfry_oauth::Config::load()?.provider(provider).clone();
+            let cfg = self.oauth_config()?.provider(provider).clone();
             // Best effort: an unreachable provider must not keep the account here.
             revoked = belfry_oauth::revoke(&cfg, &token).unwrap_or(false);
         }

@@ -212,6 +212,8 @@ pub struct App {
     lanes: lanes::Lanes,
     secrets: OnceLock<Result<Arc<dyn SecretStore>, SecretsError>>,
     secrets_factory: SecretsFactory,
+    /// `belfry.toml` (the OAuth providers), read once, when first needed.
+    oauth_config: OnceLock<belfry_oauth::Config>,
     clock: Arc<dyn Clock>,
     entropy: Mutex<Box<dyn Entropy + Send>>,
     system_tz: Tz,
@@ -268,6 +270,7 @@ impl App {
             sessions: Mutex::new(std::collections::HashMap::new()),
             lanes: lanes::Lanes::default(),
             secrets: OnceLock::new(),
+            oauth_config: OnceLock::new(),
             secrets_factory,
             clock,
             entropy: Mutex::new(entropy),
