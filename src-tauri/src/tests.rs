@@ -230,6 +230,7 @@ pub fn bindings() -> String {
         belfry_core::FieldError::decl(&cfg),
         belfry_core::MeetingForm::decl(&cfg),
         belfry_app::ErrorCode::decl(&cfg),
+        belfry_app::Hint::decl(&cfg),
         belfry_app::AppError::decl(&cfg),
         belfry_app::Preview::decl(&cfg),
         belfry_app::NewMeetingView::decl(&cfg),

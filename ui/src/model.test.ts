@@ -65,6 +65,7 @@ describe("ScheduleModel", () => {
           { field: "start", message: "a start is required" },
           { field: "duration", message: "write a duration like 45m" },
         ],
+        hint: null,
       }),
     );
     m.update({ start: "" });
@@ -82,7 +83,12 @@ describe("ScheduleModel", () => {
   it("waits with errors of untouched fields until an action is tried", async () => {
     const ipc = fakeIpc();
     ipc.preview.mockRejectedValue(
-      new IpcErrorLike({ code: "invalid", message: "x", fields: [{ field: "title", message: "a title is required" }] }),
+      new IpcErrorLike({
+        code: "invalid",
+        message: "x",
+        fields: [{ field: "title", message: "a title is required" }],
+        hint: null,
+      }),
     );
     const m = new ScheduleModel(ipc, { ...emptyForm(), meeting_id: "0123456789" }, 0);
     await m.refresh();
@@ -99,7 +105,9 @@ describe("ScheduleModel", () => {
 
   it("shows errors without fields as a general message", async () => {
     const ipc = fakeIpc();
-    ipc.preview.mockRejectedValueOnce(new IpcErrorLike({ code: "storage", message: "disk full", fields: [] }));
+    ipc.preview.mockRejectedValueOnce(
+      new IpcErrorLike({ code: "storage", message: "disk full", fields: [], hint: null }),
+    );
     const m = new ScheduleModel(ipc, emptyForm(), 0);
     await m.refresh();
     expect(m.general).toBe("disk full");

@@ -22,7 +22,7 @@ export function appErrorOf(e: unknown): AppError {
   if (typeof e === "object" && e !== null && "error" in e) {
     return (e as { error: AppError }).error;
   }
-  return { code: "internal", message: String(e), fields: [] };
+  return { code: "internal", message: String(e), fields: [], hint: null };
 }
 
 /** What the window says after copying moderator info that Belfry clears again. */

@@ -731,7 +731,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       const done = await ipc.addToCalendar(f(), accountSelect.value, calendarSelect.value);
       const d = done.deliveries[0];
       if (!d) return null;
-      if (d.status === "failed") throw new IpcError({ code: "remote", message: d.message, fields: [] });
+      if (d.status === "failed") throw new IpcError({ code: "remote", message: d.message, fields: [], hint: null });
       const where = `${d.account}: ${deliveryStatusText(d.status)}`;
       const emailed = done.mail.filter((m) => m.state === "sent").length;
       if (done.mail.length > 0) return `Added to ${where}. Invitations emailed: ${emailed} of ${done.mail.length}.`;
@@ -838,6 +838,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
           code: "remote",
           message: failed.map((d) => `${d.account}: ${d.message}`).join("; "),
           fields: [],
+          hint: null,
         });
       }
       const where = done.deliveries.map((d) => `${d.account} (${deliveryStatusText(d.status)})`).join(", ");

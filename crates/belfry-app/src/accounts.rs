@@ -15,7 +15,7 @@ use belfry_secrets::Sensitive;
 use belfry_store::{AccountConfig, AccountRecord, AwsSource, CaldavConfig, StoreError};
 use serde::Serialize;
 
-use crate::{App, AppError, ErrorCode};
+use crate::{App, AppError, ErrorCode, Hint};
 
 pub use belfry_store::AccountKind;
 
@@ -409,9 +409,10 @@ impl App {
                     return Err(AppError::new(
                         ErrorCode::NotFound,
                         format!(
-                            "there is no AWS profile {p:?} in ~/.aws/config or ~/.aws/credentials (aws configure --profile {p})"
+                            "there is no AWS profile {p:?} in ~/.aws/config or ~/.aws/credentials"
                         ),
-                    ));
+                    )
+                    .with_hint(Hint::CreateAwsProfile));
                 }
                 (
                     AwsCredentials::Profile(p.to_owned()),

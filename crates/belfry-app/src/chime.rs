@@ -13,7 +13,7 @@ use belfry_secrets::Sensitive;
 use belfry_store::{AccountConfig, AccountKind, AccountRecord, AwsSource};
 
 use crate::accounts::secret_key;
-use crate::{App, AppError, ErrorCode, SettingKey};
+use crate::{App, AppError, ErrorCode, Hint, SettingKey};
 
 impl From<AdminError> for AppError {
     fn from(e: AdminError) -> Self {
@@ -90,30 +90,30 @@ impl App {
                 .ok_or_else(|| {
                     AppError::new(
                         ErrorCode::NotFound,
-                        format!(
-                            "there is no AWS account named {n:?} in Belfry (belfry accounts list)"
-                        ),
+                        format!("there is no AWS account named {n:?} in Belfry"),
                     )
+                    .with_hint(Hint::ListAccounts)
                 }),
             None => match aws.len() {
                 1 => Ok(aws
                     .into_iter()
                     .next()
                     .ok_or_else(|| AppError::new(ErrorCode::Internal, "no account"))?),
-                0 => Err(AppError::new(
-                    ErrorCode::NotFound,
-                    "add AWS credentials first: belfry accounts add aws --name NAME [--profile P]",
-                )),
+                0 => Err(
+                    AppError::new(ErrorCode::NotFound, "Belfry has no AWS credentials yet")
+                        .with_hint(Hint::AddAwsAccount),
+                ),
                 _ => Err(AppError::new(
                     ErrorCode::Invalid,
                     format!(
-                        "there are several AWS accounts ({}): name one with --aws",
+                        "there are several AWS accounts ({}): which one?",
                         aws.iter()
                             .map(|a| a.name.as_str())
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                )),
+                )
+                .with_hint(Hint::ChooseAwsAccount)),
             },
         }
     }
@@ -233,10 +233,9 @@ impl Admin<'_> {
             }),
             Err(AdminError::Unprocessable(m)) => Err(AppError::new(
                 ErrorCode::Invalid,
-                format!(
-                    "{m}: a Team account's users must be suspended before it can be deleted; delete again and let Belfry suspend them (--suspend-users)"
-                ),
-            )),
+                format!("{m}: a Team account's users must be suspended before it can be deleted"),
+            )
+            .with_hint(Hint::SuspendUsers)),
             Err(e) => Err(e.into()),
         }
     }
@@ -299,17 +298,21 @@ impl Admin<'_> {
         };
         let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
             Some(e) => EmailAddress::parse(e)
-                .map_err(|err| AppError::new(ErrorCode::Invalid, format!("--email: {err}")))?
+                .map_err(|err| {
+                    AppError::new(
+                        ErrorCode::Invalid,
+                        format!("the user's email address: {err}"),
+                    )
+                    .with_hint(Hint::NameChimeUser)
+                })?
                 .as_str()
                 .to_owned(),
             None => match (self.app.settings()?.organizer, &calendar) {
                 (Some(o), _) => o.as_str().to_owned(),
                 (None, Some(c)) if c.address.contains('@') && !c.delegate => c.address.clone(),
                 _ => {
-                    return Err(AppError::new(
-                        ErrorCode::Invalid,
-                        "which Chime user? give --email (or set the organizer: belfry settings set organizer EMAIL)",
-                    ));
+                    return Err(AppError::new(ErrorCode::Invalid, "which Chime user?")
+                        .with_hint(Hint::NameChimeUser));
                 }
             },
         };
@@ -372,7 +375,7 @@ impl Admin<'_> {
                             "{movable} future meeting(s) on {} still point at Amazon Chime.",
                             c.account
                         ),
-                        fix: "Move them off Chime: the Move off Chime page, or belfry migrate apply --to PROFILE.".into(),
+                        fix: "Move them off Chime to another provider.".into(),
                     },
                 );
             }

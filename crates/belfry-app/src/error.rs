@@ -31,7 +31,28 @@ pub enum ErrorCode {
     Internal,
 }
 
-/// The one error every front end receives: a code, a sentence, and the fields at fault.
+/// What fixes an error, for each front end to word its own way: the CLI names commands and
+/// flags, the window pages and buttons. The error's message names neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Hint {
+    /// Add AWS credentials to Belfry.
+    AddAwsAccount,
+    /// Say which of Belfry's AWS accounts to use.
+    ChooseAwsAccount,
+    /// See the accounts Belfry has, by name.
+    ListAccounts,
+    /// Create the AWS profile with AWS's own tool.
+    CreateAwsProfile,
+    /// Delete the Chime account again, letting Belfry suspend its users first.
+    SuspendUsers,
+    /// Name the Chime user by email address, or set the organizer setting.
+    NameChimeUser,
+}
+
+/// The one error every front end receives: a code, a sentence, the fields at fault, and
+/// what fixes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[error("{message}")]
@@ -40,6 +61,8 @@ pub struct AppError {
     pub message: String,
     /// For [`ErrorCode::Invalid`]: every refused field, in form order.
     pub fields: Vec<FieldError>,
+    /// What fixes it, when one action does.
+    pub hint: Option<Hint>,
 }
 
 impl AppError {
@@ -49,6 +72,15 @@ impl AppError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            hint: None,
+        }
+    }
+
+    /// This error, and what fixes it.
+    pub fn with_hint(self, hint: Hint) -> Self {
+        AppError {
+            hint: Some(hint),
+            ..self
         }
     }
 
@@ -67,6 +99,7 @@ impl AppError {
             code: ErrorCode::Invalid,
             message,
             fields,
+            hint: None,
         }
     }
 
@@ -117,20 +150,22 @@ mod tests {
 
     /// The wire format front ends depend on.
     #[test]
-    fn serializes_as_code_message_fields() {
+    fn serializes_as_code_message_fields_and_hint() {
         let e = AppError::field(Field::Start, "a start is required");
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             serde_json::json!({
                 "code": "invalid",
                 "message": "a start is required",
-                "fields": [{"field": "start", "message": "a start is required"}]
+                "fields": [{"field": "start", "message": "a start is required"}],
+                "hint": null
             })
         );
-        let e = AppError::new(ErrorCode::KeyringLocked, "locked");
+        let e =
+            AppError::new(ErrorCode::NotFound, "no AWS credentials").with_hint(Hint::AddAwsAccount);
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"code": "keyring_locked", "message": "locked", "fields": []})
+            serde_json::json!({"code": "not_found", "message": "no AWS credentials", "fields": [], "hint": "add_aws_account"})
         );
     }
 }

@@ -48,7 +48,7 @@ pub use belfry_store::DeliveryState;
 pub use belfry_store::mail::MailState;
 pub use belfry_store::moves::{EventTexts, MoveRecord, MoveState};
 pub use chime::{Admin, ChimeFactory, DELETE_NOTE, Deleted, parse_license};
-pub use error::{AppError, ErrorCode};
+pub use error::{AppError, ErrorCode, Hint};
 pub use files::write_atomically;
 pub use mail::{InvitationSender, MailView, SmtpForm};
 pub use migrate::{

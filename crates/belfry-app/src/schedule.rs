@@ -752,7 +752,7 @@ impl App {
         let url = url::Url::parse(wanted).map_err(|e| {
             AppError::new(
                 ErrorCode::Invalid,
-                format!("--calendar: {wanted:?} is not a URL: {e}"),
+                format!("the calendar {wanted:?} is not a URL: {e}"),
             )
         })?;
         let (server, home) = match &record.config {
@@ -767,7 +767,7 @@ impl App {
             return Err(AppError::new(
                 ErrorCode::Invalid,
                 format!(
-                    "--calendar: {wanted} is not on {:?}'s server ({}); add an account for that server",
+                    "the calendar {wanted} is not on {:?}'s server ({}); add an account for that server",
                     record.name,
                     home.origin().ascii_serialization()
                 ),

@@ -511,11 +511,11 @@ fn aws_credentials_are_checked_before_aws_is_asked() {
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);
     assert!(
-        err.message
-            .contains("aws configure --profile no-such-profile-belfry"),
+        err.message.contains("no-such-profile-belfry"),
         "{}",
         err.message
     );
+    assert_eq!(err.hint, Some(Hint::CreateAwsProfile));
     assert!(h.app.accounts().unwrap().is_empty());
     assert!(!data_dir_bytes(h.dir.path()).contains(secret));
 }
@@ -1136,4 +1136,51 @@ fn each_provider_has_its_own_editable_template() {
     h.app.set_provider_template("jitsi", None).unwrap();
     assert!(on("jitsi").contains("Join the Jitsi Meet meeting:"));
     assert!(h.app.provider_template("jitsi").unwrap().1);
+}
+
+/// No text belfry-app makes names a CLI command or flag: it reaches the window too. What fixes
+/// an error is a [`crate::Hint`], which each front end words its own way.
+#[test]
+fn no_text_of_the_application_layer_names_a_cli_command_or_flag() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "tests.rs" || name.ends_with("_tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Unit tests at the end of a module may name what they like.
+        let code = text
+            .split("#[cfg(test)]\nmod tests")
+            .next()
+            .unwrap_or_default();
+        for (i, line) in code.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            for literal in line.split('"').skip(1).step_by(2) {
+                let words: Vec<&str> = literal.split_whitespace().collect();
+                let flag = words.iter().any(|w| {
+                    w.starts_with("--") && w[2..].starts_with(|c: char| c.is_ascii_lowercase())
+                });
+                let command = words.windows(2).any(|w| {
+                    w[0] == "belfry" && w[1].starts_with(|c: char| c.is_ascii_lowercase())
+                });
+                if flag || command {
+                    found.push(format!("{name}:{}: {literal}", i + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "CLI wording in shared text: {found:#?}");
+}
+
+#[test]
+fn an_error_says_what_fixes_it_as_a_hint_and_not_in_cli_words() {
+    let h = harness();
+    let err = h.app.admin(None).map(|_| ()).unwrap_err();
+    assert_eq!(err.hint, Some(Hint::AddAwsAccount), "{err:?}");
+    assert!(!err.message.contains("belfry"), "{}", err.message);
 }

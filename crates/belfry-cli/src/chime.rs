@@ -340,6 +340,10 @@ fn print_report(out: &mut Out, r: &Report) -> Result<(), AppError> {
         if !f.fix.is_empty() {
             out.line(&format!("    fix: {}", f.fix))?;
         }
+        // The CLI's own words for what the shared text leaves to each front end.
+        if f.code == "still-on-chime" {
+            out.line("    run: belfry migrate scan, then belfry migrate apply --to PROFILE")?;
+        }
     }
     let errors = r
         .findings

@@ -12,7 +12,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use belfry_app::{AccountKind, App, AppError, ErrorCode, SettingKey, bulk, write_atomically};
+use belfry_app::{AccountKind, App, AppError, ErrorCode, Hint, SettingKey, bulk, write_atomically};
 use belfry_core::{Field, MeetingForm, MeetingId};
 use belfry_secrets::Sensitive;
 use clap::Parser;
@@ -66,11 +66,30 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error in one line, naming the command-line option at fault.
+/// The error in one line, naming the command-line option at fault and the command that
+/// fixes it.
 fn describe(e: &AppError) -> String {
-    match e.first_field() {
+    let said = match e.first_field() {
         Some(field) => format!("{}: {}", option_name(field), e.message),
         None => e.message.clone(),
+    };
+    match e.hint {
+        Some(hint) => format!("{said}; {}", hint_text(hint)),
+        None => said,
+    }
+}
+
+/// What fixes an error, in the CLI's words.
+fn hint_text(hint: Hint) -> &'static str {
+    match hint {
+        Hint::AddAwsAccount => "add them: belfry accounts add aws --name NAME [--profile P]",
+        Hint::ChooseAwsAccount => "name one with --aws",
+        Hint::ListAccounts => "belfry accounts list shows them",
+        Hint::CreateAwsProfile => "create it with: aws configure --profile NAME",
+        Hint::SuspendUsers => "delete again with --suspend-users to let Belfry suspend them",
+        Hint::NameChimeUser => {
+            "give --email, or set the organizer: belfry settings set organizer EMAIL"
+        }
     }
 }
 

@@ -43,11 +43,17 @@ dial_in: Array<string>, show_zones: Array<string>, };
 
 export type ErrorCode = "invalid" | "not_found" | "keyring_unavailable" | "keyring_locked" | "storage" | "unauthorized" | "remote" | "insecure_transport" | "conflict" | "internal";
 
+export type Hint = "add_aws_account" | "choose_aws_account" | "list_accounts" | "create_aws_profile" | "suspend_users" | "name_chime_user";
+
 export type AppError = { code: ErrorCode, message: string, 
 /**
  * For [`ErrorCode::Invalid`]: every refused field, in form order.
  */
-fields: Array<FieldError>, };
+fields: Array<FieldError>, 
+/**
+ * What fixes it, when one action does.
+ */
+hint: Hint | null, };
 
 export type Preview = { meeting_id: string, display: string, text: string, html: string, location: string, attendees: Array<string>, 
 /**
