@@ -6,25 +6,36 @@ use serde::Serialize;
 
 use crate::{AppError, ErrorCode, ScheduleOutcome};
 
-/// The columns a bulk file may have, as the command-line options are named.
-pub const COLUMNS: &[&str] = &[
-    "provider",
-    "title",
-    "start",
-    "tz",
-    "duration",
-    "attendees",
-    "organizer",
-    "on-behalf-of",
-    "description",
-    "repeat",
-    "count",
-    "until",
-    "on",
-    "dial-in",
-    "show-zones",
-    "moderated",
+/// The fields a bulk file may give, in the order its columns are listed.
+const COLUMN_FIELDS: [Field; 16] = [
+    Field::Provider,
+    Field::Title,
+    Field::Start,
+    Field::TimeZone,
+    Field::Duration,
+    Field::Attendees,
+    Field::Organizer,
+    Field::OnBehalfOf,
+    Field::Description,
+    Field::Repeat,
+    Field::RepeatCount,
+    Field::RepeatUntil,
+    Field::RepeatOn,
+    Field::DialIn,
+    Field::ShowZones,
+    Field::Kind,
 ];
+
+/// The columns a bulk file may have, as the command-line options are named ([`column_name`]).
+pub const COLUMNS: [&str; 16] = {
+    let mut names = [""; 16];
+    let mut i = 0;
+    while i < COLUMN_FIELDS.len() {
+        names[i] = column_name(COLUMN_FIELDS[i]);
+        i += 1;
+    }
+    names
+};
 
 /// Reads CSV text with a header row into meeting forms; `source` names it in errors (the
 /// option and file, or the page's field). Values are checked when each row is scheduled; here
@@ -60,7 +71,8 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError>
             )));
         }
         let record = record.map_err(|e| bad(format!("row {}: {e}", n + 1)))?;
-        let get = |name: &str| {
+        let get = |field: Field| {
+            let name = column_name(field);
             headers
                 .iter()
                 .position(|h| h == name)
@@ -68,8 +80,8 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError>
                 .unwrap_or("")
                 .to_owned()
         };
-        let list = |name: &str| -> Vec<String> {
-            get(name)
+        let list = |field: Field| -> Vec<String> {
+            get(field)
                 .split([';', ' '])
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
@@ -77,7 +89,7 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError>
                 .collect()
         };
         let moderated = matches!(
-            get("moderated").to_ascii_lowercase().as_str(),
+            get(Field::Kind).to_ascii_lowercase().as_str(),
             "yes" | "true" | "1"
         );
         rows.push(MeetingForm {
@@ -86,21 +98,21 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError>
             } else {
                 MeetingKind::OneTime
             },
-            provider: get("provider"),
-            title: get("title"),
-            start: get("start"),
-            time_zone: get("tz"),
-            duration: get("duration"),
-            attendees: list("attendees"),
-            organizer: get("organizer"),
-            on_behalf_of: get("on-behalf-of"),
-            description: get("description"),
-            repeat: get("repeat"),
-            repeat_count: get("count"),
-            repeat_until: get("until"),
-            repeat_on: list("on"),
-            dial_in: list("dial-in"),
-            show_zones: list("show-zones"),
+            provider: get(Field::Provider),
+            title: get(Field::Title),
+            start: get(Field::Start),
+            time_zone: get(Field::TimeZone),
+            duration: get(Field::Duration),
+            attendees: list(Field::Attendees),
+            organizer: get(Field::Organizer),
+            on_behalf_of: get(Field::OnBehalfOf),
+            description: get(Field::Description),
+            repeat: get(Field::Repeat),
+            repeat_count: get(Field::RepeatCount),
+            repeat_until: get(Field::RepeatUntil),
+            repeat_on: list(Field::RepeatOn),
+            dial_in: list(Field::DialIn),
+            show_zones: list(Field::ShowZones),
             ..MeetingForm::default()
         });
     }
@@ -178,8 +190,8 @@ pub fn describe_row_error(e: &AppError) -> String {
         .join("; ")
 }
 
-/// The CSV column of a form field.
-fn column_name(field: Field) -> &'static str {
+/// The CSV column of a form field: each column's one declaration.
+const fn column_name(field: Field) -> &'static str {
     match field {
         Field::Provider => "provider",
         Field::Kind | Field::Passcode => "moderated",
