@@ -4,7 +4,7 @@ use belfry_core::limits::{MAX_CSV_BYTES, MAX_CSV_ROWS};
 use belfry_core::{Field, MeetingForm, MeetingKind};
 use serde::Serialize;
 
-use crate::{AppError, ErrorCode, ScheduleOutcome};
+use crate::{App, AppError, ErrorCode, ScheduleOutcome};
 
 /// The fields a bulk file may give, in the order its columns are listed.
 const COLUMN_FIELDS: [Field; 16] = [
@@ -128,6 +128,31 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError>
 pub struct BulkProgress {
     pub done: u32,
     pub total: u32,
+}
+
+impl App {
+    /// One meeting per row of the CSV `text` (its errors name `source`) on `account`'s
+    /// default calendar, or `calendar`; `progress` is told as each row finishes. The window's
+    /// Bulk page.
+    pub fn schedule_csv(
+        &self,
+        text: &str,
+        source: &str,
+        account: &str,
+        calendar: Option<&str>,
+        progress: &(dyn Fn(BulkProgress) + Sync),
+    ) -> Result<Vec<BulkRow>, AppError> {
+        let rows = parse_csv(text, source)?;
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let told = |done: usize, total: usize| {
+            progress(BulkProgress {
+                done: count(done),
+                total: count(total),
+            });
+        };
+        let results = self.schedule_many(&rows, account, calendar, &told);
+        Ok(bulk_rows(&rows, &results))
+    }
 }
 
 /// One row's result, for the window.

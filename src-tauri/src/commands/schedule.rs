@@ -1,4 +1,4 @@
-use belfry_app::bulk::{BulkProgress, BulkRow, bulk_rows, parse_csv};
+use belfry_app::bulk::{BulkProgress, BulkRow};
 use belfry_app::{
     AppError, CLIPBOARD_CLEAR_AFTER, Catalog, NewMeetingView, Preview, ScheduleOutcome,
 };
@@ -116,18 +116,10 @@ pub async fn schedule_bulk<R: Runtime>(
 ) -> Result<Vec<BulkRow>, AppError> {
     shell
         .blocking(move |a| {
-            let rows = parse_csv(&csv, "The rows")?;
-            let progress = |done: usize, total: usize| {
-                let _ = app.emit(
-                    "belfry://bulk-progress",
-                    BulkProgress {
-                        done: u32::try_from(done).unwrap_or(u32::MAX),
-                        total: u32::try_from(total).unwrap_or(u32::MAX),
-                    },
-                );
+            let progress = |p: BulkProgress| {
+                let _ = app.emit("belfry://bulk-progress", p);
             };
-            let results = a.schedule_many(&rows, &account, None, &progress);
-            Ok(bulk_rows(&rows, &results))
+            a.schedule_csv(&csv, "The rows", &account, None, &progress)
         })
         .await
 }
