@@ -49,6 +49,10 @@ pub enum Hint {
     SuspendUsers,
     /// Name the Chime user by email address, or set the organizer setting.
     NameChimeUser,
+    /// Set the personal meeting ID setting.
+    SetPersonalId,
+    /// Set the organizer setting (the user's own address).
+    SetOrganizer,
 }
 
 /// The one error every front end receives: a code, a sentence, the fields at fault, and

@@ -578,9 +578,9 @@ impl App {
                 let personal = self.personal_id_for(&provider)?.ok_or_else(|| {
                     AppError::field(
                         Field::Kind,
-                        "no personal meeting ID is set yet: add it in settings \
-                         (belfry settings set personal-id ID)",
+                        "no personal meeting ID is set yet: add it in settings",
                     )
+                    .with_hint(Hint::SetPersonalId)
                 })?;
                 let now = self.clock.now();
                 let rec = MeetingRecord {
@@ -759,9 +759,9 @@ impl App {
             (None, MeetingKind::Personal, None) => personal.ok_or_else(|| {
                 AppError::field(
                     Field::Kind,
-                    "no personal meeting ID is set yet: add it in settings \
-                     (belfry settings set personal-id ID)",
+                    "no personal meeting ID is set yet: add it in settings",
                 )
+                .with_hint(Hint::SetPersonalId)
             })?,
             (None, _, Some(id)) if Some(id) == personal => {
                 return Err(AppError::field(
@@ -935,9 +935,10 @@ impl App {
             {
                 return Err(AppError::field(
                     Field::Organizer,
-                    "an invitation with attendees needs an organizer: give your email address \
-                     (or set it once: belfry settings set organizer EMAIL)",
-                ));
+                    "an invitation with attendees needs an organizer: give your email address, \
+                     or set it once in settings",
+                )
+                .with_hint(Hint::SetOrganizer));
             }
         }
         let (prepared, _) = self.prepare_for(form, Some(method), None, Wanted::Nowhere)?;

@@ -1138,6 +1138,75 @@ fn each_provider_has_its_own_editable_template() {
     assert!(h.app.provider_template("jitsi").unwrap().1);
 }
 
+/// The string literals of Rust source `code` (ordinary ones, with `\` line continuations
+/// joined; comments skipped), each with the line it starts on.
+fn string_literals(code: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut chars = code.chars().peekable();
+    let mut line = 1;
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            '\'' => {
+                // A char literal ('"', '\\') or a lifetime: skip what could hold a quote.
+                let mut ahead = chars.clone();
+                match (ahead.next(), ahead.next(), ahead.next()) {
+                    (Some('\\'), Some(_), Some('\'')) => {
+                        chars.next();
+                        chars.next();
+                        chars.next();
+                    }
+                    (Some(_), Some('\''), _) => {
+                        chars.next();
+                        chars.next();
+                    }
+                    _ => {}
+                }
+            }
+            '"' => {
+                let start = line;
+                let mut text = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => match chars.next() {
+                            Some('\n') => {
+                                line += 1;
+                                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                                    if chars.next() == Some('\n') {
+                                        line += 1;
+                                    }
+                                }
+                            }
+                            Some(other) => {
+                                text.push('\\');
+                                text.push(other);
+                            }
+                            None => break,
+                        },
+                        '\n' => {
+                            line += 1;
+                            text.push(' ');
+                        }
+                        other => text.push(other),
+                    }
+                }
+                out.push((start, text));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// No text belfry-app makes names a CLI command or flag: it reaches the window too. What fixes
 /// an error is a [`crate::Hint`], which each front end words its own way.
 #[test]
@@ -1156,25 +1225,31 @@ fn no_text_of_the_application_layer_names_a_cli_command_or_flag() {
             .split("#[cfg(test)]\nmod tests")
             .next()
             .unwrap_or_default();
-        for (i, line) in code.lines().enumerate() {
-            if line.trim_start().starts_with("//") {
-                continue;
-            }
-            for literal in line.split('"').skip(1).step_by(2) {
-                let words: Vec<&str> = literal.split_whitespace().collect();
-                let flag = words.iter().any(|w| {
-                    w.starts_with("--") && w[2..].starts_with(|c: char| c.is_ascii_lowercase())
-                });
-                let command = words.windows(2).any(|w| {
-                    w[0] == "belfry" && w[1].starts_with(|c: char| c.is_ascii_lowercase())
-                });
-                if flag || command {
-                    found.push(format!("{name}:{}: {literal}", i + 1));
-                }
+        for (line, literal) in string_literals(code) {
+            let words: Vec<&str> = literal
+                .split(|c: char| c.is_whitespace() || c == '(' || c == '`')
+                .collect();
+            let flag = words.iter().any(|w| {
+                w.strip_prefix("--")
+                    .is_some_and(|f| f.starts_with(|c: char| c.is_ascii_lowercase()))
+            });
+            let command = words
+                .windows(2)
+                .any(|w| w[0] == "belfry" && w[1].starts_with(|c: char| c.is_ascii_lowercase()));
+            if flag || command {
+                found.push(format!("{name}:{line}: {literal}"));
             }
         }
     }
     assert!(found.is_empty(), "CLI wording in shared text: {found:#?}");
+}
+
+#[test]
+fn string_literals_are_read_across_continuations_and_past_comments() {
+    let code =
+        "let a = \"one \\\n     two\"; // \"not this\"\nlet b = '\"'; let c = \"(belfry x)\";";
+    let got: Vec<String> = string_literals(code).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(got, ["one two", "(belfry x)"]);
 }
 
 #[test]

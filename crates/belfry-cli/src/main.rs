@@ -90,6 +90,8 @@ fn hint_text(hint: Hint) -> &'static str {
         Hint::NameChimeUser => {
             "give --email, or set the organizer: belfry settings set organizer EMAIL"
         }
+        Hint::SetPersonalId => "belfry settings set personal-id ID",
+        Hint::SetOrganizer => "give --organizer, or: belfry settings set organizer EMAIL",
     }
 }
 

@@ -43,7 +43,7 @@ dial_in: Array<string>, show_zones: Array<string>, };
 
 export type ErrorCode = "invalid" | "not_found" | "keyring_unavailable" | "keyring_locked" | "storage" | "unauthorized" | "remote" | "insecure_transport" | "conflict" | "internal";
 
-export type Hint = "add_aws_account" | "choose_aws_account" | "list_accounts" | "create_aws_profile" | "suspend_users" | "name_chime_user";
+export type Hint = "add_aws_account" | "choose_aws_account" | "list_accounts" | "create_aws_profile" | "suspend_users" | "name_chime_user" | "set_personal_id" | "set_organizer";
 
 export type AppError = { code: ErrorCode, message: string, 
 /**

@@ -27,6 +27,10 @@ export function hintText(hint: Hint): string {
       return "Delete again with “Suspend its users first” ticked.";
     case "name_chime_user":
       return "Type their email address, or set your organizer address in Settings.";
+    case "set_personal_id":
+      return "Set your personal meeting ID in Settings.";
+    case "set_organizer":
+      return "Set your email address as the organizer in Settings.";
     default: {
       const unknown: never = hint;
       return unknown;
