@@ -747,31 +747,13 @@ impl App {
         // Which ID, and whether this is a new history entry.
         let personal = self.personal_id_for(&provider)?;
         let named = existing.as_ref().filter(|_| uid.is_some());
-        let provisional = match (named.map(|r| r.meeting_id), form.kind, given_id) {
-            // The meeting is named by its UID: its ID is its own.
-            (Some(id), _, _) => id,
-            (None, MeetingKind::Personal, Some(_)) => {
-                return Err(AppError::field(
-                    Field::MeetingId,
-                    "a personal meeting uses your personal meeting ID: leave the meeting ID empty",
-                ));
-            }
-            (None, MeetingKind::Personal, None) => personal.ok_or_else(|| {
-                AppError::field(
-                    Field::Kind,
-                    "no personal meeting ID is set yet: add it in settings",
-                )
-                .with_hint(Hint::SetPersonalId)
-            })?,
-            (None, _, Some(id)) if Some(id) == personal => {
-                return Err(AppError::field(
-                    Field::MeetingId,
-                    format!("{id} is your personal meeting ID: choose the personal meeting type"),
-                ));
-            }
-            (None, _, Some(id)) => id,
-            (None, _, None) => stand_in(&provider)?,
-        };
+        let provisional = provisional_id(
+            named.map(|r| r.meeting_id),
+            form.kind,
+            given_id,
+            personal,
+            stand_in(&provider)?,
+        )?;
         // A meeting's identifier is its provider's kind (a reservation made for another
         // provider, say, is not sent as this one).
         if provisional.is_room() != (provider.ids != IdKind::Digits) {
@@ -1045,6 +1027,40 @@ impl App {
 }
 
 /// The identifier a form is checked with before its own is drawn.
+/// Which ID a meeting gets before any is reserved: its own when it is named by its UID
+/// (`named`), the personal ID (`personal`) for a personal meeting, the one the form gives,
+/// else `stand_in` (a fresh one is reserved for it later). Refusals name the field at fault.
+pub(crate) fn provisional_id(
+    named: Option<MeetingId>,
+    kind: MeetingKind,
+    given: Option<MeetingId>,
+    personal: Option<MeetingId>,
+    stand_in: MeetingId,
+) -> Result<MeetingId, AppError> {
+    match (named, kind, given) {
+        // The meeting is named by its UID: its ID is its own.
+        (Some(id), _, _) => Ok(id),
+        (None, MeetingKind::Personal, Some(_)) => Err(AppError::field(
+            Field::MeetingId,
+            "a personal meeting uses your personal meeting ID: leave the meeting ID empty",
+        )),
+        (None, MeetingKind::Personal, None) => personal.ok_or_else(|| {
+            AppError::field(
+                Field::Kind,
+                "no personal meeting ID is set yet: add it in settings",
+            )
+            .with_hint(Hint::SetPersonalId)
+        }),
+        (None, _, Some(id)) if Some(id) == personal => Err(AppError::field(
+            Field::MeetingId,
+            format!("{id} is your personal meeting ID: choose the personal meeting type"),
+        )),
+        (None, _, Some(id)) => Ok(id),
+        (None, _, None) => Ok(stand_in),
+    }
+}
+
+/// The ID a meeting stands under until a fresh one is reserved for it.
 pub(crate) fn stand_in(provider: &Provider) -> Result<MeetingId, AppError> {
     let id = match provider.ids {
         IdKind::Digits => MeetingId::parse("0000000000"),

@@ -1259,3 +1259,49 @@ fn an_error_says_what_fixes_it_as_a_hint_and_not_in_cli_words() {
     assert_eq!(err.hint, Some(Hint::AddAwsAccount), "{err:?}");
     assert!(!err.message.contains("belfry"), "{}", err.message);
 }
+
+#[test]
+fn which_id_a_meeting_gets_before_one_is_reserved() {
+    let id = |s: &str| MeetingId::parse(s).unwrap();
+    let (own, given, personal, stand) = (
+        id("1111111111"),
+        id("2222222222"),
+        id("6064724824"),
+        id("0000000000"),
+    );
+    let get = |named, kind, given, personal| provisional_id(named, kind, given, personal, stand);
+    // Named by its UID: its own ID, whatever the form says.
+    assert_eq!(
+        get(
+            Some(own),
+            MeetingKind::Personal,
+            Some(given),
+            Some(personal)
+        )
+        .unwrap(),
+        own
+    );
+    // Personal: the personal ID, which must be set, and no other.
+    assert_eq!(
+        get(None, MeetingKind::Personal, None, Some(personal)).unwrap(),
+        personal
+    );
+    let unset = get(None, MeetingKind::Personal, None, None).unwrap_err();
+    assert_eq!(
+        (unset.first_field(), unset.hint),
+        (Some(Field::Kind), Some(Hint::SetPersonalId))
+    );
+    let other = get(None, MeetingKind::Personal, Some(given), Some(personal)).unwrap_err();
+    assert_eq!(other.first_field(), Some(Field::MeetingId));
+    // One-time or moderated: the ID given (never the personal one), else a stand-in.
+    assert_eq!(
+        get(None, MeetingKind::OneTime, Some(given), Some(personal)).unwrap(),
+        given
+    );
+    let mine = get(None, MeetingKind::Moderated, Some(personal), Some(personal)).unwrap_err();
+    assert_eq!(mine.first_field(), Some(Field::MeetingId));
+    assert_eq!(
+        get(None, MeetingKind::OneTime, None, Some(personal)).unwrap(),
+        stand
+    );
+}
