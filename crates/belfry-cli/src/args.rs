@@ -20,9 +20,12 @@ Moderator passcodes live in the OS keyring only.
 Exit codes: 0 done; 2 bad input (the message names the option); 3 `belfry doctor` found a \
 problem that makes scheduling fail; 1 anything else.";
 
+/// `belfry --version`: the version and the commit it was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("BELFRY_COMMIT"), ")");
+
 /// The `belfry` command line.
 #[derive(Debug, Parser)]
-#[command(name = "belfry", version, about = ABOUT, long_about = LONG_ABOUT)]
+#[command(name = "belfry", version = VERSION, about = ABOUT, long_about = LONG_ABOUT)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -211,6 +214,15 @@ pub enum Command {
     /// Where Belfry writes its log: a file a day in the data directory, the last week kept,
     /// with what each command, delivery and email did and why (BELFRY_LOG=debug for more).
     Logs,
+    /// Shell completions for `belfry`, on standard output (for example
+    /// `belfry completions bash > /usr/share/bash-completion/completions/belfry`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff), on standard output: `belfry man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]

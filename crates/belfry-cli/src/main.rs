@@ -118,6 +118,36 @@ fn option_name(field: Field) -> &'static str {
     }
 }
 
+/// Writes `shell`'s completions for `belfry`, from the clap definitions.
+fn completions(shell: clap_complete::Shell) -> Result<(), AppError> {
+    use clap::CommandFactory;
+    let mut written = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "belfry", &mut written);
+    write_stdout(&written)
+}
+
+/// Writes the manual page (roff), from the clap definitions.
+fn manual() -> Result<(), AppError> {
+    use clap::CommandFactory;
+    let mut written = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut written)
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("the manual page: {e}")))?;
+    write_stdout(&written)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), AppError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        // The reader stopped early (`| head`): nothing is wrong.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => {
+            other.map_err(|e| AppError::new(ErrorCode::Internal, format!("standard output: {e}")))
+        }
+    }
+}
+
 /// The subcommand this process runs, as clap names it (for the log).
 fn command_name() -> String {
     use clap::CommandFactory;
@@ -134,8 +164,11 @@ fn command_name() -> String {
 /// Runs the command; `Some(code)` when it ends with another exit code than success.
 fn run(cli: Cli) -> Result<Option<ExitCode>, AppError> {
     let mut out = Out::new();
-    if let Command::About = cli.command {
-        return out.line(&App::about()).map(|()| None);
+    match &cli.command {
+        Command::About => return out.line(&App::about()).map(|()| None),
+        Command::Completions { shell } => return completions(*shell).map(|()| None),
+        Command::Man => return manual().map(|()| None),
+        _ => {}
     }
     let app = App::open()?;
     let log = App::start_log();
@@ -179,7 +212,11 @@ fn run(cli: Cli) -> Result<Option<ExitCode>, AppError> {
 
 fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppError> {
     match command {
-        Command::About | Command::Logs | Command::Doctor { .. } => Ok(()),
+        Command::About
+        | Command::Logs
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Doctor { .. } => Ok(()),
         Command::Chime { aws, command } => chime::run(app, out, aws.as_deref(), command),
         Command::Migrate { command } => migrate::run(app, out, command),
         Command::New {

@@ -4051,3 +4051,45 @@ fn the_log_says_why_a_delivery_waits_and_holds_no_secret_and_no_meeting_text() {
         assert!(!log.contains(text), "{text:?} in the log:\n{log}");
     }
 }
+
+#[test]
+fn version_names_the_commit_and_completions_and_the_manual_come_from_the_command_line() {
+    let env = Env::new();
+    let version = env.ok(&["--version"]);
+    let head = std::process::Command::new("git")
+        .args([
+            "-C",
+            env!("CARGO_MANIFEST_DIR"),
+            "rev-parse",
+            "--short=12",
+            "HEAD",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned());
+    assert_eq!(
+        version.trim(),
+        format!("belfry {} ({head})", env!("CARGO_PKG_VERSION"))
+    );
+    let bash = env.ok(&["completions", "bash"]);
+    assert!(
+        bash.contains("_belfry()") && bash.contains("schedule"),
+        "{bash}"
+    );
+    let zsh = env.ok(&["completions", "zsh"]);
+    assert!(zsh.starts_with("#compdef belfry"), "{zsh}");
+    let fish = env.ok(&["completions", "fish"]);
+    assert!(
+        fish.contains("complete -c belfry") && fish.contains("schedule"),
+        "{fish}"
+    );
+    let man = env.ok(&["man"]);
+    assert!(
+        man.contains(".TH belfry 1") && man.contains("schedule"),
+        "{man}"
+    );
+    let err = env.fails(&["completions", "tcsh"], 2);
+    assert!(err.contains("tcsh"), "{err}");
+}
