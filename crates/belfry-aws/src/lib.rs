@@ -6,6 +6,7 @@
 //!
 //! Invariant: the secret access key is `Sensitive` and goes only to the SDK's signer.
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
@@ -26,7 +27,9 @@ pub enum AwsCredentials {
     Profile(String),
     /// An access key; the secret comes from the keyring.
     AccessKey {
+        /// The access key ID.
         id: String,
+        /// The secret access key, handed only to the SDK's signer.
         secret: Sensitive<String>,
     },
 }
@@ -34,12 +37,16 @@ pub enum AwsCredentials {
 /// Why AWS could not be asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AwsError {
+    /// No credentials could be found or loaded.
     #[error("no AWS credentials were found: {0}")]
     NoCredentials(String),
+    /// AWS answered, and turned the credentials down.
     #[error("AWS refused these credentials: {0}")]
     Refused(String),
+    /// AWS could not be reached, or did not answer in time.
     #[error("cannot reach AWS: {0}")]
     Network(String),
+    /// Anything else, with the SDK's words.
     #[error("{0}")]
     Other(String),
 }

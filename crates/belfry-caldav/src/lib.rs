@@ -8,6 +8,7 @@
 //! a home on `pNN-caldav.icloud.com`). Plain `http://` carries it only to this machine unless
 //! the caller allows insecure transport ([`Transport`]).
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
@@ -33,29 +34,54 @@ const MAX_REDIRECTS: usize = 5;
 /// Why a CalDAV server could not be used. Messages never contain the password.
 #[derive(Debug, thiserror::Error)]
 pub enum CalDavError {
+    /// The server address given is not a URL Belfry can use.
     #[error(
         "{0:?} is not a server address: write it like https://caldav.example.com or caldav.example.com"
     )]
     BadUrl(String),
+    /// The server refused the credentials (the HTTP status).
     #[error("the server refused the user name or app password (HTTP {0})")]
     Unauthorized(u16),
+    /// Discovery found no CalDAV service at this address.
     #[error("no CalDAV service was found at {0}")]
     NotCalDav(String),
+    /// An HTTP error status not otherwise told apart.
     #[error("{url} answered HTTP {status}")]
     Http {
+        /// The address asked.
         url: String,
+        /// The HTTP status.
         status: u16,
         /// What the server's `Retry-After` asked for, in seconds.
         retry_after: Option<u64>,
     },
+    /// The server could not be reached, or the answer could not be read in full.
     #[error("cannot reach {url}: {reason}")]
-    Network { url: String, reason: String },
+    Network {
+        /// The address asked.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// An answer Belfry cannot read or use.
     #[error("{url} sent a reply Belfry cannot read: {reason}")]
-    BadReply { url: String, reason: String },
+    BadReply {
+        /// The address asked.
+        url: String,
+        /// What is wrong with the answer.
+        reason: String,
+    },
+    /// More redirects than Belfry follows.
     #[error("{0} redirects too often")]
     RedirectLoop(String),
+    /// An event with another UID is where this one would be written.
     #[error("{url} already holds another event at the place of this one; nothing was overwritten")]
-    Occupied { url: String },
+    Occupied {
+        /// The event's address.
+        url: String,
+    },
+    /// The server refused the creation because the UID is already used in the calendar
+    /// (the HTTP status).
     #[error("the calendar already has an event with this meeting's UID at another place ({0})")]
     UidElsewhere(String),
     /// The server refused a write for want of privileges (RFC 3744 `need-privileges`), as
@@ -63,7 +89,10 @@ pub enum CalDavError {
     #[error(
         "{url} does not let this account write there (HTTP 403): the calendar's owner must let it edit the calendar"
     )]
-    NotAllowed { url: String },
+    NotAllowed {
+        /// The address written to.
+        url: String,
+    },
     /// A plain `http://` server URL to another machine, and [`Transport`] does not allow it.
     #[error(
         "the server URL {0} uses plain http:// to another machine, so the password would cross the network unencrypted: use https://, or allow insecure http for this account"
@@ -92,13 +121,24 @@ pub enum CalDavError {
     #[error(
         "{url} gave no ETag for the event, so Belfry cannot make sure it changes the event only as it read it: it changed nothing rather than risk undoing a change made at the same time"
     )]
-    NoEtag { url: String },
+    NoEtag {
+        /// The event's address.
+        url: String,
+    },
     /// An event address that is not a resource of the calendar it is said to be in.
     #[error("the event address {href} is not in the calendar {calendar}; nothing was changed")]
-    NotInCalendar { href: String, calendar: String },
+    NotInCalendar {
+        /// The event's address.
+        href: String,
+        /// The calendar's address.
+        calendar: String,
+    },
     /// The event changed between every read and write of an edit.
     #[error("the event at {url} kept changing while Belfry changed it; it will try again later")]
-    Raced { url: String },
+    Raced {
+        /// The event's address.
+        url: String,
+    },
 }
 
 impl CalDavError {
@@ -139,6 +179,7 @@ pub enum Edited {
 /// One version of an event to write.
 #[derive(Debug, Clone, Copy)]
 pub struct EventWrite<'a> {
+    /// The meeting's UID; it names the event's resource.
     pub uid: &'a str,
     /// The iCalendar text (a calendar resource: no METHOD).
     pub ics: &'a str,
@@ -156,7 +197,9 @@ pub struct EventWrite<'a> {
 /// A calendar object as the server holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldObject {
+    /// Its ETag, when the server gave one.
     pub etag: Option<String>,
+    /// Its iCalendar text.
     pub body: String,
 }
 
@@ -197,14 +240,23 @@ fn read_text(resp: Response, url: &Url, limit: usize) -> Result<String, CalDavEr
 /// parameters dropped, TEXT unescaped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IcsFacts {
+    /// The UID, if any.
     pub uid: Option<String>,
+    /// The SEQUENCE, if any and a number.
     pub sequence: Option<u32>,
+    /// `STATUS:CANCELLED`.
     pub cancelled: bool,
+    /// The SUMMARY: the title.
     pub summary: String,
+    /// The DTSTART value as written.
     pub dtstart: String,
+    /// The ORGANIZER's address, without `mailto:`.
     pub organizer: Option<String>,
+    /// Every ATTENDEE's address, without `mailto:`.
     pub attendees: Vec<String>,
+    /// The LOCATION.
     pub location: String,
+    /// The plain-text DESCRIPTION.
     pub description: String,
     /// The HTML description (`X-ALT-DESC;FMTTYPE=text/html`), if any.
     pub html: String,
@@ -301,6 +353,7 @@ pub fn event_href(calendar: &Url, uid: &str) -> Result<Url, CalDavError> {
 pub struct CalendarInfo {
     /// The collection's absolute URL: its id.
     pub href: String,
+    /// Its display name, else the last segment of its URL.
     pub name: String,
     /// The user may create events in it.
     pub writable: bool,
@@ -327,8 +380,11 @@ impl CalendarInfo {
 /// What discovery found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Discovery {
+    /// The account's principal URL (`current-user-principal`).
     pub principal: String,
+    /// The URL of the collection that holds the account's calendars (`calendar-home-set`).
     pub calendar_home: String,
+    /// The calendars found in the home.
     pub calendars: Vec<CalendarInfo>,
     /// The server sends invitations itself (RFC 6638 `calendar-auto-schedule`).
     pub auto_schedule: bool,

@@ -38,6 +38,8 @@ pub struct CalDavCalendar {
 }
 
 impl CalDavCalendar {
+    /// The calendars under `home` of account `account_id`, written through `dav`;
+    /// `auto_schedule` when the server emails the attendees itself.
     pub fn new(
         dav: CalDav,
         home: Url,

@@ -14,8 +14,11 @@ pub const TRIAL_DAYS: i64 = 30;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Scheduling will fail.
     Error,
+    /// Scheduling works, but something needs care.
     Warning,
+    /// All is well.
     Ok,
 }
 
@@ -23,6 +26,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Finding {
+    /// How bad it is.
     pub severity: Severity,
     /// Stable name: `service-ended`, `not-found`, `basic-license`, `trial-ended`,
     /// `trial-ends`, `suspended`, `not-registered`, `account-suspended`,
@@ -30,7 +34,9 @@ pub struct Finding {
     /// `other-provider` (new meetings go to another provider than Chime) and
     /// `still-on-chime` (future meetings on the calendar still point at Chime).
     pub code: String,
+    /// What was found, for the user.
     pub message: String,
+    /// What to do about it; empty when nothing needs doing.
     pub fix: String,
 }
 
@@ -38,9 +44,11 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
+    /// The Chime user's address checked, trimmed.
     pub email: String,
     /// No error: scheduling will work (warnings may remain).
     pub ok: bool,
+    /// Every finding: errors first, then warnings, then what is fine.
     pub findings: Vec<Finding>,
 }
 
@@ -62,9 +70,11 @@ pub struct Input<'a> {
     pub email: &'a str,
     /// Where the admin API found that address.
     pub found: &'a [(ChimeAccount, ChimeUser)],
+    /// The calendar the presenter schedules from, when known.
     pub calendar: Option<&'a CalendarSide>,
     /// The provider's service status note, shown as a warning when the service has ended.
     pub service_ended: Option<&'a str>,
+    /// The time now, against which trials are measured.
     pub now: DateTime<Utc>,
 }
 

@@ -4,8 +4,10 @@
 //!
 //! Invariants: every Chime detail of the admin API stays in this crate; callers see
 //! [`ChimeAccount`], [`ChimeUser`] and [`AdminError`] only. An access-denied error names the
-//! IAM action that was refused. Lists are complete: every page is fetched.
+//! IAM action that was refused. Lists are complete: every page is fetched, up to a bound
+//! (a listing longer than that is refused, never cut short).
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
@@ -20,13 +22,18 @@ pub use sdk::SdkChime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum License {
+    /// Joins meetings only.
     Basic,
+    /// An older license, no longer sold.
     Plus,
+    /// Hosts and schedules meetings.
     Pro,
+    /// Pro for a 30-day trial.
     ProTrial,
 }
 
 impl License {
+    /// The license's name as Chime writes it (`Basic`, `Plus`, `Pro`, `ProTrial`).
     pub fn as_str(self) -> &'static str {
         match self {
             License::Basic => "Basic",
@@ -53,11 +60,15 @@ impl License {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChimeAccount {
+    /// The account's ID.
     pub id: String,
+    /// The account's name.
     pub name: String,
     /// `Team`, `EnterpriseDirectory`, `EnterpriseLWA` or `EnterpriseOIDC`.
     pub account_type: String,
+    /// The license new users get, if the account has one.
     pub default_license: Option<License>,
+    /// The licenses the account's users may have.
     pub supported_licenses: Vec<License>,
     /// `Active` or `Suspended`.
     pub status: String,
@@ -66,6 +77,7 @@ pub struct ChimeAccount {
 }
 
 impl ChimeAccount {
+    /// Whether it is a Team account.
     pub fn is_team(&self) -> bool {
         self.account_type == "Team"
     }
@@ -75,10 +87,15 @@ impl ChimeAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChimeUser {
+    /// The user's ID.
     pub id: String,
+    /// The account the user belongs to.
     pub account_id: String,
+    /// The user's email address.
     pub email: String,
+    /// The user's name as Chime shows it.
     pub display_name: String,
+    /// The user's license, if Chime gave one.
     pub license: Option<License>,
     /// `Registered`, `Unregistered` (invited, not joined) or `Suspended`.
     pub registration: String,
@@ -94,6 +111,7 @@ pub struct ChimeUser {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Invite {
+    /// The address invited.
     pub email: String,
     /// `Pending`, `Accepted` or `Failed`.
     pub status: String,
@@ -105,8 +123,11 @@ pub struct Invite {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserFailure {
+    /// The user's ID.
     pub user_id: String,
+    /// Chime's error code.
     pub code: String,
+    /// Chime's message.
     pub message: String,
 }
 
@@ -122,26 +143,39 @@ pub struct AccountFilter {
 /// Why the Chime administration API could not do it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdminError {
+    /// The credentials may not call this action.
     #[error(
         "access denied: these AWS credentials may not call {action}; ask your AWS administrator to allow it ({message})"
     )]
-    AccessDenied { action: String, message: String },
+    AccessDenied {
+        /// The IAM action refused (`chime:...`).
+        action: String,
+        /// AWS's message.
+        message: String,
+    },
+    /// Chime kept throttling the requests through every retry.
     #[error(
         "Chime is throttling requests and still did after retries: wait a minute and try again"
     )]
     Throttled,
+    /// The account or user is not there.
     #[error("not found: {0}")]
     NotFound(String),
+    /// Chime refused the request: a bad request, a conflict or a limit reached.
     #[error("Chime refused the request: {0}")]
     Invalid(String),
+    /// Chime could not process the request (its message).
     #[error("{0}")]
     Unprocessable(String),
+    /// The Chime API could not be reached.
     #[error(
         "cannot reach the Chime API ({0}); AWS ended support for the Amazon Chime service on 2026-02-20, so the API may be gone"
     )]
     Unreachable(String),
+    /// No usable AWS credentials were found.
     #[error("no usable AWS credentials: {0}")]
     Credentials(String),
+    /// Any other failure of the API, or an answer without what was asked for.
     #[error("the Chime API failed: {0}")]
     Service(String),
 }
@@ -158,6 +192,7 @@ pub const SUSPEND_BATCH: usize = 50;
 
 /// The Chime administration operations Belfry uses.
 pub trait ChimeAdmin: Send + Sync {
+    /// The accounts that match `filter`, every page of them.
     fn list_accounts(
         &self,
         filter: &AccountFilter,
@@ -165,19 +200,23 @@ pub trait ChimeAdmin: Send + Sync {
     ) -> Result<Vec<ChimeAccount>, AdminError>;
     /// Creates a Team account.
     fn create_account(&self, name: &str) -> Result<ChimeAccount, AdminError>;
+    /// Renames an account and/or sets its default license; `None` leaves that as it is.
     fn update_account(
         &self,
         account_id: &str,
         name: Option<&str>,
         default_license: Option<License>,
     ) -> Result<ChimeAccount, AdminError>;
+    /// Deletes an account.
     fn delete_account(&self, account_id: &str) -> Result<(), AdminError>;
+    /// The users of an account (only the one with `email`, when given), every page of them.
     fn list_users(
         &self,
         account_id: &str,
         email: Option<&str>,
         progress: Progress<'_>,
     ) -> Result<Vec<ChimeUser>, AdminError>;
+    /// One user of an account.
     fn get_user(&self, account_id: &str, user_id: &str) -> Result<ChimeUser, AdminError>;
     /// Invites addresses to a Team account, in batches of [`INVITE_BATCH`].
     fn invite_users(&self, account_id: &str, emails: &[String]) -> Result<Vec<Invite>, AdminError>;
@@ -188,11 +227,13 @@ pub trait ChimeAdmin: Send + Sync {
         user_ids: &[String],
         license: License,
     ) -> Result<Vec<UserFailure>, AdminError>;
+    /// Suspends users, in batches of [`SUSPEND_BATCH`].
     fn suspend(
         &self,
         account_id: &str,
         user_ids: &[String],
     ) -> Result<Vec<UserFailure>, AdminError>;
+    /// Lifts the suspension of users, in batches of [`SUSPEND_BATCH`].
     fn unsuspend(
         &self,
         account_id: &str,

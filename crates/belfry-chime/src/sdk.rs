@@ -221,12 +221,12 @@ impl ChimeAdmin for SdkChime {
             all.extend(out.accounts().iter().map(account));
             pages += 1;
             progress(pages, all.len());
-            if pages >= MAX_PAGES {
-                return Err(AdminError::Service(format!(
-                    "Chime answered more than {MAX_PAGES} pages; narrow the request"
-                )));
-            }
             match out.next_token() {
+                Some(t) if !t.is_empty() && pages >= MAX_PAGES => {
+                    return Err(AdminError::Service(format!(
+                        "Chime answered more than {MAX_PAGES} pages; narrow the request"
+                    )));
+                }
                 Some(t) if !t.is_empty() => token = Some(t.to_owned()),
                 _ => return Ok(all),
             }
@@ -289,12 +289,12 @@ impl ChimeAdmin for SdkChime {
             all.extend(out.users().iter().map(|u| user(u, account_id)));
             pages += 1;
             progress(pages, all.len());
-            if pages >= MAX_PAGES {
-                return Err(AdminError::Service(format!(
-                    "Chime answered more than {MAX_PAGES} pages; narrow the request"
-                )));
-            }
             match out.next_token() {
+                Some(t) if !t.is_empty() && pages >= MAX_PAGES => {
+                    return Err(AdminError::Service(format!(
+                        "Chime answered more than {MAX_PAGES} pages; narrow the request"
+                    )));
+                }
                 Some(t) if !t.is_empty() => token = Some(t.to_owned()),
                 _ => return Ok(all),
             }

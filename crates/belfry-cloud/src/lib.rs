@@ -5,6 +5,7 @@
 //! are read up to [`belfry_http::MAX_ANSWER_BYTES`], and the services' own error messages are
 //! quoted only as short excerpts.
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
@@ -23,14 +24,24 @@ mod port;
 /// Why the provider's API could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CloudError {
+    /// Getting an access token failed.
     #[error(transparent)]
     Auth(#[from] OAuthError),
+    /// The service refused the access token (the HTTP status).
     #[error("the calendar service refused access (HTTP {0}): sign in again")]
     Unauthorized(u16),
+    /// Any other HTTP error status.
     #[error("the calendar service answered HTTP {status}: {message}")]
-    Http { status: u16, message: String },
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The service's own message, as an excerpt, or what Belfry makes of the status.
+        message: String,
+    },
+    /// The service could not be reached.
     #[error("cannot reach the calendar service: {0}")]
     Network(String),
+    /// An answer Belfry cannot read or use.
     #[error("the calendar service sent a reply Belfry cannot read: {0}")]
     BadReply(String),
 }
@@ -52,8 +63,11 @@ impl CloudError {
 /// A calendar of a Google or Microsoft account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CloudCalendar {
+    /// The provider's id for the calendar.
     pub id: String,
+    /// Its name as the account sees it.
     pub name: String,
+    /// The account may create events in it.
     pub writable: bool,
     /// The account's own main calendar.
     pub primary: bool,

@@ -77,6 +77,8 @@ pub struct GoogleCalendar {
 }
 
 impl GoogleCalendar {
+    /// The calendars of account `account_id`, through the API at `api_base`, signed with
+    /// `session`'s access tokens.
     pub fn new(
         session: Arc<TokenSession>,
         api_base: &str,
@@ -860,6 +862,8 @@ const UID_PROPERTY: &str = "String {00020329-0000-0000-C000-000000000046} Name B
 const SEQUENCE_PROPERTY: &str = "String {00020329-0000-0000-C000-000000000046} Name BelfrySequence";
 
 impl GraphCalendar {
+    /// The calendars of account `account_id`, through Graph at `api_base`, signed with
+    /// `session`'s access tokens.
     pub fn new(
         session: Arc<TokenSession>,
         api_base: &str,

@@ -20,8 +20,11 @@ pub struct EventVersion<'a> {
     pub sequence: u32,
     /// This version is the cancellation.
     pub cancelled: bool,
+    /// The meeting as this version has it.
     pub meeting: &'a Meeting,
+    /// The invitation the event carries: its texts, location and attendees.
     pub invitation: &'a Invitation,
+    /// The meeting provider whose joining details the event carries.
     pub provider: &'a Provider,
     /// When this version was made (the iCalendar DTSTAMP).
     pub dtstamp: DateTime<Utc>,
@@ -51,13 +54,18 @@ pub enum Written {
     NothingToCancel,
     /// The calendar holds a newer version than this one (changed elsewhere, or by a later
     /// change); nothing was overwritten.
-    Superseded { held: u32 },
+    Superseded {
+        /// The SEQUENCE the calendar holds.
+        held: u32,
+    },
 }
 
 /// A confirmed write: the event's address on the service, and what happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirmed {
+    /// Where the event is on the service: its href, or the provider's event id.
     pub remote_ref: String,
+    /// What the write did.
     pub written: Written,
     /// Attendees the calendar's server says it could not tell of this version (a
     /// scheduling CalDAV server's RFC 6638 `SCHEDULE-STATUS` 3.x or 5.x: DAViCal delivers
@@ -70,7 +78,10 @@ pub struct Confirmed {
 pub enum Failure {
     /// Worth another try later (the network, 429, 5xx); `retry_after` is what the server
     /// asked for, in seconds.
-    Transient { retry_after: Option<u64> },
+    Transient {
+        /// Seconds the server asked to wait, if it said.
+        retry_after: Option<u64>,
+    },
     /// The same request will always fail (400, 403, 404 on a calendar, an occupied place, a
     /// version that cannot be written there): retrying cannot help, the user must act.
     Permanent,
@@ -83,7 +94,9 @@ pub enum Failure {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct PortError {
+    /// How the outbox must treat it.
     pub failure: Failure,
+    /// What went wrong and what to do, for the user.
     pub message: String,
     /// The meeting's field at fault, when the service cannot take what it says (Outlook
     /// and a zone without a Windows name, say).
@@ -91,6 +104,7 @@ pub struct PortError {
 }
 
 impl PortError {
+    /// A failure worth another try later, after `retry_after` seconds if the server said.
     pub fn transient(message: impl Into<String>, retry_after: Option<u64>) -> PortError {
         PortError {
             failure: Failure::Transient { retry_after },
@@ -99,6 +113,7 @@ impl PortError {
         }
     }
 
+    /// A failure that retrying cannot help.
     pub fn permanent(message: impl Into<String>) -> PortError {
         PortError {
             failure: Failure::Permanent,
@@ -116,6 +131,7 @@ impl PortError {
         }
     }
 
+    /// Credentials the service refused: the user must sign in again.
     pub fn unauthorized(message: impl Into<String>) -> PortError {
         PortError {
             failure: Failure::Unauthorized,
@@ -135,7 +151,9 @@ impl PortError {
 pub struct CalendarEntry {
     /// The id writes use (a collection URL, a Google calendar id, a Graph calendar id).
     pub id: String,
+    /// Its name as the account sees it.
     pub name: String,
+    /// The account may create events in it.
     pub writable: bool,
     /// It accepts events (some CalDAV collections hold only tasks).
     pub events: bool,
@@ -152,21 +170,30 @@ pub struct CalendarEntry {
 /// An event as a calendar holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldEvent {
+    /// Where the event is on the service: its href, or the provider's event id.
     pub remote_ref: String,
+    /// The event's iCalendar UID.
     pub uid: String,
     /// The version the calendar holds, when the service keeps one.
     pub sequence: Option<u32>,
+    /// The event is cancelled.
     pub cancelled: bool,
+    /// The event's title.
     pub title: String,
     /// The start as the service gives it (RFC 3339, or an iCalendar date-time).
     pub start: String,
+    /// The organizer's address, when the event names one.
     pub organizer: Option<String>,
+    /// The attendees' addresses.
     pub attendees: Vec<String>,
+    /// The event's location.
     pub location: String,
+    /// The plain-text description.
     pub description: String,
     /// The description as HTML, where the service keeps one (CalDAV's `X-ALT-DESC`,
     /// Google's HTML description, Graph's HTML body); empty otherwise.
     pub html: String,
+    /// The event is a series, or an occurrence of one.
     pub recurring: bool,
     /// The start of its next occurrence in the time listed (a series': the first of those
     /// ahead, an exception's moved time included), when the listing says; the same forms as
@@ -196,7 +223,9 @@ pub trait EventEdit: Send + Sync {
 /// Requests to one service that must share a limit (Graph: 4 at once per mailbox).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lane {
+    /// What the requests share: an account, or one mailbox of one.
     pub key: String,
+    /// How many of them may be under way at once.
     pub width: usize,
 }
 

@@ -14,10 +14,13 @@ pub struct MeetingDuration(u32);
 /// Why a duration was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
+    /// Not written like `45m`, `1h` or `1h30m`.
     #[error("write a duration like 45m, 1h or 1h30m")]
     Format,
+    /// No minutes at all.
     #[error("a meeting lasts at least 1 minute")]
     Zero,
+    /// More than 24 hours.
     #[error("a meeting lasts at most 24h")]
     TooLong,
 }

@@ -11,18 +11,25 @@ pub struct EmailAddress(String);
 /// Why an address was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
+    /// Nothing given.
     #[error("an email address is required")]
     Empty,
+    /// No `@`.
     #[error("{0:?} has no @: write it as name@example.com")]
     NoAt(String),
+    /// Longer than 254 characters.
     #[error("{0:?} is longer than the 254 characters an address may have")]
     TooLong(String),
+    /// More than 64 characters before the `@`.
     #[error("{0:?} has more than 64 characters before the @")]
     LocalTooLong(String),
+    /// A space or a control character.
     #[error("{0:?} contains a space or control character")]
     Whitespace(String),
+    /// A character not allowed before the `@`.
     #[error("{0:?} has a character that is not allowed before the @")]
     BadLocal(String),
+    /// No valid domain after the `@`.
     #[error("{0:?} has no valid domain after the @ (like example.com)")]
     BadDomain(String),
 }
@@ -211,6 +218,7 @@ impl MailSecurity {
         }
     }
 
+    /// The security with this stable name (any case), if any.
     pub fn from_name(name: &str) -> Option<MailSecurity> {
         MailSecurity::ALL
             .into_iter()

@@ -33,6 +33,7 @@ pub fn windows_zone(tz: Tz) -> Option<&'static str> {
 /// Why a series cannot be written as a Graph recurrence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GraphRecurrenceError {
+    /// A monthly series on day 29, 30 or 31 (the day).
     #[error(
         "Outlook moves a monthly meeting on day {0} to the last day of shorter months, which the invitation would not say: start the series on a day from 1 to 28"
     )]

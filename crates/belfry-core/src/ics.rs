@@ -39,6 +39,7 @@ pub struct IcsOptions {
     pub uid: String,
     /// Goes up by one with every update and the cancellation.
     pub sequence: u32,
+    /// When this version was made (`DTSTAMP`).
     pub dtstamp: DateTime<Utc>,
     /// `None` for a calendar resource stored on a server (CalDAV has no METHOD).
     pub method: Option<Method>,
@@ -52,6 +53,7 @@ pub struct IcsOptions {
 /// Why no calendar object could be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IcsError {
+    /// Attendees, and no organizer.
     #[error("an invitation with attendees needs an organizer: give your email address")]
     MissingOrganizer,
 }

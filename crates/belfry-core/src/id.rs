@@ -29,14 +29,18 @@ enum Repr {
 /// Why a meeting ID could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
+    /// Not 10 digits (how many there are).
     #[error("a meeting ID has 10 digits; this has {0}")]
     WrongLength(usize),
+    /// A character that is neither a digit nor a separator.
     #[error(
         "a meeting ID is 10 digits, optionally grouped with spaces or dashes; {0:?} is not allowed"
     )]
     BadCharacter(char),
+    /// Nothing given.
     #[error("a meeting ID is required")]
     Empty,
+    /// Not a valid room name.
     #[error(
         "a room name has 3 to {MAX_ROOM} letters, digits, dashes or underscores, and not only digits"
     )]
@@ -49,6 +53,7 @@ pub enum GenerateError {
     /// Every draw hit an ID already in use; with 10^10 IDs this means the check is broken.
     #[error("no unused meeting ID was found after {0} draws")]
     Exhausted(u32),
+    /// No randomness could be had.
     #[error(transparent)]
     Entropy(#[from] EntropyError),
 }

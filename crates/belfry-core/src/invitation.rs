@@ -18,12 +18,17 @@ pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/invitation.txt.j2"
 /// What an invitation is made of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Invitation {
+    /// The meeting's ID.
     pub meeting_id: MeetingId,
+    /// The meeting's title.
     pub title: String,
+    /// The invitation as plain text, rendered from the template.
     pub text: String,
+    /// The same text as HTML.
     pub html: String,
     /// The one-click dial string: the event's location.
     pub location: String,
+    /// The link that joins the meeting.
     pub join_url: String,
     /// Everyone the invitation goes to, the provider's addresses included.
     pub attendees: Vec<EmailAddress>,
@@ -35,7 +40,9 @@ pub struct Invitation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{}", match .line { Some(l) => format!("template line {l}: {message}"), None => format!("template: {message}") })]
 pub struct TemplateError {
+    /// The template's line at fault, when known.
     pub line: Option<usize>,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -196,7 +203,9 @@ pub fn render_invitation(
 /// an event Belfry did not write (a meeting moved off Amazon Chime).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Joining {
+    /// The joining details as plain text.
     pub text: String,
+    /// The same as HTML.
     pub html: String,
     /// The one-click dial string, or the link: the event's location.
     pub location: String,

@@ -4,6 +4,7 @@
 //! Invariant: this crate does no I/O. The clock and randomness come in as parameters
 //! ([`Entropy`], `DateTime<Utc>`), so every function is deterministic under test.
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 

@@ -64,23 +64,41 @@ impl MeetingKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
+    /// The meeting provider.
     Provider,
+    /// The kind of meeting ID.
     Kind,
+    /// The meeting ID.
     MeetingId,
+    /// The moderator passcode.
     Passcode,
+    /// The title.
     Title,
+    /// The start.
     Start,
+    /// The time zone.
     TimeZone,
+    /// The duration.
     Duration,
+    /// How often it repeats.
     Repeat,
+    /// How many times it repeats.
     RepeatCount,
+    /// The last day it repeats.
     RepeatUntil,
+    /// The weekdays it repeats on.
     RepeatOn,
+    /// The attendees.
     Attendees,
+    /// The organizer.
     Organizer,
+    /// The host a delegate schedules for.
     OnBehalfOf,
+    /// The description.
     Description,
+    /// The dial-in countries.
     DialIn,
+    /// The extra time zones shown.
     ShowZones,
 }
 
@@ -89,7 +107,9 @@ pub enum Field {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct FieldError {
+    /// The field refused.
     pub field: Field,
+    /// Why, and what would do.
     pub message: String,
 }
 
@@ -111,11 +131,13 @@ impl FieldError {
 pub struct MeetingForm {
     /// The provider profile's key (`chime`, `jitsi`); empty means the default one.
     pub provider: String,
+    /// How the meeting ID is picked.
     pub kind: MeetingKind,
     /// An ID to use instead of a fresh one (a host's one-time ID handed to a delegate).
     pub meeting_id: String,
     /// A moderator passcode chosen by the user (moderated meetings only).
     pub passcode: String,
+    /// The meeting's title.
     pub title: String,
     /// `YYYY-MM-DDTHH:MM`, local to `time_zone`.
     pub start: String,
@@ -125,23 +147,34 @@ pub struct MeetingForm {
     pub duration: String,
     /// `daily`, `weekly`, `monthly`, or empty for a single meeting.
     pub repeat: String,
+    /// How many meetings in all; empty for no count. Not with `repeat_until`.
     pub repeat_count: String,
+    /// The last day (`YYYY-MM-DD`); empty for no end date. Not with `repeat_count`.
     pub repeat_until: String,
+    /// Weekday names or their first three letters, comma-separated allowed.
     pub repeat_on: Vec<String>,
+    /// Email addresses, separated by commas or semicolons allowed.
     pub attendees: Vec<String>,
+    /// The organizer's address; empty means the default organizer.
     pub organizer: String,
+    /// The host's address, when a delegate schedules on the host's behalf; else empty.
     pub on_behalf_of: String,
+    /// The meeting's description.
     pub description: String,
     /// Country codes; empty means the default countries.
     pub dial_in: Vec<String>,
+    /// IANA zones to show the times in too, comma-separated allowed.
     pub show_zones: Vec<String>,
 }
 
 /// Defaults that come from settings and the system.
 #[derive(Debug, Clone)]
 pub struct Defaults {
+    /// The zone of a meeting that names none.
     pub time_zone: Tz,
+    /// The user's dial-in countries, for a meeting that names none.
     pub dial_in: Vec<String>,
+    /// The organizer of a meeting that names none.
     pub organizer: Option<EmailAddress>,
 }
 
@@ -151,22 +184,31 @@ pub struct Meeting {
     /// The provider profile's key. Meetings saved before there were several are Chime's.
     #[serde(default = "chime_key")]
     pub provider: String,
+    /// The meeting ID.
     pub id: MeetingId,
+    /// How the ID was picked.
     pub kind: MeetingKind,
+    /// The title, trimmed.
     pub title: String,
     /// The local start the user asked for (before DST resolution).
     pub start: NaiveDateTime,
+    /// The zone `start` is local to.
     pub time_zone: Tz,
+    /// How long each meeting lasts.
     pub duration: MeetingDuration,
+    /// How it repeats; `None` for a single meeting.
     pub recurrence: Option<Recurrence>,
     /// The user's attendees, without the provider's addresses and without repeats.
     pub attendees: Vec<EmailAddress>,
+    /// The organizer, when the form or the defaults name one.
     pub organizer: Option<EmailAddress>,
     /// The host, when a delegate schedules on the host's behalf.
     pub on_behalf_of: Option<EmailAddress>,
+    /// The description, without trailing white space.
     pub description: String,
     /// Upper-case country codes, each known to the provider.
     pub dial_in: Vec<String>,
+    /// Other zones the invitation shows the times in, each once, without `time_zone`.
     pub show_zones: Vec<Tz>,
 }
 

@@ -17,8 +17,10 @@ pub struct Passcode(String);
 /// Why a passcode was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasscodeError {
+    /// Too few or too many digits (how many there are).
     #[error("a moderator passcode is {MIN_LEN} to {MAX_LEN} digits; this has {0}")]
     WrongLength(usize),
+    /// Something other than digits.
     #[error("a moderator passcode is digits only")]
     NotDigits,
 }

@@ -16,6 +16,7 @@ use crate::id::MeetingId;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DialNumber {
+    /// The number to dial.
     pub number: String,
     /// `toll-free` or `toll`.
     pub kind: String,
@@ -27,7 +28,9 @@ pub struct DialNumber {
 pub struct Country {
     /// ISO 3166 alpha-2 code, upper case.
     pub code: String,
+    /// The country's name.
     pub name: String,
+    /// Its dial-in numbers.
     pub numbers: Vec<DialNumber>,
 }
 
@@ -51,8 +54,10 @@ pub enum IdKind {
 pub struct Provider {
     /// The stable key meetings record (`chime`, `jitsi`): lower-case letters, digits, `-`.
     pub key: String,
+    /// What the window and the invitation call it.
     pub name: String,
     join_url: String,
+    /// How its meetings are identified.
     #[serde(default)]
     pub ids: IdKind,
     /// Whether a moderator code (kept in the keyring, never sent to attendees) applies.
@@ -64,19 +69,25 @@ pub struct Provider {
     pin_address: String,
     #[serde(default)]
     one_click: String,
+    /// The link to the international dial-in numbers.
     #[serde(default)]
     pub international_url: String,
     #[serde(default)]
     sip: String,
+    /// The H.323 addresses room video systems call.
     #[serde(default)]
     pub h323: Vec<String>,
+    /// What to press on the phone to mute or unmute.
     #[serde(default)]
     pub mute_code: String,
+    /// The countries whose numbers are shown when none of the user's default countries is
+    /// among `countries`.
     #[serde(default)]
     pub default_countries: Vec<String>,
     /// What the profile does (and, for Chime, that the service has ended).
     #[serde(default)]
     pub service_status: String,
+    /// Dial-in numbers per country.
     #[serde(default)]
     pub countries: Vec<Country>,
     /// Dial-in lines written as they are (a personal room's numbers, copied from the
@@ -93,7 +104,9 @@ pub struct Provider {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no dial-in numbers are known for {code:?}; known: {known}")]
 pub struct UnknownCountry {
+    /// The code asked for, as an excerpt.
     pub code: String,
+    /// The codes the provider has, comma-separated.
     pub known: String,
 }
 

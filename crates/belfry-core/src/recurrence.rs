@@ -10,8 +10,11 @@ use crate::time::resolve;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Frequency {
+    /// Every day.
     Daily,
+    /// Every week, on the chosen weekdays.
     Weekly,
+    /// Every month.
     Monthly,
 }
 
@@ -30,10 +33,12 @@ pub enum RepeatEnd {
 /// A checked recurrence rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recurrence {
+    /// How often it repeats.
     pub frequency: Frequency,
     /// For weekly series: the weekdays, Monday first, without repeats. Always includes the
     /// start's weekday.
     pub weekdays: Vec<Weekday>,
+    /// When it stops.
     pub end: RepeatEnd,
 }
 
@@ -42,18 +47,25 @@ use crate::limits::MAX_OCCURRENCES as MAX_COUNT;
 /// Why a recurrence was refused. Each variant names the option at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecurrenceError {
+    /// Not daily, weekly or monthly.
     #[error("repeat {0:?} is not known: use daily, weekly or monthly")]
     Frequency(String),
+    /// A count out of range.
     #[error("the count is a whole number from 1 to {MAX_COUNT}")]
     Count,
+    /// An end date before the first meeting.
     #[error("the end date {0} is before the first meeting")]
     UntilBeforeStart(NaiveDate),
+    /// Both a count and an end date.
     #[error("give either a count or an end date, not both")]
     CountAndUntil,
+    /// Not a weekday name.
     #[error("{0:?} is not a weekday: use mon, tue, wed, thu, fri, sat, sun")]
     Weekday(String),
+    /// Weekdays for a series that is not weekly.
     #[error("weekdays apply to weekly meetings only")]
     WeekdaysNotWeekly,
+    /// Weekdays without the first meeting's day.
     #[error("the weekdays must include the first meeting's day ({0}), or move the start")]
     StartDayMissing(String),
 }

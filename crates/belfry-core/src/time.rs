@@ -8,10 +8,13 @@ use serde::Serialize;
 /// Why a zone or a time could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
+    /// Not a known IANA zone name.
     #[error("{0:?} is not an IANA time zone; write it like Europe/Berlin or America/New_York")]
     UnknownZone(String),
+    /// A start not written `YYYY-MM-DDTHH:MM`.
     #[error("write the start as YYYY-MM-DDTHH:MM, for example 2027-03-02T10:00")]
     StartFormat,
+    /// A date not written `YYYY-MM-DD`.
     #[error("write the date as YYYY-MM-DD, for example 2027-06-30")]
     DateFormat,
 }
@@ -52,15 +55,22 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, TimeError> {
 pub enum TimeNotice {
     /// The time does not exist (clocks jump forward); the time after the gap is used.
     Gap {
+        /// The local time asked for.
         requested: NaiveDateTime,
+        /// The local time used.
         effective: NaiveDateTime,
+        /// The zone's IANA name.
         zone: String,
     },
     /// The time happens twice (clocks go back); the first occurrence is used.
     Ambiguous {
+        /// The local time asked for.
         requested: NaiveDateTime,
+        /// The zone's IANA name.
         zone: String,
+        /// The first occurrence's abbreviation and offset: the one used.
         first: String,
+        /// The second occurrence's abbreviation and offset.
         second: String,
     },
 }
@@ -167,7 +177,7 @@ pub fn abbreviation(t: &DateTime<Tz>) -> String {
     }
 }
 
-/// `+0530`, `-0230`, `+054500` (seconds only when present); with `colon`, `UTC+05:30`.
+/// `+0530`, `-0230`, `+054500` (seconds only when present); with `human`, `UTC+05:30`.
 pub fn format_offset(seconds: i32, human: bool) -> String {
     let sign = if seconds < 0 { '-' } else { '+' };
     let s = seconds.unsigned_abs();
@@ -190,9 +200,13 @@ pub fn format_offset(seconds: i32, human: bool) -> String {
 pub struct Observance {
     /// Local wall time at which it starts, read with `offset_from`.
     pub start_local: NaiveDateTime,
+    /// The UTC offset before it, in seconds (`TZOFFSETFROM`).
     pub offset_from: i32,
+    /// The UTC offset from it on, in seconds (`TZOFFSETTO`).
     pub offset_to: i32,
+    /// It is daylight saving time, not standard time.
     pub daylight: bool,
+    /// The zone's abbreviation from it on (`TZNAME`).
     pub name: String,
 }
 

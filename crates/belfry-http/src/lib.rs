@@ -5,6 +5,7 @@
 //! read through [`read_body_capped`], so no server makes Belfry buffer without bound, and
 //! what a server wrote reaches an error message only as an [`excerpt`].
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
@@ -157,7 +158,12 @@ pub enum Attempt<T, E> {
     /// Failed in a way a later try may not (a network error, 5xx, 429, a rate limit):
     /// `error` is the answer when no try is left; `retry_after` what the server asked for,
     /// in seconds.
-    Again { error: E, retry_after: Option<u64> },
+    Again {
+        /// Why this try failed.
+        error: E,
+        /// Seconds the server asked to wait, if it said.
+        retry_after: Option<u64>,
+    },
 }
 
 impl Retry {

@@ -11,6 +11,7 @@
 //! accepted: the caller records that before the content leaves, so a crash at any point
 //! leaves either a message the server never took or one the caller knows may be out.
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
@@ -45,7 +46,9 @@ pub enum Failure {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct MailError {
+    /// What kind of failure, and whether the message may be out.
     pub failure: Failure,
+    /// What went wrong, in words for the user.
     pub message: String,
 }
 
@@ -61,11 +64,14 @@ impl MailError {
 /// The iTIP method of an invitation (RFC 5546).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItipMethod {
+    /// An invitation, new or changed (`REQUEST`).
     Request,
+    /// A cancellation (`CANCEL`).
     Cancel,
 }
 
 impl ItipMethod {
+    /// The method's name as iCalendar writes it: `REQUEST` or `CANCEL`.
     pub fn as_str(self) -> &'static str {
         match self {
             ItipMethod::Request => "REQUEST",
@@ -79,17 +85,24 @@ impl ItipMethod {
 pub struct InvitationMail<'a> {
     /// The sender: the mail account's address, with the organizer's name.
     pub from: &'a str,
+    /// The sender's display name; empty for none.
     pub from_name: &'a str,
+    /// The attendee's address.
     pub to: &'a str,
+    /// The subject line.
     pub subject: &'a str,
+    /// The invitation as plain text.
     pub text: &'a str,
+    /// The invitation as HTML.
     pub html: &'a str,
     /// The iCalendar object, with the same `METHOD` as `method`.
     pub ics: &'a str,
+    /// The iTIP method, named in the calendar part's content type.
     pub method: ItipMethod,
     /// Stable for one attendee and one version: a copy sent again is recognisably the same
     /// message.
     pub message_id: &'a str,
+    /// The message's `Date` header.
     pub date: DateTime<Utc>,
 }
 
@@ -148,12 +161,17 @@ pub fn compose(mail: &InvitationMail<'_>) -> Result<Vec<u8>, MailError> {
 /// An outgoing mail server and the account on it. The password is handed in per session.
 #[derive(Debug, Clone)]
 pub struct MailServer {
+    /// The server's host name or address.
     pub host: String,
+    /// The server's port.
     pub port: u16,
+    /// How the connection is secured: STARTTLS, implicit TLS or none (this machine only).
     pub security: Security,
+    /// The user name to sign in with.
     pub user: String,
     /// Extra certificate authorities (PEM) to trust for this server: a private server's own.
     pub ca_pem: Option<Vec<u8>>,
+    /// How long connecting, a command or an answer may take.
     pub timeout: Duration,
 }
 

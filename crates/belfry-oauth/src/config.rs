@@ -15,7 +15,9 @@ pub const CONFIG_ENV: &str = "BELFRY_CONFIG";
 /// The OAuth providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderKind {
+    /// Google Calendar.
     Google,
+    /// Microsoft 365, through Microsoft Graph.
     Microsoft,
 }
 
@@ -57,14 +59,21 @@ impl ProviderKind {
 /// One provider's client and endpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderConfig {
+    /// Which provider this is.
     pub kind: ProviderKind,
+    /// The OAuth client ID; empty until one is configured.
     pub client_id: String,
     /// Google desktop clients have one (not confidential, but required); Microsoft public
     /// clients do not.
     pub client_secret: Option<String>,
+    /// The authorization endpoint, opened in the browser.
     pub auth_url: String,
+    /// The token endpoint: codes and refresh tokens are exchanged here.
     pub token_url: String,
+    /// The revocation endpoint (RFC 7009), when the provider has one.
     pub revoke_url: Option<String>,
+    /// The OpenID Connect userinfo endpoint: asked who signed in when the ID token does
+    /// not say.
     pub userinfo_url: Option<String>,
     /// The calendar API.
     pub api_base: String,
@@ -125,7 +134,9 @@ fn is_loopback(url: &url::Url) -> bool {
 /// All providers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    /// Google's client and endpoints.
     pub google: ProviderConfig,
+    /// Microsoft's client and endpoints.
     pub microsoft: ProviderConfig,
 }
 

@@ -11,6 +11,7 @@
 //! Invariant: tokens are [`Sensitive`]; only the refresh token is kept (in the keyring, by
 //! the caller); access tokens live in memory. Error messages never carry a token.
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
@@ -39,26 +40,37 @@ pub use session::TokenSession;
 /// Why signing in (or refreshing) failed. Never contains a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OAuthError {
+    /// The configuration is missing or wrong: no client, a bad URL, an unreadable file.
     #[error("{0}")]
     Config(String),
+    /// The browser could not be opened on the sign-in page.
     #[error("the browser could not be opened: {0}")]
     Browser(String),
+    /// No answer came back in time; the seconds waited.
     #[error("no answer came back from the browser within {0} seconds; try again")]
     Timeout(u64),
+    /// Only answers carrying another sign-in's `state` came back.
     #[error(
         "the answer from the browser did not match this sign-in (wrong state); nothing was accepted"
     )]
     StateMismatch,
+    /// The provider's callback carried an error, such as the user declining.
     #[error("the sign-in was refused: {0}")]
     Denied(String),
+    /// The provider refused the grant as invalid (expired or revoked), or no refresh token
+    /// is kept.
     #[error("the sign-in has expired or was revoked: sign in again")]
     SignInAgain,
+    /// The sign-in server answered with an error or an answer that cannot be used.
     #[error("the sign-in server answered with an error: {0}")]
     Server(String),
+    /// The sign-in server could not be reached.
     #[error("cannot reach the sign-in server: {0}")]
     Network(String),
+    /// The listener on 127.0.0.1 could not be set up or read.
     #[error("the loopback listener failed: {0}")]
     Listener(String),
+    /// Reading or writing the keyring failed.
     #[error("the keyring failed: {0}")]
     Keyring(String),
 }
@@ -66,7 +78,9 @@ pub enum OAuthError {
 /// An access token and when it stops working.
 #[derive(Debug, Clone)]
 pub struct AccessToken {
+    /// The bearer token itself.
     pub token: Sensitive<String>,
+    /// When it stops working.
     pub expires_at: Instant,
     /// How long it was issued for.
     pub lifetime: Duration,
@@ -95,7 +109,9 @@ impl AccessToken {
 pub struct SignedIn {
     /// Who signed in (their email address).
     pub identity: String,
+    /// The refresh token, for the caller to keep in the keyring.
     pub refresh_token: Sensitive<String>,
+    /// The first access token.
     pub access: AccessToken,
 }
 

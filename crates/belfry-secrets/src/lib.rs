@@ -7,6 +7,7 @@
 //! keyring, the joined value), is zeroed when dropped. Copies made inside the platform's
 //! keyring client are out of its reach.
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 

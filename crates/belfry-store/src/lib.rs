@@ -4,6 +4,7 @@
 //! Invariant: no secret is ever written here. A moderated meeting records only that it has
 //! a passcode; the passcode itself lives in the keyring (`belfry-secrets`).
 
+#![warn(missing_docs)]
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
@@ -25,29 +26,42 @@ const DB_FILE: &str = "belfry.sqlite3";
 /// Why the store could not do something.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The data directory could not be created or used.
     #[error("cannot use the data directory {path}: {source}")]
     Directory {
+        /// The data directory.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// No data directory is known for this user, and none was set.
     #[error("no data directory could be found for this user; set {DATA_DIR_ENV}")]
     NoDataDir,
+    /// The fresh meeting ID was used before.
     #[error("the meeting ID {0} is already in the history")]
     IdTaken(MeetingId),
+    /// Another account already has this name.
     #[error("an account named {0:?} already exists")]
     NameTaken(String),
+    /// The database was written by a newer Belfry, with a schema this one does not know.
     #[error(
         "the local database {path} is from a newer Belfry (schema {found}, this one knows {known})"
     )]
     TooNew {
+        /// The database file.
         path: PathBuf,
+        /// The database's schema version.
         found: i64,
+        /// The newest schema version this Belfry knows.
         known: i64,
     },
+    /// Another Belfry saved a change to the meeting (named by its UID) first.
     #[error("meeting {0} was changed by another Belfry meanwhile; read it again")]
     Changed(String),
+    /// A stored record cannot be read back.
     #[error("a stored record is damaged: {0}")]
     Damaged(String),
+    /// SQLite failed.
     #[error("local database: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -198,6 +212,7 @@ pub enum DeliveryState {
 }
 
 impl DeliveryState {
+    /// Every state.
     pub const ALL: [DeliveryState; 4] = [
         DeliveryState::Pending,
         DeliveryState::Done,
@@ -236,7 +251,9 @@ pub enum Wanted<'a> {
     Nowhere,
     /// One calendar (scheduling).
     On {
+        /// The account the calendar belongs to.
         account_id: &'a str,
+        /// The calendar's id.
         calendar: &'a str,
     },
     /// Every calendar that holds an earlier version (a change or a cancellation).
@@ -246,7 +263,9 @@ pub enum Wanted<'a> {
 /// One meeting on one calendar: the version the calendar must hold, and how far that got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
+    /// The meeting's UID.
     pub meeting_uid: String,
+    /// The account the calendar belongs to.
     pub account_id: String,
     /// The calendar's id (a collection URL for CalDAV).
     pub calendar: String,
@@ -254,6 +273,7 @@ pub struct Delivery {
     pub sequence: u32,
     /// The calendar must hold the cancelled event.
     pub cancelled: bool,
+    /// Where the delivery stands.
     pub state: DeliveryState,
     /// Where the event is (its href, or the provider's event id), once a write was confirmed.
     pub remote_ref: Option<String>,
@@ -265,18 +285,23 @@ pub struct Delivery {
     pub next_try_at: Option<DateTime<Utc>>,
     /// A request for this event may have reached the server (so it may exist unconfirmed).
     pub sent: bool,
+    /// When the delivery last changed.
     pub updated_at: DateTime<Utc>,
 }
 
 /// Which delivery: a meeting on one calendar of one account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DeliveryKey {
+    /// The meeting's UID.
     pub meeting_uid: String,
+    /// The account the calendar belongs to.
     pub account_id: String,
+    /// The calendar's id.
     pub calendar: String,
 }
 
 impl Delivery {
+    /// Which delivery this is.
     pub fn key(&self) -> DeliveryKey {
         DeliveryKey {
             meeting_uid: self.meeting_uid.clone(),
@@ -291,14 +316,21 @@ impl Delivery {
 pub enum AttemptEnd<'a> {
     /// The server answered for this version: `Done` or `Superseded`.
     Confirmed {
+        /// Where the event is: its href, or the provider's event id.
         remote_ref: &'a str,
+        /// `Done`, or `Superseded` when the calendar holds a newer version.
         state: DeliveryState,
     },
     /// Refused for good.
-    Failed { error: &'a str },
+    Failed {
+        /// Why, for the user.
+        error: &'a str,
+    },
     /// Worth another try at `next_try_at`.
     Later {
+        /// Why this attempt failed, for the user.
         error: &'a str,
+        /// When to try again.
         next_try_at: DateTime<Utc>,
     },
 }
@@ -308,15 +340,20 @@ pub enum AttemptEnd<'a> {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AccountKind {
+    /// A Google account.
     Google,
+    /// A Microsoft 365 account.
     Microsoft,
+    /// A CalDAV server account.
     Caldav,
+    /// AWS credentials.
     Aws,
     /// An outgoing mail server: Belfry emails the invitations a calendar server does not.
     Smtp,
 }
 
 impl AccountKind {
+    /// Every kind.
     pub const ALL: [AccountKind; 5] = [
         AccountKind::Google,
         AccountKind::Microsoft,
@@ -344,6 +381,7 @@ impl AccountKind {
         }
     }
 
+    /// The kind with this stable name, if any.
     pub fn from_name(name: &str) -> Option<AccountKind> {
         AccountKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
@@ -355,8 +393,10 @@ pub struct CaldavConfig {
     /// The address the user gave.
     #[serde(default)]
     pub server: String,
+    /// The account's principal URL (RFC 5397 `current-user-principal`).
     #[serde(default)]
     pub principal: String,
+    /// The URL of the collection that holds the account's calendars.
     pub calendar_home: String,
     /// The server schedules (RFC 6638): it emails the attendees itself.
     #[serde(default)]
@@ -376,9 +416,15 @@ pub struct CaldavConfig {
 #[serde(tag = "source", rename_all = "kebab-case")]
 pub enum AwsSource {
     /// A profile of the standard AWS configuration.
-    Profile { profile: String },
+    Profile {
+        /// The profile's name.
+        profile: String,
+    },
     /// An access key whose secret is in the keyring.
-    AccessKey { access_key_id: String },
+    AccessKey {
+        /// The access key ID.
+        access_key_id: String,
+    },
     /// The default credential chain.
     Chain,
 }
@@ -386,7 +432,9 @@ pub enum AwsSource {
 /// An outgoing mail account's settings (its password is in the keyring).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SmtpConfig {
+    /// The mail server's host name.
     pub host: String,
+    /// The mail server's port.
     pub port: u16,
     /// `starttls`, `tls`, or `none` (a server on this machine only).
     pub security: belfry_core::email::MailSecurity,
@@ -400,14 +448,20 @@ pub struct SmtpConfig {
 /// An account's kind and its non-secret settings, one shape per kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountConfig {
+    /// A CalDAV account, with what discovery found.
     Caldav(CaldavConfig),
+    /// A Google account.
     Google,
+    /// A Microsoft 365 account.
     Microsoft,
+    /// AWS credentials, and where they come from.
     Aws(AwsSource),
+    /// An outgoing mail server.
     Smtp(SmtpConfig),
 }
 
 impl AccountConfig {
+    /// The account's kind.
     pub fn kind(&self) -> AccountKind {
         match self {
             AccountConfig::Caldav(_) => AccountKind::Caldav,
@@ -452,11 +506,14 @@ pub struct AccountRecord {
     pub identity: String,
     /// Its kind and non-secret settings (server, calendar home, profile...).
     pub config: AccountConfig,
+    /// The calendar used when none is named.
     pub default_calendar: Option<String>,
+    /// When the account was added.
     pub created_at: DateTime<Utc>,
 }
 
 impl AccountRecord {
+    /// The account's kind.
     pub fn kind(&self) -> AccountKind {
         self.config.kind()
     }
@@ -467,7 +524,9 @@ impl AccountRecord {
 pub struct MeetingRecord {
     /// The calendar UID, stable across updates and the cancellation.
     pub uid: String,
+    /// The meeting ID people join with.
     pub meeting_id: MeetingId,
+    /// What kind of meeting it is.
     pub kind: MeetingKind,
     /// The iCalendar SEQUENCE last written.
     pub sequence: u32,
@@ -475,8 +534,11 @@ pub struct MeetingRecord {
     pub meeting: Option<Meeting>,
     /// Whether a moderator passcode is kept in the keyring for it.
     pub has_passcode: bool,
+    /// When it entered the history.
     pub created_at: DateTime<Utc>,
+    /// When it was last saved.
     pub updated_at: DateTime<Utc>,
+    /// When it was cancelled, if it was.
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 

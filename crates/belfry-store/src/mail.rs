@@ -37,6 +37,7 @@ pub enum MailState {
 }
 
 impl MailState {
+    /// Every state.
     pub const ALL: [MailState; 6] = [
         MailState::Pending,
         MailState::Sending,
@@ -46,6 +47,7 @@ impl MailState {
         MailState::Superseded,
     ];
 
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             MailState::Pending => "pending",
@@ -68,7 +70,9 @@ impl MailState {
 /// Which email: one version of one meeting to one attendee.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MailKey {
+    /// The meeting's UID.
     pub meeting_uid: String,
+    /// The iCalendar SEQUENCE of the version.
     pub sequence: u32,
     /// Lower case.
     pub attendee: String,
@@ -77,30 +81,44 @@ pub struct MailKey {
 /// One invitation email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailing {
+    /// Which email this is.
     pub key: MailKey,
     /// The outgoing mail account that sends it.
     pub account_id: String,
     /// A CANCEL (the meeting was cancelled, or this attendee was taken off it).
     pub cancel: bool,
+    /// Where it stands.
     pub state: MailState,
+    /// Failed attempts so far.
     pub attempts: u32,
+    /// Why the last attempt failed, for the user.
     pub last_error: Option<String>,
+    /// When a pending email is tried next (`None`: now).
     pub next_try_at: Option<DateTime<Utc>>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
 /// How an attempt at an email ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailEnd<'a> {
+    /// The mail server accepted it.
     Sent,
+    /// Refused for good.
     Failed {
+        /// Why, for the user.
         error: &'a str,
     },
+    /// Worth another try at `next_try_at`.
     Later {
+        /// Why this attempt failed, for the user.
         error: &'a str,
+        /// When to try again.
         next_try_at: DateTime<Utc>,
     },
+    /// The content left but no answer came: it may have been accepted.
     Unknown {
+        /// What happened, for the user.
         error: &'a str,
     },
 }

@@ -42,9 +42,13 @@ impl MoveState {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EventTexts {
+    /// The description as plain text.
     pub description: String,
+    /// The description as HTML.
     pub html: String,
+    /// The location.
     pub location: String,
+    /// The attendees' addresses.
     #[serde(default)]
     pub attendees: Vec<String>,
 }
@@ -52,15 +56,20 @@ pub struct EventTexts {
 /// Which event: one calendar of one account, the event's address there.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MoveKey {
+    /// The account the calendar belongs to.
     pub account_id: String,
+    /// The calendar's id.
     pub calendar: String,
+    /// Where the event is on the calendar: its href, or the provider's event id.
     pub remote_ref: String,
 }
 
 /// One event moved off Chime.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MoveRecord {
+    /// Which event.
     pub key: MoveKey,
+    /// The event's title.
     pub title: String,
     /// The event's start as the calendar gave it.
     pub start: String,
@@ -72,12 +81,17 @@ pub struct MoveRecord {
     pub replacement: Option<EventTexts>,
     /// What the event held when the move was planned.
     pub original: EventTexts,
+    /// Where the move stands.
     pub state: MoveState,
+    /// Failed attempts.
     pub attempts: u32,
     /// A request for it may have reached the calendar.
     pub sent: bool,
+    /// Why the last attempt failed, for the user.
     pub last_error: Option<String>,
+    /// When the move was first planned.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 

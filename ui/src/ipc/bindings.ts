@@ -5,13 +5,25 @@ export type MeetingKind = "one_time" | "moderated" | "personal";
 
 export type Field = "provider" | "kind" | "meeting_id" | "passcode" | "title" | "start" | "time_zone" | "duration" | "repeat" | "repeat_count" | "repeat_until" | "repeat_on" | "attendees" | "organizer" | "on_behalf_of" | "description" | "dial_in" | "show_zones";
 
-export type FieldError = { field: Field, message: string, };
+export type FieldError = { 
+/**
+ * The field refused.
+ */
+field: Field, 
+/**
+ * Why, and what would do.
+ */
+message: string, };
 
 export type MeetingForm = { 
 /**
  * The provider profile's key (`chime`, `jitsi`); empty means the default one.
  */
-provider: string, kind: MeetingKind, 
+provider: string, 
+/**
+ * How the meeting ID is picked.
+ */
+kind: MeetingKind, 
 /**
  * An ID to use instead of a fresh one (a host's one-time ID handed to a delegate).
  */
@@ -19,7 +31,11 @@ meeting_id: string,
 /**
  * A moderator passcode chosen by the user (moderated meetings only).
  */
-passcode: string, title: string, 
+passcode: string, 
+/**
+ * The meeting's title.
+ */
+title: string, 
 /**
  * `YYYY-MM-DDTHH:MM`, local to `time_zone`.
  */
@@ -35,11 +51,43 @@ duration: string,
 /**
  * `daily`, `weekly`, `monthly`, or empty for a single meeting.
  */
-repeat: string, repeat_count: string, repeat_until: string, repeat_on: Array<string>, attendees: Array<string>, organizer: string, on_behalf_of: string, description: string, 
+repeat: string, 
+/**
+ * How many meetings in all; empty for no count. Not with `repeat_until`.
+ */
+repeat_count: string, 
+/**
+ * The last day (`YYYY-MM-DD`); empty for no end date. Not with `repeat_count`.
+ */
+repeat_until: string, 
+/**
+ * Weekday names or their first three letters, comma-separated allowed.
+ */
+repeat_on: Array<string>, 
+/**
+ * Email addresses, separated by commas or semicolons allowed.
+ */
+attendees: Array<string>, 
+/**
+ * The organizer's address; empty means the default organizer.
+ */
+organizer: string, 
+/**
+ * The host's address, when a delegate schedules on the host's behalf; else empty.
+ */
+on_behalf_of: string, 
+/**
+ * The meeting's description.
+ */
+description: string, 
 /**
  * Country codes; empty means the default countries.
  */
-dial_in: Array<string>, show_zones: Array<string>, };
+dial_in: Array<string>, 
+/**
+ * IANA zones to show the times in too, comma-separated allowed.
+ */
+show_zones: Array<string>, };
 
 export type ErrorCode = "invalid" | "not_found" | "keyring_unavailable" | "keyring_locked" | "storage" | "unauthorized" | "remote" | "insecure_transport" | "conflict" | "internal";
 
@@ -310,11 +358,27 @@ status: string, message: string, };
 
 export type License = "Basic" | "Plus" | "Pro" | "ProTrial";
 
-export type ChimeAccount = { id: string, name: string, 
+export type ChimeAccount = { 
+/**
+ * The account's ID.
+ */
+id: string, 
+/**
+ * The account's name.
+ */
+name: string, 
 /**
  * `Team`, `EnterpriseDirectory`, `EnterpriseLWA` or `EnterpriseOIDC`.
  */
-account_type: string, default_license: License | null, supported_licenses: Array<License>, 
+account_type: string, 
+/**
+ * The license new users get, if the account has one.
+ */
+default_license: License | null, 
+/**
+ * The licenses the account's users may have.
+ */
+supported_licenses: Array<License>, 
 /**
  * `Active` or `Suspended`.
  */
@@ -324,7 +388,27 @@ status: string,
  */
 created: string, };
 
-export type ChimeUser = { id: string, account_id: string, email: string, display_name: string, license: License | null, 
+export type ChimeUser = { 
+/**
+ * The user's ID.
+ */
+id: string, 
+/**
+ * The account the user belongs to.
+ */
+account_id: string, 
+/**
+ * The user's email address.
+ */
+email: string, 
+/**
+ * The user's name as Chime shows it.
+ */
+display_name: string, 
+/**
+ * The user's license, if Chime gave one.
+ */
+license: License | null, 
 /**
  * `Registered`, `Unregistered` (invited, not joined) or `Suspended`.
  */
@@ -342,7 +426,11 @@ registered_on: string | null,
  */
 personal_pin: string | null, };
 
-export type Invite = { email: string, 
+export type Invite = { 
+/**
+ * The address invited.
+ */
+email: string, 
 /**
  * `Pending`, `Accepted` or `Failed`.
  */
@@ -352,7 +440,19 @@ status: string,
  */
 email_status: string, };
 
-export type UserFailure = { user_id: string, code: string, message: string, };
+export type UserFailure = { 
+/**
+ * The user's ID.
+ */
+user_id: string, 
+/**
+ * Chime's error code.
+ */
+code: string, 
+/**
+ * Chime's message.
+ */
+message: string, };
 
 export type Deleted = { account_id: string, 
 /**
@@ -362,7 +462,11 @@ suspended: number, note: string, };
 
 export type Severity = "error" | "warning" | "ok";
 
-export type Finding = { severity: Severity, 
+export type Finding = { 
+/**
+ * How bad it is.
+ */
+severity: Severity, 
 /**
  * Stable name: `service-ended`, `not-found`, `basic-license`, `trial-ended`,
  * `trial-ends`, `suspended`, `not-registered`, `account-suspended`,
@@ -370,17 +474,49 @@ export type Finding = { severity: Severity,
  * `other-provider` (new meetings go to another provider than Chime) and
  * `still-on-chime` (future meetings on the calendar still point at Chime).
  */
-code: string, message: string, fix: string, };
+code: string, 
+/**
+ * What was found, for the user.
+ */
+message: string, 
+/**
+ * What to do about it; empty when nothing needs doing.
+ */
+fix: string, };
 
-export type Report = { email: string, 
+export type Report = { 
+/**
+ * The Chime user's address checked, trimmed.
+ */
+email: string, 
 /**
  * No error: scheduling will work (warnings may remain).
  */
-ok: boolean, findings: Array<Finding>, };
+ok: boolean, 
+/**
+ * Every finding: errors first, then warnings, then what is fine.
+ */
+findings: Array<Finding>, };
 
 export type MoveState = "pending" | "done" | "failed";
 
-export type EventTexts = { description: string, html: string, location: string, attendees: Array<string>, };
+export type EventTexts = { 
+/**
+ * The description as plain text.
+ */
+description: string, 
+/**
+ * The description as HTML.
+ */
+html: string, 
+/**
+ * The location.
+ */
+location: string, 
+/**
+ * The attendees' addresses.
+ */
+attendees: Array<string>, };
 
 export type Organizer = { "kind": "you" } | { "kind": "host", "address": string } | { "kind": "other", "address": string };
 
