@@ -82,6 +82,8 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
     try {
       const entries = await ipc.history(search.value);
       if (mine !== seq) return;
+      // The invitation shown is one of the meetings listed, or none is shown.
+      if (selected && !entries.some((e) => e.uid === selected?.uid)) clearSelection();
       list.replaceChildren(
         ...(entries.length === 0
           ? [
@@ -119,6 +121,14 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
         `${e.provider} ${e.display} · ${e.start.replace("T", " ")} ${e.time_zone}${flags.length ? ` · ${flags.join(", ")}` : ""}`,
       ),
     );
+  }
+
+  function clearSelection() {
+    selected = null;
+    detail.textContent = "";
+    copy.disabled = true;
+    for (const b of [copyModerator, change, cancel, email]) b.hidden = true;
+    where.textContent = "";
   }
 
   async function select(e: HistoryView) {

@@ -6,7 +6,7 @@ import {
   appErrorOf,
   deliveryStatusText,
   moderatorCopied,
-  nextHour,
+  nextHalfHour,
   ScheduleModel,
   searchZones,
   senderText,
@@ -72,7 +72,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     meeting_id: "",
     passcode: "",
     title: "",
-    start: nextHour(new Date()),
+    start: nextHalfHour(new Date()),
     time_zone: "",
     duration: "1h",
     repeat: "",
@@ -377,6 +377,23 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     addButton,
     invitationsBy,
   );
+  // Without a calendar account there is nothing to pick: say so, and where to add one.
+  const noCalendar = h(
+    "p",
+    { class: "entry-meta", id: "no-calendar", hidden: true },
+    "No calendar account yet: save an .ics or copy the invitation, or add a calendar account ",
+    h(
+      "button",
+      {
+        type: "button",
+        class: "link",
+        id: "no-calendar-accounts",
+        onclick: () => document.querySelector<HTMLButtonElement>('[data-page="accounts"]')?.click(),
+      },
+      "on the Accounts page",
+    ),
+    ".",
+  );
   // Rescheduling a meeting from the history: the same ID, sent to the calendars that hold it.
   let rescheduling: string | null = null;
   const rescheduleText = h("span", {});
@@ -491,6 +508,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
       ),
       h("div", { class: "actions" }, copyButton, moderatorButton, saveButton, openButton),
       calendarRow,
+      noCalendar,
     ),
   );
   dialIn.id = "dial-in";
@@ -749,6 +767,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
         ...accounts.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)),
       );
       calendarRow.hidden = accounts.length === 0 || rescheduling !== null;
+      noCalendar.hidden = accounts.length > 0 || rescheduling !== null;
       calendarsOf = "";
       await refreshCalendars();
     } catch (e) {
@@ -808,6 +827,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     // A meeting stays on its provider: it cannot be switched while it is being changed.
     provider.disabled = display !== null;
     calendarRow.hidden = display !== null || accountSelect.options.length === 0;
+    noCalendar.hidden = display !== null || accountSelect.options.length > 0;
     rescheduleText.textContent = display
       ? `Changing meeting ${display}: "Update calendars" sends the change to every calendar that holds it, and its attendees.`
       : "";

@@ -91,6 +91,29 @@ fn a_presenter_schedules_copies_and_finds_it_in_history() {
         json!(true)
     );
 
+    // Without a calendar account the page says how to put meetings on a calendar, and its
+    // link goes to the Accounts page.
+    s.wait_until("the no-calendar note shows", 5 * SECOND, || {
+        s.execute(
+            "return !document.querySelector('#no-calendar').hidden",
+            json!([]),
+        ) == json!(true)
+    });
+    assert!(s.text_content("#no-calendar").contains("add a calendar account"));
+    // ... and shows no empty account and calendar pickers.
+    assert_eq!(
+        s.execute(
+            "return getComputedStyle(document.querySelector('.calendar-row')).display",
+            json!([])
+        ),
+        json!("none")
+    );
+    s.click("#no-calendar-accounts");
+    s.wait_until("the Accounts page shows", 5 * SECOND, || {
+        s.execute("return document.body.dataset.page", json!([])) == json!("accounts")
+    });
+    s.click("[data-page=schedule]");
+
     fill_meeting(&s, "Physics 101");
     // Attendees are checked one by one as they are entered; a bad one stays in the input.
     s.type_into("#attendee-input", "ana@example.com");
@@ -163,12 +186,14 @@ fn a_presenter_schedules_copies_and_finds_it_in_history() {
     s.wait_until("history shows the invitation", 10 * SECOND, || {
         s.text_content("#history-preview") == text
     });
+    screenshot(&s, "history");
+    // A search that matches nothing shows no invitation either (not the one selected before).
     s.type_into("#history-search", "nothing like this");
     s.wait_until("the search filters", 10 * SECOND, || {
         s.text_content(".history-list")
             .contains("No meeting matches")
     });
-    screenshot(&s, "history");
+    assert_eq!(s.text_content("#history-preview"), "");
     s.click("[data-page=about]");
     assert!(
         s.text_content("#service-status")
