@@ -9,8 +9,13 @@ use std::process::Command;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    // Rebuilt when HEAD moves: a new commit, a checkout.
-    for watched in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
+    // Rebuilt when HEAD moves: a new commit, a checkout (each is a line of HEAD's reflog).
+    for watched in [
+        ".git/HEAD",
+        ".git/logs/HEAD",
+        ".git/refs/heads",
+        ".git/packed-refs",
+    ] {
         let path = root.join(watched);
         if path.exists() {
             println!("cargo:rerun-if-changed={}", path.display());

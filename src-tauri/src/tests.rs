@@ -263,6 +263,7 @@ pub fn bindings() -> String {
         belfry_app::UserFailure::decl(&cfg),
         belfry_app::Deleted::decl(&cfg),
         belfry_app::Severity::decl(&cfg),
+        belfry_app::AdminAction::decl(&cfg),
         belfry_app::Finding::decl(&cfg),
         belfry_app::Report::decl(&cfg),
         belfry_app::MoveState::decl(&cfg),

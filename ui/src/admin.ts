@@ -2,7 +2,7 @@
 // and "Check before class". Every change is confirmed in a dialog first; nothing is deleted
 // by a single click.
 import { ipc } from "./ipc";
-import type { ChimeAccount, ChimeUser, Report, UserFailure } from "./ipc";
+import type { AdminAction, ChimeAccount, ChimeUser, Report, UserFailure } from "./ipc";
 import { confirmDialog, field, h, onAsync, toast } from "./dom";
 import { appErrorOf } from "./model";
 
@@ -95,6 +95,7 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
             {},
             h("p", { class: "message" }, f.message),
             f.fix ? h("p", { class: "fix" }, `Fix: ${f.fix}`) : null,
+            f.action ? h("p", { class: "fix" }, adminActionText(f.action)) : null,
           ),
         ),
       ),
@@ -434,4 +435,20 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
     detail,
   );
   return { element, refresh };
+}
+
+/** An administrator's step, as this page offers it. */
+function adminActionText(action: AdminAction): string {
+  switch (action.kind) {
+    case "invite":
+      return `On this page: open the account and invite ${action.email}.`;
+    case "unsuspend":
+      return "On this page: open the account's users and press Unsuspend beside them.";
+    case "give_pro":
+      return "On this page: open the account's users and choose Pro as their license.";
+    default: {
+      const unknown: never = action;
+      return unknown;
+    }
+  }
 }

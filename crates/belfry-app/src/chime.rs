@@ -339,6 +339,7 @@ impl Admin<'_> {
                         default.name
                     ),
                     fix: String::new(),
+                    action: None,
                 },
             );
         }
@@ -362,6 +363,7 @@ impl Admin<'_> {
                             problems.join("; ")
                         ),
                         fix: "Check the calendar account on the Accounts page.".into(),
+                        action: None,
                     },
                 );
             }
@@ -376,6 +378,7 @@ impl Admin<'_> {
                             c.account
                         ),
                         fix: "Move them off Chime to another provider.".into(),
+                        action: None,
                     },
                 );
             }

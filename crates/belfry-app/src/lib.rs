@@ -39,7 +39,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 pub use accounts::{AccountKind, AccountView, CalendarView, Removed};
-pub use belfry_chime::doctor::{Finding, Report, Severity};
+pub use belfry_chime::doctor::{AdminAction, Finding, Report, Severity};
 pub use belfry_chime::{
     AccountFilter, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, UserFailure,
 };

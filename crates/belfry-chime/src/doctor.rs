@@ -36,8 +36,40 @@ pub struct Finding {
     pub code: String,
     /// What was found, for the user.
     pub message: String,
-    /// What to do about it; empty when nothing needs doing.
+    /// What to do about it; empty when nothing needs doing. It names no command: each front
+    /// end words [`Finding::action`] its own way.
     pub fix: String,
+    /// The administrator's step that fixes it, when one does.
+    pub action: Option<AdminAction>,
+}
+
+/// A step a Chime administrator takes, as data: the CLI names its command, the window its
+/// Admin page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AdminAction {
+    /// Invite `email` to the account (`None`: whichever account they should be in).
+    Invite {
+        /// The Chime account's id, when known.
+        account_id: Option<String>,
+        /// The address to invite.
+        email: String,
+    },
+    /// Unsuspend the user.
+    Unsuspend {
+        /// The Chime account's id.
+        account_id: String,
+        /// The user's id.
+        user_id: String,
+    },
+    /// Give the user a Pro license.
+    GivePro {
+        /// The Chime account's id.
+        account_id: String,
+        /// The user's id.
+        user_id: String,
+    },
 }
 
 /// The check's result.
@@ -79,11 +111,22 @@ pub struct Input<'a> {
 }
 
 fn finding(severity: Severity, code: &str, message: String, fix: String) -> Finding {
+    finding_with(severity, code, message, fix, None)
+}
+
+fn finding_with(
+    severity: Severity,
+    code: &str,
+    message: String,
+    fix: String,
+    action: Option<AdminAction>,
+) -> Finding {
     Finding {
         severity,
         code: code.to_owned(),
         message,
         fix,
+        action,
     }
 }
 
@@ -101,11 +144,15 @@ pub fn check(input: &Input<'_>) -> Report {
         ));
     }
     if input.found.is_empty() {
-        out.push(finding(
+        out.push(finding_with(
             Error,
             "not-found",
             format!("{email} is not a user of any Chime account these AWS credentials can see"),
-            format!("check the address, or have an administrator invite it: belfry chime users invite --account ACCOUNT-ID {email}"),
+            "check the address, or have an administrator invite it".into(),
+            Some(AdminAction::Invite {
+                account_id: None,
+                email: email.to_owned(),
+            }),
         ));
     }
     for (account, user) in input.found {
@@ -123,20 +170,28 @@ pub fn check(input: &Input<'_>) -> Report {
         match user.registration.as_str() {
             "Suspended" => {
                 user_ok = false;
-                out.push(finding(
+                out.push(finding_with(
                     Error,
                     "suspended",
                     format!("{at} is suspended: meetings scheduled for them will not start"),
-                    format!("an administrator unsuspends them (Team accounts: invite {email} again; EnterpriseLWA: belfry chime users unsuspend --account {} {})", account.id, user.id),
+                    format!("an administrator unsuspends them (a Team account's users are invited again instead: invite {email})"),
+                    Some(AdminAction::Unsuspend {
+                        account_id: account.id.clone(),
+                        user_id: user.id.clone(),
+                    }),
                 ));
             }
             "Unregistered" => {
                 user_ok = false;
-                out.push(finding(
+                out.push(finding_with(
                     Error,
                     "not-registered",
                     format!("{at} has not accepted the invitation to the account yet (invitation {})", user.invitation.to_lowercase()),
-                    format!("{email} accepts the invitation email from Amazon Chime; an administrator can send it again: belfry chime users invite --account {} {email}", account.id),
+                    format!("{email} accepts the invitation email from Amazon Chime; an administrator can send it again"),
+                    Some(AdminAction::Invite {
+                        account_id: Some(account.id.clone()),
+                        email: email.to_owned(),
+                    }),
                 ));
             }
             _ => {}
@@ -144,11 +199,17 @@ pub fn check(input: &Input<'_>) -> Report {
         match user.license {
             Some(License::Basic) => {
                 user_ok = false;
-                out.push(finding(
+                out.push(finding_with(
                     Error,
                     "basic-license",
-                    format!("{at} has a Basic license: Basic users cannot host or schedule meetings"),
-                    format!("an administrator gives them Pro: belfry chime users license --account {} pro {}", account.id, user.id),
+                    format!(
+                        "{at} has a Basic license: Basic users cannot host or schedule meetings"
+                    ),
+                    "an administrator gives them a Pro license".into(),
+                    Some(AdminAction::GivePro {
+                        account_id: account.id.clone(),
+                        user_id: user.id.clone(),
+                    }),
                 ));
             }
             Some(License::ProTrial) => {
@@ -158,31 +219,37 @@ pub fn check(input: &Input<'_>) -> Report {
                     .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
                     .map(|t| t.with_timezone(&Utc));
                 let ends = registered.map(|t| t + Duration::days(TRIAL_DAYS));
-                let fix = format!(
-                    "join a Team account with a Pro license before the trial ends (an administrator: belfry chime users license --account {} pro {})",
-                    account.id, user.id
-                );
+                let fix = "join a Team account with a Pro license before the trial ends (an administrator gives them Pro)".to_owned();
+                let pro = || {
+                    Some(AdminAction::GivePro {
+                        account_id: account.id.clone(),
+                        user_id: user.id.clone(),
+                    })
+                };
                 match ends {
                     Some(end) if end <= input.now => {
                         user_ok = false;
-                        out.push(finding(
+                        out.push(finding_with(
                             Error,
                             "trial-ended",
                             format!("{at} had a Pro trial that ended on {}: scheduled meetings no longer start", end.format("%Y-%m-%d")),
-                            fix,
+                            fix.clone(),
+                            pro(),
                         ));
                     }
-                    Some(end) => out.push(finding(
+                    Some(end) => out.push(finding_with(
                         Warning,
                         "trial-ends",
                         format!("{at} is on a Pro trial that ends on {} ({} days from now); after that, scheduling stops working", end.format("%Y-%m-%d"), (end - input.now).num_days()),
-                        fix,
+                        fix.clone(),
+                        pro(),
                     )),
-                    None => out.push(finding(
+                    None => out.push(finding_with(
                         Warning,
                         "trial-ends",
                         format!("{at} is on a Pro trial (30 days from joining); when it ends, scheduling stops working"),
-                        fix,
+                        fix.clone(),
+                        pro(),
                     )),
                 }
             }
@@ -346,6 +413,24 @@ mod tests {
                 .unwrap_or_else(|| panic!("{code}: {r:?}"));
             assert_eq!(f.severity, Severity::Error);
             assert!(!f.fix.is_empty(), "{code} has a fix");
+            // The fix names no command; the administrator's step is data.
+            assert!(!f.fix.contains("belfry"), "{code}: {}", f.fix);
+            let step = match code {
+                "not-found" | "not-registered" => f
+                    .action
+                    .as_ref()
+                    .is_some_and(|a| matches!(a, AdminAction::Invite { .. })),
+                "basic-license" | "trial-ended" => f
+                    .action
+                    .as_ref()
+                    .is_some_and(|a| matches!(a, AdminAction::GivePro { .. })),
+                "suspended" => f
+                    .action
+                    .as_ref()
+                    .is_some_and(|a| matches!(a, AdminAction::Unsuspend { .. })),
+                _ => f.action.is_none(),
+            };
+            assert!(step, "{code}: {:?}", f.action);
             assert!(
                 !r.findings.iter().any(|f| f.code == "licensed"),
                 "{code}: not also called fine"

@@ -3,7 +3,9 @@
 
 use std::io::{IsTerminal, Write};
 
-use belfry_app::{AccountFilter, Admin, App, AppError, ErrorCode, Report, Severity, parse_license};
+use belfry_app::{
+    AccountFilter, Admin, AdminAction, App, AppError, ErrorCode, Report, Severity, parse_license,
+};
 
 use crate::args::{ChimeAccountsCommand, ChimeCommand, ChimeUsersCommand};
 use crate::output::Out;
@@ -341,6 +343,9 @@ fn print_report(out: &mut Out, r: &Report) -> Result<(), AppError> {
             out.line(&format!("    fix: {}", f.fix))?;
         }
         // The CLI's own words for what the shared text leaves to each front end.
+        if let Some(action) = &f.action {
+            out.line(&format!("    run: {}", admin_command(action)))?;
+        }
         if f.code == "still-on-chime" {
             out.line("    run: belfry migrate scan, then belfry migrate apply --to PROFILE")?;
         }
@@ -359,5 +364,23 @@ fn print_report(out: &mut Out, r: &Report) -> Result<(), AppError> {
         out.line(&format!("Scheduling should work ({warnings} warnings)."))
     } else {
         out.line(&format!("Scheduling will fail: {errors} problems to fix."))
+    }
+}
+
+/// The `belfry chime` command that takes an administrator's step.
+fn admin_command(action: &AdminAction) -> String {
+    match action {
+        AdminAction::Invite { account_id, email } => format!(
+            "belfry chime users invite --account {} {email}",
+            account_id.as_deref().unwrap_or("ACCOUNT-ID")
+        ),
+        AdminAction::Unsuspend {
+            account_id,
+            user_id,
+        } => format!("belfry chime users unsuspend --account {account_id} {user_id}"),
+        AdminAction::GivePro {
+            account_id,
+            user_id,
+        } => format!("belfry chime users license --account {account_id} pro {user_id}"),
     }
 }

@@ -2109,6 +2109,7 @@ fn doctor_finds_each_problem_and_passes_the_good_case() {
     assert!(
         text.contains("Basic license")
             && text.contains("fix: ")
+            && text.contains("run: belfry chime users license --account ")
             && text.contains("Scheduling will fail"),
         "{text}"
     );

@@ -99,7 +99,10 @@ fn a_presenter_schedules_copies_and_finds_it_in_history() {
             json!([]),
         ) == json!(true)
     });
-    assert!(s.text_content("#no-calendar").contains("add a calendar account"));
+    assert!(
+        s.text_content("#no-calendar")
+            .contains("add a calendar account")
+    );
     // ... and shows no empty account and calendar pickers.
     assert_eq!(
         s.execute(

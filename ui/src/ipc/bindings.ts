@@ -462,6 +462,32 @@ suspended: number, note: string, };
 
 export type Severity = "error" | "warning" | "ok";
 
+export type AdminAction = { "kind": "invite", 
+/**
+ * The Chime account's id, when known.
+ */
+account_id: string | null, 
+/**
+ * The address to invite.
+ */
+email: string, } | { "kind": "unsuspend", 
+/**
+ * The Chime account's id.
+ */
+account_id: string, 
+/**
+ * The user's id.
+ */
+user_id: string, } | { "kind": "give_pro", 
+/**
+ * The Chime account's id.
+ */
+account_id: string, 
+/**
+ * The user's id.
+ */
+user_id: string, };
+
 export type Finding = { 
 /**
  * How bad it is.
@@ -480,9 +506,14 @@ code: string,
  */
 message: string, 
 /**
- * What to do about it; empty when nothing needs doing.
+ * What to do about it; empty when nothing needs doing. It names no command: each front
+ * end words [`Finding::action`] its own way.
  */
-fix: string, };
+fix: string, 
+/**
+ * The administrator's step that fixes it, when one does.
+ */
+action: AdminAction | null, };
 
 export type Report = { 
 /**
