@@ -4,7 +4,7 @@
 import { ipc } from "./ipc";
 import type { BulkRow } from "./ipc";
 import { field, h, onAsync, toast } from "./dom";
-import { appErrorOf } from "./model";
+import { appErrorOf, deliveryStatusText } from "./model";
 
 const EXAMPLE =
   "title,start,tz,duration,attendees\nPhysics 101 (week 1),2027-03-01T10:00,America/New_York,1h,bob@example.com\n";
@@ -54,11 +54,11 @@ export function bulkPage(): { element: HTMLElement; refresh: () => Promise<void>
       ...done.map((r) =>
         h(
           "tr",
-          { class: r.status === "error" || r.status === "failed" ? "bad" : "good" },
+          { class: needsAttention(r) ? "bad" : "good" },
           h("td", {}, String(r.row)),
           h("td", {}, r.title),
           h("td", { class: "mono" }, r.meeting_id),
-          h("td", {}, r.message ? `${r.status}: ${r.message}` : r.status),
+          h("td", {}, rowText(r)),
         ),
       ),
     );
@@ -83,7 +83,7 @@ export function bulkPage(): { element: HTMLElement; refresh: () => Promise<void>
     try {
       const done = await ipc.scheduleBulk(rows.value, account.value);
       show(done);
-      const bad = done.filter((r) => r.status === "error" || r.status === "failed").length;
+      const bad = done.filter(needsAttention).length;
       progress.max = done.length;
       progress.value = done.length;
       status.textContent =
@@ -117,4 +117,15 @@ export function bulkPage(): { element: HTMLElement; refresh: () => Promise<void>
     table,
   );
   return { element, refresh };
+}
+
+/** A row that did not reach its calendar: refused (no status), or failed there. */
+function needsAttention(r: BulkRow): boolean {
+  return r.status === null || r.status === "failed";
+}
+
+/** What became of a row, in the page's words. */
+function rowText(r: BulkRow): string {
+  const what = r.status === null ? "refused" : deliveryStatusText(r.status);
+  return r.message ? `${what}: ${r.message}` : what;
 }

@@ -4,7 +4,7 @@ use belfry_core::limits::{MAX_CSV_BYTES, MAX_CSV_ROWS};
 use belfry_core::{Field, MeetingForm, MeetingKind};
 use serde::Serialize;
 
-use crate::{App, AppError, ErrorCode, ScheduleOutcome};
+use crate::{App, AppError, DeliveryStatus, ErrorCode, ScheduleOutcome};
 
 /// The fields a bulk file may give, in the order its columns are listed.
 const COLUMN_FIELDS: [Field; 16] = [
@@ -164,9 +164,9 @@ pub struct BulkRow {
     pub title: String,
     /// Grouped meeting ID, empty when the row failed before it got one.
     pub meeting_id: String,
-    /// `created`, `already there`, `pending`, `failed`, or `error` for a row refused before it
-    /// reached the calendar.
-    pub status: String,
+    /// How its delivery stands; none for a row refused before it reached the calendar (the
+    /// message says why).
+    pub status: Option<DeliveryStatus>,
     pub message: String,
 }
 
@@ -187,7 +187,7 @@ pub fn bulk_rows(
                         row,
                         title: form.title.clone(),
                         meeting_id: done.display.clone(),
-                        status: d.map(|d| d.status.as_str().to_owned()).unwrap_or_default(),
+                        status: d.map(|d| d.status),
                         message: d.map(|d| d.message.clone()).unwrap_or_default(),
                     }
                 }
@@ -195,7 +195,7 @@ pub fn bulk_rows(
                     row,
                     title: form.title.clone(),
                     meeting_id: String::new(),
-                    status: "error".into(),
+                    status: None,
                     message: describe_row_error(e),
                 },
             }

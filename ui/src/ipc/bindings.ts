@@ -351,10 +351,10 @@ row: number, title: string,
  */
 meeting_id: string, 
 /**
- * `created`, `already there`, `pending`, `failed`, or `error` for a row refused before it
- * reached the calendar.
+ * How its delivery stands; none for a row refused before it reached the calendar (the
+ * message says why).
  */
-status: string, message: string, };
+status: DeliveryStatus | null, message: string, };
 
 export type License = "Basic" | "Plus" | "Pro" | "ProTrial";
 
