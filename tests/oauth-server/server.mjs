@@ -803,6 +803,13 @@ async function googleEventsApi(provider, ctx) {
   if (fault === 'rate') {
     return json(ctx, 403, { error: { code: 403, message: 'Rate Limit Exceeded', errors: [{ reason: 'rateLimitExceeded' }] } }), true;
   }
+  // A calendar the user may only read (accessRole reader) refuses every change, as Google
+  // documents: 403 requiredAccessLevel.
+  const listed = CALENDARS['belfry-google'].body.items.find((c) => c.id === calendar);
+  if (ctx.method !== 'GET' && listed?.accessRole === 'reader') {
+    const message = 'You need to have writer access to this calendar.';
+    return json(ctx, 403, { error: { code: 403, message, errors: [{ domain: 'calendar', reason: 'requiredAccessLevel', message }] } }), true;
+  }
   const lost = () => {
     ctx.respond = false;
     ctx.req.socket.destroy();

@@ -190,8 +190,23 @@ pub(crate) fn api_request(
 }
 
 pub(crate) fn google_error(status: u16, body: &serde_json::Value) -> CloudError {
+    let reason = body["error"]["errors"][0]["reason"].as_str().unwrap_or("");
     match status {
-        401 | 403 => CloudError::Unauthorized(status),
+        401 => CloudError::Unauthorized(status),
+        // The token lacks a scope: signing in again grants it.
+        403 if matches!(reason, "insufficientPermissions" | "authError" | "") => {
+            CloudError::Unauthorized(status)
+        }
+        // No right on this calendar (requiredAccessLevel, forbiddenForNonOrganizer, ...):
+        // signing in again changes nothing.
+        403 => CloudError::Http {
+            status,
+            message: format!(
+                "{} ({}): the calendar's owner must share it with you and let you make changes",
+                error_message(body).unwrap_or_else(|| "forbidden".into()),
+                excerpt(reason)
+            ),
+        },
         _ => CloudError::Http {
             status,
             message: error_message(body).unwrap_or_else(|| "no details".into()),
@@ -378,6 +393,39 @@ pub fn list_calendars(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_google_403_is_a_sign_in_only_when_it_says_so() {
+        let body = |reason: &str| serde_json::json!({"error": {"code": 403, "message": "m", "errors": [{"reason": reason}]}});
+        for reason in ["insufficientPermissions", "authError"] {
+            assert!(matches!(
+                google_error(403, &body(reason)),
+                CloudError::Unauthorized(403)
+            ));
+        }
+        assert!(matches!(
+            google_error(403, &serde_json::json!({})),
+            CloudError::Unauthorized(403)
+        ));
+        for reason in [
+            "requiredAccessLevel",
+            "forbiddenForNonOrganizer",
+            "forbidden",
+        ] {
+            match google_error(403, &body(reason)) {
+                CloudError::Http {
+                    status: 403,
+                    message,
+                } => {
+                    assert!(
+                        message.contains(reason) && message.contains("owner"),
+                        "{message}"
+                    );
+                }
+                other => panic!("{reason}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn google_ids_are_base32hex_and_stable() {

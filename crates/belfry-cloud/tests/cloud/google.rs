@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use belfry_cloud::{GoogleCalendar, Retry, google_event_id};
-use belfry_core::calendar::{Calendar, Written};
+use belfry_core::calendar::{Calendar, Failure, Written};
 use belfry_oauth::ProviderKind;
 use belfry_testkit::{OAuthServer, oauth_server};
 
@@ -209,4 +209,31 @@ fn a_duplicate_would_show_and_a_mid_session_401_is_refreshed_once() {
         .unwrap();
     assert_eq!(after, before + 1, "one refresh");
     assert_eq!(events_on(&server, "primary").len(), 1);
+}
+
+#[test]
+#[ignore = "needs the OAuth test server (node): run scripts/test"]
+fn a_calendar_the_user_may_only_read_is_refused_for_good_with_googles_reason() {
+    let server = oauth_server(3600);
+    let session = Arc::new(session(&server, ProviderKind::Google));
+    let api = format!("{}/calendar/v3", server.issuer);
+    let google = GoogleCalendar::new(session, &api, "acct", fast_retry());
+    let uid = "00000000000000000000000000000006@belfry";
+    let err = google
+        .write(
+            "en.usa#holiday@group.v.calendar.google.com",
+            &version(uid, 0, false, &meeting("Lecture")),
+        )
+        .unwrap_err();
+    // Not "sign in again": the calendar's owner must let the account edit it.
+    assert_eq!(err.failure, Failure::Permanent, "{err:?}");
+    assert!(
+        err.message.contains("writer access") && err.message.contains("requiredAccessLevel"),
+        "{}",
+        err.message
+    );
+    // A rate-limit 403 is still a wait and another try.
+    post(&server, "/__test/faults", r#"{"faults": ["rate"]}"#);
+    let done = google.write("primary", &version(uid, 0, false, &meeting("Lecture")));
+    assert!(done.is_ok(), "a rate limit is retried: {done:?}");
 }
