@@ -56,7 +56,6 @@ export function setError(id: string, message: string | undefined): void {
 
 let toastTimer: ReturnType<typeof setTimeout> | null = null;
 
-/** A short status message at the bottom of the window. */
 /**
  * Runs an async `handler` on each `type` event of `el`; whatever it leaves unhandled is shown
  * as an error rather than lost.
@@ -71,6 +70,7 @@ export function onAsync<K extends keyof HTMLElementEventMap>(
   });
 }
 
+/** A short status message at the bottom of the window. */
 export function toast(message: string, kind: "ok" | "error" = "ok"): void {
   const el = document.getElementById("toast");
   if (!el) return;

@@ -252,6 +252,12 @@ impl App {
             .iter()
             .find(|c| c.writable && c.events)
             .map(|c| c.href.clone());
+        let shared = found
+            .calendars
+            .iter()
+            .filter(|c| c.owned_by_another(&found.principal, &found.calendar_home))
+            .map(|c| c.href.clone())
+            .collect();
         let record = AccountRecord {
             id: id.clone(),
             name,
@@ -264,6 +270,7 @@ impl App {
                 calendar_home: found.calendar_home,
                 auto_schedule: found.auto_schedule,
                 addresses: found.addresses,
+                shared,
                 allow_insecure_http,
             }),
             default_calendar: default,
@@ -487,12 +494,37 @@ impl App {
             return Err(no_calendars(&record));
         }
         let calendar = self.calendars.open(self, &record)?;
-        Ok(calendar_views(
+        let views = calendar_views(
             calendar.calendars()?,
             calendar.sends_invitations(),
             self.invitation_sender(&record)?,
             &record,
-        ))
+        );
+        let shared = views.iter().filter(|c| c.shared).map(|c| c.id.clone());
+        self.remember_shared(&record, shared.collect())?;
+        Ok(views)
+    }
+
+    /// Keeps which of a CalDAV account's calendars are another person's (see
+    /// [`CaldavConfig::shared`]), as the server last said.
+    pub(crate) fn remember_shared(
+        &self,
+        record: &AccountRecord,
+        mut shared: Vec<String>,
+    ) -> Result<(), AppError> {
+        let AccountConfig::Caldav(c) = &record.config else {
+            return Ok(());
+        };
+        shared.sort();
+        shared.dedup();
+        if c.shared == shared {
+            return Ok(());
+        }
+        let mut updated = record.clone();
+        if let AccountConfig::Caldav(c) = &mut updated.config {
+            c.shared = shared;
+        }
+        Ok(self.store().update_account(&updated)?)
     }
 
     /// Chooses the calendar events go to by default.

@@ -237,8 +237,6 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Opens Belfry with the real parts: the data directory's database, the OS keyring
-    /// (connected on first use), the system clock, zone and CSPRNG.
     /// Starts this process's log in the data directory ([`logging`]), once the store has made
     /// the directory (privately); answers the log's folder.
     pub fn start_log() -> Result<std::path::PathBuf, AppError> {
@@ -246,6 +244,8 @@ impl App {
         logging::start(&dir).map_err(|m| AppError::new(ErrorCode::Storage, m))
     }
 
+    /// Opens Belfry with the real parts: the data directory's database, the OS keyring
+    /// (connected on first use), the system clock, zone and CSPRNG.
     pub fn open() -> Result<App, AppError> {
         Ok(App::with_parts(
             Store::open_default()?,
@@ -1026,7 +1026,6 @@ impl App {
     }
 }
 
-/// The identifier a form is checked with before its own is drawn.
 /// Which ID a meeting gets before any is reserved: its own when it is named by its UID
 /// (`named`), the personal ID (`personal`) for a personal meeting, the one the form gives,
 /// else `stand_in` (a fresh one is reserved for it later). Refusals name the field at fault.
@@ -1060,7 +1059,8 @@ pub(crate) fn provisional_id(
     }
 }
 
-/// The ID a meeting stands under until a fresh one is reserved for it.
+/// The identifier a form is checked with before its own is drawn: the ID a meeting stands
+/// under until a fresh one is reserved for it.
 pub(crate) fn stand_in(provider: &Provider) -> Result<MeetingId, AppError> {
     let id = match provider.ids {
         IdKind::Digits => MeetingId::parse("0000000000"),

@@ -286,14 +286,15 @@ impl App {
             needed |= match &account.config {
                 // A scheduling server tells the attendees of what the account organizes
                 // only: another organizer's meeting is stored, nobody told. A host's meeting
-                // (on behalf of) is on the host's calendar, written with the host's address
-                // for the server to send it as (own calendars refuse one).
+                // (on behalf of) on the host's calendar is written with the host's address for
+                // the server to send it as; on the account's own calendar nobody would.
                 AccountConfig::Caldav(c) if c.auto_schedule => {
-                    !c.addresses.is_empty()
-                        && meeting_host.is_none()
-                        && !organizer
-                            .as_deref()
-                            .is_some_and(|o| c.addresses.iter().any(|a| a.eq_ignore_ascii_case(o)))
+                    let the_hosts =
+                        meeting_host.is_some() && crate::schedule::is_shared(&account, &d.calendar);
+                    let ours = organizer
+                        .as_deref()
+                        .is_some_and(|o| c.addresses.iter().any(|a| a.eq_ignore_ascii_case(o)));
+                    !c.addresses.is_empty() && !the_hosts && !ours
                 }
                 _ => self.invitation_sender(&account)? == InvitationSender::BelfryByMail,
             };

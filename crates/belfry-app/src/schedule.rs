@@ -694,7 +694,7 @@ impl App {
             return Ok(Target {
                 calendar: default.clone(),
                 host: None,
-                foreign: false,
+                foreign: is_shared(record, default),
             });
         }
         let calendars = self.account_calendars(&record.name)?;
@@ -812,8 +812,17 @@ impl App {
                 ),
             ));
         }
+        let foreign = c.owned_by_another(&server.principal, home.as_str());
+        if foreign && !is_shared(record, &c.href) {
+            let mut shared = match &record.config {
+                AccountConfig::Caldav(config) => config.shared.clone(),
+                _ => Vec::new(),
+            };
+            shared.push(c.href.clone());
+            self.remember_shared(record, shared)?;
+        }
         Ok(Target {
-            foreign: c.owned_by_another(&server.principal, home.as_str()),
+            foreign,
             calendar: c.href,
             host: None,
         })
@@ -1253,6 +1262,12 @@ fn delegate_form(
         ));
     }
     Ok(form.clone())
+}
+
+/// `calendar` is one of the CalDAV account's calendars another person owns, as its last
+/// listing said.
+pub(crate) fn is_shared(account: &AccountRecord, calendar: &str) -> bool {
+    matches!(&account.config, AccountConfig::Caldav(c) if c.shared.iter().any(|s| s == calendar))
 }
 
 /// A scheduling server (RFC 6638) invites only as the owner of the calendar: on the

@@ -1160,11 +1160,11 @@ fn short_reason(e: &reqwest::Error) -> String {
     reason
 }
 
-/// A calendar collection as a multistatus `<response>` describes it; unnamed, it is called
-/// by the last segment of its href.
 /// What a calendar listing asks of each collection.
 const CALENDAR_PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/><d:displayname/><d:owner/><d:current-user-privilege-set/><c:supported-calendar-component-set/><c:schedule-inbox-URL/><c:schedule-outbox-URL/></d:prop></d:propfind>"#;
 
+/// A calendar collection as a multistatus `<response>` describes it; unnamed, it is called
+/// by the last segment of its href.
 fn calendar_info(r: PropResponse, base: &Url) -> CalendarInfo {
     let name = r
         .text_prop(DAV, "displayname")
@@ -1176,9 +1176,12 @@ fn calendar_info(r: PropResponse, base: &Url) -> CalendarInfo {
         .next()
         .unwrap_or("")
         .to_owned();
+    // A principal is a URL on the server; anything else (an address, say) names no owner
+    // Belfry could compare, so the calendar is taken as the user's.
     let owner = r
         .href_prop(DAV, "owner")
         .and_then(|o| base.join(&o).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
         .map(String::from);
     CalendarInfo {
         owner,
@@ -1537,6 +1540,37 @@ mod tests {
         let long = Url::parse(&format!("http://evil.test/{}", "a".repeat(5000))).unwrap();
         let err = dav.on_server("the test named", long).unwrap_err();
         assert!(err.to_string().len() < 500, "{err}");
+    }
+
+    #[test]
+    fn a_calendars_owner_is_its_principals_url_and_nothing_else() {
+        let base = Url::parse("http://dav.test/dav/calendars/user/bob/").unwrap();
+        let xml = |owner: &str| {
+            format!(
+                r#"<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>ana.lectures/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:owner>{owner}</d:owner></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"#
+            )
+        };
+        let owner = |o: &str| {
+            let r = parse_multistatus(&xml(o), &base).unwrap().remove(0);
+            calendar_info(r, &base)
+        };
+        let shared = owner("<d:href>/dav/principals/user/ana/</d:href>");
+        assert_eq!(
+            shared.owner.as_deref(),
+            Some("http://dav.test/dav/principals/user/ana/")
+        );
+        let bob = "http://dav.test/dav/principals/user/bob";
+        assert!(shared.owned_by_another(bob, base.as_str()));
+        let own = owner("<d:href>/dav/principals/user/bob/</d:href>");
+        assert!(
+            !own.owned_by_another(bob, base.as_str()),
+            "a trailing slash is the same"
+        );
+        // An owner that is no principal URL names nobody: the home decides.
+        let odd = owner("<d:href>mailto:ana@example.com</d:href>");
+        assert_eq!(odd.owner, None);
+        assert!(!odd.owned_by_another(bob, base.as_str()));
+        assert_eq!(owner("").owner, None);
     }
 
     #[test]

@@ -204,12 +204,17 @@ impl Calendar for CalDavCalendar {
         };
         // A scheduling server records, on each attendee of what it holds, whether it could
         // tell them (RFC 6638 SCHEDULE-STATUS): DAViCal tells only its own users.
+        // The write stands whatever this read says: a failed read names nobody untold.
         let untold = match wrote {
-            Wrote::Created | Wrote::Replaced | Wrote::AlreadyThere if self.auto_schedule => self
-                .dav
-                .get_event(&href)?
-                .map(|held| ical::untold(&held.body))
-                .unwrap_or_default(),
+            Wrote::Created | Wrote::Replaced | Wrote::AlreadyThere if self.auto_schedule => {
+                match self.dav.get_event(&href) {
+                    Ok(held) => held.map(|h| ical::untold(&h.body)).unwrap_or_default(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "whom the server told could not be read back");
+                        Vec::new()
+                    }
+                }
+            }
             _ => Vec::new(),
         };
         Ok(Confirmed {

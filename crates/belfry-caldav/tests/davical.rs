@@ -122,11 +122,9 @@ fn davical_discovery_from_a_server_url() {
     }
 }
 
-/// FAILS today: DAViCal 1.1.12 makes a new user's scheduling inbox `.in` and outbox `.out`
-/// as plain calendars (resourcetype `<C:calendar/>`, no `C:schedule-inbox`), and Belfry
-/// offers them as calendars to schedule onto. They are the principal's
-/// `schedule-inbox-URL` and `schedule-outbox-URL` (RFC 6638), which discovery could leave
-/// out.
+/// DAViCal 1.1.12 makes a new user's scheduling inbox `.in` and outbox `.out` as plain
+/// calendars (resourcetype `<C:calendar/>`, no `C:schedule-inbox`); they are the principal's
+/// `schedule-inbox-URL` and `schedule-outbox-URL` (RFC 6638), which Belfry leaves out.
 #[test]
 #[ignore = "needs DAViCal: run scripts/test"]
 fn davical_discovery_does_not_offer_the_scheduling_inbox_and_outbox() {
@@ -278,12 +276,9 @@ fn davical_a_read_only_share_is_listed_read_only() {
     assert!(belfry_testkit::ics_paths(&cal, "ana", server.password("ana")).is_empty());
 }
 
-/// FAILS today: DAViCal refuses a write without the right with a 403 whose body is the
-/// plain text "No write permission" (no RFC 3744 `DAV:need-privileges`), and Belfry takes
-/// any 403 to a creation without need-privileges for a UID elsewhere (RFC 4791
-/// `no-uid-conflict`): "the calendar already has an event with this meeting's UID at
-/// another place (HTTP 403)", which sends the user looking for a duplicate rather than
-/// asking the owner for the right.
+/// DAViCal refuses a write without the right with a 403 whose body is the plain text "No
+/// write permission" (no RFC 3744 `DAV:need-privileges`): Belfry reads it as a want of
+/// rights, not a UID elsewhere, so the user asks the owner for the right.
 #[test]
 #[ignore = "needs DAViCal: run scripts/test"]
 fn davical_a_write_without_the_right_is_refused_as_a_right() {

@@ -175,9 +175,17 @@ pub fn check(input: &Input<'_>) -> Report {
                     "suspended",
                     format!("{at} is suspended: meetings scheduled for them will not start"),
                     format!("an administrator unsuspends them (a Team account's users are invited again instead: invite {email})"),
-                    Some(AdminAction::Unsuspend {
-                        account_id: account.id.clone(),
-                        user_id: user.id.clone(),
+                    // A Team account's users cannot be unsuspended: they are invited again.
+                    Some(if account.is_team() {
+                        AdminAction::Invite {
+                            account_id: Some(account.id.clone()),
+                            email: email.to_owned(),
+                        }
+                    } else {
+                        AdminAction::Unsuspend {
+                            account_id: account.id.clone(),
+                            user_id: user.id.clone(),
+                        }
                     }),
                 ));
             }
@@ -373,6 +381,29 @@ mod tests {
     }
 
     #[test]
+    fn a_suspended_user_of_an_enterprise_account_is_unsuspended_and_of_a_team_invited_again() {
+        let lwa = ChimeAccount {
+            account_type: "EnterpriseLWA".into(),
+            ..account("Active")
+        };
+        let r = run(&[(lwa, user(License::Pro, "Suspended", None))], None);
+        let f = r.findings.iter().find(|f| f.code == "suspended").unwrap();
+        assert!(
+            matches!(f.action, Some(AdminAction::Unsuspend { .. })),
+            "{f:?}"
+        );
+        let r = run(
+            &[(account("Active"), user(License::Pro, "Suspended", None))],
+            None,
+        );
+        let f = r.findings.iter().find(|f| f.code == "suspended").unwrap();
+        assert!(
+            matches!(f.action, Some(AdminAction::Invite { .. })),
+            "{f:?}"
+        );
+    }
+
+    #[test]
     fn each_problem_is_an_error_with_a_fix() {
         for (found, code) in [
             (vec![], "not-found"),
@@ -424,10 +455,11 @@ mod tests {
                     .action
                     .as_ref()
                     .is_some_and(|a| matches!(a, AdminAction::GivePro { .. })),
+                // The test account is a Team account: its users are invited again.
                 "suspended" => f
                     .action
                     .as_ref()
-                    .is_some_and(|a| matches!(a, AdminAction::Unsuspend { .. })),
+                    .is_some_and(|a| matches!(a, AdminAction::Invite { .. })),
                 _ => f.action.is_none(),
             };
             assert!(step, "{code}: {:?}", f.action);

@@ -155,8 +155,9 @@ fn command_name() -> String {
         .get_subcommands()
         .map(|c| c.get_name().to_owned())
         .collect();
-    std::env::args()
+    std::env::args_os()
         .skip(1)
+        .filter_map(|a| a.into_string().ok())
         .find(|a| names.contains(a))
         .unwrap_or_default()
 }
@@ -174,6 +175,10 @@ fn run(cli: Cli) -> Result<Option<ExitCode>, AppError> {
     let log = App::start_log();
     if let Command::Logs = cli.command {
         return out.line(&log?.display().to_string()).map(|()| None);
+    }
+    if let Err(e) = &log {
+        // The command still runs; only its log is missing.
+        eprintln!("belfry: {} (running without a log)", e.message);
     }
     let _command = tracing::info_span!("command", name = %command_name()).entered();
     tracing::info!("started");

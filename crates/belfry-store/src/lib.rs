@@ -406,6 +406,11 @@ pub struct CaldavConfig {
     /// when the server lists none (or the account was added before Belfry asked).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<String>,
+    /// The calendars in the account's listing that another person owns (as the server says,
+    /// `DAV:owner`): a meeting on one is that person's, and a scheduling server sends it as
+    /// theirs. Kept as each listing finds them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared: Vec<String>,
     /// The user confirmed sending the password over plain http:// to another machine.
     #[serde(default)]
     pub allow_insecure_http: bool,

@@ -43,7 +43,8 @@ function toAppError(e: unknown): AppError {
     const err = e as AppError;
     const hint = err.hint ?? null;
     // The window says what fixes it right after what went wrong.
-    const message = hint ? `${err.message}. ${hintText(hint)}` : err.message;
+    const stop = /[.?!]$/.test(err.message) ? "" : ".";
+    const message = hint ? `${err.message}${stop} ${hintText(hint)}` : err.message;
     return { code: err.code, message, fields: err.fields ?? [], hint };
   }
   return { code: "internal", message: String(e), fields: [], hint: null };
