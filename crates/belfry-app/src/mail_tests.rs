@@ -496,7 +496,9 @@ fn on_a_scheduling_server_a_hosts_meeting_is_the_servers_to_send_and_only_on_the
     assert!(postbox.taken().is_empty());
     // A meeting on the account's own calendar that a change puts on the host's behalf: the
     // server would tell nobody (it invites only as the calendar's owner), so Belfry emails.
-    let own = app.schedule(&mine("Acoustics"), "School", Some("Lectures")).unwrap();
+    let own = app
+        .schedule(&mine("Acoustics"), "School", Some("Lectures"))
+        .unwrap();
     assert!(own.mail.is_empty(), "the server sends the first version");
     let handed = app.reschedule_uid(&own.uid, &hosted).unwrap();
     assert_eq!(handed.mail.len(), 1, "{:?}", handed.mail);

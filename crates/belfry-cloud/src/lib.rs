@@ -197,12 +197,29 @@ pub(crate) fn google_error(status: u16, body: &serde_json::Value) -> CloudError 
         403 if matches!(reason, "insufficientPermissions" | "authError" | "") => {
             CloudError::Unauthorized(status)
         }
-        // No right on this calendar (requiredAccessLevel, forbiddenForNonOrganizer, ...):
-        // signing in again changes nothing.
+        // No right on this calendar: signing in again changes nothing.
+        403 if matches!(
+            reason,
+            "requiredAccessLevel"
+                | "forbiddenForNonOrganizer"
+                | "forbiddenForServiceAccounts"
+                | "forbidden"
+        ) =>
+        {
+            CloudError::Http {
+                status,
+                message: format!(
+                    "{} ({}): the calendar's owner must share it with you and let you make changes",
+                    error_message(body).unwrap_or_else(|| "forbidden".into()),
+                    excerpt(reason)
+                ),
+            }
+        }
+        // Anything else Google refuses (a quota, a domain's policy): its own words.
         403 => CloudError::Http {
             status,
             message: format!(
-                "{} ({}): the calendar's owner must share it with you and let you make changes",
+                "{} ({})",
                 error_message(body).unwrap_or_else(|| "forbidden".into()),
                 excerpt(reason)
             ),

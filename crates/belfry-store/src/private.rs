@@ -1,6 +1,10 @@
 //! Files only their user may read: folders made 0700 (and taken back to 0700 when they
 //! exist), files created 0600 and exclusively, so nothing follows a link another user
 //! planted. On systems without Unix permissions these are plain folders and files.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the module through which the store makes its private folders and files"
+)]
 
 use std::fs::{File, OpenOptions};
 use std::io;
