@@ -96,6 +96,8 @@ export function adminPage(onPersonalId: () => void): { element: HTMLElement; ref
             h("p", { class: "message" }, f.message),
             f.fix ? h("p", { class: "fix" }, `Fix: ${f.fix}`) : null,
             f.action ? h("p", { class: "fix" }, adminActionText(f.action)) : null,
+            // The window's own words for what the shared text leaves to each front end.
+            f.code === "still-on-chime" ? h("p", { class: "fix" }, "The Move off Chime page moves them.") : null,
           ),
         ),
       ),

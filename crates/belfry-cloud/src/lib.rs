@@ -133,7 +133,9 @@ pub(crate) fn api_request(
     let client = http()?;
     let mut refreshed = false;
     // One request: a 401 refreshes the token once and sends again at once (not a retry).
-    let mut send = || -> Result<(Option<u16>, Option<u64>, serde_json::Value), CloudError> {
+    // The answer's status (none when the connection failed, with why), Retry-After and body.
+    type Answer = (Result<u16, String>, Option<u64>, serde_json::Value);
+    let mut send = || -> Result<Answer, CloudError> {
         loop {
             let token = session.access_token()?;
             let mut req = client
@@ -150,11 +152,21 @@ pub(crate) fn api_request(
                     let status = resp.status().as_u16();
                     let retry_after = belfry_http::retry_after(&resp);
                     let answer = read_json(resp)?.unwrap_or(serde_json::Value::Null);
-                    (Some(status), retry_after, answer)
+                    (Ok(status), retry_after, answer)
                 }
-                Err(_) => (None, None, serde_json::Value::Null),
+                // Why, without the request (its URL is the calendar's, its token a header).
+                Err(e) => {
+                    let why = if e.is_timeout() {
+                        "the server did not answer in time"
+                    } else if e.is_connect() {
+                        "the connection was refused or the host is unknown"
+                    } else {
+                        "the connection broke"
+                    };
+                    (Err(why.to_owned()), None, serde_json::Value::Null)
+                }
             };
-            if answer.0 == Some(401) && !refreshed {
+            if answer.0 == Ok(401) && !refreshed {
                 refreshed = true;
                 session.invalidate();
                 continue;
@@ -167,22 +179,22 @@ pub(crate) fn api_request(
             Ok(a) => a,
             Err(e) => return Attempt::Done(Err(e)),
         };
-        let transient = match status {
-            Some(403) => rate_limited_403(&answer),
-            Some(429 | 500..=599) | None => true,
-            Some(_) => false,
+        let transient = match &status {
+            Ok(403) => rate_limited_403(&answer),
+            Ok(429 | 500..=599) | Err(_) => true,
+            Ok(_) => false,
         };
         match status {
-            Some(s) if !transient => Attempt::Done(Ok((s, answer))),
-            Some(s) => Attempt::Again {
+            Ok(s) if !transient => Attempt::Done(Ok((s, answer))),
+            Ok(s) => Attempt::Again {
                 error: CloudError::Http {
                     status: s,
-                    message: "still failing after retries".into(),
+                    message: error_message(&answer).unwrap_or_else(|| "busy".into()),
                 },
                 retry_after,
             },
-            None => Attempt::Again {
-                error: CloudError::Network("the connection failed on every attempt".into()),
+            Err(why) => Attempt::Again {
+                error: CloudError::Network(why),
                 retry_after,
             },
         }
