@@ -378,10 +378,11 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     invitationsBy,
   );
   // Without a calendar account there is nothing to pick: say so, and where to add one.
+  const noCalendarText = h("span", {}, "");
   const noCalendar = h(
     "p",
     { class: "entry-meta", id: "no-calendar", hidden: true },
-    "No calendar account yet: save an .ics or copy the invitation, or add a calendar account ",
+    noCalendarText,
     h(
       "button",
       {
@@ -760,9 +761,14 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
 
   async function refreshAccounts() {
     try {
-      const accounts = (await ipc.accounts()).filter(
-        (a) => (a.kind === "caldav" || a.kind === "google" || a.kind === "microsoft") && a.default_calendar !== "",
+      const withCalendars = (await ipc.accounts()).filter(
+        (a) => a.kind === "caldav" || a.kind === "google" || a.kind === "microsoft",
       );
+      const accounts = withCalendars.filter((a) => a.default_calendar !== "");
+      noCalendarText.textContent =
+        withCalendars.length === 0
+          ? "No calendar account yet: save an .ics or copy the invitation, or add a calendar account "
+          : "No calendar account has a default calendar yet: choose one ";
       accountSelect.replaceChildren(
         ...accounts.map((a) => h("option", { value: a.name }, `${a.name} (${a.identity})`)),
       );
