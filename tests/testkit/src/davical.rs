@@ -37,7 +37,8 @@ use std::time::{Duration, Instant};
 
 use crate::{free_port, mkcalendar, wait_listening, workspace_root};
 
-pub use crate::sabre::Captured;
+pub use crate::php::Captured;
+use crate::php::{php_settings, sendmail_script};
 
 /// The users, their passwords and names.
 const USERS: &[(&str, &str, &str)] = &[
@@ -160,15 +161,6 @@ fn postgres_bin() -> PathBuf {
         .pop()
         .map(|(_, bin)| bin)
         .expect("no /usr/lib/postgresql/<version>/bin/initdb: run scripts/setup")
-}
-
-/// The sendmail PHP's `mail()` runs: each message in a numbered folder of `mail`, its
-/// arguments in `args`, what it read in `message`.
-fn sendmail_script(mail: &Path) -> String {
-    let quoted = mail.display().to_string().replace('\'', "'\\''");
-    format!(
-        "#!/bin/sh\ndir='{quoted}'\ni=1\nwhile ! mkdir \"$dir/$i\" 2>/dev/null; do i=$((i+1)); done\nprintf '%s\\n' \"$@\" > \"$dir/$i/args\"\ncat > \"$dir/$i/message\"\n"
-    )
 }
 
 /// A PHP single-quoted string literal of `s`.
@@ -342,20 +334,6 @@ pub fn davical() -> Davical {
     server
 }
 
-/// `-d` settings of PHP: mail to the capturing sendmail, PHP's errors and DAViCal's log
-/// lines to a log rather than into answers.
-fn php_settings(dir: &Path, sendmail: &Path) -> Vec<String> {
-    [
-        format!("sendmail_path='{}' -t -i", sendmail.display()),
-        "display_errors=0".into(),
-        "log_errors=1".into(),
-        format!("error_log={}", dir.join("php-errors.log").display()),
-    ]
-    .into_iter()
-    .flat_map(|s| ["-d".to_owned(), s])
-    .collect()
-}
-
 impl Davical {
     /// Until a PROPFIND of `/caldav.php/` as ana answers 207 (at most 20 s).
     fn wait_answering(&self) {
@@ -375,7 +353,7 @@ impl Davical {
                 Instant::now() < deadline,
                 "DAViCal on {} did not answer: {status:?}; PHP's log: {}",
                 self.url,
-                std::fs::read_to_string(self.dir.path().join("php-errors.log")).unwrap_or_default()
+                self.log()
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -512,25 +490,7 @@ impl Davical {
 
     /// What the server handed to sendmail, in order.
     pub fn sent_mail(&self) -> Vec<Captured> {
-        let mut numbered: Vec<(u64, PathBuf)> = std::fs::read_dir(&self.mail)
-            .unwrap()
-            .filter_map(|e| {
-                let e = e.ok()?;
-                let n = e.file_name().to_str()?.parse().ok()?;
-                Some((n, e.path()))
-            })
-            .collect();
-        numbered.sort();
-        numbered
-            .into_iter()
-            .filter_map(|(_, dir)| {
-                let bytes = std::fs::read(dir.join("message")).ok()?;
-                Some(Captured {
-                    recipients: recipients(&bytes),
-                    message: String::from_utf8_lossy(&bytes).into_owned(),
-                })
-            })
-            .collect()
+        crate::php::sent_mail(&self.mail)
     }
 
     /// The server's folder (configuration, PostgreSQL's cluster and log, PHP's log, the
@@ -543,24 +503,6 @@ impl Davical {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("php-errors.log")).unwrap_or_default()
     }
-}
-
-/// The addresses of a message's `To`, `Cc` and `Bcc` headers (PHP's `mail()` runs sendmail
-/// with `-t`: these are where it goes).
-fn recipients(message: &[u8]) -> Vec<String> {
-    use mail_parser::{Address, MessageParser};
-    let Some(parsed) = MessageParser::default().parse(message) else {
-        return Vec::new();
-    };
-    [parsed.to(), parsed.cc(), parsed.bcc()]
-        .into_iter()
-        .flatten()
-        .flat_map(|a: &Address<'_>| {
-            a.iter()
-                .filter_map(|addr| addr.address().map(str::to_owned))
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 fn is_root() -> bool {
@@ -576,15 +518,6 @@ fn set_mode(path: &Path, mode: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recipients_are_read_from_to_cc_and_bcc() {
-        let m = b"To: meet@chime.aws\r\nSubject: x\r\nCc: Pat <pat@elsewhere.example>,\r\n q@x.test\r\n\r\nTo: not@a.header\r\n";
-        assert_eq!(
-            recipients(m),
-            ["meet@chime.aws", "pat@elsewhere.example", "q@x.test"]
-        );
-    }
 
     #[test]
     fn a_php_string_is_quoted() {

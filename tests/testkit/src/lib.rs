@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 pub mod cyrus;
 pub mod davical;
+mod php;
 pub mod sabre;
 pub mod smtp;
 

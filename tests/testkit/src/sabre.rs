@@ -9,10 +9,11 @@
 //! no mail; only a POST of an iTIP message to `/calendars/<user>/outbox` does (one message
 //! per `Recipient`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::php::{php_settings, sendmail_script};
 use crate::{free_port, mkcalendar, wait_listening, workspace_root};
 
 /// The users and their passwords.
@@ -33,30 +34,13 @@ pub struct Sabre {
     _dir: tempfile::TempDir,
 }
 
-/// One message the server handed to sendmail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Captured {
-    /// The addresses of its `To`, `Cc` and `Bcc` headers (PHP's `mail()` runs sendmail
-    /// with `-t`: these are where it goes).
-    pub recipients: Vec<String>,
-    /// The message as sendmail read it, headers and body.
-    pub message: String,
-}
+pub use crate::php::Captured;
 
 impl Drop for Sabre {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The sendmail PHP's `mail()` runs: each message in a numbered folder of `mail`, its
-/// arguments in `args`, what it read in `message`.
-fn sendmail_script(mail: &Path) -> String {
-    let quoted = mail.display().to_string().replace('\'', "'\\''");
-    format!(
-        "#!/bin/sh\ndir='{quoted}'\ni=1\nwhile ! mkdir \"$dir/$i\" 2>/dev/null; do i=$((i+1)); done\nprintf '%s\\n' \"$@\" > \"$dir/$i/args\"\ncat > \"$dir/$i/message\"\n"
-    )
 }
 
 /// A sabre/dav server, started and answering.
@@ -104,20 +88,6 @@ pub fn sabre() -> Sabre {
     wait_listening(port);
     server.wait_answering();
     server
-}
-
-/// `-d` settings of the server: mail to the capturing sendmail, PHP's errors (sabre/dav 1.8
-/// is older than PHP 8) to a log rather than into answers.
-fn php_settings(dir: &Path, sendmail: &Path) -> Vec<String> {
-    [
-        format!("sendmail_path='{}' -t -i", sendmail.display()),
-        "display_errors=0".into(),
-        "log_errors=1".into(),
-        format!("error_log={}", dir.join("php-errors.log").display()),
-    ]
-    .into_iter()
-    .flat_map(|s| ["-d".to_owned(), s])
-    .collect()
 }
 
 impl Sabre {
@@ -253,26 +223,7 @@ impl Sabre {
 
     /// What the server handed to sendmail, in order.
     pub fn sent_mail(&self) -> Vec<Captured> {
-        let mut numbered: Vec<(u64, PathBuf)> = std::fs::read_dir(&self.mail)
-            .unwrap()
-            .filter_map(|e| {
-                let e = e.ok()?;
-                let n = e.file_name().to_str()?.parse().ok()?;
-                Some((n, e.path()))
-            })
-            .collect();
-        numbered.sort();
-        numbered
-            .into_iter()
-            .filter_map(|(_, dir)| {
-                let bytes = std::fs::read(dir.join("message")).ok()?;
-                let message = String::from_utf8_lossy(&bytes).into_owned();
-                Some(Captured {
-                    recipients: recipients(&message),
-                    message,
-                })
-            })
-            .collect()
+        crate::php::sent_mail(&self.mail)
     }
 }
 
@@ -292,52 +243,9 @@ fn hrefs(xml: &str) -> Vec<String> {
         .collect()
 }
 
-/// The addresses of a message's `To`, `Cc` and `Bcc` headers, unfolded.
-fn recipients(message: &str) -> Vec<String> {
-    let head = message
-        .split("\r\n\r\n")
-        .next()
-        .unwrap_or("")
-        .split("\n\n")
-        .next()
-        .unwrap_or("");
-    let unfolded = head
-        .replace("\r\n ", " ")
-        .replace("\r\n\t", " ")
-        .replace("\n ", " ")
-        .replace("\n\t", " ");
-    unfolded
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .filter(|(name, _)| {
-            ["to", "cc", "bcc"]
-                .iter()
-                .any(|h| name.trim().eq_ignore_ascii_case(h))
-        })
-        .flat_map(|(_, value)| value.split(',').map(str::to_owned).collect::<Vec<_>>())
-        .map(|a| {
-            let a = a.trim();
-            match (a.find('<'), a.rfind('>')) {
-                (Some(s), Some(e)) if s < e => a[s + 1..e].trim().to_owned(),
-                _ => a.to_owned(),
-            }
-        })
-        .filter(|a| !a.is_empty())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recipients_are_read_from_to_cc_and_bcc() {
-        let m = "To: meet@chime.aws\r\nSubject: Invitation for: X\r\nCc: Pat <pat@elsewhere.example>,\r\n q@x.test\r\n\r\nTo: not@a.header\r\n";
-        assert_eq!(
-            recipients(m),
-            ["meet@chime.aws", "pat@elsewhere.example", "q@x.test"]
-        );
-    }
 
     #[test]
     fn hrefs_of_a_multistatus() {
