@@ -5,6 +5,7 @@ import { field, h, providerOptions, setError, showInvitationHtml, toast } from "
 import {
   appErrorOf,
   deliveryStatusText,
+  emptyForm,
   moderatorCopied,
   nextHalfHour,
   ScheduleModel,
@@ -67,24 +68,9 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     toast(`Your last draft could not be read: ${appErrorOf(e).message}`, "error");
   }
   const form: MeetingForm = draft ?? {
+    ...emptyForm(),
     provider: settings().provider,
-    kind: "one_time",
-    meeting_id: "",
-    passcode: "",
-    title: "",
     start: nextHalfHour(new Date()),
-    time_zone: "",
-    duration: "1h",
-    repeat: "",
-    repeat_count: "",
-    repeat_until: "",
-    repeat_on: [],
-    attendees: [],
-    organizer: "",
-    on_behalf_of: "",
-    description: "",
-    dial_in: [],
-    show_zones: [],
   };
   const model = new ScheduleModel(ipc, form);
   if (model.form.kind !== "personal" && model.form.meeting_id === "") {

@@ -172,7 +172,8 @@ impl Calendars for NetworkCalendars {
                         config.auto_schedule,
                         retry,
                     )
-                    .with_principal(&config.principal),
+                    .with_principal(&config.principal)
+                    .with_shared(&config.shared),
                 ))
             }
             AccountConfig::Google => {

@@ -3,7 +3,6 @@
 //! compared, so no version overwrites a newer one.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use belfry_core::calendar::{
     Calendar, CalendarEntry, Confirmed, EventEdit, EventVersion, Failure, HeldEvent, Lane,
@@ -33,8 +32,8 @@ pub struct CalDavCalendar {
     retry: Retry,
     /// The account's principal URL (empty when not known): which calendars are its own.
     principal: String,
-    /// Calendar URL → another person owns it, as the server said (asked once per calendar).
-    owners: Mutex<HashMap<String, bool>>,
+    /// The calendars another person owns, as the account's last listing found them.
+    shared: Vec<String>,
 }
 
 impl CalDavCalendar {
@@ -54,34 +53,22 @@ impl CalDavCalendar {
             auto_schedule,
             retry,
             principal: String::new(),
-            owners: Mutex::new(HashMap::new()),
+            shared: Vec::new(),
         }
     }
 
     /// The account's principal URL (its `current-user-principal`), by which a calendar
-    /// shared with it is told from its own.
+    /// shared with it is told from its own in a listing.
     pub fn with_principal(mut self, principal: &str) -> CalDavCalendar {
         self.principal = principal.to_owned();
         self
     }
 
-    /// Whether another person owns `calendar` (its `DAV:owner`, asked once).
-    fn owned_by_another(&self, calendar: &Url) -> Result<bool, CalDavError> {
-        let key = calendar.to_string();
-        if let Some(known) = self.owners_map().get(&key) {
-            return Ok(*known);
-        }
-        let another = self
-            .dav
-            .calendar_at(calendar)?
-            .is_some_and(|c| c.owned_by_another(&self.principal, self.home.as_str()));
-        self.owners_map().insert(key, another);
-        Ok(another)
-    }
-
-    fn owners_map(&self) -> std::sync::MutexGuard<'_, HashMap<String, bool>> {
-        // A panic elsewhere cannot leave the map half-written: each entry is one insert.
-        self.owners.lock().unwrap_or_else(|e| e.into_inner())
+    /// The calendars another person owns, as the account keeps them from its listings: a
+    /// meeting on one is written for the server to send as its owner's.
+    pub fn with_shared(mut self, shared: &[String]) -> CalDavCalendar {
+        self.shared = shared.to_vec();
+        self
     }
 
     /// Entries for the calendars listed, each marked shared when another person owns it.
@@ -90,7 +77,6 @@ impl CalDavCalendar {
             .into_iter()
             .map(|c| {
                 let shared = c.owned_by_another(&self.principal, self.home.as_str());
-                self.owners_map().insert(c.href.clone(), shared);
                 CalendarEntry {
                     shared,
                     ..CalendarEntry::from(c)
@@ -180,7 +166,9 @@ impl Calendar for CalDavCalendar {
         // On a host's calendar a scheduling server must be told whose meeting it is.
         let host = v.meeting.on_behalf_of.as_ref().map(|a| a.to_string());
         let schedule_address = match host {
-            Some(host) if self.auto_schedule && self.owned_by_another(&url)? => Some(host),
+            Some(host) if self.auto_schedule && self.shared.iter().any(|s| s == calendar) => {
+                Some(host)
+            }
             _ => None,
         };
         let (href, wrote) = self.dav.write_event_retrying(
