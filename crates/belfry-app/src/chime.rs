@@ -206,7 +206,7 @@ impl Admin<'_> {
             let active: Vec<String> = chime
                 .list_users(account_id, None, progress)?
                 .into_iter()
-                .filter(|u| u.registration != "Suspended")
+                .filter(|u| u.registration != belfry_chime::Registration::Suspended)
                 .map(|u| u.id)
                 .collect();
             let failed = chime.suspend(account_id, &active)?;

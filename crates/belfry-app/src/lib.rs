@@ -41,7 +41,8 @@ use serde::Serialize;
 pub use accounts::{AccountKind, AccountView, CalendarView, Removed};
 pub use belfry_chime::doctor::{AdminAction, Finding, Report, Severity};
 pub use belfry_chime::{
-    AccountFilter, ChimeAccount, ChimeAdmin, ChimeUser, Invite, License, UserFailure,
+    AccountFilter, AccountStatus, AccountType, ChimeAccount, ChimeAdmin, ChimeUser, EmailStatus,
+    Invite, InviteStatus, License, Registration, UserFailure,
 };
 pub use belfry_core::email::MailSecurity;
 pub use belfry_store::DeliveryState;

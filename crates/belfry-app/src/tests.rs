@@ -533,10 +533,10 @@ impl ChimeAdmin for MemoryChime {
         Ok(vec![ChimeAccount {
             id: "acct-1".into(),
             name: "Physics".into(),
-            account_type: "Team".into(),
+            account_type: AccountType::Team,
             default_license: Some(License::Pro),
             supported_licenses: vec![License::Basic, License::Pro],
-            status: "Active".into(),
+            status: AccountStatus::Active,
             created: "2026-01-05T00:00:00Z".into(),
         }])
     }
@@ -612,8 +612,8 @@ pub(crate) fn chime_user(
         email: email.into(),
         display_name: String::new(),
         license: Some(license),
-        registration: "Registered".into(),
-        invitation: "Accepted".into(),
+        registration: Registration::Registered,
+        invitation: Some(InviteStatus::Accepted),
         registered_on: Some(registered_on.into()),
         personal_pin: Some("6064724824".into()),
     }

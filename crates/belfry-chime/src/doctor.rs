@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::{ChimeAccount, ChimeUser, License};
+use crate::{AccountStatus, ChimeAccount, ChimeUser, License, Registration};
 
 /// How long a Pro trial lasts.
 pub const TRIAL_DAYS: i64 = 30;
@@ -158,17 +158,17 @@ pub fn check(input: &Input<'_>) -> Report {
     for (account, user) in input.found {
         let at = format!("{email} in {:?}", account.name);
         let mut user_ok = true;
-        if account.status != "Active" {
+        if account.status != AccountStatus::Active {
             user_ok = false;
             out.push(finding(
                 Error,
                 "account-suspended",
-                format!("the Chime account {:?} is {} (suspended or being deleted): its users cannot host meetings", account.name, account.status.to_lowercase()),
+                format!("the Chime account {:?} is {} (suspended or being deleted): its users cannot host meetings", account.name, account.status.as_str().to_lowercase()),
                 "ask the account's administrator to restore it, or move the presenter to an active account".into(),
             ));
         }
-        match user.registration.as_str() {
-            "Suspended" => {
+        match user.registration {
+            Registration::Suspended => {
                 user_ok = false;
                 out.push(finding_with(
                     Error,
@@ -189,12 +189,16 @@ pub fn check(input: &Input<'_>) -> Report {
                     }),
                 ));
             }
-            "Unregistered" => {
+            Registration::Unregistered => {
                 user_ok = false;
+                let invitation = user
+                    .invitation
+                    .map_or("not sent", |i| i.as_str())
+                    .to_lowercase();
                 out.push(finding_with(
                     Error,
                     "not-registered",
-                    format!("{at} has not accepted the invitation to the account yet (invitation {})", user.invitation.to_lowercase()),
+                    format!("{at} has not accepted the invitation to the account yet (invitation {invitation})"),
                     format!("{email} accepts the invitation email from Amazon Chime; an administrator can send it again"),
                     Some(AdminAction::Invite {
                         account_id: Some(account.id.clone()),
@@ -202,7 +206,7 @@ pub fn check(input: &Input<'_>) -> Report {
                     }),
                 ));
             }
-            _ => {}
+            Registration::Registered | Registration::Unknown => {}
         }
         match user.license {
             Some(License::Basic) => {
@@ -310,6 +314,7 @@ pub fn check(input: &Input<'_>) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{AccountType, InviteStatus};
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-29T12:00:00Z")
@@ -321,10 +326,10 @@ mod tests {
         ChimeAccount {
             id: "acc-1".into(),
             name: "Physics".into(),
-            account_type: "Team".into(),
+            account_type: AccountType::Team,
             default_license: Some(License::Pro),
             supported_licenses: vec![License::Basic, License::Pro],
-            status: status.into(),
+            status: AccountStatus::from_chime(status),
             created: "2025-01-01T00:00:00Z".into(),
         }
     }
@@ -336,13 +341,12 @@ mod tests {
             email: "ana@example.com".into(),
             display_name: "Ana".into(),
             license: Some(license),
-            registration: registration.into(),
-            invitation: if registration == "Unregistered" {
-                "Pending"
+            registration: Registration::from_chime(registration),
+            invitation: Some(if registration == "Unregistered" {
+                InviteStatus::Pending
             } else {
-                "Accepted"
-            }
-            .into(),
+                InviteStatus::Accepted
+            }),
             registered_on: registered_on.map(str::to_owned),
             personal_pin: Some("6064724824".into()),
         }
@@ -383,7 +387,7 @@ mod tests {
     #[test]
     fn a_suspended_user_of_an_enterprise_account_is_unsuspended_and_of_a_team_invited_again() {
         let lwa = ChimeAccount {
-            account_type: "EnterpriseLWA".into(),
+            account_type: AccountType::EnterpriseLWA,
             ..account("Active")
         };
         let r = run(&[(lwa, user(License::Pro, "Suspended", None))], None);

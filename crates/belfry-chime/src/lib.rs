@@ -56,6 +56,105 @@ impl License {
     }
 }
 
+/// Declares a closed set of values Chime's API sends as strings: an enum with the values as
+/// Chime spells them, and `Unknown` for one a later Chime added.
+macro_rules! chime_values {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $value:ident,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        pub enum $name {
+            $($(#[$vmeta])* $value,)+
+            /// A value this version of Belfry does not know.
+            Unknown,
+        }
+
+        impl $name {
+            /// The value as Chime writes it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$value => stringify!($value),)+
+                    $name::Unknown => "Unknown",
+                }
+            }
+
+            /// Reads the value as Chime writes it; any other is [`Self::Unknown`].
+            pub fn from_chime(text: &str) -> Self {
+                match text {
+                    $(stringify!($value) => $name::$value,)+
+                    _ => $name::Unknown,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+chime_values! {
+    /// How a Chime account's users sign in.
+    AccountType {
+        /// Users are invited by email and sign in with an Amazon Chime login.
+        Team,
+        /// Users sign in through the organisation's Active Directory.
+        EnterpriseDirectory,
+        /// Users sign in with Login with Amazon, on the organisation's claimed domains.
+        EnterpriseLWA,
+        /// Users sign in through the organisation's OpenID Connect provider.
+        EnterpriseOIDC,
+    }
+}
+
+chime_values! {
+    /// Whether a Chime account's users can use it.
+    AccountStatus {
+        /// In use.
+        Active,
+        /// Suspended (or being deleted): its users cannot host meetings.
+        Suspended,
+    }
+}
+
+chime_values! {
+    /// Whether a user has joined their Chime account.
+    Registration {
+        /// Joined.
+        Registered,
+        /// Invited, not joined yet.
+        Unregistered,
+        /// Suspended by an administrator: their meetings do not start.
+        Suspended,
+    }
+}
+
+chime_values! {
+    /// Where an invitation to a Chime account stands.
+    InviteStatus {
+        /// Sent, not accepted yet.
+        Pending,
+        /// Accepted.
+        Accepted,
+        /// Could not be made.
+        Failed,
+    }
+}
+
+chime_values! {
+    /// Whether Chime emailed an invitation.
+    EmailStatus {
+        /// Not emailed.
+        NotSent,
+        /// Emailed.
+        Sent,
+        /// The email could not be sent.
+        Failed,
+    }
+}
+
 /// A Chime account (an organisation's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -64,14 +163,14 @@ pub struct ChimeAccount {
     pub id: String,
     /// The account's name.
     pub name: String,
-    /// `Team`, `EnterpriseDirectory`, `EnterpriseLWA` or `EnterpriseOIDC`.
-    pub account_type: String,
+    /// How its users sign in.
+    pub account_type: AccountType,
     /// The license new users get, if the account has one.
     pub default_license: Option<License>,
     /// The licenses the account's users may have.
     pub supported_licenses: Vec<License>,
-    /// `Active` or `Suspended`.
-    pub status: String,
+    /// Whether its users can use it.
+    pub status: AccountStatus,
     /// RFC 3339.
     pub created: String,
 }
@@ -79,7 +178,7 @@ pub struct ChimeAccount {
 impl ChimeAccount {
     /// Whether it is a Team account.
     pub fn is_team(&self) -> bool {
-        self.account_type == "Team"
+        self.account_type == AccountType::Team
     }
 }
 
@@ -97,10 +196,10 @@ pub struct ChimeUser {
     pub display_name: String,
     /// The user's license, if Chime gave one.
     pub license: Option<License>,
-    /// `Registered`, `Unregistered` (invited, not joined) or `Suspended`.
-    pub registration: String,
-    /// `Pending`, `Accepted` or `Failed`.
-    pub invitation: String,
+    /// Whether the user has joined the account.
+    pub registration: Registration,
+    /// Where the user's invitation to the account stands (none: never invited).
+    pub invitation: Option<InviteStatus>,
     /// RFC 3339, when the user joined.
     pub registered_on: Option<String>,
     /// The personal meeting ID (10 digits), when the API gave it.
@@ -113,10 +212,10 @@ pub struct ChimeUser {
 pub struct Invite {
     /// The address invited.
     pub email: String,
-    /// `Pending`, `Accepted` or `Failed`.
-    pub status: String,
-    /// `Sent`, `NotSent` or `Failed`.
-    pub email_status: String,
+    /// Where the invitation stands.
+    pub status: InviteStatus,
+    /// Whether Chime emailed it.
+    pub email_status: EmailStatus,
 }
 
 /// A user a batch change could not be made for.

@@ -18,8 +18,9 @@ use belfry_http::{Attempt, Retry};
 const MAX_PAGES: usize = 1000;
 
 use crate::{
-    AccountFilter, AdminError, ChimeAccount, ChimeAdmin, ChimeUser, INVITE_BATCH, Invite,
-    LICENSE_BATCH, License, Progress, SUSPEND_BATCH, UserFailure,
+    AccountFilter, AccountStatus, AccountType, AdminError, ChimeAccount, ChimeAdmin, ChimeUser,
+    EmailStatus, INVITE_BATCH, Invite, InviteStatus, LICENSE_BATCH, License, Progress,
+    Registration, SUSPEND_BATCH, UserFailure,
 };
 
 /// The Chime admin API through `aws-sdk-chime`, region us-east-1. The standard endpoint
@@ -135,20 +136,18 @@ fn account(a: &sdk::Account) -> ChimeAccount {
     ChimeAccount {
         id: a.account_id().to_owned(),
         name: a.name().to_owned(),
-        account_type: a
-            .account_type()
-            .map(|t| t.as_str().to_owned())
-            .unwrap_or_default(),
+        account_type: a.account_type().map_or(AccountType::Unknown, |t| {
+            AccountType::from_chime(t.as_str())
+        }),
         default_license: license(a.default_license()),
         supported_licenses: a
             .supported_licenses()
             .iter()
             .filter_map(|l| License::parse(l.as_str()))
             .collect(),
-        status: a
-            .account_status()
-            .map_or("Active", |s| s.as_str())
-            .to_owned(),
+        status: a.account_status().map_or(AccountStatus::Active, |s| {
+            AccountStatus::from_chime(s.as_str())
+        }),
         created: time(a.created_timestamp()).unwrap_or_default(),
     }
 }
@@ -162,12 +161,12 @@ fn user(u: &sdk::User, account_id: &str) -> ChimeUser {
         license: license(u.license_type()),
         registration: u
             .user_registration_status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
+            .map_or(Registration::Unknown, |s| {
+                Registration::from_chime(s.as_str())
+            }),
         invitation: u
             .user_invitation_status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
+            .map(|s| InviteStatus::from_chime(s.as_str())),
         registered_on: time(u.registered_on()),
         personal_pin: u.personal_pin().map(str::to_owned),
     }
@@ -325,18 +324,14 @@ impl ChimeAdmin for SdkChime {
                     .user_type(sdk::UserType::PrivateUser)
                     .send()
             })?;
-            invites.extend(out.invites().iter().map(|i| {
-                Invite {
-                    email: i.email_address().unwrap_or_default().to_owned(),
-                    status: i
-                        .status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    email_status: i
-                        .email_status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                }
+            invites.extend(out.invites().iter().map(|i| Invite {
+                email: i.email_address().unwrap_or_default().to_owned(),
+                status: i.status().map_or(InviteStatus::Unknown, |s| {
+                    InviteStatus::from_chime(s.as_str())
+                }),
+                email_status: i.email_status().map_or(EmailStatus::Unknown, |s| {
+                    EmailStatus::from_chime(s.as_str())
+                }),
             }));
         }
         Ok(invites)

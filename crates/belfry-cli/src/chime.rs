@@ -199,7 +199,7 @@ fn users(admin: &Admin<'_>, out: &mut Out, command: ChimeUsersCommand) -> Result
                     u.email,
                     u.license.map_or("-", |l| l.as_str()),
                     u.registration,
-                    u.invitation
+                    u.invitation.map_or("-", |i| i.as_str())
                 ))?;
             }
             Ok(())

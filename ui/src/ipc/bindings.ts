@@ -358,6 +358,16 @@ status: DeliveryStatus | null, message: string, };
 
 export type License = "Basic" | "Plus" | "Pro" | "ProTrial";
 
+export type AccountType = "Team" | "EnterpriseDirectory" | "EnterpriseLWA" | "EnterpriseOIDC" | "Unknown";
+
+export type AccountStatus = "Active" | "Suspended" | "Unknown";
+
+export type Registration = "Registered" | "Unregistered" | "Suspended" | "Unknown";
+
+export type InviteStatus = "Pending" | "Accepted" | "Failed" | "Unknown";
+
+export type EmailStatus = "NotSent" | "Sent" | "Failed" | "Unknown";
+
 export type ChimeAccount = { 
 /**
  * The account's ID.
@@ -368,9 +378,9 @@ id: string,
  */
 name: string, 
 /**
- * `Team`, `EnterpriseDirectory`, `EnterpriseLWA` or `EnterpriseOIDC`.
+ * How its users sign in.
  */
-account_type: string, 
+account_type: AccountType, 
 /**
  * The license new users get, if the account has one.
  */
@@ -380,9 +390,9 @@ default_license: License | null,
  */
 supported_licenses: Array<License>, 
 /**
- * `Active` or `Suspended`.
+ * Whether its users can use it.
  */
-status: string, 
+status: AccountStatus, 
 /**
  * RFC 3339.
  */
@@ -410,13 +420,13 @@ display_name: string,
  */
 license: License | null, 
 /**
- * `Registered`, `Unregistered` (invited, not joined) or `Suspended`.
+ * Whether the user has joined the account.
  */
-registration: string, 
+registration: Registration, 
 /**
- * `Pending`, `Accepted` or `Failed`.
+ * Where the user's invitation to the account stands (none: never invited).
  */
-invitation: string, 
+invitation: InviteStatus | null, 
 /**
  * RFC 3339, when the user joined.
  */
@@ -432,13 +442,13 @@ export type Invite = {
  */
 email: string, 
 /**
- * `Pending`, `Accepted` or `Failed`.
+ * Where the invitation stands.
  */
-status: string, 
+status: InviteStatus, 
 /**
- * `Sent`, `NotSent` or `Failed`.
+ * Whether Chime emailed it.
  */
-email_status: string, };
+email_status: EmailStatus, };
 
 export type UserFailure = { 
 /**

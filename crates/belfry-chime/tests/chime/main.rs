@@ -58,7 +58,7 @@ fn an_administrator_creates_invites_licenses_and_deletes() {
     let fake = chime_fake(5);
     let chime = client(&fake);
     let created = chime.create_account("Physics Department").unwrap();
-    assert_eq!(created.account_type, "Team");
+    assert_eq!(created.account_type, belfry_chime::AccountType::Team);
     assert_eq!(created.default_license, Some(License::Pro));
     let renamed = chime
         .update_account(&created.id, Some("Physics"), Some(License::Basic))
@@ -72,7 +72,12 @@ fn an_administrator_creates_invites_licenses_and_deletes() {
         .collect();
     let invites = chime.invite_users(&created.id, &emails).unwrap();
     assert_eq!(invites.len(), 60);
-    assert!(invites.iter().all(|i| i.status == "Pending"), "{invites:?}");
+    assert!(
+        invites
+            .iter()
+            .all(|i| i.status == belfry_chime::InviteStatus::Pending),
+        "{invites:?}"
+    );
     let log = fake.get("/__test/requests");
     let invite_calls = log["log"]
         .as_array()
@@ -95,7 +100,10 @@ fn an_administrator_creates_invites_licenses_and_deletes() {
         .list_users(&created.id, Some("STUDENT07@example.edu"), &quiet)
         .unwrap();
     assert_eq!(one.len(), 1);
-    assert_eq!(one[0].registration, "Unregistered");
+    assert_eq!(
+        one[0].registration,
+        belfry_chime::Registration::Unregistered
+    );
 
     let ids: Vec<String> = users.iter().take(25).map(|u| u.id.clone()).collect();
     let failed = chime.set_license(&created.id, &ids, License::Pro).unwrap();
