@@ -584,39 +584,18 @@ impl App {
                     .with_hint(Hint::SetPersonalId)
                 })?;
                 let now = self.clock.now();
-                let rec = MeetingRecord {
-                    uid: self.new_uid()?,
-                    meeting_id: personal,
-                    kind: MeetingKind::Personal,
-                    sequence: 0,
-                    meeting: None,
-                    has_passcode: false,
-                    created_at: now,
-                    updated_at: now,
-                    cancelled_at: None,
-                };
-                self.store.insert(&rec)?;
+                let rec = self.record_given(personal, MeetingKind::Personal, None, now)?;
                 Ok(rec.uid)
             }
             kind => {
-                let moderated = kind == MeetingKind::Moderated;
-                let given_passcode = form.passcode.trim();
-                let passcode = match (moderated, given_passcode.is_empty()) {
-                    (true, false) => Some(
-                        Passcode::parse(given_passcode)
+                let given_passcode = match (kind, form.passcode.trim()) {
+                    (MeetingKind::Moderated, given) if !given.is_empty() => Some(
+                        Passcode::parse(given)
                             .map_err(|e| AppError::field(Field::Passcode, e.to_string()))?,
                     ),
-                    (true, true) => Some(self.with_entropy(|e| Passcode::generate(e))??),
-                    (false, _) => None,
+                    _ => None,
                 };
-                if passcode.is_some() {
-                    self.secrets()?;
-                }
-                let mut rec = self.reserve_fresh(&provider, kind, passcode.is_some())?;
-                if let Some(p) = &passcode {
-                    self.keep_passcode(&mut rec, p)?;
-                }
-                Ok(rec.uid)
+                Ok(self.record_fresh(&provider, kind, given_passcode)?.0.uid)
             }
         }
     }
@@ -664,6 +643,8 @@ impl App {
         Ok(())
     }
 
+    /// One try of [`Self::prepare_for`]: each step below refuses what it must before the
+    /// first write (an ID reserved, a passcode kept, a version saved).
     fn prepare_once(
         &self,
         form: &MeetingForm,
@@ -671,6 +652,7 @@ impl App {
         uid: Option<&str>,
         wanted: Wanted<'_>,
     ) -> Result<(Prepared, Vec<Delivery>), AppError> {
+        let cancelling = method == Some(Method::Cancel);
         // A fixed link's meetings have no ID of their own to give: whatever the form holds
         // (a drawn one, say) is not looked up.
         let on_fixed_link = uid.is_none()
@@ -684,20 +666,8 @@ impl App {
         };
         let given_passcode = form.parse_passcode()?;
         let defaults = self.defaults()?;
-
-        let existing = match (uid, given_id) {
-            (Some(uid), _) => Some(self.store.meeting_by_uid(uid)?.ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::NotFound,
-                    format!("there is no meeting with UID {uid:?} in your history"),
-                )
-            })?),
-            (None, Some(id)) => self.store.latest_with_id(id)?,
-            (None, None) => None,
-        };
-        if method == Some(Method::Cancel)
-            && existing.as_ref().and_then(|r| r.meeting.as_ref()).is_none()
-        {
+        let existing = self.existing_for(uid, given_id)?;
+        if cancelling && existing.as_ref().and_then(|r| r.meeting.as_ref()).is_none() {
             return Err(AppError::field(
                 Field::MeetingId,
                 "cancelling needs the meeting ID of a meeting in your history",
@@ -706,35 +676,10 @@ impl App {
         let provider = self.provider_for(form, existing.as_ref())?;
         self.keep_profile(&provider)?;
         let template = self.template_for(&provider)?;
-        let rooms = provider.ids != IdKind::Digits;
-        if let Some(id) = given_id
-            && id.is_room() != rooms
-        {
-            return Err(AppError::field(
-                Field::MeetingId,
-                match rooms {
-                    true => format!(
-                        "{} names meetings by a room name, not a number",
-                        provider.name
-                    ),
-                    false => format!("{} meeting IDs have 10 digits", provider.name),
-                },
-            ));
-        }
+        check_id_kind(given_id, &provider)?;
         // A fixed link's meetings all share it: each is a personal one.
-        let normalized;
-        let form = if self.kind_for(&provider, form.kind) == form.kind {
-            form
-        } else {
-            normalized = MeetingForm {
-                kind: MeetingKind::Personal,
-                meeting_id: String::new(),
-                passcode: String::new(),
-                ..form.clone()
-            };
-            &normalized
-        };
-        if provider.ids == IdKind::Room && form.kind == MeetingKind::Personal && existing.is_none()
+        let form_kind = self.kind_for(&provider, form.kind);
+        if provider.ids == IdKind::Room && form_kind == MeetingKind::Personal && existing.is_none()
         {
             return Err(AppError::field(
                 Field::Kind,
@@ -746,13 +691,12 @@ impl App {
         }
 
         // Which ID, and whether this is a new history entry.
-        let personal = self.personal_id_for(&provider)?;
         let named = existing.as_ref().filter(|_| uid.is_some());
         let provisional = provisional_id(
             named.map(|r| r.meeting_id),
-            form.kind,
+            form_kind,
             given_id,
-            personal,
+            self.personal_id_for(&provider)?,
             stand_in(&provider)?,
         )?;
         // A meeting's identifier is its provider's kind (a reservation made for another
@@ -766,49 +710,26 @@ impl App {
                 ),
             ));
         }
-        let mut kind = form.kind;
-        if let Some(rec) = &existing {
-            match (rec.kind, form.kind) {
-                // A personal meeting stays one, and no meeting becomes one.
-                (MeetingKind::Personal, _) | (_, MeetingKind::Personal) if named.is_some() => {
-                    kind = rec.kind;
-                }
-                (MeetingKind::OneTime, MeetingKind::Moderated) => {
-                    return Err(AppError::field(
-                        Field::Kind,
-                        format!(
-                            "{} was made without a moderator, and a passcode cannot be added to \
-                             an existing meeting: schedule it with a fresh ID",
-                            rec.meeting_id
-                        ),
-                    ));
-                }
-                // A meeting made with a moderator still needs one.
-                (MeetingKind::Moderated, _) => kind = MeetingKind::Moderated,
-                _ => {}
-            }
-            if let Some(given) = &given_passcode
-                && rec.has_passcode
-            {
-                // Giving the passcode it already has changes nothing: a re-run succeeds.
-                let kept = self.secrets()?.get(&Self::passcode_key(rec.meeting_id))?;
-                if kept.as_ref().map(|k| k.expose().as_str()) != Some(given.expose()) {
-                    return Err(AppError::field(
-                        Field::Passcode,
-                        "this meeting already has another passcode; it cannot be changed \
-                         (leave the passcode empty, or schedule it with a fresh ID instead)",
-                    ));
-                }
-            }
-        } else if given_id.is_some() && kind == MeetingKind::Moderated && given_passcode.is_none() {
-            return Err(AppError::field(
-                Field::Passcode,
-                "give the moderator passcode chosen for this meeting ID",
-            ));
-        }
-        let form = MeetingForm {
-            kind,
-            ..form.clone()
+        let kind = self.settle_kind(
+            existing.as_ref(),
+            named.is_some(),
+            form_kind,
+            given_id,
+            given_passcode.as_ref(),
+        )?;
+        let form = match kind == form.kind && form_kind == form.kind {
+            true => form.clone(),
+            // A fixed link's meeting (a personal one) has no ID or passcode of its own.
+            false if form_kind != form.kind => MeetingForm {
+                kind,
+                meeting_id: String::new(),
+                passcode: String::new(),
+                ..form.clone()
+            },
+            false => MeetingForm {
+                kind,
+                ..form.clone()
+            },
         };
 
         // A cancellation goes out even when the saved template (from an older Belfry, say)
@@ -827,70 +748,25 @@ impl App {
         self.check_form(&form, provisional, &defaults, &provider, &template)?;
 
         let now = self.clock.now();
-        let mut new_passcode = None;
-        let mut record = match existing {
-            Some(rec) if named.is_some() || rec.kind != MeetingKind::Personal => rec,
-            _ if kind == MeetingKind::Personal || given_id.is_some() => {
-                // A personal meeting, or an ID made elsewhere (a host's, handed to a delegate).
-                if given_passcode.is_some() {
-                    self.secrets()?;
-                }
-                let mut rec = MeetingRecord {
-                    uid: self.new_uid()?,
-                    meeting_id: provisional,
-                    kind,
-                    sequence: 0,
-                    meeting: None,
-                    has_passcode: given_passcode.is_some(),
-                    created_at: now,
-                    updated_at: now,
-                    cancelled_at: None,
-                };
-                self.store.insert(&rec)?;
-                if let Some(p) = &given_passcode {
-                    self.keep_passcode(&mut rec, p)?;
-                }
-                rec
-            }
-            _ => {
-                let passcode = match (kind, given_passcode) {
-                    (MeetingKind::Moderated, Some(p)) => Some(p),
-                    (MeetingKind::Moderated, None) => {
-                        Some(self.with_entropy(|e| Passcode::generate(e))??)
-                    }
-                    _ => None,
-                };
-                if passcode.is_some() {
-                    self.secrets()?;
-                }
-                let mut rec = self.reserve_fresh(&provider, kind, passcode.is_some())?;
-                if let Some(p) = &passcode {
-                    self.keep_passcode(&mut rec, p)?;
-                }
-                new_passcode = passcode;
-                rec
-            }
+        let named = named.is_some();
+        let (mut record, new_passcode) = match existing {
+            Some(rec) if named || rec.kind != MeetingKind::Personal => (rec, None),
+            // A personal meeting, or an ID made elsewhere (a host's, handed to a delegate).
+            _ if kind == MeetingKind::Personal || given_id.is_some() => (
+                self.record_given(provisional, kind, given_passcode.as_ref(), now)?,
+                None,
+            ),
+            _ => self.record_fresh(&provider, kind, given_passcode)?,
         };
 
+        // The version itself: rendered with the ID it really has.
         let meeting = form
             .validate(record.meeting_id, &defaults, &provider)
             .map_err(AppError::fields)?;
         let invitation = render_invitation(&meeting, &provider, &template)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
-
         let read_sequence = record.sequence;
-        let changed = record.meeting.as_ref() != Some(&meeting);
-        let cancelling = method == Some(Method::Cancel);
-        if record.meeting.is_some() && (changed || (cancelling && record.cancelled_at.is_none())) {
-            record.sequence += 1;
-        }
-        if cancelling {
-            record.cancelled_at.get_or_insert(now);
-        } else if changed {
-            record.cancelled_at = None;
-        }
-        record.meeting = Some(meeting.clone());
-        record.updated_at = now;
+        next_version(&mut record, &meeting, cancelling, now);
         // The version and the calendars it must reach, in one transaction.
         let deliveries = self
             .store
@@ -905,6 +781,131 @@ impl App {
             },
             deliveries,
         ))
+    }
+
+    /// The history's meeting a form changes: the one `uid` names, else the latest with the
+    /// form's ID, if any.
+    fn existing_for(
+        &self,
+        uid: Option<&str>,
+        given_id: Option<MeetingId>,
+    ) -> Result<Option<MeetingRecord>, AppError> {
+        Ok(match (uid, given_id) {
+            (Some(uid), _) => Some(self.store.meeting_by_uid(uid)?.ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    format!("there is no meeting with UID {uid:?} in your history"),
+                )
+            })?),
+            (None, Some(id)) => self.store.latest_with_id(id)?,
+            (None, None) => None,
+        })
+    }
+
+    /// The kind a meeting is saved as: the form's, unless the history's meeting it changes
+    /// (`named`: by its UID) keeps its own. A given passcode must be the one it has.
+    fn settle_kind(
+        &self,
+        existing: Option<&MeetingRecord>,
+        named: bool,
+        form_kind: MeetingKind,
+        given_id: Option<MeetingId>,
+        given_passcode: Option<&Passcode>,
+    ) -> Result<MeetingKind, AppError> {
+        let Some(rec) = existing else {
+            if given_id.is_some() && form_kind == MeetingKind::Moderated && given_passcode.is_none()
+            {
+                return Err(AppError::field(
+                    Field::Passcode,
+                    "give the moderator passcode chosen for this meeting ID",
+                ));
+            }
+            return Ok(form_kind);
+        };
+        let kind = match (rec.kind, form_kind) {
+            // A personal meeting stays one, and no meeting becomes one.
+            (MeetingKind::Personal, _) | (_, MeetingKind::Personal) if named => rec.kind,
+            (MeetingKind::OneTime, MeetingKind::Moderated) => {
+                return Err(AppError::field(
+                    Field::Kind,
+                    format!(
+                        "{} was made without a moderator, and a passcode cannot be added to \
+                         an existing meeting: schedule it with a fresh ID",
+                        rec.meeting_id
+                    ),
+                ));
+            }
+            // A meeting made with a moderator still needs one.
+            (MeetingKind::Moderated, _) => MeetingKind::Moderated,
+            _ => form_kind,
+        };
+        if let Some(given) = given_passcode
+            && rec.has_passcode
+        {
+            // Giving the passcode it already has changes nothing: a re-run succeeds.
+            let kept = self.secrets()?.get(&Self::passcode_key(rec.meeting_id))?;
+            if kept.as_ref().map(|k| k.expose().as_str()) != Some(given.expose()) {
+                return Err(AppError::field(
+                    Field::Passcode,
+                    "this meeting already has another passcode; it cannot be changed \
+                     (leave the passcode empty, or schedule it with a fresh ID instead)",
+                ));
+            }
+        }
+        Ok(kind)
+    }
+
+    /// A new history entry for an ID Belfry did not draw (the personal one, or one made
+    /// elsewhere), with the passcode given for it kept in the keyring.
+    fn record_given(
+        &self,
+        meeting_id: MeetingId,
+        kind: MeetingKind,
+        passcode: Option<&Passcode>,
+        now: DateTime<Utc>,
+    ) -> Result<MeetingRecord, AppError> {
+        if passcode.is_some() {
+            self.secrets()?;
+        }
+        let mut rec = MeetingRecord {
+            uid: self.new_uid()?,
+            meeting_id,
+            kind,
+            sequence: 0,
+            meeting: None,
+            has_passcode: passcode.is_some(),
+            created_at: now,
+            updated_at: now,
+            cancelled_at: None,
+        };
+        self.store.insert(&rec)?;
+        if let Some(p) = passcode {
+            self.keep_passcode(&mut rec, p)?;
+        }
+        Ok(rec)
+    }
+
+    /// A fresh ID reserved for a new meeting, with its passcode (the given one, or a drawn
+    /// one) kept in the keyring when it is moderated. Returns the passcode it drew.
+    fn record_fresh(
+        &self,
+        provider: &Provider,
+        kind: MeetingKind,
+        given_passcode: Option<Passcode>,
+    ) -> Result<(MeetingRecord, Option<Passcode>), AppError> {
+        let passcode = match (kind, given_passcode) {
+            (MeetingKind::Moderated, Some(p)) => Some(p),
+            (MeetingKind::Moderated, None) => Some(self.with_entropy(|e| Passcode::generate(e))??),
+            _ => None,
+        };
+        if passcode.is_some() {
+            self.secrets()?;
+        }
+        let mut rec = self.reserve_fresh(provider, kind, passcode.is_some())?;
+        if let Some(p) = &passcode {
+            self.keep_passcode(&mut rec, p)?;
+        }
+        Ok((rec, passcode))
     }
 
     /// `belfry ics`: the calendar file for a form, recorded in the history.
@@ -1024,6 +1025,46 @@ impl App {
         let sample = sample_meeting(self.system_tz, provider)?;
         check_template(template, &sample, provider)
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))
+    }
+}
+
+/// Makes `record` the next version holding `meeting`: its sequence goes up when a sent
+/// version changes (or is cancelled), and a changed meeting is no longer cancelled.
+fn next_version(
+    record: &mut MeetingRecord,
+    meeting: &Meeting,
+    cancelling: bool,
+    now: DateTime<Utc>,
+) {
+    let changed = record.meeting.as_ref() != Some(meeting);
+    if record.meeting.is_some() && (changed || (cancelling && record.cancelled_at.is_none())) {
+        record.sequence += 1;
+    }
+    if cancelling {
+        record.cancelled_at.get_or_insert(now);
+    } else if changed {
+        record.cancelled_at = None;
+    }
+    record.meeting = Some(meeting.clone());
+    record.updated_at = now;
+}
+
+/// Refuses a given identifier of the other kind than `provider`'s (a number for a service
+/// that names rooms, say).
+fn check_id_kind(given: Option<MeetingId>, provider: &Provider) -> Result<(), AppError> {
+    let rooms = provider.ids != IdKind::Digits;
+    match given {
+        Some(id) if id.is_room() != rooms => Err(AppError::field(
+            Field::MeetingId,
+            match rooms {
+                true => format!(
+                    "{} names meetings by a room name, not a number",
+                    provider.name
+                ),
+                false => format!("{} meeting IDs have 10 digits", provider.name),
+            },
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -250,41 +250,14 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             meeting,
             method,
             output,
-        } => {
-            let file = app.ics(&form_of(&meeting)?, method.into())?;
-            output::notices(&file.prepared);
-            match output {
-                None => out.raw(&file.text),
-                Some(path) => {
-                    write_atomically(&path, file.text.as_bytes())?;
-                    eprintln!(
-                        "Wrote {} (meeting {}, sequence {})",
-                        path.display(),
-                        file.prepared.meeting.id,
-                        file.prepared.record.sequence
-                    );
-                    Ok(())
-                }
-            }
-        }
+        } => ics(app, out, &meeting, method, output.as_deref()),
         Command::Schedule {
             account,
             calendar,
             from_csv: Some(file),
             meeting: _,
             json,
-        } => {
-            let text = belfry_app::files::read_file_capped(
-                &file,
-                belfry_core::limits::MAX_CSV_BYTES,
-                &format!("--from-csv {}", file.display()),
-            )?;
-            let rows = bulk::parse_csv(&text, &format!("--from-csv {}", file.display()))?;
-            let progress = |i: usize, n: usize| eprint!("\rscheduling {i}/{n}");
-            let results = app.schedule_many(&rows, &account, calendar.as_deref(), &progress);
-            eprintln!();
-            out.bulk(&results, json)
-        }
+        } => schedule_csv(app, out, &file, &account, calendar.as_deref(), json),
         Command::Schedule {
             account,
             calendar,
@@ -306,23 +279,7 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             meeting_id,
             uid,
             json,
-        } => {
-            let done = match (uid, meeting_id) {
-                (Some(uid), _) => app.cancel_uid(&uid)?,
-                (None, Some(id)) => {
-                    let id = MeetingId::read(&id)
-                        .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
-                    app.cancel_meeting(id)?
-                }
-                (None, None) => {
-                    return Err(AppError::field(
-                        Field::MeetingId,
-                        "name the meeting with --meeting-id or --uid",
-                    ));
-                }
-            };
-            out.schedule(&done, json)
-        }
+        } => cancel(app, out, meeting_id, uid, json),
         Command::Outbox { command, json } => match command {
             None => out.outbox(&app.outbox()?, json),
             Some(args::OutboxCommand::Retry { uid, json }) => {
@@ -344,24 +301,7 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
                 .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
             out.raw(&app.moderator_info(id)?)
         }
-        Command::Providers { command, json } => {
-            match command {
-                Some(args::ProvidersCommand::Add { file }) => {
-                    let added = app.add_provider_file(&file)?;
-                    eprintln!("Added {} ({}).", added.name, added.key);
-                    return Ok(());
-                }
-                Some(args::ProvidersCommand::Template { key, file, .. }) => {
-                    let text = file.as_deref().map(read_template).transpose()?;
-                    return app.set_provider_template(&key, text.as_deref());
-                }
-                None => {}
-            }
-            for problem in app.provider_problems() {
-                eprintln!("belfry: skipped {problem}");
-            }
-            out.providers(&app.providers(), json)
-        }
+        Command::Providers { command, json } => providers(app, out, command, json),
         Command::History {
             json,
             search,
@@ -375,55 +315,182 @@ fn run_command(app: &App, out: &mut Out, command: Command) -> Result<(), AppErro
             }
         }
         Command::Accounts { command } => accounts(app, out, command),
-        Command::Settings { command } => match command {
-            SettingsCommand::Show { json } => {
-                let s = app.settings()?;
-                if json {
-                    out.json(&output::settings_json(&s))
+        Command::Settings { command } => settings(app, out, command),
+    }
+}
+
+/// `belfry ics`: to stdout, or to a file written whole or not at all.
+fn ics(
+    app: &App,
+    out: &mut Out,
+    meeting: &MeetingOptions,
+    method: args::MethodArg,
+    output_path: Option<&std::path::Path>,
+) -> Result<(), AppError> {
+    let file = app.ics(&form_of(meeting)?, method.into())?;
+    output::notices(&file.prepared);
+    match output_path {
+        None => out.raw(&file.text),
+        Some(path) => {
+            write_atomically(path, file.text.as_bytes())?;
+            eprintln!(
+                "Wrote {} (meeting {}, sequence {})",
+                path.display(),
+                file.prepared.meeting.id,
+                file.prepared.record.sequence
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `belfry schedule --from-csv FILE`.
+fn schedule_csv(
+    app: &App,
+    out: &mut Out,
+    file: &std::path::Path,
+    account: &str,
+    calendar: Option<&str>,
+    json: bool,
+) -> Result<(), AppError> {
+    let text = belfry_app::files::read_file_capped(
+        file,
+        belfry_core::limits::MAX_CSV_BYTES,
+        &format!("--from-csv {}", file.display()),
+    )?;
+    let rows = bulk::parse_csv(&text, &format!("--from-csv {}", file.display()))?;
+    let progress = |i: usize, n: usize| eprint!("\rscheduling {i}/{n}");
+    let results = app.schedule_many(&rows, account, calendar, &progress);
+    eprintln!();
+    out.bulk(&results, json)
+}
+
+/// `belfry cancel`: by meeting ID or UID.
+fn cancel(
+    app: &App,
+    out: &mut Out,
+    meeting_id: Option<String>,
+    uid: Option<String>,
+    json: bool,
+) -> Result<(), AppError> {
+    let done = match (uid, meeting_id) {
+        (Some(uid), _) => app.cancel_uid(&uid)?,
+        (None, Some(id)) => {
+            let id = MeetingId::read(&id)
+                .map_err(|e| AppError::field(Field::MeetingId, e.to_string()))?;
+            app.cancel_meeting(id)?
+        }
+        (None, None) => {
+            return Err(AppError::field(
+                Field::MeetingId,
+                "name the meeting with --meeting-id or --uid",
+            ));
+        }
+    };
+    out.schedule(&done, json)
+}
+
+/// `belfry providers`, `… add`, `… template`.
+fn providers(
+    app: &App,
+    out: &mut Out,
+    command: Option<args::ProvidersCommand>,
+    json: bool,
+) -> Result<(), AppError> {
+    match command {
+        Some(args::ProvidersCommand::Add { file }) => {
+            let added = app.add_provider_file(&file)?;
+            eprintln!("Added {} ({}).", added.name, added.key);
+            return Ok(());
+        }
+        Some(args::ProvidersCommand::Template { key, file, .. }) => {
+            let text = file.as_deref().map(read_template).transpose()?;
+            return app.set_provider_template(&key, text.as_deref());
+        }
+        None => {}
+    }
+    for problem in app.provider_problems() {
+        eprintln!("belfry: skipped {problem}");
+    }
+    out.providers(&app.providers(), json)
+}
+
+/// `belfry settings show|set|unset`.
+fn settings(app: &App, out: &mut Out, command: SettingsCommand) -> Result<(), AppError> {
+    match command {
+        SettingsCommand::Show { json } => {
+            let s = app.settings()?;
+            if json {
+                out.json(&output::settings_json(&s))
+            } else {
+                out.settings(&s)
+            }
+        }
+        SettingsCommand::Set { key, value } => {
+            let key = SettingKey::parse(&key)?;
+            let value = if key == SettingKey::Template {
+                read_template(&value)?
+            } else {
+                value
+            };
+            app.set_setting(key, &value)?;
+            eprintln!("Saved {}.", key.name());
+            Ok(())
+        }
+        SettingsCommand::Unset { key } => {
+            let key = SettingKey::parse(&key)?;
+            let was = app.unset_setting(key)?;
+            eprintln!(
+                "{} {}.",
+                key.name(),
+                if was {
+                    "is back to its default"
                 } else {
-                    out.settings(&s)
+                    "was not set"
                 }
-            }
-            SettingsCommand::Set { key, value } => {
-                let key = SettingKey::parse(&key)?;
-                let value = if key == SettingKey::Template {
-                    read_template(&value)?
-                } else {
-                    value
-                };
-                app.set_setting(key, &value)?;
-                eprintln!("Saved {}.", key.name());
-                Ok(())
-            }
-            SettingsCommand::Unset { key } => {
-                let key = SettingKey::parse(&key)?;
-                let was = app.unset_setting(key)?;
-                eprintln!(
-                    "{} {}.",
-                    key.name(),
-                    if was {
-                        "is back to its default"
-                    } else {
-                        "was not set"
-                    }
-                );
-                Ok(())
-            }
-        },
+            );
+            Ok(())
+        }
     }
 }
 
 fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), AppError> {
     match command {
-        AccountsCommand::Add {
-            kind:
-                AddAccount::Caldav {
-                    name,
-                    url,
-                    username,
-                    password_stdin: _,
-                    allow_insecure_http,
-                },
+        AccountsCommand::Add { kind } => add_account(app, kind),
+        AccountsCommand::List { json } => list_accounts(app, out, json),
+        AccountsCommand::Calendars { name, json } => list_calendars(app, out, &name, json),
+        AccountsCommand::DefaultCalendar { name, calendar } => {
+            let a = app.set_default_calendar(&name, &calendar)?;
+            eprintln!("{:?} now schedules into {}.", a.name, a.default_calendar);
+            Ok(())
+        }
+        AccountsCommand::Rename { name, new_name } => {
+            let a = app.rename_account(&name, &new_name)?;
+            eprintln!("Renamed to {:?}.", a.name);
+            Ok(())
+        }
+        AccountsCommand::Remove { name } => {
+            let removed = app.remove_account(&name)?;
+            let revoked = if removed.revoked {
+                " The sign-in was revoked at the provider."
+            } else {
+                ""
+            };
+            eprintln!("Removed {name:?} and its secrets from the keyring.{revoked}");
+            Ok(())
+        }
+    }
+}
+
+/// `belfry accounts add …`.
+fn add_account(app: &App, kind: AddAccount) -> Result<(), AppError> {
+    match kind {
+        AddAccount::Caldav {
+            name,
+            url,
+            username,
+            password_stdin: _,
+            allow_insecure_http,
         } => {
             let password = read_stdin_line("--password-stdin")?;
             let (account, calendars) = app
@@ -450,18 +517,15 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
             }
             Ok(())
         }
-        AccountsCommand::Add {
-            kind:
-                AddAccount::Smtp {
-                    name,
-                    host,
-                    port,
-                    security,
-                    username,
-                    from,
-                    ca_file,
-                    password_stdin: _,
-                },
+        AddAccount::Smtp {
+            name,
+            host,
+            port,
+            security,
+            username,
+            from,
+            ca_file,
+            password_stdin: _,
         } => {
             let password = read_stdin_line("--password-stdin")?;
             let a = app.add_smtp_account(
@@ -482,20 +546,13 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
             );
             Ok(())
         }
-        AccountsCommand::Add {
-            kind: AddAccount::Google { name },
-        } => add_oauth(app, AccountKind::Google, &name),
-        AccountsCommand::Add {
-            kind: AddAccount::Microsoft { name },
-        } => add_oauth(app, AccountKind::Microsoft, &name),
-        AccountsCommand::Add {
-            kind:
-                AddAccount::Aws {
-                    name,
-                    profile,
-                    access_key_id,
-                    secret_stdin,
-                },
+        AddAccount::Google { name } => add_oauth(app, AccountKind::Google, &name),
+        AddAccount::Microsoft { name } => add_oauth(app, AccountKind::Microsoft, &name),
+        AddAccount::Aws {
+            name,
+            profile,
+            access_key_id,
+            secret_stdin,
         } => {
             let key = match (access_key_id, secret_stdin) {
                 (Some(id), true) => Some((id, read_stdin_line("--secret-stdin")?)),
@@ -509,73 +566,57 @@ fn accounts(app: &App, out: &mut Out, command: AccountsCommand) -> Result<(), Ap
             eprintln!("Added {:?}: {}.", a.name, a.identity);
             Ok(())
         }
-        AccountsCommand::List { json } => {
-            let accounts = app.accounts()?;
-            if json {
-                return out.json(&accounts);
-            }
-            if accounts.is_empty() {
-                return out.line("No accounts yet: belfry accounts add caldav --name NAME --url URL --username USER --password-stdin");
-            }
-            let mut text = String::new();
-            for a in accounts {
-                text.push_str(&format!(
-                    "{:<20} {:<10} {:<28} {}\n",
-                    a.name,
-                    a.kind.as_str(),
-                    a.identity,
-                    if a.default_calendar.is_empty() {
-                        "(no default calendar)"
-                    } else {
-                        &a.default_calendar
-                    }
-                ));
-            }
-            out.raw(&text)
-        }
-        AccountsCommand::Calendars { name, json } => {
-            let calendars = app.account_calendars(&name)?;
-            if json {
-                return out.json(&calendars);
-            }
-            let mut text = String::new();
-            for c in calendars {
-                text.push_str(&format!(
-                    "{}{:<24} {:<10} {:<26} {}\n",
-                    if c.is_default { "* " } else { "  " },
-                    c.name,
-                    if c.writable { "writable" } else { "read-only" },
-                    if c.sends_invitations {
-                        "server sends invitations"
-                    } else {
-                        "server does not invite"
-                    },
-                    c.id
-                ));
-            }
-            out.raw(&text)
-        }
-        AccountsCommand::DefaultCalendar { name, calendar } => {
-            let a = app.set_default_calendar(&name, &calendar)?;
-            eprintln!("{:?} now schedules into {}.", a.name, a.default_calendar);
-            Ok(())
-        }
-        AccountsCommand::Rename { name, new_name } => {
-            let a = app.rename_account(&name, &new_name)?;
-            eprintln!("Renamed to {:?}.", a.name);
-            Ok(())
-        }
-        AccountsCommand::Remove { name } => {
-            let removed = app.remove_account(&name)?;
-            let revoked = if removed.revoked {
-                " The sign-in was revoked at the provider."
-            } else {
-                ""
-            };
-            eprintln!("Removed {name:?} and its secrets from the keyring.{revoked}");
-            Ok(())
-        }
     }
+}
+
+/// `belfry accounts list`.
+fn list_accounts(app: &App, out: &mut Out, json: bool) -> Result<(), AppError> {
+    let accounts = app.accounts()?;
+    if json {
+        return out.json(&accounts);
+    }
+    if accounts.is_empty() {
+        return out.line("No accounts yet: belfry accounts add caldav --name NAME --url URL --username USER --password-stdin");
+    }
+    let mut text = String::new();
+    for a in accounts {
+        text.push_str(&format!(
+            "{:<20} {:<10} {:<28} {}\n",
+            a.name,
+            a.kind.as_str(),
+            a.identity,
+            if a.default_calendar.is_empty() {
+                "(no default calendar)"
+            } else {
+                &a.default_calendar
+            }
+        ));
+    }
+    out.raw(&text)
+}
+
+/// `belfry accounts calendars NAME`.
+fn list_calendars(app: &App, out: &mut Out, name: &str, json: bool) -> Result<(), AppError> {
+    let calendars = app.account_calendars(name)?;
+    if json {
+        return out.json(&calendars);
+    }
+    let mut text = String::new();
+    for c in calendars {
+        text.push_str(&format!(
+            "{}{:<24} {:<10} {:<26} {}\n",
+            if c.is_default { "* " } else { "  " },
+            c.name,
+            if c.writable { "writable" } else { "read-only" },
+            if c.sends_invitations {
+                "server sends invitations"
+            } else {
+                "server does not invite"
+            },
+            c.id
+        ));
+    }
+    out.raw(&text)
 }
 
 /// How long a command spends on what earlier runs left pending before its own work.
