@@ -858,37 +858,7 @@ impl App {
         let now = self.now();
         let claimed = match self.store().claim_delivery(key, now, now + CLAIM) {
             Ok(Some(d)) => d,
-            Ok(None) => {
-                let current = self
-                    .store()
-                    .deliveries_of(&key.meeting_uid)
-                    .ok()
-                    .and_then(|all| all.into_iter().find(|d| d.key() == *key));
-                let stands = match current {
-                    Some(d) => {
-                        let title = self
-                            .store()
-                            .meeting_by_uid(&d.meeting_uid)
-                            .ok()
-                            .flatten()
-                            .and_then(|r| r.meeting)
-                            .map(|m| m.title)
-                            .unwrap_or_default();
-                        let mut view = view_of(&d, &title);
-                        view.account = self.account_name(&d.account_id);
-                        if d.state == DeliveryState::Pending {
-                            view.message = "another Belfry is sending it right now".into();
-                        }
-                        view
-                    }
-                    None => unknown(
-                        key,
-                        DeliveryState::Failed,
-                        "this delivery is not in the outbox",
-                    ),
-                };
-                return (stands, false);
-            }
+            Ok(None) => return (self.as_it_stands(key), false),
             Err(e) => {
                 let message = AppError::from(e).message;
                 return (unknown(key, DeliveryState::Pending, &message), false);
@@ -903,7 +873,24 @@ impl App {
         let mut view = view_of(&claimed, &title.unwrap_or_default());
         let result = self.attempt(&claimed, record, &mut view);
         let now = self.now();
-        let end = match &result {
+        let end = self.end_of(&claimed, &result, now, &mut view);
+        log_end(&claimed, &end, &view);
+        if let Err(e) = self.store().finish_attempt(&claimed, end, now) {
+            tracing::error!(error = %e, "the attempt's end was not recorded");
+            view.message = format!("{}; and not recorded: {e}", view.message);
+        }
+        (view, true)
+    }
+
+    /// How the attempt on `claimed` ended, for the outbox, with `view` showing the same.
+    fn end_of<'a>(
+        &self,
+        claimed: &Delivery,
+        result: &'a Result<Confirmed, PortError>,
+        now: chrono::DateTime<chrono::Utc>,
+        view: &mut DeliveryView,
+    ) -> AttemptEnd<'a> {
+        let e = match result {
             Ok(Confirmed {
                 remote_ref,
                 written,
@@ -913,7 +900,7 @@ impl App {
                 view.status = DeliveryStatus::written(*written);
                 view.message.clear();
                 if !untold.is_empty() {
-                    self.tell_the_untold(&claimed, untold, &mut view);
+                    self.tell_the_untold(claimed, untold, view);
                 }
                 let state = match written {
                     Written::Superseded { held } => {
@@ -925,60 +912,60 @@ impl App {
                     _ => DeliveryState::Done,
                 };
                 view.state = state;
-                AttemptEnd::Confirmed { remote_ref, state }
+                return AttemptEnd::Confirmed { remote_ref, state };
             }
-            Err(e) => {
-                view.message = e.message.clone();
-                match e.failure {
-                    Failure::Transient { retry_after } => {
-                        let at = next_try(now, claimed.attempts, retry_after);
-                        view.state = DeliveryState::Pending;
-                        view.status = DeliveryStatus::Pending;
-                        view.attempts = claimed.attempts + 1;
-                        view.next_try_at = at.to_rfc3339();
-                        AttemptEnd::Later {
-                            error: &e.message,
-                            next_try_at: at,
-                        }
-                    }
-                    Failure::Permanent | Failure::Unauthorized => {
-                        view.state = DeliveryState::Failed;
-                        view.status = DeliveryStatus::Failed;
-                        view.attempts = claimed.attempts + 1;
-                        AttemptEnd::Failed { error: &e.message }
-                    }
+            Err(e) => e,
+        };
+        view.message = e.message.clone();
+        view.attempts = claimed.attempts + 1;
+        match e.failure {
+            Failure::Transient { retry_after } => {
+                let at = next_try(now, claimed.attempts, retry_after);
+                view.state = DeliveryState::Pending;
+                view.status = DeliveryStatus::Pending;
+                view.next_try_at = at.to_rfc3339();
+                AttemptEnd::Later {
+                    error: &e.message,
+                    next_try_at: at,
                 }
             }
+            Failure::Permanent | Failure::Unauthorized => {
+                view.state = DeliveryState::Failed;
+                view.status = DeliveryStatus::Failed;
+                AttemptEnd::Failed { error: &e.message }
+            }
+        }
+    }
+
+    /// A delivery no attempt could take (it is not pending, or another process holds it),
+    /// as it stands in the outbox.
+    fn as_it_stands(&self, key: &DeliveryKey) -> DeliveryView {
+        let current = self
+            .store()
+            .deliveries_of(&key.meeting_uid)
+            .ok()
+            .and_then(|all| all.into_iter().find(|d| d.key() == *key));
+        let Some(d) = current else {
+            return unknown(
+                key,
+                DeliveryState::Failed,
+                "this delivery is not in the outbox",
+            );
         };
-        let attempt = claimed.attempts + 1;
-        match &end {
-            AttemptEnd::Confirmed { .. } => tracing::info!(
-                sequence = claimed.sequence,
-                cancelled = claimed.cancelled,
-                attempt,
-                status = %view.status,
-                note = %view.message,
-                "written"
-            ),
-            AttemptEnd::Later { error, next_try_at } => tracing::warn!(
-                sequence = claimed.sequence,
-                attempt,
-                next_try_at = %next_try_at.to_rfc3339(),
-                error = %error,
-                "will be tried again"
-            ),
-            AttemptEnd::Failed { error } => tracing::error!(
-                sequence = claimed.sequence,
-                attempt,
-                error = %error,
-                "failed"
-            ),
+        let title = self
+            .store()
+            .meeting_by_uid(&d.meeting_uid)
+            .ok()
+            .flatten()
+            .and_then(|r| r.meeting)
+            .map(|m| m.title)
+            .unwrap_or_default();
+        let mut view = view_of(&d, &title);
+        view.account = self.account_name(&d.account_id);
+        if d.state == DeliveryState::Pending {
+            view.message = "another Belfry is sending it right now".into();
         }
-        if let Err(e) = self.store().finish_attempt(&claimed, end, now) {
-            tracing::error!(error = %e, "the attempt's end was not recorded");
-            view.message = format!("{}; and not recorded: {e}", view.message);
-        }
-        (view, true)
+        view
     }
 
     /// The name of the account with stable id `id` (empty when it was removed).
@@ -1143,6 +1130,34 @@ impl App {
 }
 
 /// An application error as the outbox treats it: a keyring or a sign-in the user must fix is
+/// The one log event that says how an attempt ended.
+fn log_end(claimed: &Delivery, end: &AttemptEnd<'_>, view: &DeliveryView) {
+    let attempt = claimed.attempts + 1;
+    match end {
+        AttemptEnd::Confirmed { .. } => tracing::info!(
+            sequence = claimed.sequence,
+            cancelled = claimed.cancelled,
+            attempt,
+            status = %view.status,
+            note = %view.message,
+            "written"
+        ),
+        AttemptEnd::Later { error, next_try_at } => tracing::warn!(
+            sequence = claimed.sequence,
+            attempt,
+            next_try_at = %next_try_at.to_rfc3339(),
+            error = %error,
+            "will be tried again"
+        ),
+        AttemptEnd::Failed { error } => tracing::error!(
+            sequence = claimed.sequence,
+            attempt,
+            error = %error,
+            "failed"
+        ),
+    }
+}
+
 /// permanent until they do; a database hiccup is worth another try.
 fn port_error(e: AppError) -> PortError {
     let failure = match e.code {
