@@ -23,7 +23,9 @@ pub use belfry_store::AccountKind;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountView {
+    /// The name the user gave it.
     pub name: String,
+    /// Which service it is.
     pub kind: AccountKind,
     /// Who is signed in.
     pub identity: String,
@@ -37,14 +39,18 @@ pub struct AccountView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CalendarView {
+    /// How the service names it (its URL for CalDAV).
     pub id: String,
+    /// Its name on the service.
     pub name: String,
+    /// The user may put events on it.
     pub writable: bool,
     /// The server emails the attendees itself (for CalDAV: RFC 6638).
     pub sends_invitations: bool,
     /// Who tells the attendees of a meeting put on it: the provider, the server, Belfry by
     /// email (a mail account), or nobody.
     pub invitations_by: crate::mail::InvitationSender,
+    /// Meetings go to it unless another is chosen.
     pub is_default: bool,
     /// The account's own main calendar.
     pub is_primary: bool,

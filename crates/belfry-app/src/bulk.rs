@@ -126,7 +126,9 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError>
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BulkProgress {
+    /// Rows finished so far.
     pub done: u32,
+    /// Rows in the file.
     pub total: u32,
 }
 
@@ -161,12 +163,14 @@ impl App {
 pub struct BulkRow {
     /// 1 for the first row after the header.
     pub row: u32,
+    /// The row's title.
     pub title: String,
     /// Grouped meeting ID, empty when the row failed before it got one.
     pub meeting_id: String,
     /// How its delivery stands; none for a row refused before it reached the calendar (the
     /// message says why).
     pub status: Option<DeliveryStatus>,
+    /// What happened to it, in words.
     pub message: String,
 }
 

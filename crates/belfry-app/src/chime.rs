@@ -33,9 +33,11 @@ impl From<AdminError> for AppError {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Deleted {
+    /// The Chime account's ID.
     pub account_id: String,
     /// Users suspended first (Team accounts).
     pub suspended: u32,
+    /// What the user should know about the deletion.
     pub note: String,
 }
 

@@ -61,7 +61,9 @@ pub enum Hint {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[error("{message}")]
 pub struct AppError {
+    /// What kind of failure it is.
     pub code: ErrorCode,
+    /// The failure in one sentence, worded for no front end in particular.
     pub message: String,
     /// For [`ErrorCode::Invalid`]: every refused field, in form order.
     pub fields: Vec<FieldError>,

@@ -7,12 +7,14 @@
 //! passcode handed to the user who asked for it ([`NewMeeting`], moderator info).
 
 // Unit tests may read the clock, the environment and files; the code under test may not.
+#![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 mod accounts;
 pub mod bulk;
 mod chime;
 mod error;
+/// Reading and writing files (the one module of belfry-app that does).
 pub mod files;
 mod lanes;
 pub mod logging;
@@ -72,6 +74,7 @@ pub const SCHEDULE_DRAFT: &str = "schedule";
 
 /// The current time.
 pub trait Clock: Send + Sync {
+    /// Now, in UTC.
     fn now(&self) -> DateTime<Utc>;
 }
 
@@ -108,6 +111,7 @@ pub struct StartedClock {
 }
 
 impl StartedClock {
+    /// A clock that reads `at` now and runs on from it.
     pub fn new(at: DateTime<Utc>) -> StartedClock {
         StartedClock {
             at,
@@ -159,6 +163,7 @@ type SecretsFactory = Box<dyn Fn() -> Result<Arc<dyn SecretStore>, SecretsError>
 /// A fresh meeting ID, reserved in the history, with its passcode when moderated.
 #[derive(Debug)]
 pub struct NewMeeting {
+    /// The reserved ID.
     pub meeting_id: MeetingId,
     /// Shown once to the user who asked; kept in the keyring.
     pub passcode: Option<Passcode>,
@@ -167,10 +172,13 @@ pub struct NewMeeting {
 /// A meeting made ready: checked, recorded in the history, its invitation rendered.
 #[derive(Debug)]
 pub struct Prepared {
+    /// What the history holds for it.
     pub record: MeetingRecord,
+    /// The checked meeting.
     pub meeting: Meeting,
     /// The meeting's provider profile.
     pub provider: Provider,
+    /// Its invitation, as text and HTML.
     pub invitation: Invitation,
     /// A passcode drawn or set by this call, to show the user once.
     pub new_passcode: Option<Passcode>,
@@ -179,28 +187,40 @@ pub struct Prepared {
 /// A calendar file and the meeting it is for.
 #[derive(Debug)]
 pub struct IcsFile {
+    /// The iCalendar text.
     pub text: String,
+    /// The meeting the file is for.
     pub prepared: Prepared,
 }
 
 /// One line of the history, as front ends show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistoryEntry {
+    /// The meeting's UID.
     pub uid: String,
     /// The provider profile's key; empty while the ID is only reserved.
     pub provider: String,
+    /// Its meeting ID.
     pub meeting_id: MeetingId,
+    /// The meeting ID as shown (grouped, or the room name).
     pub display: String,
+    /// One-time, moderated or personal.
     pub kind: MeetingKind,
     /// Empty while the ID is only reserved.
     pub title: String,
     /// `YYYY-MM-DDTHH:MM` local to `time_zone`, empty while reserved.
     pub start: String,
+    /// The IANA zone `start` is in.
     pub time_zone: String,
+    /// How many attendees it has.
     pub attendees: usize,
+    /// Its iCalendar SEQUENCE: how many times it was changed.
     pub sequence: u32,
+    /// It has a moderator passcode.
     pub moderated: bool,
+    /// It was cancelled.
     pub cancelled: bool,
+    /// When it was first recorded.
     pub created_at: DateTime<Utc>,
 }
 

@@ -36,11 +36,15 @@ pub enum InvitationSender {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MailView {
+    /// The meeting's UID.
     pub uid: String,
+    /// The version of the meeting it carries.
     pub sequence: u32,
+    /// Whom it is for.
     pub attendee: String,
     /// A cancellation (the meeting was cancelled, or this attendee taken off it).
     pub cancel: bool,
+    /// Where it stands: pending, sending, sent, failed, unknown or superseded.
     pub state: MailState,
     /// Why it is not sent, and what to do.
     pub message: String,
@@ -61,9 +65,11 @@ fn view(m: &Mailing) -> MailView {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SmtpForm {
+    /// The server's host name.
     pub host: String,
     /// 0: the usual port for `security`.
     pub port: u16,
+    /// How the connection is secured.
     pub security: MailSecurity,
     /// The user name on the server (often the address).
     pub user: String,
@@ -75,6 +81,7 @@ pub struct SmtpForm {
 
 /// Opens sessions with outgoing mail servers: SMTP for real, a recorder in tests.
 pub trait Outgoing: Send + Sync {
+    /// Signs in to `server` with `password`.
     fn connect(
         &self,
         server: &MailServer,

@@ -46,9 +46,13 @@ impl Organizer {
 pub struct ChimeEvent {
     /// A short name for the event, stable across scans (`--only`).
     pub id: String,
+    /// The Belfry account whose calendar holds it.
     pub account: String,
+    /// That account's ID.
     pub account_id: String,
+    /// The calendar's ID on the service.
     pub calendar: String,
+    /// The calendar's name.
     pub calendar_name: String,
     /// The event's address on the calendar.
     pub remote_ref: String,
@@ -57,12 +61,15 @@ pub struct ChimeEvent {
     pub uid: String,
     /// The calendar lets the user change it.
     pub writable: bool,
+    /// The event's title.
     pub title: String,
     /// The start as the calendar gave it (a series': its first).
     pub start: String,
     /// When it next takes place in the time scanned, where the calendar says.
     pub next: Option<String>,
+    /// It repeats.
     pub recurring: bool,
+    /// Who organizes it: the user, or someone else.
     pub organizer: Organizer,
     /// What Chime details it holds, in words.
     pub details: Vec<String>,
@@ -70,8 +77,11 @@ pub struct ChimeEvent {
     pub ask: Option<String>,
     /// What the event holds now (kept with the move as its original).
     pub description: String,
+    /// The HTML description, if the calendar keeps one.
     pub html: String,
+    /// The event's location.
     pub location: String,
+    /// The attendees' addresses.
     pub attendees: Vec<String>,
 }
 
@@ -79,8 +89,11 @@ pub struct ChimeEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChimeScan {
+    /// The first day scanned.
     pub from: String,
+    /// The last day scanned.
     pub to: String,
+    /// Every event found with Chime details.
     pub events: Vec<ChimeEvent>,
     /// Accounts or calendars that could not be read, and why.
     pub problems: Vec<String>,
@@ -90,6 +103,7 @@ pub struct ChimeScan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlannedMove {
+    /// The event as scanned.
     pub event: ChimeEvent,
     /// The identifier the new joining details carry (reserved in the history when applied).
     pub meeting_id: Option<String>,
@@ -98,8 +112,11 @@ pub struct PlannedMove {
     pub kept: bool,
     /// What replaces the Chime details; `None`: they are only removed.
     pub replacement: Option<EventTexts>,
+    /// The description it gets.
     pub description: String,
+    /// The HTML description it gets.
     pub html: String,
+    /// The location it gets.
     pub location: String,
     /// The attendees removed (the Chime scheduling addresses).
     pub removed: Vec<String>,
@@ -111,6 +128,7 @@ pub struct PlannedMove {
 pub struct MovePlan {
     /// The provider the meetings move to; empty: the Chime details are only removed.
     pub target: String,
+    /// One move per event the plan rewrites.
     pub moves: Vec<PlannedMove>,
     /// Events that are not moved, and why (someone else organizes them).
     pub skipped: Vec<SkippedEvent>,
@@ -120,7 +138,9 @@ pub struct MovePlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SkippedEvent {
+    /// The event.
     pub event: ChimeEvent,
+    /// Why it is left alone.
     pub reason: String,
 }
 
@@ -128,13 +148,19 @@ pub struct SkippedEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MoveOutcome {
+    /// The event's short name.
     pub id: String,
+    /// The event's title.
     pub title: String,
+    /// The account whose calendar holds it.
     pub account: String,
+    /// The calendar's name.
     pub calendar: String,
+    /// Whether it moved, failed, or is still pending.
     pub state: MoveState,
     /// The calendar already held it without Chime details (an earlier attempt landed).
     pub already: bool,
+    /// Why it failed, when it did.
     pub error: Option<String>,
     /// The service told every attendee; otherwise the user should send the update.
     pub attendees_told: bool,
@@ -149,7 +175,9 @@ pub struct MoveOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MoveReport {
+    /// Each move that was tried.
     pub moved: Vec<MoveOutcome>,
+    /// Events the plan left alone.
     pub skipped: Vec<SkippedEvent>,
 }
 

@@ -23,13 +23,16 @@ use crate::{App, AppError, ErrorCode, REMINDER_MINUTES};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DeliveryStatus {
     #[serde(rename = "created")]
+    /// The calendar had no such event; it holds one now.
     Created,
     #[serde(rename = "updated")]
+    /// The calendar held an older version; it holds this one now.
     Updated,
     /// The calendar held this version already (an earlier answer was lost, or a repeat).
     #[serde(rename = "already there")]
     AlreadyThere,
     #[serde(rename = "cancelled")]
+    /// The event was cancelled on the calendar.
     Cancelled,
     /// A cancellation of an event the calendar never held.
     #[serde(rename = "nothing to cancel")]
@@ -38,8 +41,10 @@ pub enum DeliveryStatus {
     #[serde(rename = "newer on the calendar")]
     Newer,
     #[serde(rename = "pending")]
+    /// Not confirmed yet; it is tried again.
     Pending,
     #[serde(rename = "failed")]
+    /// It will not be tried again without the user (the message says why).
     Failed,
 }
 
@@ -94,11 +99,15 @@ impl std::fmt::Display for DeliveryStatus {
 pub struct DeliveryView {
     /// The meeting's UID.
     pub uid: String,
+    /// The meeting's title.
     pub title: String,
+    /// The account.
     pub account: String,
+    /// The calendar's name.
     pub calendar: String,
     /// The event's address on the server.
     pub href: String,
+    /// How the outbox holds it.
     pub state: DeliveryState,
     /// What the last attempt did, or how a delivery not done stands.
     pub status: DeliveryStatus,
@@ -118,12 +127,16 @@ pub struct DeliveryView {
 pub struct ScheduleOutcome {
     /// The meeting's UID: what names it for a change or a cancellation.
     pub uid: String,
+    /// The meeting ID as the history keeps it.
     pub meeting_id: String,
+    /// The meeting ID as shown.
     pub display: String,
+    /// The version scheduled.
     pub sequence: u32,
     /// This exact meeting was scheduled before on that calendar (a run repeated after a kill,
     /// say): it is the same meeting, not a second one.
     pub again: bool,
+    /// Where each calendar copy stands.
     pub deliveries: Vec<DeliveryView>,
     /// The invitations Belfry emailed for this version (where no calendar server does).
     pub mail: Vec<crate::mail::MailView>,
@@ -132,6 +145,7 @@ pub struct ScheduleOutcome {
 /// Opens the calendar service of an account: the real adapters, or in-memory calendars in
 /// tests.
 pub trait Calendars: Send + Sync {
+    /// The calendar service of `account`.
     fn open(&self, app: &App, account: &AccountRecord) -> Result<Arc<dyn Calendar>, AppError>;
 }
 

@@ -7,11 +7,13 @@ use crate::{App, AppError, ErrorCode};
 /// The user's settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Settings {
+    /// The user's personal meeting ID, if set.
     pub personal_id: Option<MeetingId>,
     /// `None`: the system's zone.
     pub time_zone: Option<Tz>,
     /// Empty: the provider's default countries.
     pub dial_in: Vec<String>,
+    /// The organizer's address, if set.
     pub organizer: Option<EmailAddress>,
     /// `None`: the default template.
     pub template: Option<String>,
@@ -30,14 +32,23 @@ pub struct Settings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SettingKey {
+    /// The personal meeting ID.
     PersonalId,
+    /// The time zone.
     TimeZone,
+    /// The dial-in countries.
     DialIn,
+    /// The organizer's address.
     Organizer,
+    /// The invitation template.
     Template,
+    /// The default provider.
     Provider,
+    /// The personal room's link.
     PersonalRoom,
+    /// The personal room's passcode.
     PersonalRoomPasscode,
+    /// The personal room's dial-in lines.
     PersonalRoomDialIn,
 }
 

@@ -16,6 +16,7 @@ use crate::{
 /// clipboard plugin, in Rust, so what is copied (a passcode included) never passes through
 /// the web view.
 pub trait Clipboard {
+    /// Puts `text` on the clipboard.
     fn write_text(&self, text: &str) -> Result<(), String>;
     /// What the clipboard holds now, if it is text.
     fn read_text(&self) -> Result<Option<String>, String>;
@@ -61,7 +62,9 @@ pub trait Host: Clipboard {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountAdded {
+    /// The account.
     pub account: crate::AccountView,
+    /// Its calendars, as the service listed them.
     pub calendars: Vec<crate::CalendarView>,
 }
 
@@ -69,14 +72,21 @@ pub struct AccountAdded {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Preview {
+    /// The meeting ID as the history keeps it.
     pub meeting_id: String,
+    /// The meeting ID as shown.
     pub display: String,
+    /// The invitation as text.
     pub text: String,
+    /// The invitation as HTML.
     pub html: String,
+    /// The event's location (the joining link).
     pub location: String,
+    /// The attendees the event gets, Belfry's own additions included.
     pub attendees: Vec<String>,
     /// DST notices, in words.
     pub notices: Vec<String>,
+    /// It has a moderator passcode.
     pub moderated: bool,
 }
 
@@ -84,8 +94,11 @@ pub struct Preview {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewMeetingView {
+    /// The ID as the history keeps it.
     pub meeting_id: String,
+    /// The ID as shown.
     pub display: String,
+    /// A moderator passcode was drawn for it (kept in the keyring).
     pub moderated: bool,
 }
 
@@ -93,12 +106,17 @@ pub struct NewMeetingView {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SettingsView {
+    /// The personal meeting ID; empty when none.
     pub personal_id: String,
+    /// The time zone; empty: the system's.
     pub time_zone: String,
+    /// The dial-in countries; empty: the provider's defaults.
     pub dial_in: Vec<String>,
+    /// The organizer's address; empty when none.
     pub organizer: String,
     /// The template in use (the default one when none is saved).
     pub template: String,
+    /// No template is saved: `template` is the default.
     pub template_is_default: bool,
     /// The zone used when `time_zone` is empty.
     pub system_time_zone: String,
@@ -118,13 +136,19 @@ pub struct SettingsView {
 pub struct Catalog {
     /// The profiles a meeting can be scheduled with, the built-in ones first.
     pub providers: Vec<ProviderView>,
+    /// The key of the provider meetings get by default.
     pub provider: String,
+    /// The default provider's note on its service (for Chime: that it ended).
     pub service_status: String,
+    /// Every IANA zone, for the zone pickers.
     pub time_zones: Vec<String>,
+    /// Every dial-in country.
     pub countries: Vec<CountryView>,
     /// The countries used when neither the form nor the settings name any.
     pub default_dial_in: Vec<String>,
+    /// The default invitation template.
     pub default_template: String,
+    /// Belfry's version.
     pub version: String,
 }
 
@@ -132,7 +156,9 @@ pub struct Catalog {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProviderView {
+    /// What names it in settings, forms and CSV files.
     pub key: String,
+    /// Its name, as shown.
     pub name: String,
     /// Meetings get a room name (not a 10-digit ID, and no personal ID).
     pub rooms: bool,
@@ -155,6 +181,7 @@ pub struct ProviderView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProviderTemplate {
+    /// The provider's key.
     pub provider: String,
     /// The template its meetings are written with.
     pub template: String,
@@ -166,7 +193,9 @@ pub struct ProviderTemplate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CountryView {
+    /// The ISO 3166 code.
     pub code: String,
+    /// Its name, as shown.
     pub name: String,
 }
 
@@ -180,14 +209,23 @@ pub struct HistoryView {
     pub provider: String,
     /// The provider's scheduling address, which hears of every change (empty: none).
     pub scheduler: String,
+    /// The meeting ID as the history keeps it.
     pub meeting_id: String,
+    /// The meeting ID as shown.
     pub display: String,
+    /// One-time, moderated or personal.
     pub kind: MeetingKind,
+    /// Empty while the ID is only reserved.
     pub title: String,
+    /// `YYYY-MM-DDTHH:MM` local to `time_zone`, empty while reserved.
     pub start: String,
+    /// The IANA zone `start` is in.
     pub time_zone: String,
+    /// How many attendees it has.
     pub attendees: u32,
+    /// It has a moderator passcode.
     pub moderated: bool,
+    /// It was cancelled.
     pub cancelled: bool,
     /// The accounts whose calendars hold it (empty: on no calendar, nothing to reschedule).
     pub calendars: Vec<String>,

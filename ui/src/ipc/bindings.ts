@@ -93,7 +93,15 @@ export type ErrorCode = "invalid" | "not_found" | "keyring_unavailable" | "keyri
 
 export type Hint = "add_aws_account" | "choose_aws_account" | "list_accounts" | "create_aws_profile" | "suspend_users" | "name_chime_user" | "set_personal_id" | "set_organizer";
 
-export type AppError = { code: ErrorCode, message: string, 
+export type AppError = { 
+/**
+ * What kind of failure it is.
+ */
+code: ErrorCode, 
+/**
+ * The failure in one sentence, worded for no front end in particular.
+ */
+message: string, 
 /**
  * For [`ErrorCode::Invalid`]: every refused field, in form order.
  */
@@ -103,19 +111,79 @@ fields: Array<FieldError>,
  */
 hint: Hint | null, };
 
-export type Preview = { meeting_id: string, display: string, text: string, html: string, location: string, attendees: Array<string>, 
+export type Preview = { 
+/**
+ * The meeting ID as the history keeps it.
+ */
+meeting_id: string, 
+/**
+ * The meeting ID as shown.
+ */
+display: string, 
+/**
+ * The invitation as text.
+ */
+text: string, 
+/**
+ * The invitation as HTML.
+ */
+html: string, 
+/**
+ * The event's location (the joining link).
+ */
+location: string, 
+/**
+ * The attendees the event gets, Belfry's own additions included.
+ */
+attendees: Array<string>, 
 /**
  * DST notices, in words.
  */
-notices: Array<string>, moderated: boolean, };
+notices: Array<string>, 
+/**
+ * It has a moderator passcode.
+ */
+moderated: boolean, };
 
-export type NewMeetingView = { meeting_id: string, display: string, moderated: boolean, };
+export type NewMeetingView = { 
+/**
+ * The ID as the history keeps it.
+ */
+meeting_id: string, 
+/**
+ * The ID as shown.
+ */
+display: string, 
+/**
+ * A moderator passcode was drawn for it (kept in the keyring).
+ */
+moderated: boolean, };
 
-export type SettingsView = { personal_id: string, time_zone: string, dial_in: Array<string>, organizer: string, 
+export type SettingsView = { 
+/**
+ * The personal meeting ID; empty when none.
+ */
+personal_id: string, 
+/**
+ * The time zone; empty: the system's.
+ */
+time_zone: string, 
+/**
+ * The dial-in countries; empty: the provider's defaults.
+ */
+dial_in: Array<string>, 
+/**
+ * The organizer's address; empty when none.
+ */
+organizer: string, 
 /**
  * The template in use (the default one when none is saved).
  */
-template: string, template_is_default: boolean, 
+template: string, 
+/**
+ * No template is saved: `template` is the default.
+ */
+template_is_default: boolean, 
 /**
  * The zone used when `time_zone` is empty.
  */
@@ -137,9 +205,25 @@ personal_room_passcode: string,
  */
 personal_room_dial_in: Array<string>, };
 
-export type CountryView = { code: string, name: string, };
+export type CountryView = { 
+/**
+ * The ISO 3166 code.
+ */
+code: string, 
+/**
+ * Its name, as shown.
+ */
+name: string, };
 
-export type ProviderView = { key: string, name: string, 
+export type ProviderView = { 
+/**
+ * What names it in settings, forms and CSV files.
+ */
+key: string, 
+/**
+ * Its name, as shown.
+ */
+name: string, 
 /**
  * Meetings get a room name (not a 10-digit ID, and no personal ID).
  */
@@ -170,7 +254,11 @@ about: string,
  */
 template_is_setting: boolean, };
 
-export type ProviderTemplate = { provider: string, 
+export type ProviderTemplate = { 
+/**
+ * The provider's key.
+ */
+provider: string, 
 /**
  * The template its meetings are written with.
  */
@@ -184,11 +272,35 @@ export type Catalog = {
 /**
  * The profiles a meeting can be scheduled with, the built-in ones first.
  */
-providers: Array<ProviderView>, provider: string, service_status: string, time_zones: Array<string>, countries: Array<CountryView>, 
+providers: Array<ProviderView>, 
+/**
+ * The key of the provider meetings get by default.
+ */
+provider: string, 
+/**
+ * The default provider's note on its service (for Chime: that it ended).
+ */
+service_status: string, 
+/**
+ * Every IANA zone, for the zone pickers.
+ */
+time_zones: Array<string>, 
+/**
+ * Every dial-in country.
+ */
+countries: Array<CountryView>, 
 /**
  * The countries used when neither the form nor the settings name any.
  */
-default_dial_in: Array<string>, default_template: string, version: string, };
+default_dial_in: Array<string>, 
+/**
+ * The default invitation template.
+ */
+default_template: string, 
+/**
+ * Belfry's version.
+ */
+version: string, };
 
 export type HistoryView = { 
 /**
@@ -202,7 +314,43 @@ provider: string,
 /**
  * The provider's scheduling address, which hears of every change (empty: none).
  */
-scheduler: string, meeting_id: string, display: string, kind: MeetingKind, title: string, start: string, time_zone: string, attendees: number, moderated: boolean, cancelled: boolean, 
+scheduler: string, 
+/**
+ * The meeting ID as the history keeps it.
+ */
+meeting_id: string, 
+/**
+ * The meeting ID as shown.
+ */
+display: string, 
+/**
+ * One-time, moderated or personal.
+ */
+kind: MeetingKind, 
+/**
+ * Empty while the ID is only reserved.
+ */
+title: string, 
+/**
+ * `YYYY-MM-DDTHH:MM` local to `time_zone`, empty while reserved.
+ */
+start: string, 
+/**
+ * The IANA zone `start` is in.
+ */
+time_zone: string, 
+/**
+ * How many attendees it has.
+ */
+attendees: number, 
+/**
+ * It has a moderator passcode.
+ */
+moderated: boolean, 
+/**
+ * It was cancelled.
+ */
+cancelled: boolean, 
 /**
  * The accounts whose calendars hold it (empty: on no calendar, nothing to reschedule).
  */
@@ -210,7 +358,15 @@ calendars: Array<string>, };
 
 export type AccountKind = "google" | "microsoft" | "caldav" | "aws" | "smtp";
 
-export type AccountView = { name: string, kind: AccountKind, 
+export type AccountView = { 
+/**
+ * The name the user gave it.
+ */
+name: string, 
+/**
+ * Which service it is.
+ */
+kind: AccountKind, 
 /**
  * Who is signed in.
  */
@@ -224,7 +380,19 @@ server: string,
  */
 default_calendar: string, };
 
-export type CalendarView = { id: string, name: string, writable: boolean, 
+export type CalendarView = { 
+/**
+ * How the service names it (its URL for CalDAV).
+ */
+id: string, 
+/**
+ * Its name on the service.
+ */
+name: string, 
+/**
+ * The user may put events on it.
+ */
+writable: boolean, 
 /**
  * The server emails the attendees itself (for CalDAV: RFC 6638).
  */
@@ -233,7 +401,11 @@ sends_invitations: boolean,
  * Who tells the attendees of a meeting put on it: the provider, the server, Belfry by
  * email (a mail account), or nobody.
  */
-invitations_by: InvitationSender, is_default: boolean, 
+invitations_by: InvitationSender, 
+/**
+ * Meetings go to it unless another is chosen.
+ */
+is_default: boolean, 
 /**
  * The account's own main calendar.
  */
@@ -248,7 +420,15 @@ owner: string,
  */
 shared: boolean, };
 
-export type AccountAdded = { account: AccountView, calendars: Array<CalendarView>, };
+export type AccountAdded = { 
+/**
+ * The account.
+ */
+account: AccountView, 
+/**
+ * Its calendars, as the service listed them.
+ */
+calendars: Array<CalendarView>, };
 
 export type Removed = { 
 /**
@@ -264,11 +444,27 @@ export type DeliveryView = {
 /**
  * The meeting's UID.
  */
-uid: string, title: string, account: string, calendar: string, 
+uid: string, 
+/**
+ * The meeting's title.
+ */
+title: string, 
+/**
+ * The account.
+ */
+account: string, 
+/**
+ * The calendar's name.
+ */
+calendar: string, 
 /**
  * The event's address on the server.
  */
-href: string, state: DeliveryState, 
+href: string, 
+/**
+ * How the outbox holds it.
+ */
+state: DeliveryState, 
 /**
  * What the last attempt did, or how a delivery not done stands.
  */
@@ -292,11 +488,27 @@ next_try_at: string, };
 
 export type MailState = "pending" | "sending" | "sent" | "failed" | "unknown" | "superseded";
 
-export type MailView = { uid: string, sequence: number, attendee: string, 
+export type MailView = { 
+/**
+ * The meeting's UID.
+ */
+uid: string, 
+/**
+ * The version of the meeting it carries.
+ */
+sequence: number, 
+/**
+ * Whom it is for.
+ */
+attendee: string, 
 /**
  * A cancellation (the meeting was cancelled, or this attendee taken off it).
  */
-cancel: boolean, state: MailState, 
+cancel: boolean, 
+/**
+ * Where it stands: pending, sending, sent, failed, unknown or superseded.
+ */
+state: MailState, 
 /**
  * Why it is not sent, and what to do.
  */
@@ -304,11 +516,19 @@ message: string, };
 
 export type MailSecurity = "starttls" | "tls" | "none";
 
-export type SmtpForm = { host: string, 
+export type SmtpForm = { 
+/**
+ * The server's host name.
+ */
+host: string, 
 /**
  * 0: the usual port for `security`.
  */
-port: number, security: MailSecurity, 
+port: number, 
+/**
+ * How the connection is secured.
+ */
+security: MailSecurity, 
 /**
  * The user name on the server (often the address).
  */
@@ -328,24 +548,52 @@ export type ScheduleOutcome = {
 /**
  * The meeting's UID: what names it for a change or a cancellation.
  */
-uid: string, meeting_id: string, display: string, sequence: number, 
+uid: string, 
+/**
+ * The meeting ID as the history keeps it.
+ */
+meeting_id: string, 
+/**
+ * The meeting ID as shown.
+ */
+display: string, 
+/**
+ * The version scheduled.
+ */
+sequence: number, 
 /**
  * This exact meeting was scheduled before on that calendar (a run repeated after a kill,
  * say): it is the same meeting, not a second one.
  */
-again: boolean, deliveries: Array<DeliveryView>, 
+again: boolean, 
+/**
+ * Where each calendar copy stands.
+ */
+deliveries: Array<DeliveryView>, 
 /**
  * The invitations Belfry emailed for this version (where no calendar server does).
  */
 mail: Array<MailView>, };
 
-export type BulkProgress = { done: number, total: number, };
+export type BulkProgress = { 
+/**
+ * Rows finished so far.
+ */
+done: number, 
+/**
+ * Rows in the file.
+ */
+total: number, };
 
 export type BulkRow = { 
 /**
  * 1 for the first row after the header.
  */
-row: number, title: string, 
+row: number, 
+/**
+ * The row's title.
+ */
+title: string, 
 /**
  * Grouped meeting ID, empty when the row failed before it got one.
  */
@@ -354,7 +602,11 @@ meeting_id: string,
  * How its delivery stands; none for a row refused before it reached the calendar (the
  * message says why).
  */
-status: DeliveryStatus | null, message: string, };
+status: DeliveryStatus | null, 
+/**
+ * What happened to it, in words.
+ */
+message: string, };
 
 export type License = "Basic" | "Plus" | "Pro" | "ProTrial";
 
@@ -464,11 +716,19 @@ code: string,
  */
 message: string, };
 
-export type Deleted = { account_id: string, 
+export type Deleted = { 
+/**
+ * The Chime account's ID.
+ */
+account_id: string, 
 /**
  * Users suspended first (Team accounts).
  */
-suspended: number, note: string, };
+suspended: number, 
+/**
+ * What the user should know about the deletion.
+ */
+note: string, };
 
 export type Severity = "error" | "warning" | "ok";
 
@@ -565,7 +825,23 @@ export type ChimeEvent = {
 /**
  * A short name for the event, stable across scans (`--only`).
  */
-id: string, account: string, account_id: string, calendar: string, calendar_name: string, 
+id: string, 
+/**
+ * The Belfry account whose calendar holds it.
+ */
+account: string, 
+/**
+ * That account's ID.
+ */
+account_id: string, 
+/**
+ * The calendar's ID on the service.
+ */
+calendar: string, 
+/**
+ * The calendar's name.
+ */
+calendar_name: string, 
 /**
  * The event's address on the calendar.
  */
@@ -578,7 +854,11 @@ uid: string,
 /**
  * The calendar lets the user change it.
  */
-writable: boolean, title: string, 
+writable: boolean, 
+/**
+ * The event's title.
+ */
+title: string, 
 /**
  * The start as the calendar gave it (a series': its first).
  */
@@ -586,7 +866,15 @@ start: string,
 /**
  * When it next takes place in the time scanned, where the calendar says.
  */
-next: string | null, recurring: boolean, organizer: Organizer, 
+next: string | null, 
+/**
+ * It repeats.
+ */
+recurring: boolean, 
+/**
+ * Who organizes it: the user, or someone else.
+ */
+organizer: Organizer, 
 /**
  * What Chime details it holds, in words.
  */
@@ -598,15 +886,43 @@ ask: string | null,
 /**
  * What the event holds now (kept with the move as its original).
  */
-description: string, html: string, location: string, attendees: Array<string>, };
+description: string, 
+/**
+ * The HTML description, if the calendar keeps one.
+ */
+html: string, 
+/**
+ * The event's location.
+ */
+location: string, 
+/**
+ * The attendees' addresses.
+ */
+attendees: Array<string>, };
 
-export type ChimeScan = { from: string, to: string, events: Array<ChimeEvent>, 
+export type ChimeScan = { 
+/**
+ * The first day scanned.
+ */
+from: string, 
+/**
+ * The last day scanned.
+ */
+to: string, 
+/**
+ * Every event found with Chime details.
+ */
+events: Array<ChimeEvent>, 
 /**
  * Accounts or calendars that could not be read, and why.
  */
 problems: Array<string>, };
 
-export type PlannedMove = { event: ChimeEvent, 
+export type PlannedMove = { 
+/**
+ * The event as scanned.
+ */
+event: ChimeEvent, 
 /**
  * The identifier the new joining details carry (reserved in the history when applied).
  */
@@ -619,29 +935,77 @@ kept: boolean,
 /**
  * What replaces the Chime details; `None`: they are only removed.
  */
-replacement: EventTexts | null, description: string, html: string, location: string, 
+replacement: EventTexts | null, 
+/**
+ * The description it gets.
+ */
+description: string, 
+/**
+ * The HTML description it gets.
+ */
+html: string, 
+/**
+ * The location it gets.
+ */
+location: string, 
 /**
  * The attendees removed (the Chime scheduling addresses).
  */
 removed: Array<string>, };
 
-export type SkippedEvent = { event: ChimeEvent, reason: string, };
+export type SkippedEvent = { 
+/**
+ * The event.
+ */
+event: ChimeEvent, 
+/**
+ * Why it is left alone.
+ */
+reason: string, };
 
 export type MovePlan = { 
 /**
  * The provider the meetings move to; empty: the Chime details are only removed.
  */
-target: string, moves: Array<PlannedMove>, 
+target: string, 
+/**
+ * One move per event the plan rewrites.
+ */
+moves: Array<PlannedMove>, 
 /**
  * Events that are not moved, and why (someone else organizes them).
  */
 skipped: Array<SkippedEvent>, };
 
-export type MoveOutcome = { id: string, title: string, account: string, calendar: string, state: MoveState, 
+export type MoveOutcome = { 
+/**
+ * The event's short name.
+ */
+id: string, 
+/**
+ * The event's title.
+ */
+title: string, 
+/**
+ * The account whose calendar holds it.
+ */
+account: string, 
+/**
+ * The calendar's name.
+ */
+calendar: string, 
+/**
+ * Whether it moved, failed, or is still pending.
+ */
+state: MoveState, 
 /**
  * The calendar already held it without Chime details (an earlier attempt landed).
  */
-already: boolean, error: string | null, 
+already: boolean, 
+/**
+ * Why it failed, when it did.
+ */
+error: string | null, 
 /**
  * The service told every attendee; otherwise the user should send the update.
  */
@@ -656,4 +1020,12 @@ update_file: string | null,
  */
 original: EventTexts, };
 
-export type MoveReport = { moved: Array<MoveOutcome>, skipped: Array<SkippedEvent>, };
+export type MoveReport = { 
+/**
+ * Each move that was tried.
+ */
+moved: Array<MoveOutcome>, 
+/**
+ * Events the plan left alone.
+ */
+skipped: Array<SkippedEvent>, };
