@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
-"""100 meetings onto a local Radicale: `belfry schedule --from-csv` beside a minimal loop that
-PUTs 100 pre-rendered events with plain HTTP.
+"""Meetings from a CSV onto a local CalDAV server: `belfry schedule --from-csv` beside two
+minimal loops that PUT as many pre-rendered events with plain HTTP, one reusing a single
+keep-alive connection (the baseline), one opening a new connection per PUT.
+
+The server is Xandikos (BELFRY_BENCH_SERVER=xandikos, the default), which keeps connections
+alive, or Radicale (=radicale), whose built-in server answers HTTP/1.0 and closes after each
+request, so that no client can reuse a connection there.
 
 Belfry's run includes everything a user's run does: the outbox rows written (SQLite,
 synchronous=FULL) before each request and confirmed after, rendering the invitation and the
-calendar object, the `If-None-Match: *` PUT. The loop only sends the bytes.
+calendar object, the `If-None-Match: *` PUT. The loops only send the bytes. The three
+alternate, BELFRY_BENCH_RUNS times (3), each on calendars and a database of its own, with
+BELFRY_BENCH_ROWS rows (100).
 
 Run under a D-Bus session with an unlocked keyring (the account's password lives there):
   dbus-run-session -- sh -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets; python3 bench/caldav.py'
@@ -17,12 +24,15 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import statistics
 import time
 
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/belfry/target"))
-BELFRY = os.path.join(TARGET, "release", "belfry")
+BELFRY = os.environ.get("BELFRY_BIN", os.path.join(TARGET, "release", "belfry"))
 VENV = os.environ.get("BELFRY_VENV", os.path.expanduser("~/.cache/belfry/venv"))
-N = 100
+N = int(os.environ.get("BELFRY_BENCH_ROWS", "100"))
+RUNS = int(os.environ.get("BELFRY_BENCH_RUNS", "3"))
+SERVER = os.environ.get("BELFRY_BENCH_SERVER", "xandikos")
 AUTH = "Basic " + base64.b64encode(b"ana:ana-app-password").decode()
 
 
@@ -42,6 +52,20 @@ def radicale():
                 f"htpasswd_encryption = plain\n[storage]\nfilesystem_folder = {d}/collections\n[logging]\nlevel = warning\n")
     p = subprocess.Popen([os.path.join(VENV, "bin", "radicale"), "--config", os.path.join(d, "config")],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return p, port, d
+
+
+def xandikos():
+    d = tempfile.mkdtemp()
+    port = free_port()
+    p = subprocess.Popen([os.path.join(VENV, "bin", "xandikos"), "serve", "--defaults", "-d", d, "-l", "127.0.0.1",
+                          "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -74,45 +98,76 @@ def event(i):
             f"SUMMARY:Lecture {i}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
 
 
-def main():
-    if not os.path.exists(BELFRY):
-        raise SystemExit(f"{BELFRY} is missing: cargo build --release -p belfry-cli")
-    server, port, sdir = radicale()
+def belfry_run(port, home, run):
+    """One `belfry schedule --from-csv` of N rows onto a calendar and a database of its own."""
     data = tempfile.mkdtemp()
     env = dict(os.environ, BELFRY_DATA_DIR=data)
     try:
-        mkcalendar(port, "/ana/belfry/")
-        mkcalendar(port, "/ana/loop/")
+        calendar = f"{home}belfry-{run}/"
+        mkcalendar(port, calendar)
         subprocess.run([BELFRY, "accounts", "add", "caldav", "--name", "Bench", "--url", f"http://127.0.0.1:{port}",
                         "--username", "ana", "--password-stdin"], input=b"ana-app-password\n", env=env, check=True,
                        stderr=subprocess.DEVNULL)
-        subprocess.run([BELFRY, "accounts", "default-calendar", "Bench", f"http://127.0.0.1:{port}/ana/belfry/"],
+        subprocess.run([BELFRY, "accounts", "default-calendar", "Bench", f"http://127.0.0.1:{port}{calendar}"],
                        env=env, check=True, stderr=subprocess.DEVNULL)
         csv = os.path.join(data, "rows.csv")
         with open(csv, "w") as f:
             f.write("title,start,tz,duration,attendees,organizer\n")
             for i in range(N):
-                f.write(f"Lecture {i},2027-03-{1 + i % 28:02d}T{8 + i % 9:02d}:00,Europe/Berlin,1h,"
-                        f"ana@example.com;bob@example.com,prof@example.edu\n")
+                f.write(f"Lecture {i},2027-{1 + i // 252 % 12:02d}-{1 + i % 28:02d}T{8 + i // 28 % 9:02d}:00,"
+                        f"Europe/Berlin,1h,ana@example.com;bob@example.com,prof@example.edu\n")
         t0 = time.perf_counter()
         subprocess.run([BELFRY, "schedule", "--account", "Bench", "--from-csv", csv], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        belfry_s = time.perf_counter() - t0
+        return time.perf_counter() - t0
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
 
-        bodies = [event(i) for i in range(N)]
-        t0 = time.perf_counter()
-        for i, b in enumerate(bodies):
-            status = request(port, "PUT", f"/ana/loop/loop-{i}.ics", b,
-                             {"Content-Type": "text/calendar", "If-None-Match": "*"})
-            assert status in (201, 204), status
-        loop_s = time.perf_counter() - t0
-        print(f"belfry schedule --from-csv, {N} meetings: {belfry_s * 1000:7.0f} ms ({belfry_s * 1000 / N:.1f} ms each)")
-        print(f"minimal HTTP PUT loop, {N} events:       {loop_s * 1000:7.0f} ms ({loop_s * 1000 / N:.1f} ms each)")
+
+def loop_run(port, home, run, keep_alive):
+    """N PUTs of pre-rendered events onto a calendar of their own."""
+    calendar = f"{home}loop-{'k' if keep_alive else 'n'}-{run}/"
+    mkcalendar(port, calendar)
+    bodies = [event(i) for i in range(N)]
+    headers = {"Authorization": AUTH, "Content-Type": "text/calendar", "If-None-Match": "*"}
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    t0 = time.perf_counter()
+    for i, b in enumerate(bodies):
+        if not keep_alive:
+            conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("PUT", f"{calendar}loop-{i}.ics", body=b, headers=headers)
+        r = conn.getresponse()
+        r.read()
+        assert r.status in (201, 204), r.status
+        if not keep_alive:
+            conn.close()
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    return elapsed
+
+
+def main():
+    if not os.path.exists(BELFRY):
+        raise SystemExit(f"{BELFRY} is missing: cargo build --release -p belfry-cli")
+    server, port, sdir = xandikos() if SERVER == "xandikos" else radicale()
+    home = "/user/calendars/" if SERVER == "xandikos" else "/ana/"
+    try:
+        rows = []
+        for run in range(RUNS):
+            b = belfry_run(port, home, run)
+            k = loop_run(port, home, run, keep_alive=True)
+            n = loop_run(port, home, run, keep_alive=False)
+            rows.append((b, k, n))
+            print(f"run {run + 1}: belfry {b * 1000:6.0f} ms   keep-alive loop {k * 1000:6.0f} ms   "
+                  f"new-connection loop {n * 1000:6.0f} ms   belfry/keep-alive {b / k:.2f}x", flush=True)
+        b, k, n = (statistics.median(c) for c in zip(*rows))
+        print(f"{SERVER}, median of {RUNS}, {N} meetings: belfry {b * 1000:.0f} ms ({b * 1000 / N:.1f} ms each), "
+              f"keep-alive loop {k * 1000:.0f} ms ({k * 1000 / N:.1f} ms each), "
+              f"new-connection loop {n * 1000:.0f} ms; belfry/keep-alive {b / k:.2f}x")
     finally:
         server.kill()
         server.wait()
         shutil.rmtree(sdir, ignore_errors=True)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
