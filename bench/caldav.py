@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Meetings from a CSV onto a local CalDAV server: `belfry schedule --from-csv` beside two
-minimal loops that PUT as many pre-rendered events with plain HTTP, one reusing a single
-keep-alive connection (the baseline), one opening a new connection per PUT.
+"""Meetings from a CSV onto a local CalDAV server: `belfry schedule --from-csv` beside minimal
+loops with plain HTTP: as many PUTs of small pre-rendered events on one keep-alive connection
+(the baseline), the same with a new connection per PUT, the keep-alive PUTs each followed by
+a GET (what a client must read on a scheduling server to learn whom it could not tell), and
+that PUT+GET loop with the very events Belfry wrote (read back, each under a new UID).
 
 The server is Xandikos (BELFRY_BENCH_SERVER=xandikos, the default), which keeps connections
 alive, or Radicale (=radicale), whose built-in server answers HTTP/1.0 and closes after each
@@ -9,7 +11,7 @@ request, so that no client can reuse a connection there.
 
 Belfry's run includes everything a user's run does: the outbox rows written (SQLite,
 synchronous=FULL) before each request and confirmed after, rendering the invitation and the
-calendar object, the `If-None-Match: *` PUT. The loops only send the bytes. The three
+calendar object, the `If-None-Match: *` PUT. The loops only send the bytes. They
 alternate, BELFRY_BENCH_RUNS times (3), each on calendars and a database of its own, with
 BELFRY_BENCH_ROWS rows (100).
 
@@ -20,6 +22,7 @@ Run under a D-Bus session with an unlocked keyring (the account's password lives
 import http.client
 import base64
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -119,16 +122,37 @@ def belfry_run(port, home, run):
         t0 = time.perf_counter()
         subprocess.run([BELFRY, "schedule", "--account", "Bench", "--from-csv", csv], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, calendar
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
 
-def loop_run(port, home, run, keep_alive):
-    """N PUTs of pre-rendered events onto a calendar of their own."""
-    calendar = f"{home}loop-{'k' if keep_alive else 'n'}-{run}/"
+def belfrys_events(port, calendar):
+    """The events Belfry wrote, as the server holds them, each under a UID of its own."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("PROPFIND", calendar, body=b'<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/>'
+                 b"</d:prop></d:propfind>", headers={"Authorization": AUTH, "Depth": "1", "Content-Type": "text/xml"})
+    r = conn.getresponse()
+    listing = r.read().decode()
+    hrefs = [h for h in re.findall(r"<(?:\w+:)?href>([^<]+)</(?:\w+:)?href>", listing) if h.endswith(".ics")]
+    bodies = []
+    for i, href in enumerate(hrefs):
+        conn.request("GET", href, headers={"Authorization": AUTH})
+        r = conn.getresponse()
+        text = r.read().decode()
+        bodies.append(re.sub(r"\r\nUID:[^\r]*", f"\r\nUID:copy-{i}@bench", text, count=1).encode())
+    conn.close()
+    assert len(bodies) == N, (len(bodies), N)
+    return bodies
+
+
+def loop_run(port, home, run, keep_alive, read_back=False, bodies=None):
+    """N PUTs of pre-rendered events onto a calendar of their own; with `read_back`, each
+    followed by a GET of the event, as a client needs on a scheduling server (RFC 6638) to
+    learn from SCHEDULE-STATUS whom the server could not tell."""
+    calendar = f"{home}loop-{'k' if keep_alive else 'n'}{'g' if read_back else ''}{'b' if bodies else ''}-{run}/"
     mkcalendar(port, calendar)
-    bodies = [event(i) for i in range(N)]
+    bodies = bodies or [event(i) for i in range(N)]
     headers = {"Authorization": AUTH, "Content-Type": "text/calendar", "If-None-Match": "*"}
     conn = http.client.HTTPConnection("127.0.0.1", port)
     t0 = time.perf_counter()
@@ -139,6 +163,11 @@ def loop_run(port, home, run, keep_alive):
         r = conn.getresponse()
         r.read()
         assert r.status in (201, 204), r.status
+        if read_back:
+            conn.request("GET", f"{calendar}loop-{i}.ics", headers={"Authorization": AUTH})
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 200, r.status
         if not keep_alive:
             conn.close()
     elapsed = time.perf_counter() - t0
@@ -154,16 +183,21 @@ def main():
     try:
         rows = []
         for run in range(RUNS):
-            b = belfry_run(port, home, run)
+            b, written = belfry_run(port, home, run)
             k = loop_run(port, home, run, keep_alive=True)
             n = loop_run(port, home, run, keep_alive=False)
-            rows.append((b, k, n))
+            g = loop_run(port, home, run, keep_alive=True, read_back=True)
+            same = loop_run(port, home, run, keep_alive=True, read_back=True, bodies=belfrys_events(port, written))
+            rows.append((b, k, n, g, same))
             print(f"run {run + 1}: belfry {b * 1000:6.0f} ms   keep-alive loop {k * 1000:6.0f} ms   "
-                  f"new-connection loop {n * 1000:6.0f} ms   belfry/keep-alive {b / k:.2f}x", flush=True)
-        b, k, n = (statistics.median(c) for c in zip(*rows))
+                  f"new-connection loop {n * 1000:6.0f} ms   keep-alive PUT+GET loop {g * 1000:6.0f} ms   "
+                  f"the same with Belfry's events {same * 1000:6.0f} ms   belfry/keep-alive {b / k:.2f}x", flush=True)
+        b, k, n, g, same = (statistics.median(c) for c in zip(*rows))
         print(f"{SERVER}, median of {RUNS}, {N} meetings: belfry {b * 1000:.0f} ms ({b * 1000 / N:.1f} ms each), "
               f"keep-alive loop {k * 1000:.0f} ms ({k * 1000 / N:.1f} ms each), "
-              f"new-connection loop {n * 1000:.0f} ms; belfry/keep-alive {b / k:.2f}x")
+              f"new-connection loop {n * 1000:.0f} ms, keep-alive PUT+GET loop {g * 1000:.0f} ms, "
+              f"with Belfry's events {same * 1000:.0f} ms; belfry/keep-alive {b / k:.2f}x, "
+              f"belfry/PUT+GET of its own events {b / same:.2f}x")
     finally:
         server.kill()
         server.wait()
