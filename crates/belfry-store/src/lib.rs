@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use belfry_core::{Meeting, MeetingForm, MeetingId, MeetingKind};
 use chrono::{DateTime, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 /// The environment variable that moves the data directory (tests use it).
@@ -705,6 +706,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Every commit is already durable in the WAL (synchronous=FULL). Closing leaves the
+        // WAL for the next checkpoint (SQLite's automatic one, at 1000 pages, within some
+        // later commit) instead of copying it into the database, fsyncing that and deleting
+        // the WAL, which the next CLI run would create (and fsync its folder for) again.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         migrate(&mut conn, &path)?;
         Ok(Store {
             conn: std::sync::Mutex::new(conn),
