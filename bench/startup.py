@@ -9,6 +9,7 @@ of the app and of its WebKit processes is summed from /proc/PID/smaps_rollup.
 
 Run under Xvfb and a D-Bus session:
   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x900x24" python3 bench/startup.py
+BELFRY_COMPARE=<path of another belfry-desktop build> measures it in the same run too.
 """
 
 import json
@@ -28,6 +29,9 @@ APPS = {
     "belfry": os.path.join(TARGET, "release", "belfry-desktop"),
     "empty": os.path.join(TARGET, "release", "belfry-bench-empty"),
 }
+# Another build of the window to measure beside this one (an earlier commit's, say).
+if os.environ.get("BELFRY_COMPARE"):
+    APPS["compared"] = os.environ["BELFRY_COMPARE"]
 
 
 def free_port():
