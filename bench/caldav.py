@@ -45,6 +45,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_listening(port):
+    """Returns once something accepts connections on `port` (at most 10 s)."""
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
 def radicale():
     d = tempfile.mkdtemp()
     port = free_port()
@@ -55,12 +65,7 @@ def radicale():
                 f"htpasswd_encryption = plain\n[storage]\nfilesystem_folder = {d}/collections\n[logging]\nlevel = warning\n")
     p = subprocess.Popen([os.path.join(VENV, "bin", "radicale"), "--config", os.path.join(d, "config")],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_listening(port)
     return p, port, d
 
 
@@ -69,12 +74,7 @@ def xandikos():
     port = free_port()
     p = subprocess.Popen([os.path.join(VENV, "bin", "xandikos"), "serve", "--defaults", "-d", d, "-l", "127.0.0.1",
                           "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_listening(port)
     return p, port, d
 
 
