@@ -1508,3 +1508,30 @@ fn the_window_adds_a_mail_account_and_emails_the_attendees_a_server_does_not() {
     assert_eq!(to, ["lee@elsewhere.example", "pat@elsewhere.example"]);
     s.close();
 }
+
+/// What the package test runs against the installed window (`BELFRY_DESKTOP_BIN`), and every
+/// test run against the built one: it starts on the Schedule page, and a title brings the preview.
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn the_window_opens_on_the_schedule_page() {
+    let driver = Driver::start();
+    let s = driver.session();
+    assert_eq!(
+        s.execute("return document.body.dataset.page", json!([])),
+        json!("schedule")
+    );
+    assert_eq!(
+        s.execute(
+            "return document.querySelector('nav [aria-current=true]').textContent",
+            json!([])
+        ),
+        json!("Schedule")
+    );
+    assert_eq!(
+        s.execute("return document.title", json!([])),
+        json!("Belfry")
+    );
+    s.set_value("#title", "Chemistry lab");
+    wait_preview_contains(&s, "Join the Amazon Chime meeting:");
+    s.close();
+}
