@@ -88,38 +88,48 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<MeetingForm>, AppError>
                 .map(str::to_owned)
                 .collect()
         };
-        let moderated = matches!(
-            get(Field::Kind).to_ascii_lowercase().as_str(),
-            "yes" | "true" | "1"
-        );
-        rows.push(MeetingForm {
-            kind: if moderated {
-                MeetingKind::Moderated
-            } else {
-                MeetingKind::OneTime
-            },
-            provider: get(Field::Provider),
-            title: get(Field::Title),
-            start: get(Field::Start),
-            time_zone: get(Field::TimeZone),
-            duration: get(Field::Duration),
-            attendees: list(Field::Attendees),
-            organizer: get(Field::Organizer),
-            on_behalf_of: get(Field::OnBehalfOf),
-            description: get(Field::Description),
-            repeat: get(Field::Repeat),
-            repeat_count: get(Field::RepeatCount),
-            repeat_until: get(Field::RepeatUntil),
-            repeat_on: list(Field::RepeatOn),
-            dial_in: list(Field::DialIn),
-            show_zones: list(Field::ShowZones),
-            ..MeetingForm::default()
-        });
+        rows.push(form_from_columns(&get, &list, get(Field::Kind).as_str()));
     }
     if rows.is_empty() {
         return Err(bad("there are no rows after the header".into()));
     }
     Ok(rows)
+}
+
+/// A form from the values of its columns (`get`, and `list` for the list fields), with the
+/// `moderated` column's value: what a CSV row and a `belfry://` link both carry.
+pub(crate) fn form_from_columns(
+    get: &dyn Fn(Field) -> String,
+    list: &dyn Fn(Field) -> Vec<String>,
+    moderated: &str,
+) -> MeetingForm {
+    let moderated = matches!(
+        moderated.trim().to_ascii_lowercase().as_str(),
+        "yes" | "true" | "1"
+    );
+    MeetingForm {
+        kind: if moderated {
+            MeetingKind::Moderated
+        } else {
+            MeetingKind::OneTime
+        },
+        provider: get(Field::Provider),
+        title: get(Field::Title),
+        start: get(Field::Start),
+        time_zone: get(Field::TimeZone),
+        duration: get(Field::Duration),
+        attendees: list(Field::Attendees),
+        organizer: get(Field::Organizer),
+        on_behalf_of: get(Field::OnBehalfOf),
+        description: get(Field::Description),
+        repeat: get(Field::Repeat),
+        repeat_count: get(Field::RepeatCount),
+        repeat_until: get(Field::RepeatUntil),
+        repeat_on: list(Field::RepeatOn),
+        dial_in: list(Field::DialIn),
+        show_zones: list(Field::ShowZones),
+        ..MeetingForm::default()
+    }
 }
 
 /// How far a bulk run is, sent to the window as each row finishes.
@@ -220,7 +230,7 @@ pub fn describe_row_error(e: &AppError) -> String {
 }
 
 /// The CSV column of a form field: each column's one declaration.
-const fn column_name(field: Field) -> &'static str {
+pub(crate) const fn column_name(field: Field) -> &'static str {
     match field {
         Field::Provider => "provider",
         Field::Kind | Field::Passcode => "moderated",

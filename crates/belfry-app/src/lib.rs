@@ -17,9 +17,11 @@ mod error;
 /// Reading and writing files (the one module of belfry-app that does).
 pub mod files;
 mod lanes;
+mod links;
 pub mod logging;
 pub mod mail;
 pub mod migrate;
+mod notices;
 mod providers;
 mod schedule;
 mod settings;
@@ -53,10 +55,12 @@ pub use belfry_store::moves::{EventTexts, MoveRecord, MoveState};
 pub use chime::{Admin, ChimeFactory, DELETE_NOTE, Deleted, parse_license};
 pub use error::{AppError, ErrorCode, Hint};
 pub use files::write_atomically;
+pub use links::{LINK_SCHEME, OpenedLink, read_link};
 pub use mail::{InvitationSender, MailView, SmtpForm};
 pub use migrate::{
     ChimeEvent, ChimeScan, MoveOutcome, MovePlan, MoveReport, Organizer, PlannedMove, SkippedEvent,
 };
+pub use notices::{Notice, delivery_notice};
 pub use schedule::{
     Calendars, DeliveryStatus, DeliveryView, NetworkCalendars, ScheduleOutcome, outbox_worker,
 };
@@ -247,6 +251,8 @@ pub struct App {
     migration: Mutex<migrate::MigrationState>,
     /// Opens sessions with the outgoing mail server (`mail.rs`).
     outgoing: Arc<dyn mail::Outgoing>,
+    /// The `belfry://` link opened last, until the window takes it (`links.rs`).
+    link: Mutex<Option<OpenedLink>>,
 }
 
 impl std::fmt::Debug for App {
@@ -301,6 +307,7 @@ impl App {
             chime: chime::sdk_chime(),
             migration: Mutex::default(),
             outgoing: Arc::new(mail::Smtp),
+            link: Mutex::default(),
         }
     }
 

@@ -34,7 +34,7 @@ fn harness() -> Harness {
     harness_with(Box::new(SplitMix64(11)))
 }
 
-fn no_keyring_app(dir: &std::path::Path) -> App {
+pub(crate) fn no_keyring_app(dir: &std::path::Path) -> App {
     App::with_parts(
         Store::open(dir).unwrap(),
         Box::new(|| {

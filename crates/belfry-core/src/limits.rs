@@ -39,6 +39,9 @@ pub const TEMPLATE_FUEL: u64 = 50_000;
 /// The most bytes a template's filters may read and make while rendering one invitation.
 pub const TEMPLATE_WORK_BYTES: usize = 1024 * 1024;
 
+/// The longest `belfry://` link the window reads.
+pub const MAX_LINK_BYTES: usize = 16 * 1024;
+
 /// The largest CSV file the bulk scheduler reads.
 pub const MAX_CSV_BYTES: usize = 4 * 1024 * 1024;
 /// The most meetings one CSV file may hold.

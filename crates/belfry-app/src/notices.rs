@@ -1,0 +1,228 @@
+//! What the desktop tells the user outside the window: a delivery that was waiting has landed
+//! or failed (a desktop notification), and what the tray offers.
+
+use belfry_core::{MeetingForm, MeetingKind};
+use chrono::{DurationRound, TimeDelta};
+
+use crate::{App, AppError, Clipboard, DeliveryStatus, DeliveryView, Preview};
+
+/// A desktop notification's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The headline.
+    pub title: String,
+    /// The sentence under it.
+    pub body: String,
+}
+
+/// What to tell the user about a delivery the outbox finished on its own: it landed, or it
+/// failed for good. Nothing while it still waits.
+pub fn delivery_notice(d: &DeliveryView) -> Option<Notice> {
+    let calendar = if d.calendar.is_empty() {
+        d.account.clone()
+    } else {
+        format!("{} ({})", d.account, d.calendar)
+    };
+    match d.status {
+        DeliveryStatus::Pending => None,
+        DeliveryStatus::Failed => Some(Notice {
+            title: format!("Not on your calendar: {}", d.title),
+            body: format!(
+                "{calendar} refused it: {} Open History in Belfry to retry.",
+                sentence(&d.message)
+            ),
+        }),
+        DeliveryStatus::Cancelled | DeliveryStatus::NothingToCancel => Some(Notice {
+            title: format!("Cancelled: {}", d.title),
+            body: format!("The meeting is off {calendar} now."),
+        }),
+        DeliveryStatus::Newer => Some(Notice {
+            title: format!("Changed elsewhere: {}", d.title),
+            body: format!(
+                "{calendar} holds a newer version changed outside Belfry; nothing was overwritten."
+            ),
+        }),
+        DeliveryStatus::Created | DeliveryStatus::Updated | DeliveryStatus::AlreadyThere => {
+            Some(Notice {
+                title: format!("On your calendar: {}", d.title),
+                body: format!("It waited for the server and is on {calendar} now."),
+            })
+        }
+    }
+}
+
+/// `text` ending in a full stop.
+fn sentence(text: &str) -> String {
+    let t = text.trim();
+    if t.ends_with(['.', '!', '?']) {
+        t.to_owned()
+    } else {
+        format!("{t}.")
+    }
+}
+
+/// A new meeting starts on the next multiple of this (the next half hour).
+const START_STEP: TimeDelta = TimeDelta::minutes(30);
+
+/// How a form writes its start (`MeetingForm::start`).
+const FORM_START: &str = "%Y-%m-%dT%H:%M";
+
+impl App {
+    /// A new meeting's form: the default provider and meeting type, starting at the next half
+    /// hour in the default zone.
+    pub fn new_form(&self, title: &str) -> Result<MeetingForm, AppError> {
+        let zone = self.settings()?.time_zone.unwrap_or(self.system_tz);
+        let now = self.clock.now().with_timezone(&zone);
+        let start = now.duration_trunc(START_STEP).unwrap_or(now) + START_STEP;
+        Ok(MeetingForm {
+            kind: MeetingKind::OneTime,
+            title: title.to_owned(),
+            start: start.format(FORM_START).to_string(),
+            time_zone: zone.name().to_owned(),
+            ..MeetingForm::default()
+        })
+    }
+
+    /// The next meeting of the history on a calendar and not cancelled, for the tray:
+    /// `Chemistry lab, 2027-03-01 10:00 (Europe/Berlin)`.
+    pub fn next_meeting(&self) -> Result<Option<String>, AppError> {
+        let now = self.clock.now();
+        let next = self
+            .history_view("")?
+            .into_iter()
+            .filter(|m| !m.cancelled && !m.calendars.is_empty())
+            .filter_map(|m| {
+                let zone: chrono_tz::Tz = m.time_zone.parse().ok()?;
+                let local = chrono::NaiveDateTime::parse_from_str(&m.start, FORM_START).ok()?;
+                let at = local.and_local_timezone(zone).earliest()?;
+                (at > now).then_some((at, m))
+            })
+            .min_by_key(|(at, _)| *at);
+        Ok(next.map(|(at, m)| {
+            format!(
+                "{}, {} ({})",
+                m.title,
+                at.format("%Y-%m-%d %H:%M"),
+                m.time_zone
+            )
+        }))
+    }
+
+    /// The tray's "Copy a fresh invitation": a new meeting of the default type, recorded in the
+    /// history, its invitation on the clipboard.
+    pub fn copy_fresh_invitation(&self, clipboard: &dyn Clipboard) -> Result<Preview, AppError> {
+        self.copy_invitation(&self.new_form("Meeting")?, clipboard)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use belfry_core::entropy::SplitMix64;
+    use belfry_secrets::{Keyring, SecretStore};
+    use belfry_store::{DeliveryState, Store};
+    use chrono::{TimeZone, Utc};
+    use chrono_tz::Tz;
+
+    use super::*;
+
+    fn app_at(dir: &std::path::Path, at: chrono::DateTime<Utc>) -> App {
+        let keyring = Keyring::mock();
+        App::with_parts(
+            Store::open(dir).unwrap(),
+            Box::new(move || Ok(Arc::new(keyring.clone()) as Arc<dyn SecretStore>)),
+            Arc::new(crate::FixedClock(at)),
+            Box::new(SplitMix64(3)),
+            Tz::Europe__Berlin,
+        )
+    }
+
+    fn delivery(status: DeliveryStatus, message: &str) -> DeliveryView {
+        DeliveryView {
+            uid: "u".into(),
+            title: "Chemistry lab".into(),
+            account: "School".into(),
+            calendar: "Lectures".into(),
+            href: String::new(),
+            state: DeliveryState::Pending,
+            status,
+            invitations_sent: false,
+            message: message.into(),
+            attempts: 2,
+            next_try_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_landed_or_failed_delivery_is_told_and_a_waiting_one_is_not() {
+        assert_eq!(
+            delivery_notice(&delivery(DeliveryStatus::Pending, "")),
+            None
+        );
+        let failed =
+            delivery_notice(&delivery(DeliveryStatus::Failed, "the server said 403")).unwrap();
+        assert_eq!(failed.title, "Not on your calendar: Chemistry lab");
+        assert_eq!(
+            failed.body,
+            "School (Lectures) refused it: the server said 403. Open History in Belfry to retry."
+        );
+        let landed = delivery_notice(&delivery(DeliveryStatus::Created, "")).unwrap();
+        assert_eq!(landed.title, "On your calendar: Chemistry lab");
+        assert!(
+            landed.body.ends_with("is on School (Lectures) now."),
+            "{}",
+            landed.body
+        );
+    }
+
+    #[test]
+    fn a_new_meeting_starts_at_the_next_half_hour_in_the_default_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        // 09:41 in Berlin (08:41 UTC in winter).
+        let app = app_at(
+            dir.path(),
+            Utc.with_ymd_and_hms(2027, 3, 1, 8, 41, 0).unwrap(),
+        );
+        let form = app.new_form("Meeting").unwrap();
+        assert_eq!(form.start, "2027-03-01T10:00");
+        assert_eq!(form.time_zone, "Europe/Berlin");
+        let dir = tempfile::tempdir().unwrap();
+        let app = app_at(
+            dir.path(),
+            Utc.with_ymd_and_hms(2027, 3, 1, 8, 30, 0).unwrap(),
+        );
+        assert_eq!(
+            app.new_form("x").unwrap().start,
+            "2027-03-01T10:00",
+            "never now"
+        );
+    }
+
+    #[test]
+    fn a_fresh_invitation_is_copied_and_kept_in_the_history() {
+        struct Board(std::sync::Mutex<String>);
+        impl Clipboard for Board {
+            fn write_text(&self, text: &str) -> Result<(), String> {
+                *self.0.lock().unwrap() = text.to_owned();
+                Ok(())
+            }
+            fn read_text(&self) -> Result<Option<String>, String> {
+                Ok(Some(self.0.lock().unwrap().clone()))
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let app = app_at(
+            dir.path(),
+            Utc.with_ymd_and_hms(2027, 3, 1, 8, 41, 0).unwrap(),
+        );
+        let board = Board(std::sync::Mutex::default());
+        let copied = app.copy_fresh_invitation(&board).unwrap();
+        assert_eq!(*board.0.lock().unwrap(), copied.text);
+        assert!(copied.text.contains(&copied.meeting_id), "{}", copied.text);
+        let history = app.history_view("").unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].meeting_id, copied.meeting_id);
+        assert_eq!(app.next_meeting().unwrap(), None, "on no calendar");
+    }
+}
