@@ -1,19 +1,21 @@
 //! The Tauri shell: set-up, plugins, and one-line commands into `belfry-app`.
 //!
 //! Invariant: no logic here. Commands delegate to `belfry_app::App`; the host services a
-//! window offers (clipboard, save dialog, opener) are implemented in `host.rs`.
+//! window offers (clipboard, save dialog, opener) are implemented in `host.rs`; the tray,
+//! notifications, links and closing to the tray are wired in `desktop.rs`.
 
 // Unit tests may read the clock, the environment and files; the code under test may not.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 mod commands;
+mod desktop;
 mod host;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use belfry_app::{App, AppError, ErrorCode};
-use tauri::{Emitter, Manager};
+use tauri::Emitter;
 
 /// The application, shared by the commands (it synchronises itself).
 #[derive(Debug, Clone)]
@@ -58,29 +60,38 @@ pub fn run() -> ExitCode {
     if let Err(e) = App::start_log() {
         eprintln!("belfry: {}", e.message);
     }
+    let on_close = app.clone();
     let result = tauri::Builder::default()
-        // First: a second launch hands over to the running window and exits.
+        // First: a second launch hands over to the running window and exits (a `belfry://`
+        // link it was given goes to the deep-link plugin, below).
         .plugin(tauri_plugin_single_instance::init(|handle, _args, _cwd| {
-            if let Some(window) = handle.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.show();
-                let _ = window.set_focus();
-                let _ = window.emit("belfry://second-launch", ());
-            }
+            desktop::show_window(handle);
+            let _ = handle.emit("belfry://second-launch", ());
         }))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
         .manage(Shell(app.clone()))
         .setup(move |handle| {
-            // The outbox is finished in the background: at start, then every minute.
             let handle = handle.handle().clone();
+            desktop::follow_links(&handle, app.clone());
+            desktop::build_tray(&handle, app.clone())?;
+            desktop::refresh_next_meeting(&handle, &app);
+            // The outbox is finished in the background: at start, then every minute.
+            let told = app.clone();
             belfry_app::outbox_worker(app, OUTBOX_PERIOD, move |done| {
-                let _ = handle.emit("belfry://outbox", done.len());
+                desktop::outbox_finished(&handle, &told, done);
             })?;
             Ok(())
         })
+        .on_window_event(move |window, event| desktop::on_window_event(window, event, &on_close))
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {

@@ -273,6 +273,8 @@ pub fn bindings() -> String {
         belfry_app::Report::decl(&cfg),
         belfry_app::MoveState::decl(&cfg),
         belfry_app::EventTexts::decl(&cfg),
+        belfry_app::OpenedLink::decl(&cfg),
+        belfry_app::WindowPrefs::decl(&cfg),
         belfry_app::Organizer::decl(&cfg),
         belfry_app::ChimeEvent::decl(&cfg),
         belfry_app::ChimeScan::decl(&cfg),

@@ -14,9 +14,15 @@ import { settingsPage } from "./settings";
 
 type PageName = "schedule" | "bulk" | "history" | "migrate" | "accounts" | "admin" | "settings" | "about";
 
+const PAGES: readonly PageName[] = ["schedule", "bulk", "history", "migrate", "accounts", "admin", "settings", "about"];
+
+function isPage(name: string): name is PageName {
+  return (PAGES as readonly string[]).includes(name);
+}
+
 async function boot(root: HTMLElement) {
-  const catalog = await ipc.catalog();
-  let settings: SettingsView = await ipc.getSettings();
+  const [catalog, firstSettings, prefs] = await Promise.all([ipc.catalog(), ipc.getSettings(), ipc.windowPrefs()]);
+  let settings: SettingsView = firstSettings;
   const schedule = await schedulePage(catalog, () => settings);
   const history = historyPage((form, display, uid) => {
     schedule.startReschedule(form, display, uid);
@@ -34,6 +40,7 @@ async function boot(root: HTMLElement) {
   const settingsView = settingsPage(
     catalog,
     settings,
+    prefs,
     () => schedule.model.form,
     (s) => {
       settings = s;
@@ -66,7 +73,7 @@ async function boot(root: HTMLElement) {
     settings: "Settings",
     about: "About",
   };
-  const navButtons = (Object.keys(pages) as PageName[]).map((name) =>
+  const navButtons = PAGES.map((name) =>
     h("button", { type: "button", class: "nav-item", "data-page": name, onclick: () => show(name) }, labels[name]),
   );
   const main = h("main", { id: "main" }, ...Object.values(pages));
@@ -81,6 +88,22 @@ async function boot(root: HTMLElement) {
     if (name === "migrate") void migrate.refresh();
     if (name === "schedule") void schedule.refreshAccounts();
     document.body.dataset.page = name;
+    // The window opens on this page next time.
+    void ipc.rememberPage(name).catch(() => undefined);
+  }
+
+  /** Follows the `belfry://` link opened last: the Schedule page filled in, or why not. */
+  async function followLink() {
+    const link = await ipc.takeLink();
+    if (link === null) return;
+    if (link.outcome === "refused") {
+      document.body.dataset.lastLink = "refused";
+      toast(`A belfry:// link was refused: ${link.message}`, "error");
+      return;
+    }
+    show("schedule");
+    await schedule.startNew(link.form);
+    document.body.dataset.lastLink = "followed";
   }
 
   root.replaceChildren(
@@ -93,7 +116,7 @@ async function boot(root: HTMLElement) {
     main,
     h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite" }),
   );
-  show("schedule");
+  show(isPage(prefs.page) ? prefs.page : "schedule");
 
   document.addEventListener("keydown", (e) => {
     if (document.body.dataset.page === "schedule" && schedule.shortcut(e)) e.preventDefault();
@@ -103,6 +126,15 @@ async function boot(root: HTMLElement) {
     document.body.dataset.secondLaunches = String(n);
     toast("Belfry is already open: here it is.");
   });
+  await ipc.onLink(() => void followLink().catch((e) => toast(appErrorOf(e).message, "error")));
+  await ipc.onNewMeeting(() => {
+    show("schedule");
+    void schedule.startNew();
+  });
+  await ipc.onHistory(() => {
+    if (document.body.dataset.page === "history") void history.refresh();
+  });
+  await followLink();
   root.removeAttribute("aria-busy");
   document.body.dataset.ready = "true";
 }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 
 import type { MeetingForm, Preview } from "./ipc/bindings";
 import { IpcErrorLike, fakeIpc, previewOf as preview } from "./testing";
-import { ScheduleModel, checkEmail, emptyForm, nextHalfHour, searchZones, senderText, splitAddresses } from "./model";
+import { ScheduleModel, checkEmail, emptyForm, searchZones, senderText, splitAddresses } from "./model";
 
 describe("addresses", () => {
   it("accepts ordinary addresses and names the problem otherwise", () => {
@@ -25,13 +25,6 @@ describe("zones", () => {
     expect(searchZones(zones, "america")).toEqual(["America/New_York", "America/St_Johns"]);
     expect(searchZones(zones, "")).toHaveLength(5);
   });
-});
-
-it("starts at the next half hour", () => {
-  expect(nextHalfHour(new Date(2027, 2, 1, 9, 41))).toBe("2027-03-01T10:00");
-  expect(nextHalfHour(new Date(2027, 2, 1, 9, 5))).toBe("2027-03-01T09:30");
-  expect(nextHalfHour(new Date(2027, 2, 1, 9, 30))).toBe("2027-03-01T10:00");
-  expect(nextHalfHour(new Date(2027, 11, 31, 23, 45))).toBe("2028-01-01T00:00");
 });
 
 describe("ScheduleModel", () => {

@@ -102,15 +102,6 @@ export function splitAddresses(text: string): string[] {
     .filter((s) => s !== "");
 }
 
-/** The next half-hour start (`YYYY-MM-DDTHH:00` or `:30`) after `now`, local to the machine. */
-export function nextHalfHour(now: Date): string {
-  const d = new Date(now.getTime());
-  const half = d.getMinutes() < 30 ? 30 : 60;
-  d.setMinutes(half, 0, 0);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 /** Zones whose name contains every word of `query` (case-insensitive), best matches first. */
 export function searchZones(zones: string[], query: string, limit = 50): string[] {
   const words = query

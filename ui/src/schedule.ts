@@ -3,7 +3,7 @@
 import { ipc } from "./ipc";
 import type { Catalog, MeetingForm, ProviderView, SettingsView } from "./ipc";
 import { h, toast } from "./dom";
-import { appErrorOf, emptyForm, nextHalfHour, ScheduleModel } from "./model";
+import { appErrorOf, ScheduleModel } from "./model";
 import { act, showErrors } from "./schedule/act";
 import type { Run } from "./schedule/act";
 import { actionButtons } from "./schedule/actions";
@@ -30,6 +30,18 @@ export interface SchedulePage {
   startReschedule(form: MeetingForm, display: string, uid: string): void;
   /** Offers these providers (after one was imported or the personal room was set). */
   setProviders(providers: ProviderView[]): void;
+  /** Starts a new meeting, filled in with what `given` holds (a `belfry://` link's fields);
+   * "Back to my draft" brings back what the form held before. */
+  startNew(given?: MeetingForm): Promise<void>;
+}
+
+/** `form` with the fields `given` fills in (a non-empty text or list) taken from it. */
+function filledIn(form: MeetingForm, given: MeetingForm): MeetingForm {
+  const out: Record<string, unknown> = { ...form };
+  for (const [key, value] of Object.entries(given)) {
+    if (Array.isArray(value) ? value.length > 0 : value !== "") out[key] = value;
+  }
+  return { ...(out as MeetingForm), kind: given.kind === "moderated" ? "moderated" : form.kind };
 }
 
 /** The model of the form: the last draft, else a new meeting at the next half hour. */
@@ -40,11 +52,7 @@ async function loadModel(catalog: Catalog, settings: () => SettingsView): Promis
   } catch (e) {
     toast(`Your last draft could not be read: ${appErrorOf(e).message}`, "error");
   }
-  const form: MeetingForm = draft ?? {
-    ...emptyForm(),
-    provider: settings().provider,
-    start: nextHalfHour(new Date()),
-  };
+  const form: MeetingForm = draft ?? (await ipc.newForm());
   const model = new ScheduleModel(ipc, form);
   if (model.form.kind !== "personal" && model.form.meeting_id === "") {
     // A fixed link has nothing to draw: its meetings are personal.
@@ -81,12 +89,28 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
   });
   const preview = previewPane(reschedule.element, [actions.element, ...calendar.elements]);
 
+  // What the form held before a link or the tray's "New meeting" replaced it.
+  let before: MeetingForm | null = null;
+  const backButton = h(
+    "button",
+    { type: "button", id: "back-to-draft", onclick: () => void backToDraft() },
+    "Back to my draft",
+  );
+  const newBarText = h("span", {});
+  const newBar = h(
+    "div",
+    { class: "reschedule-bar", id: "new-bar", role: "status", hidden: true },
+    newBarText,
+    h("div", { class: "actions" }, backButton),
+  );
+
   const element = h(
     "section",
     { class: "page schedule", "aria-label": "Schedule" },
     h(
       "form",
       { class: "meeting-form", novalidate: true, onsubmit: (e: Event) => e.preventDefault() },
+      newBar,
       ...meeting.elements,
       details.title,
       when.startAndDuration,
@@ -141,6 +165,30 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     fillControls();
   }
 
+  async function startNew(given?: MeetingForm) {
+    if (reschedule.display()) await reschedule.stop();
+    before = model.form.title.trim() !== "" ? { ...model.form } : null;
+    const fresh = await ipc.newForm();
+    model.update(given ? filledIn(fresh, given) : fresh);
+    if (!offers(model.form.provider).fixed) await model.newId();
+    fillControls();
+    newBarText.textContent = given
+      ? "Filled in from a belfry:// link: check it before you schedule it."
+      : "A new meeting; what you were writing is kept.";
+    newBar.hidden = !given && before === null;
+    backButton.hidden = before === null;
+    void model.refresh();
+  }
+
+  function backToDraft() {
+    if (before === null) return;
+    model.update(before);
+    before = null;
+    newBar.hidden = true;
+    fillControls();
+    void model.refresh();
+  }
+
   model.onChange(render);
   fillControls();
   render();
@@ -153,6 +201,7 @@ export async function schedulePage(catalog: Catalog, settings: () => SettingsVie
     model,
     refreshAccounts: () => calendar.refreshAccounts(),
     startReschedule: (form, display, uid) => reschedule.start(form, display, uid),
+    startNew,
     setProviders(providers: ProviderView[]) {
       catalog.providers = providers;
       meeting.setProviders(providers);

@@ -1,7 +1,7 @@
-// The Settings page: personal meeting ID, defaults, and the invitation template with a live
+// The Settings page: personal meeting ID, defaults, the desktop (tray, start at login), and the invitation template with a live
 // preview. A broken template shows its error and keeps every character typed.
 import { ipc } from "./ipc";
-import type { Catalog, Field, MeetingForm, ProviderView, SettingsView } from "./ipc";
+import type { Catalog, Field, MeetingForm, ProviderView, SettingsView, WindowPrefs } from "./ipc";
 import { field, h, providerOptions, setError, toast } from "./dom";
 import { appErrorOf } from "./model";
 
@@ -16,6 +16,7 @@ const SETTING_FIELDS: Partial<Record<Field, string>> = {
 export function settingsPage(
   catalog: Catalog,
   current: SettingsView,
+  prefs: WindowPrefs,
   sampleForm: () => MeetingForm,
   onSaved: (s: SettingsView) => void,
   onProvidersChanged: (providers: ProviderView[]) => void,
@@ -200,6 +201,43 @@ export function settingsPage(
     }
   }
 
+  // The desktop's choices apply at once (they are not the Save button's).
+  const keepInTray = h("input", { type: "checkbox", id: "keep-in-tray" });
+  keepInTray.checked = prefs.keep_in_tray;
+  keepInTray.addEventListener("change", () => {
+    void ipc
+      .setKeepInTray(keepInTray.checked)
+      .then((p) => {
+        keepInTray.checked = p.keep_in_tray;
+        toast(p.keep_in_tray ? "Closing the window keeps Belfry in the tray." : "Closing the window quits Belfry.");
+      })
+      .catch((e) => toast(appErrorOf(e).message, "error"));
+  });
+  const atLogin = h("input", { type: "checkbox", id: "launch-at-login" });
+  void ipc
+    .launchAtLogin()
+    .then((on) => (atLogin.checked = on))
+    .catch(() => (atLogin.disabled = true));
+  atLogin.addEventListener("change", () => {
+    void ipc
+      .setLaunchAtLogin(atLogin.checked)
+      .then((on) => {
+        atLogin.checked = on;
+        toast(on ? "Belfry starts when you log in." : "Belfry no longer starts when you log in.");
+      })
+      .catch((e) => {
+        atLogin.checked = !atLogin.checked;
+        toast(appErrorOf(e).message, "error");
+      });
+  });
+  const desktop = h(
+    "fieldset",
+    { class: "field desktop" },
+    h("legend", {}, "On the desktop"),
+    h("label", { class: "check" }, keepInTray, "Keep Belfry in the tray when the window is closed"),
+    h("label", { class: "check" }, atLogin, "Start Belfry when I log in"),
+  );
+
   const element = h(
     "section",
     { class: "page settings", "aria-label": "Settings" },
@@ -248,6 +286,7 @@ export function settingsPage(
       ),
       zoneList,
       h("div", { class: "actions" }, save),
+      desktop,
     ),
     h(
       "div",

@@ -13,6 +13,7 @@
 mod accounts;
 pub mod bulk;
 mod chime;
+mod desktop;
 mod error;
 /// Reading and writing files (the one module of belfry-app that does).
 pub mod files;
@@ -21,7 +22,6 @@ mod links;
 pub mod logging;
 pub mod mail;
 pub mod migrate;
-mod notices;
 mod providers;
 mod schedule;
 mod settings;
@@ -53,6 +53,7 @@ pub use belfry_store::DeliveryState;
 pub use belfry_store::mail::MailState;
 pub use belfry_store::moves::{EventTexts, MoveRecord, MoveState};
 pub use chime::{Admin, ChimeFactory, DELETE_NOTE, Deleted, parse_license};
+pub use desktop::{Notice, WindowPrefs, delivery_notice};
 pub use error::{AppError, ErrorCode, Hint};
 pub use files::write_atomically;
 pub use links::{LINK_SCHEME, OpenedLink, read_link};
@@ -60,7 +61,6 @@ pub use mail::{InvitationSender, MailView, SmtpForm};
 pub use migrate::{
     ChimeEvent, ChimeScan, MoveOutcome, MovePlan, MoveReport, Organizer, PlannedMove, SkippedEvent,
 };
-pub use notices::{Notice, delivery_notice};
 pub use schedule::{
     Calendars, DeliveryStatus, DeliveryView, NetworkCalendars, ScheduleOutcome, outbox_worker,
 };

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod chime;
+mod desktop;
 mod history;
 mod migrate;
 mod schedule;

@@ -819,6 +819,26 @@ location: string,
  */
 attendees: Array<string>, };
 
+export type OpenedLink = { "outcome": "schedule", 
+/**
+ * The values the link gives.
+ */
+form: MeetingForm, } | { "outcome": "refused", 
+/**
+ * Why, in words (without the link, which may be long or hostile).
+ */
+message: string, };
+
+export type WindowPrefs = { 
+/**
+ * The page shown last (`schedule`, `history`, …); empty before the first.
+ */
+page: string, 
+/**
+ * Closing the window keeps Belfry in the tray (else it quits).
+ */
+keep_in_tray: boolean, };
+
 export type Organizer = { "kind": "you" } | { "kind": "host", "address": string } | { "kind": "other", "address": string };
 
 export type ChimeEvent = { 

@@ -2,7 +2,7 @@
 // `BELFRY_UPDATE_BINDINGS=1 cargo test -p belfry-desktop`.
 // Do not edit: a test fails when this file and the Rust functions drift apart.
 
-import type { AccountAdded, AccountKind, AccountView, BulkRow, CalendarView, Catalog, ChimeAccount, ChimeScan, ChimeUser, Deleted, DeliveryView, HistoryView, Invite, MailView, MeetingForm, MovePlan, MoveReport, NewMeetingView, Preview, ProviderTemplate, ProviderView, Removed, Report, ScheduleOutcome, SettingsView, SmtpForm, UserFailure } from "./bindings";
+import type { AccountAdded, AccountKind, AccountView, BulkRow, CalendarView, Catalog, ChimeAccount, ChimeScan, ChimeUser, Deleted, DeliveryView, HistoryView, Invite, MailView, MeetingForm, MovePlan, MoveReport, NewMeetingView, OpenedLink, Preview, ProviderTemplate, ProviderView, Removed, Report, ScheduleOutcome, SettingsView, SmtpForm, UserFailure, WindowPrefs } from "./bindings";
 import { call } from "./call";
 
 /** Every command of the window, as its Rust function declares it. */
@@ -27,6 +27,13 @@ export const commands = {
   chimeResetPin: (aws: string | null, accountId: string, userId: string) => call<ChimeUser>("chime_reset_pin", { aws, accountId, userId }),
   usePersonalPin: (aws: string | null, accountId: string, userId: string) => call<string>("use_personal_pin", { aws, accountId, userId }),
   doctor: (aws: string | null, email: string, calendarAccount: string, delegate: boolean) => call<Report>("doctor", { aws, email, calendarAccount, delegate }),
+  newForm: () => call<MeetingForm>("new_form"),
+  takeLink: () => call<OpenedLink | null>("take_link"),
+  windowPrefs: () => call<WindowPrefs>("window_prefs"),
+  rememberPage: (page: string) => call<void>("remember_page", { page }),
+  setKeepInTray: (keep: boolean) => call<WindowPrefs>("set_keep_in_tray", { keep }),
+  launchAtLogin: () => call<boolean>("launch_at_login"),
+  setLaunchAtLogin: (on: boolean) => call<boolean>("set_launch_at_login", { on }),
   history: (query: string) => call<Array<HistoryView>>("history", { query }),
   historyPreview: (uid: string) => call<Preview>("history_preview", { uid }),
   copyHistoryInvitation: (uid: string) => call<void>("copy_history_invitation", { uid }),

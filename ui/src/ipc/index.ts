@@ -12,6 +12,12 @@ export const ipc = {
   ...commands,
   onSecondLaunch: (handler: () => void) => listen("belfry://second-launch", handler),
   onOutbox: (handler: () => void) => listen("belfry://outbox", handler),
+  /** A `belfry://` link was opened: `takeLink` has it. */
+  onLink: (handler: () => void) => listen("belfry://link", handler),
+  /** The tray's "New meeting". */
+  onNewMeeting: (handler: () => void) => listen("belfry://new-meeting", handler),
+  /** The history gained a meeting outside the page (the tray's fresh invitation). */
+  onHistory: (handler: () => void) => listen("belfry://history", handler),
   onBulkProgress: (handler: (p: BulkProgress) => void) =>
     listen<BulkProgress>("belfry://bulk-progress", (e) => handler(e.payload)),
 };

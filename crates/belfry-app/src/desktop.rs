@@ -1,10 +1,28 @@
-//! What the desktop tells the user outside the window: a delivery that was waiting has landed
-//! or failed (a desktop notification), and what the tray offers.
+//! Belfry on the desktop, outside the page: the desktop notification for a delivery that was
+//! waiting and has landed or failed, what the tray offers, and what the window remembers.
 
 use belfry_core::{MeetingForm, MeetingKind};
 use chrono::{DurationRound, TimeDelta};
 
-use crate::{App, AppError, Clipboard, DeliveryStatus, DeliveryView, Preview};
+use serde::{Deserialize, Serialize};
+
+use crate::{App, AppError, Clipboard, DeliveryStatus, DeliveryView, ErrorCode, Preview};
+
+/// What the window remembers between runs (beside the settings; not a setting of the CLI).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct WindowPrefs {
+    /// The page shown last (`schedule`, `history`, …); empty before the first.
+    pub page: String,
+    /// Closing the window keeps Belfry in the tray (else it quits).
+    pub keep_in_tray: bool,
+}
+
+/// The store's keys for [`WindowPrefs`].
+const WINDOW_PAGE: &str = "window-page";
+const KEEP_IN_TRAY: &str = "window-keep-in-tray";
+/// The longest page name kept.
+const MAX_PAGE_NAME: usize = 32;
 
 /// A desktop notification's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,16 +87,16 @@ const FORM_START: &str = "%Y-%m-%dT%H:%M";
 
 impl App {
     /// A new meeting's form: the default provider and meeting type, starting at the next half
-    /// hour in the default zone.
+    /// hour in the default zone (which its empty zone means).
     pub fn new_form(&self, title: &str) -> Result<MeetingForm, AppError> {
         let zone = self.settings()?.time_zone.unwrap_or(self.system_tz);
         let now = self.clock.now().with_timezone(&zone);
         let start = now.duration_trunc(START_STEP).unwrap_or(now) + START_STEP;
         Ok(MeetingForm {
+            provider: self.settings_view()?.provider,
             kind: MeetingKind::OneTime,
             title: title.to_owned(),
             start: start.format(FORM_START).to_string(),
-            time_zone: zone.name().to_owned(),
             ..MeetingForm::default()
         })
     }
@@ -106,6 +124,36 @@ impl App {
                 m.time_zone
             )
         }))
+    }
+
+    /// What the window remembers.
+    pub fn window_prefs(&self) -> Result<WindowPrefs, AppError> {
+        Ok(WindowPrefs {
+            page: self.store().setting(WINDOW_PAGE)?.unwrap_or_default(),
+            keep_in_tray: self.store().setting(KEEP_IN_TRAY)?.as_deref() == Some("yes"),
+        })
+    }
+
+    /// Remembers the page shown (the window knows its pages; this only keeps the name short
+    /// and plain).
+    pub fn remember_page(&self, page: &str) -> Result<(), AppError> {
+        if page.is_empty()
+            || page.len() > MAX_PAGE_NAME
+            || !page.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                format!("page: a page's name is at most {MAX_PAGE_NAME} lower-case letters or -"),
+            ));
+        }
+        Ok(self.store().set_setting(WINDOW_PAGE, page)?)
+    }
+
+    /// Whether closing the window keeps Belfry in the tray.
+    pub fn set_keep_in_tray(&self, keep: bool) -> Result<WindowPrefs, AppError> {
+        self.store()
+            .set_setting(KEEP_IN_TRAY, if keep { "yes" } else { "no" })?;
+        self.window_prefs()
     }
 
     /// The tray's "Copy a fresh invitation": a new meeting of the default type, recorded in the
@@ -186,7 +234,7 @@ mod tests {
         );
         let form = app.new_form("Meeting").unwrap();
         assert_eq!(form.start, "2027-03-01T10:00");
-        assert_eq!(form.time_zone, "Europe/Berlin");
+        assert_eq!(form.time_zone, "", "the default zone");
         let dir = tempfile::tempdir().unwrap();
         let app = app_at(
             dir.path(),
@@ -197,6 +245,33 @@ mod tests {
             "2027-03-01T10:00",
             "never now"
         );
+    }
+
+    #[test]
+    fn the_window_remembers_its_page_and_the_tray_choice() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app_at(
+            dir.path(),
+            Utc.with_ymd_and_hms(2027, 3, 1, 8, 41, 0).unwrap(),
+        );
+        assert_eq!(app.window_prefs().unwrap(), WindowPrefs::default());
+        app.remember_page("history").unwrap();
+        assert!(app.set_keep_in_tray(true).unwrap().keep_in_tray);
+        let again = app_at(
+            dir.path(),
+            Utc.with_ymd_and_hms(2027, 3, 1, 8, 41, 0).unwrap(),
+        );
+        assert_eq!(
+            again.window_prefs().unwrap(),
+            WindowPrefs {
+                page: "history".into(),
+                keep_in_tray: true
+            }
+        );
+        for bad in ["", "History", "../x", &"a".repeat(33)] {
+            assert!(again.remember_page(bad).is_err(), "{bad:?}");
+        }
+        assert!(!again.set_keep_in_tray(false).unwrap().keep_in_tray);
     }
 
     #[test]
