@@ -36,11 +36,8 @@ pub struct Notice {
 /// What to tell the user about a delivery the outbox finished on its own: it landed, or it
 /// failed for good. Nothing while it still waits.
 pub fn delivery_notice(d: &DeliveryView) -> Option<Notice> {
-    let calendar = if d.calendar.is_empty() {
-        d.account.clone()
-    } else {
-        format!("{} ({})", d.account, d.calendar)
-    };
+    // The account's name: its calendar is a server's address, no name to show.
+    let calendar = &d.account;
     match d.status {
         DeliveryStatus::Pending => None,
         DeliveryStatus::Failed => Some(Notice {
@@ -213,14 +210,13 @@ mod tests {
         assert_eq!(failed.title, "Not on your calendar: Chemistry lab");
         assert_eq!(
             failed.body,
-            "School (Lectures) refused it: the server said 403. Open History in Belfry to retry."
+            "School refused it: the server said 403. Open History in Belfry to retry."
         );
         let landed = delivery_notice(&delivery(DeliveryStatus::Created, "")).unwrap();
         assert_eq!(landed.title, "On your calendar: Chemistry lab");
-        assert!(
-            landed.body.ends_with("is on School (Lectures) now."),
-            "{}",
-            landed.body
+        assert_eq!(
+            landed.body,
+            "It waited for the server and is on School now."
         );
     }
 

@@ -938,6 +938,7 @@ fn a_killed_window_finishes_its_outbox_when_started_again() {
 
     // The server is back; only the window starts again.
     let server = belfry_testkit::radicale_in(server_dir.path(), port);
+    let notifications = belfry_testkit::desktop_bus::NotificationDaemon::start();
     let s = driver.session();
     let events = || belfry_testkit::ics_paths(&cal, "ana", "ana-app-password");
     s.wait_until("the event reaches the calendar", 60 * SECOND, || {
@@ -958,6 +959,13 @@ fn a_killed_window_finishes_its_outbox_when_started_again() {
         "ana-app-password",
     );
     assert!(ics.contains("SUMMARY:Lecture while offline"), "{ics}");
+    // The desktop said so, outside the window.
+    s.wait_until("a notification says it landed", 10 * SECOND, || {
+        notifications.received().iter().any(|n| {
+            n.summary == "On your calendar: Lecture while offline"
+                && n.body == "It waited for the server and is on School now."
+        })
+    });
     s.close();
 }
 
@@ -1533,5 +1541,231 @@ fn the_window_opens_on_the_schedule_page() {
     );
     s.set_value("#title", "Chemistry lab");
     wait_preview_contains(&s, "Join the Amazon Chime meeting:");
+    s.close();
+}
+
+/// The tray, as a panel shows it (a StatusNotifierWatcher on the test's session bus): its
+/// menu, and "Copy a fresh invitation" putting a new meeting's invitation on the clipboard,
+/// kept in the history.
+#[test]
+#[ignore = "needs Xvfb, tauri-driver, a D-Bus session and the built app: run scripts/test"]
+fn the_tray_copies_a_fresh_invitation() {
+    let host = belfry_testkit::desktop_bus::TrayHost::start();
+    let notifications = belfry_testkit::desktop_bus::NotificationDaemon::start();
+    clear_clipboard();
+    let driver = Driver::start();
+    let s = driver.session();
+    s.wait_until("the tray icon is registered", 10 * SECOND, || {
+        !host.items().is_empty()
+    });
+    let item = host.items()[0].clone();
+    let mut labels = Vec::new();
+    s.wait_until("the tray menu is built", 10 * SECOND, || {
+        labels = host
+            .menu_entries(&item)
+            .map(|entries| entries.into_iter().map(|e| (e.label, e.enabled)).collect())
+            .unwrap_or_default();
+        labels.len() >= 4
+    });
+    assert_eq!(
+        labels,
+        [
+            ("New meeting".to_owned(), true),
+            ("Copy a fresh invitation".to_owned(), true),
+            ("No meeting scheduled".to_owned(), false),
+            ("Quit Belfry".to_owned(), true),
+        ]
+    );
+
+    host.click(&item, "Copy a fresh invitation").unwrap();
+    s.wait_until("the invitation is on the clipboard", 10 * SECOND, || {
+        clipboard().contains("Join the Amazon Chime meeting:")
+    });
+    let copied = clipboard();
+    s.wait_until("a notification says so", 10 * SECOND, || {
+        notifications
+            .received()
+            .iter()
+            .any(|n| n.summary == "A fresh invitation is on the clipboard")
+    });
+    let told = notifications.received();
+    let id = told
+        .iter()
+        .find(|n| n.summary == "A fresh invitation is on the clipboard")
+        .map(|n| n.body.clone())
+        .unwrap();
+    let display = id
+        .trim_start_matches("Meeting ")
+        .split(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        copied.contains(&display.replace(' ', "")) || copied.contains(&display),
+        "{copied}"
+    );
+    s.click("[data-page=history]");
+    s.wait_until("the History page lists it", 10 * SECOND, || {
+        s.text_content(".history-list").contains(&display)
+    });
+    s.close();
+}
+
+/// A meeting scheduled while its server was away waits in the outbox; the server comes back
+/// refusing it (403), and the window, started again, says so in a desktop notification (read
+/// from a notification daemon on the test's session bus).
+#[test]
+#[ignore = "needs Xvfb, tauri-driver, Radicale, a D-Bus session and the built app: run scripts/test"]
+fn a_waiting_delivery_that_fails_is_told_in_a_desktop_notification() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let port = belfry_testkit::free_port();
+    let server = belfry_testkit::radicale_in(server_dir.path(), port);
+    let cal = format!("{}/ana/lectures/", server.url);
+    belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
+    let data = tempfile::tempdir().unwrap();
+    let cli = app_binary().with_file_name("belfry");
+    let belfry = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(&cli)
+            .args(args)
+            .env("BELFRY_DATA_DIR", data.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let added = belfry(
+        &[
+            "accounts",
+            "add",
+            "caldav",
+            "--name",
+            "School",
+            "--url",
+            &server.url,
+            "--username",
+            "ana",
+            "--password-stdin",
+        ],
+        "ana-app-password\n",
+    );
+    assert!(added.status.success(), "{added:?}");
+    drop(server);
+    let scheduled = belfry(
+        &[
+            "schedule",
+            "--account",
+            "School",
+            "--json",
+            "--organizer",
+            "prof@example.edu",
+            "--title",
+            "Lab while offline",
+            "--start",
+            "2027-03-01T10:00",
+            "--tz",
+            "Europe/Berlin",
+        ],
+        "",
+    );
+    let answer = String::from_utf8_lossy(&scheduled.stdout);
+    assert!(
+        answer.contains("pending"),
+        "it waits: {answer} {scheduled:?}"
+    );
+
+    let _server = belfry_testkit::radicale_read_only_in(server_dir.path(), port);
+    let notifications = belfry_testkit::desktop_bus::NotificationDaemon::start();
+    let driver = Driver::start_with(data, &[]);
+    let s = driver.session();
+    s.wait_until("a notification says it failed", 60 * SECOND, || {
+        notifications
+            .received()
+            .iter()
+            .any(|n| n.summary == "Not on your calendar: Lab while offline")
+    });
+    let told = notifications.received();
+    let failed = told
+        .iter()
+        .find(|n| n.summary == "Not on your calendar: Lab while offline")
+        .unwrap();
+    assert!(
+        failed.body.starts_with("School refused it: ")
+            && failed.body.ends_with(" Open History in Belfry to retry."),
+        "{failed:?}"
+    );
+    assert_eq!(told.len(), 1, "told once: {told:?}");
+    s.click("[data-page=history]");
+    s.wait_until("the History page shows it refused", 10 * SECOND, || {
+        s.text_content("#outbox").contains("Lab while offline")
+    });
+    s.close();
+}
+
+/// A `belfry://schedule` link handed to a second launch fills in the first window's Schedule
+/// page (what was being written stays one click away); a malformed link is refused and
+/// changes nothing.
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn a_belfry_link_fills_in_the_schedule_page_and_a_malformed_one_is_refused() {
+    let driver = Driver::start();
+    let s = driver.session();
+    s.set_value("#title", "My own draft");
+    wait_preview_contains(&s, "My own draft");
+    let launch = |link: &str| {
+        s.execute("delete document.body.dataset.lastLink", json!([]));
+        let status = Command::new(app_binary())
+            .arg(link)
+            .env("BELFRY_DATA_DIR", driver.data_dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "the second launch hands over: {status}");
+    };
+    let last_link = || s.execute("return document.body.dataset.lastLink || ''", json!([]));
+
+    launch(
+        "belfry://schedule?title=Linked%20lab&start=2027-03-01T10:00&tz=Europe/Berlin\
+         &duration=45m&attendees=ana@example.edu,bo@example.edu",
+    );
+    s.wait_until("the link is followed", 10 * SECOND, || {
+        last_link() == json!("followed")
+    });
+    assert_eq!(s.value("#title"), "Linked lab");
+    assert_eq!(s.value("#duration"), "45m");
+    assert!(s.text_content(".chips").contains("bo@example.edu"));
+    assert!(s.text_content("#new-bar").contains("belfry:// link"));
+    wait_preview_contains(&s, "Linked lab");
+    assert_eq!(app_pids().len(), 1, "one window");
+    s.click("#back-to-draft");
+    s.wait_until("the draft is back", 10 * SECOND, || {
+        s.value("#title") == "My own draft"
+    });
+
+    for (link, why) in [
+        (
+            "belfry://schedule?passcode=123456",
+            "unknown parameter \"passcode\"",
+        ),
+        ("belfry://delete?uid=1", "belfry://schedule"),
+    ] {
+        launch(link);
+        s.wait_until("the link is refused", 10 * SECOND, || {
+            last_link() == json!("refused")
+        });
+        let said = s.text_content("#toast");
+        assert!(
+            said.contains("A belfry:// link was refused") && said.contains(why),
+            "{said}"
+        );
+        assert_eq!(s.value("#title"), "My own draft", "nothing changed");
+    }
     s.close();
 }

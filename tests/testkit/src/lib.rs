@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 pub mod cyrus;
 pub mod davical;
+pub mod desktop_bus;
 mod php;
 pub mod sabre;
 pub mod smtp;
@@ -96,6 +97,13 @@ pub fn radicale_shared() -> Server {
     let mut server = radicale_with_rights(dir.path(), port, Some(rights));
     server._dir = Some(dir);
     server
+}
+
+/// Radicale on `dir` and `port` where every user may read but nobody may write: a server
+/// that came back refusing what it took before (403 Forbidden on PUT).
+pub fn radicale_read_only_in(dir: &Path, port: u16) -> Server {
+    let rights = "[all]\nuser: .*\ncollection: .*\npermissions: Rr\n";
+    radicale_with_rights(dir, port, Some(rights))
 }
 
 fn radicale_with_rights(dir: &Path, port: u16, rights: Option<&str>) -> Server {
