@@ -16,7 +16,12 @@ export function historyPage(onChange: (form: MeetingForm, display: string, uid: 
     autocomplete: "off",
   });
   const list = h("ul", { class: "history-list", "aria-label": "Past meetings" });
-  const detail = h("pre", { class: "invitation-text", id: "history-preview", tabindex: "0" });
+  const detail = h("pre", {
+    class: "invitation-text",
+    id: "history-preview",
+    tabindex: "0",
+    "aria-label": "Invitation of the selected meeting",
+  });
   const copy = h("button", { type: "button", class: "primary", disabled: true }, "Copy invitation");
   const copyModerator = h("button", { type: "button", hidden: true }, "Copy moderator info");
   const change = h("button", { type: "button", id: "history-change", hidden: true }, "Change and reschedule…");

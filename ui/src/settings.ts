@@ -96,7 +96,12 @@ export function settingsPage(
     void previewTemplate();
   }
   const templateError = h("p", { class: "error", id: "set-template-error", role: "alert" });
-  const templatePreview = h("pre", { class: "invitation-text", id: "template-preview", tabindex: "0" });
+  const templatePreview = h("pre", {
+    class: "invitation-text",
+    id: "template-preview",
+    tabindex: "0",
+    "aria-labelledby": "template-preview-heading",
+  });
   let seq = 0;
 
   function fill() {

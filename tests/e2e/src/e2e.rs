@@ -1769,3 +1769,90 @@ fn a_belfry_link_fills_in_the_schedule_page_and_a_malformed_one_is_refused() {
     }
     s.close();
 }
+
+/// The page's controls as assistive technology and the keyboard meet them: for every visible,
+/// enabled control, its accessible name (aria-labelledby, aria-label, a label, its text, a
+/// title; a placeholder does not count), or `null`. Each is tagged `data-a11y=<index>`.
+const CONTROLS_SCRIPT: &str = r#"
+const text = (el) => (el ? el.textContent.replace(/\s+/g, ' ').trim() : '');
+const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+const selector = 'input, select, textarea, button, a[href], summary, [role=button], [role=link], [role=checkbox], [role=tab], [tabindex]:not([tabindex="-1"])';
+const controls = [...document.querySelectorAll(selector)].filter((el) => visible(el) && !el.disabled && el.type !== 'hidden' && el.getAttribute('tabindex') !== '-1' && !el.closest('[hidden], [inert]'));
+return controls.map((el, i) => {
+  el.dataset.a11y = String(i);
+  let name = '';
+  const by = el.getAttribute('aria-labelledby');
+  if (by) name = by.split(/\s+/).map((id) => text(document.getElementById(id))).join(' ').trim();
+  if (!name) name = (el.getAttribute('aria-label') || '').trim();
+  if (!name && el.id) name = [...document.querySelectorAll('label')].filter((l) => l.htmlFor === el.id).map(text).join(' ').trim();
+  if (!name && el.closest('label')) name = text(el.closest('label'));
+  if (!name && !['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName)) name = text(el);
+  if (!name && ['submit', 'button', 'reset'].includes(el.type)) name = el.value || '';
+  if (!name) name = (el.getAttribute('title') || '').trim();
+  const what = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '') + (el.type ? '[' + el.type + ']' : '');
+  return { index: i, what, name, radio: el.type === 'radio' ? el.name : '' };
+});
+"#;
+
+/// Every page, as a keyboard and a screen reader meet it: every visible control has an
+/// accessible name, and Tab reaches every one of them.
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn every_control_of_every_page_is_named_and_reached_by_tab() {
+    let driver = Driver::start();
+    let s = driver.session();
+    let pages = [
+        "schedule", "bulk", "history", "migrate", "accounts", "admin", "settings", "about",
+    ];
+    let mut problems = Vec::new();
+    for page in pages {
+        s.click(&format!("[data-page={page}]"));
+        s.wait_until("the page shows", 10 * SECOND, || {
+            s.execute("return document.body.dataset.page", json!([])) == json!(page)
+        });
+        if page == "schedule" {
+            // The repeat controls too.
+            s.set_value("#repeat", "weekly");
+        }
+        let controls = s.execute(CONTROLS_SCRIPT, json!([]));
+        let controls = controls.as_array().cloned().unwrap_or_default();
+        assert!(!controls.is_empty(), "{page}: no controls found");
+        for c in &controls {
+            if c["name"].as_str().unwrap_or("").is_empty() {
+                problems.push(format!("{page}: {} has no accessible name", c["what"]));
+            }
+        }
+        // Tab from the top of the page, noting every control that takes the focus.
+        s.execute(
+            "window.__reached = new Set();
+             document.addEventListener('focusin', (e) => { const i = e.target.dataset && e.target.dataset.a11y; if (i !== undefined) window.__reached.add(Number(i)); });
+             document.activeElement && document.activeElement.blur();
+             window.focus();",
+            json!([]),
+        );
+        s.press_key('\u{E004}', controls.len() + 5);
+        let reached = s.execute("return [...window.__reached]", json!([]));
+        let reached: Vec<u64> = reached
+            .as_array()
+            .map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect())
+            .unwrap_or_default();
+        // A radio group is one stop: reaching one of its buttons reaches the group.
+        let reached_groups: Vec<&str> = controls
+            .iter()
+            .filter(|c| reached.contains(&c["index"].as_u64().unwrap_or(u64::MAX)))
+            .filter_map(|c| c["radio"].as_str().filter(|r| !r.is_empty()))
+            .collect();
+        for c in &controls {
+            let index = c["index"].as_u64().unwrap_or(u64::MAX);
+            let group = c["radio"].as_str().unwrap_or("");
+            if !reached.contains(&index) && (group.is_empty() || !reached_groups.contains(&group)) {
+                problems.push(format!(
+                    "{page}: Tab never reaches {} ({:?})",
+                    c["what"], c["name"]
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    s.close();
+}

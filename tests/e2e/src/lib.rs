@@ -215,6 +215,22 @@ impl Session {
         );
     }
 
+    /// Presses the key `key` (a WebDriver key code: `\u{E004}` is Tab) `times` times, as the
+    /// keyboard would, to whatever has the focus.
+    pub fn press_key(&self, key: char, times: usize) {
+        let mut presses = Vec::new();
+        for _ in 0..times {
+            presses.push(json!({"type": "keyDown", "value": key.to_string()}));
+            presses.push(json!({"type": "keyUp", "value": key.to_string()}));
+        }
+        self.call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": presses}]})),
+        );
+        self.call("DELETE", "/actions", None);
+    }
+
     /// Presses Enter in a control.
     pub fn press_enter(&self, css: &str) {
         self.execute(

@@ -48,7 +48,10 @@ export function repeatFields(model: ScheduleModel): RepeatFields {
   const repeatCount = input({ type: "number", min: "1", max: "730", inputmode: "numeric" }, (v) =>
     model.update({ repeat_count: v }),
   );
-  const repeatUntil = input({ type: "date" }, (v) => model.update({ repeat_until: v }));
+  const repeatUntil = input(
+    { type: "text", inputmode: "numeric", placeholder: "YYYY-MM-DD", maxlength: "10", autocomplete: "off" },
+    (v) => model.update({ repeat_until: v }),
+  );
   const days = weekdayBoxes(model);
   const repeatDetails = h("div", { class: "repeat-details" });
 

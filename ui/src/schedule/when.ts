@@ -17,8 +17,23 @@ export interface WhenFields {
 }
 
 export function whenFields(model: ScheduleModel, catalog: Catalog, settings: () => SettingsView): WhenFields {
-  const startDate = input({ type: "date" }, () => updateStart());
-  const startTime = input({ type: "time", "aria-label": "Start time", step: "300" }, () => updateStart());
+  // Text fields, not date and time inputs: WebKitGTK's skip them on Tab, leaving keyboard
+  // users no way to the start.
+  const startDate = input(
+    { type: "text", inputmode: "numeric", placeholder: "YYYY-MM-DD", maxlength: "10", autocomplete: "off" },
+    () => updateStart(),
+  );
+  const startTime = input(
+    {
+      type: "text",
+      inputmode: "numeric",
+      placeholder: "HH:MM",
+      maxlength: "5",
+      autocomplete: "off",
+      "aria-label": "Start time",
+    },
+    () => updateStart(),
+  );
   const updateStart = () =>
     model.update({
       start:
