@@ -45,6 +45,9 @@ impl Shell {
     }
 }
 
+/// How often the window runs Check before class for the coming meetings.
+const CHECK_PERIOD: std::time::Duration = std::time::Duration::from_secs(12 * 60 * 60);
+
 /// How often the window finishes what the outbox holds.
 const OUTBOX_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -84,6 +87,11 @@ pub fn run() -> ExitCode {
             desktop::follow_links(&handle, app.clone());
             desktop::build_tray(&handle, app.clone())?;
             desktop::refresh_next_meeting(&handle, &app);
+            // Check before class for the coming meetings: at start, then twice a day.
+            let notifier = handle.clone();
+            belfry_app::check_before_class_worker(app.clone(), CHECK_PERIOD, move |notice| {
+                desktop::notify(&notifier, notice);
+            })?;
             // The outbox is finished in the background: at start, then every minute.
             let told = app.clone();
             belfry_app::outbox_worker(app, OUTBOX_PERIOD, move |done| {

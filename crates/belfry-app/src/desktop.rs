@@ -79,8 +79,35 @@ fn sentence(text: &str) -> String {
 /// A new meeting starts on the next multiple of this (the next half hour).
 const START_STEP: TimeDelta = TimeDelta::minutes(30);
 
+/// How far ahead Check before class looks for meetings to warn about.
+pub const CHECK_AHEAD: TimeDelta = TimeDelta::days(3);
+/// The most meetings one check warns about at once.
+const MAX_CHECK_NOTICES: usize = 3;
+
 /// How a form writes its start (`MeetingForm::start`).
 const FORM_START: &str = "%Y-%m-%dT%H:%M";
+
+/// Runs Check before class for the coming meetings at start, then every `period`, telling
+/// `tell` each notice (the window shows it as a desktop notification).
+pub fn check_before_class_worker(
+    app: std::sync::Arc<App>,
+    period: std::time::Duration,
+    tell: impl Fn(&Notice) + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("belfry-check".into())
+        .spawn(move || {
+            loop {
+                match app.check_before_class_notices() {
+                    Ok(notices) => notices.iter().for_each(&tell),
+                    Err(e) => {
+                        tracing::warn!(error = %e.message, "check before class could not run");
+                    }
+                }
+                std::thread::sleep(period);
+            }
+        })
+}
 
 impl App {
     /// A new meeting's form: the default provider and meeting type, starting at the next half
@@ -151,6 +178,68 @@ impl App {
         self.store()
             .set_setting(KEEP_IN_TRAY, if keep { "yes" } else { "no" })?;
         self.window_prefs()
+    }
+
+    /// Check before class, for the Amazon Chime meetings of the history that start within
+    /// [`CHECK_AHEAD`]: a notice for each (the first few) when the check finds what makes the
+    /// meeting fail. None when there is no such meeting, or nothing to check with (no AWS
+    /// account, no organizer address): the Admin page says what is missing.
+    pub fn check_before_class_notices(&self) -> Result<Vec<Notice>, AppError> {
+        let now = self.clock.now();
+        let chime = &belfry_core::Provider::chime().name;
+        let mut soon: Vec<_> = self
+            .history_view("")?
+            .into_iter()
+            .filter(|m| !m.cancelled && &m.provider == chime)
+            .filter_map(|m| {
+                let zone: chrono_tz::Tz = m.time_zone.parse().ok()?;
+                let local = chrono::NaiveDateTime::parse_from_str(&m.start, FORM_START).ok()?;
+                let at = local.and_local_timezone(zone).earliest()?;
+                (at > now && at <= now + CHECK_AHEAD).then_some((at, m))
+            })
+            .collect();
+        if soon.is_empty() {
+            return Ok(Vec::new());
+        }
+        soon.sort_by_key(|(at, _)| *at);
+        let admin = match self.admin(None) {
+            Ok(admin) => admin,
+            Err(e) if e.code == ErrorCode::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let report = match admin.doctor(None, None, false, &|_, _| {}) {
+            Ok(report) => report,
+            Err(e) if e.code == ErrorCode::Invalid => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let errors: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == crate::Severity::Error)
+            .collect();
+        let Some(first) = errors.first() else {
+            return Ok(Vec::new());
+        };
+        let more = match errors.len() - 1 {
+            0 => String::new(),
+            n => format!(" ({n} more on the Admin page.)"),
+        };
+        Ok(soon
+            .iter()
+            .take(MAX_CHECK_NOTICES)
+            .map(|(at, m)| Notice {
+                title: format!("Check before class: {}", m.title),
+                body: format!(
+                    "{} ({}): {} {}{more}",
+                    at.format("%Y-%m-%d %H:%M"),
+                    m.time_zone,
+                    sentence(&first.message),
+                    first.fix
+                )
+                .trim()
+                .to_owned(),
+            })
+            .collect())
     }
 
     /// The tray's "Copy a fresh invitation": a new meeting of the default type, recorded in the
@@ -268,6 +357,75 @@ mod tests {
             assert!(again.remember_page(bad).is_err(), "{bad:?}");
         }
         assert!(!again.set_keep_in_tray(false).unwrap().keep_in_tray);
+    }
+
+    #[test]
+    fn check_before_class_warns_of_a_chime_meeting_in_the_next_days_only() {
+        use belfry_chime::{ChimeAdmin, License};
+
+        let dir = tempfile::tempdir().unwrap();
+        let at = Utc.with_ymd_and_hms(2027, 3, 1, 8, 0, 0).unwrap();
+        let users = vec![crate::tests::chime_user(
+            "u1",
+            "old@example.edu",
+            License::ProTrial,
+            "2026-12-01T00:00:00Z",
+        )];
+        let app = app_at(dir.path(), at).with_chime(Box::new(move |_| {
+            Ok(Box::new(crate::tests::MemoryChime(users.clone())) as Box<dyn ChimeAdmin>)
+        }));
+        let meeting = |title: &str, start: &str| {
+            let form = MeetingForm {
+                title: title.into(),
+                start: start.into(),
+                time_zone: "Europe/Berlin".into(),
+                ..MeetingForm::default()
+            };
+            app.copy_invitation(&form, &NoClipboard).unwrap();
+        };
+        meeting("Far away", "2027-03-10T10:00");
+        // Nothing soon: nothing to say, and nothing is asked of Chime.
+        assert_eq!(app.check_before_class_notices().unwrap(), []);
+        meeting("Chemistry lab", "2027-03-02T10:00");
+        // Soon, but nothing to check with yet.
+        assert_eq!(app.check_before_class_notices().unwrap(), []);
+        app.store()
+            .insert_account(&belfry_store::AccountRecord {
+                id: "aws-1".into(),
+                name: "Admin".into(),
+                identity: "arn:aws:iam::123456789012:user/admin".into(),
+                config: belfry_store::AccountConfig::Aws(belfry_store::AwsSource::Chain),
+                default_calendar: None,
+                created_at: at,
+            })
+            .unwrap();
+        app.set_setting(crate::SettingKey::Organizer, "old@example.edu")
+            .unwrap();
+        let notices = app.check_before_class_notices().unwrap();
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert_eq!(notices[0].title, "Check before class: Chemistry lab");
+        assert!(
+            notices[0]
+                .body
+                .starts_with("2027-03-02 10:00 (Europe/Berlin): "),
+            "{}",
+            notices[0].body
+        );
+        // A meeting on another provider is not Chime's business.
+        app.set_setting(crate::SettingKey::Provider, "jitsi")
+            .unwrap();
+        meeting("Jitsi seminar", "2027-03-02T12:00");
+        assert_eq!(app.check_before_class_notices().unwrap().len(), 1);
+    }
+
+    struct NoClipboard;
+    impl Clipboard for NoClipboard {
+        fn write_text(&self, _: &str) -> Result<(), String> {
+            Ok(())
+        }
+        fn read_text(&self) -> Result<Option<String>, String> {
+            Ok(None)
+        }
     }
 
     #[test]
