@@ -123,6 +123,27 @@ fn copy_fresh_invitation<R: Runtime>(handle: &AppHandle<R>, app: Arc<App>) {
     });
 }
 
+/// How often the tray's "next meeting" line is brought up to date (meetings start, and the
+/// window schedules new ones).
+const NEXT_MEETING_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Keeps the tray's "next meeting" line current: now, then every minute.
+pub fn keep_next_meeting_current<R: Runtime>(
+    handle: &AppHandle<R>,
+    app: Arc<App>,
+) -> std::io::Result<()> {
+    let handle = handle.clone();
+    std::thread::Builder::new()
+        .name("belfry-tray".into())
+        .spawn(move || {
+            loop {
+                refresh_next_meeting(&handle, &app);
+                std::thread::sleep(NEXT_MEETING_PERIOD);
+            }
+        })?;
+    Ok(())
+}
+
 /// Puts the next scheduled meeting on the tray's menu.
 pub fn refresh_next_meeting<R: Runtime>(handle: &AppHandle<R>, app: &App) {
     let Some(item) = handle.try_state::<NextMeetingItem<R>>() else {

@@ -86,7 +86,7 @@ pub fn run() -> ExitCode {
             let handle = handle.handle().clone();
             desktop::follow_links(&handle, app.clone());
             desktop::build_tray(&handle, app.clone())?;
-            desktop::refresh_next_meeting(&handle, &app);
+            desktop::keep_next_meeting_current(&handle, app.clone())?;
             // Check before class for the coming meetings: at start, then twice a day.
             let notifier = handle.clone();
             belfry_app::check_before_class_worker(app.clone(), CHECK_PERIOD, move |notice| {

@@ -89,7 +89,10 @@ async function boot(root: HTMLElement) {
     if (name === "schedule") void schedule.refreshAccounts();
     document.body.dataset.page = name;
     // The window opens on this page next time.
-    void ipc.rememberPage(name).catch(() => undefined);
+    void ipc
+      .rememberPage(name)
+      .then(() => (document.body.dataset.remembered = name))
+      .catch(() => undefined);
   }
 
   /** Follows the `belfry://` link opened last: the Schedule page filled in, or why not. */

@@ -13,7 +13,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use belfry_e2e::{Driver, Session, app_binary, app_pids, clear_clipboard, clipboard, xdotool};
+use belfry_e2e::{
+    Driver, Session, app_binary, app_pids, clear_clipboard, clipboard, request_close,
+    shown_windows, xdotool,
+};
 use calcard::icalendar::{ICalendar, ICalendarComponentType as C, ICalendarProperty as P};
 use serde_json::json;
 
@@ -1046,8 +1049,20 @@ fn history_changes_and_cancels_one_of_two_personal_meetings() {
     let (older_href, newer_href) = (href(&older), href(&newer));
     let fetch = |h: &str| belfry_testkit::fetch(h, "ana", "ana-app-password");
 
-    let driver = Driver::start_with(data, &[]);
+    let tray = belfry_testkit::desktop_bus::TrayHost::start();
+    // A month before the meetings, whatever today is.
+    let driver = Driver::start_with(data, &[("BELFRY_CLOCK", "2027-02-01T09:00:00Z")]);
     let s = driver.session();
+    // The tray names the next one.
+    s.wait_until("the tray shows the next meeting", 10 * SECOND, || {
+        tray.items().first().is_some_and(|item| {
+            tray.menu_entries(item).is_ok_and(|entries| {
+                entries
+                    .iter()
+                    .any(|e| e.label == "Next: Office hours, 2027-03-01 10:00 (Europe/Berlin)")
+            })
+        })
+    });
     let pick = |title: &str| {
         s.click("[data-page=history]");
         s.wait_until("the meeting is listed", 10 * SECOND, || {
@@ -1854,5 +1869,163 @@ fn every_control_of_every_page_is_named_and_reached_by_tab() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    s.close();
+}
+
+/// Closing the window quits Belfry, unless Settings says to keep it in the tray: then the
+/// window hides, the tray's "New meeting" brings it back and "Quit Belfry" quits.
+#[test]
+#[ignore = "needs Xvfb, tauri-driver, a D-Bus session and the built app: run scripts/test"]
+fn closing_the_window_keeps_belfry_in_the_tray_only_when_chosen() {
+    let host = belfry_testkit::desktop_bus::TrayHost::start();
+    // As chosen by default: closing quits. (Started without WebDriver, whose automation
+    // keeps a window it drives from closing.)
+    let data = tempfile::tempdir().unwrap();
+    let mut plain = Command::new(app_binary())
+        .env("BELFRY_DATA_DIR", data.path())
+        .spawn()
+        .unwrap();
+    let s_deadline = Instant::now() + 20 * SECOND;
+    while shown_windows().is_empty() {
+        assert!(Instant::now() < s_deadline, "the window never showed");
+        std::thread::sleep(SECOND / 10);
+    }
+    // Asked again until it quits: a request that reaches GTK before the window is realized
+    // is dropped, as one from a window manager would be.
+    let quit_deadline = Instant::now() + 10 * SECOND;
+    let status = loop {
+        request_close();
+        std::thread::sleep(SECOND / 2);
+        if let Some(status) = plain.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < quit_deadline,
+            "closing the window did not quit"
+        );
+    };
+    assert!(status.success(), "{status}");
+    // Its tray icon went with it.
+    let gone = host.items();
+
+    let driver = Driver::start();
+    let s = driver.session();
+    s.wait_until("the tray icon is registered", 10 * SECOND, || {
+        host.items().len() > gone.len()
+    });
+    let item = host.items().last().unwrap().clone();
+    s.wait_until("the window is shown", 10 * SECOND, || {
+        !shown_windows().is_empty()
+    });
+    s.click("[data-page=settings]");
+    assert_eq!(
+        s.execute(
+            "return document.getElementById('keep-in-tray').checked",
+            json!([])
+        ),
+        json!(false),
+        "off until chosen"
+    );
+    s.click("#keep-in-tray");
+    s.wait_until("the choice is saved", 10 * SECOND, || {
+        s.text_content("#toast")
+            .contains("keeps Belfry in the tray")
+    });
+
+    s.wait_until("the window is hidden", 10 * SECOND, || {
+        request_close();
+        std::thread::sleep(SECOND / 2);
+        shown_windows().is_empty()
+    });
+    assert_eq!(app_pids().len(), 1, "Belfry still runs, in the tray");
+    host.click(&item, "New meeting").unwrap();
+    s.wait_until("the tray brings the window back", 10 * SECOND, || {
+        !shown_windows().is_empty()
+    });
+    s.wait_until("on the Schedule page", 10 * SECOND, || {
+        s.execute("return document.body.dataset.page", json!([])) == json!("schedule")
+    });
+    host.click(&item, "Quit Belfry").unwrap();
+    s.wait_until("Belfry quits", 10 * SECOND, || app_pids().is_empty());
+}
+
+/// The window opens on the page it was left on.
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn the_window_opens_on_the_page_it_was_left_on() {
+    let driver = Driver::start();
+    let s = driver.session();
+    s.click("[data-page=accounts]");
+    s.wait_until("the page is remembered", 10 * SECOND, || {
+        s.execute("return document.body.dataset.remembered", json!([])) == json!("accounts")
+    });
+    kill_app();
+    drop(s);
+    let s = driver.session();
+    assert_eq!(
+        s.execute("return document.body.dataset.page", json!([])),
+        json!("accounts")
+    );
+    assert_eq!(
+        s.execute(
+            "return document.querySelector('nav [aria-current=true]').textContent",
+            json!([])
+        ),
+        json!("Accounts")
+    );
+    s.close();
+}
+
+/// Starting at login is off until chosen in Settings; choosing it writes the desktop's
+/// autostart entry (XDG autostart, under the user's home), and unchoosing removes it.
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run scripts/test"]
+fn starting_at_login_is_an_opt_in_autostart_entry() {
+    let home = tempfile::tempdir().unwrap();
+    let home_dir = home.path().to_str().unwrap().to_owned();
+    let driver = Driver::start_with(tempfile::tempdir().unwrap(), &[("HOME", &home_dir)]);
+    let s = driver.session();
+    let autostart = home.path().join(".config/autostart");
+    let entries = || -> Vec<String> {
+        std::fs::read_dir(&autostart)
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "desktop"))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    s.click("[data-page=settings]");
+    s.wait_until("the setting is read", 10 * SECOND, || {
+        s.execute(
+            "return document.getElementById('launch-at-login').disabled",
+            json!([]),
+        ) == json!(false)
+    });
+    assert_eq!(
+        s.execute(
+            "return document.getElementById('launch-at-login').checked",
+            json!([])
+        ),
+        json!(false),
+        "off until chosen"
+    );
+    assert!(entries().is_empty());
+    s.click("#launch-at-login");
+    s.wait_until("the entry is written", 10 * SECOND, || entries().len() == 1);
+    let entry = entries().remove(0);
+    assert!(
+        entry
+            .lines()
+            .any(|l| l.starts_with("Exec=") && l.contains("belfry-desktop")),
+        "{entry}"
+    );
+    s.wait_until("the window says so", 10 * SECOND, || {
+        s.text_content("#toast")
+            .contains("Belfry starts when you log in")
+    });
+    s.click("#launch-at-login");
+    s.wait_until("the entry is removed", 10 * SECOND, || entries().is_empty());
     s.close();
 }

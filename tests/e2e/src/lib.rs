@@ -357,3 +357,31 @@ pub fn app_pids() -> Vec<u32> {
         .filter_map(|l| l.trim().parse().ok())
         .collect()
 }
+
+/// The X windows titled `Belfry` that are mapped (shown).
+pub fn shown_windows() -> Vec<u32> {
+    let out = Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^Belfry$"])
+        .output()
+        .expect("xdotool is installed by scripts/setup");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// Asks each shown Belfry window to close, as a window manager does when the user clicks its
+/// close button: a `WM_DELETE_WINDOW` message (ICCCM 4.2.8.1).
+pub fn request_close() {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt as _, EventMask};
+    let (conn, _) = x11rb::connect(None).expect("an X display (xvfb-run)");
+    let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
+    let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+    for window in shown_windows() {
+        let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
+        conn.send_event(false, window, EventMask::NO_EVENT, event)
+            .unwrap();
+    }
+    conn.flush().unwrap();
+}
