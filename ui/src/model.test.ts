@@ -52,7 +52,7 @@ describe("ScheduleModel", () => {
     await m.refresh();
     expect(m.preview?.text).toBe("Ok\n");
 
-    ipc.preview.mockRejectedValueOnce(
+    ipc.preview.mockRejectedValue(
       new IpcErrorLike({
         code: "invalid",
         message: "a start is required",
@@ -65,6 +65,7 @@ describe("ScheduleModel", () => {
     );
     m.update({ start: "" });
     await m.refresh();
+    ipc.preview.mockImplementation(async (f: MeetingForm) => preview(f));
     expect(m.errors.get("start")).toBe("a start is required");
     expect(m.errors.get("duration")).toBe("write a duration like 45m");
     expect(m.preview?.text).toBe("Ok\n");
@@ -144,16 +145,27 @@ describe("ScheduleModel", () => {
   });
 });
 
-it("debounces previews while typing", async () => {
+it("previews each edit at once, one request at a time, and saves the draft when typing pauses", async () => {
   vi.useFakeTimers();
   const ipc = fakeIpc();
+  let release: () => void = () => {};
+  ipc.preview.mockImplementationOnce((f: MeetingForm) => new Promise<Preview>((r) => (release = () => r(preview(f)))));
   const m = new ScheduleModel(ipc, { ...emptyForm(), meeting_id: "0123456789" }, 100);
   m.update({ title: "P" });
+  expect(ipc.preview).toHaveBeenCalledTimes(1);
   m.update({ title: "Ph" });
   m.update({ title: "Phy" });
-  await vi.advanceTimersByTimeAsync(150);
   expect(ipc.preview).toHaveBeenCalledTimes(1);
+  release();
+  await vi.advanceTimersByTimeAsync(0);
+  // The answer for "P" came after the form changed: "Phy" is asked for, and only it shown.
+  expect(ipc.preview).toHaveBeenCalledTimes(2);
   expect(ipc.preview).toHaveBeenLastCalledWith(expect.objectContaining({ title: "Phy" }));
+  expect(m.preview?.text).toBe("Phy\n");
+  expect(ipc.saveDraft).not.toHaveBeenCalled();
+  await vi.advanceTimersByTimeAsync(150);
+  expect(ipc.saveDraft).toHaveBeenCalledTimes(1);
+  expect(ipc.saveDraft).toHaveBeenLastCalledWith(expect.objectContaining({ title: "Phy" }));
   vi.useRealTimers();
 });
 

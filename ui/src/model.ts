@@ -124,11 +124,19 @@ export function searchZones(zones: string[], query: string, limit = 50): string[
 
 export type Listener = () => void;
 
+/** The name of the page's timing marks from a change of the form to its preview on screen. */
+export const KEYSTROKE_MEASURE = "belfry:keystroke-to-preview";
+/** The name of the page's timing marks of a preview's request to Rust and its answer. */
+export const PREVIEW_MEASURE = "belfry:preview-ipc";
+/** The most changes (and timing marks) kept waiting. */
+const MAX_UNSHOWN = 1000;
+
 /**
- * The Schedule form: every edit saves the draft and refreshes the preview (debounced; a
- * late answer never overwrites a newer one). Errors are kept per field; the last good
- * preview stays on screen while the form is being fixed.
+ * The Schedule form: every edit refreshes the preview at once (one request at a time; a late
+ * answer never overwrites a newer one) and saves the draft (debounced). Errors are kept per
+ * field; the last good preview stays on screen while the form is being fixed.
  */
+
 export class ScheduleModel {
   form: MeetingForm;
   preview: Preview | null = null;
@@ -143,12 +151,19 @@ export class ScheduleModel {
   inputErrors = new Map<Field, string>();
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** A preview request is on its way; `stale`: the form changed since it was sent. */
+  private previewing = false;
+  private stale = false;
+  /** The form's version: one more with every change. */
+  private version = 0;
+  /** When each change not shown in a preview yet was made, for the page's timing marks. */
+  private unshown: { version: number; at: number }[] = [];
   private listeners: Listener[] = [];
 
   constructor(
     private readonly ipc: ScheduleIpc,
     form: MeetingForm,
-    private readonly delayMs = 150,
+    private readonly saveDelayMs = 150,
   ) {
     this.form = form;
   }
@@ -164,6 +179,8 @@ export class ScheduleModel {
   /** Changes fields; the draft and the preview follow. */
   update(patch: Partial<MeetingForm>): void {
     this.form = { ...this.form, ...patch };
+    this.version += 1;
+    if (this.unshown.length < MAX_UNSHOWN) this.unshown.push({ version: this.version, at: performance.now() });
     for (const key of Object.keys(patch)) {
       this.errors.delete(key as Field);
       this.touched.add(key);
@@ -172,17 +189,72 @@ export class ScheduleModel {
   }
 
   private schedule(): void {
+    this.requestPreview();
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.refresh();
-    }, this.delayMs);
+      void this.saveDraft();
+    }, this.saveDelayMs);
+  }
+
+  /** Previews the form now, one request at a time: the changes made while one is on its way
+   * are previewed together as soon as it answers. */
+  private requestPreview(): void {
+    if (this.previewing) {
+      this.stale = true;
+      return;
+    }
+    void this.showPreview();
+  }
+
+  private async showPreview(): Promise<void> {
+    this.previewing = true;
+    const seq = ++this.seq;
+    const form = this.form;
+    const version = this.version;
+    let answer: { preview: Preview } | { error: AppError };
+    const asked = performance.now();
+    try {
+      answer = { preview: await this.ipc.preview(form) };
+      performance.measure(PREVIEW_MEASURE, { start: asked, end: performance.now() });
+    } catch (e) {
+      answer = { error: appErrorOf(e) };
+    } finally {
+      this.previewing = false;
+    }
+    if (this.stale) {
+      // The form changed meanwhile: preview what it is now instead.
+      this.stale = false;
+      return this.showPreview();
+    }
+    if (seq !== this.seq) return;
+    if ("preview" in answer) {
+      this.preview = answer.preview;
+      this.errors.clear();
+      this.general = null;
+      this.emit();
+    } else {
+      this.applyError(answer.error);
+    }
+    this.markShown(version);
+  }
+
+  private async saveDraft(): Promise<void> {
+    try {
+      await this.ipc.saveDraft(this.form);
+    } catch (e) {
+      this.general = `Your draft could not be saved: ${appErrorOf(e).message}`;
+      this.emit();
+    }
   }
 
   /** Saves the draft and renders the preview now. */
   async refresh(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     const seq = ++this.seq;
     const form = this.form;
+    const version = this.version;
     try {
       await this.ipc.saveDraft(form);
     } catch (e) {
@@ -199,6 +271,23 @@ export class ScheduleModel {
       this.applyError(appErrorOf(e));
     }
     this.emit();
+    this.markShown(version);
+  }
+
+  /** Marks, for every change up to `version`, the time from the change to the first frame
+   * that shows its preview: `performance.measure` entries named {@link KEYSTROKE_MEASURE}
+   * (bench/keystroke.py reads them). */
+  private markShown(version: number): void {
+    const shown = this.unshown.filter((c) => c.version <= version);
+    if (shown.length === 0) return;
+    this.unshown = this.unshown.filter((c) => c.version > version);
+    if (typeof requestAnimationFrame !== "function") return;
+    requestAnimationFrame(() => {
+      const end = performance.now();
+      if (performance.getEntriesByName(KEYSTROKE_MEASURE).length > MAX_UNSHOWN)
+        performance.clearMeasures(KEYSTROKE_MEASURE);
+      for (const c of shown) performance.measure(KEYSTROKE_MEASURE, { start: c.at, end });
+    });
   }
 
   /** Shows an error: next to its fields when it names them, else as a general message. */
