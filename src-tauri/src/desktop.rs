@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use belfry_app::{App, DeliveryView, Notice, delivery_notice};
+use belfry_app::{App, DeliveryView, NO_NEXT_MEETING, Notice, delivery_notice};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
@@ -65,13 +65,7 @@ pub fn build_tray<R: Runtime>(handle: &AppHandle<R>, app: Arc<App>) -> tauri::Re
         true,
         None::<&str>,
     )?;
-    let next = MenuItem::with_id(
-        handle,
-        NEXT_MEETING,
-        "No meeting scheduled",
-        false,
-        None::<&str>,
-    )?;
+    let next = MenuItem::with_id(handle, NEXT_MEETING, NO_NEXT_MEETING, false, None::<&str>)?;
     let quit = MenuItem::with_id(handle, QUIT, "Quit Belfry", true, None::<&str>)?;
     let menu = Menu::with_items(
         handle,
@@ -108,16 +102,7 @@ pub fn build_tray<R: Runtime>(handle: &AppHandle<R>, app: Arc<App>) -> tauri::Re
 fn copy_fresh_invitation<R: Runtime>(handle: &AppHandle<R>, app: Arc<App>) {
     let handle = handle.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let notice = match app.copy_fresh_invitation(&TauriHost(handle.clone())) {
-            Ok(copied) => Notice {
-                title: "A fresh invitation is on the clipboard".into(),
-                body: format!("Meeting {}: paste it where you need it.", copied.display),
-            },
-            Err(e) => Notice {
-                title: "No invitation was copied".into(),
-                body: e.message,
-            },
-        };
+        let notice = app.copy_fresh_invitation(&TauriHost(handle.clone()));
         notify(&handle, &notice);
         let _ = handle.emit("belfry://history", ());
     });
@@ -149,9 +134,8 @@ pub fn refresh_next_meeting<R: Runtime>(handle: &AppHandle<R>, app: &App) {
     let Some(item) = handle.try_state::<NextMeetingItem<R>>() else {
         return;
     };
-    let text = match app.next_meeting() {
-        Ok(Some(next)) => format!("Next: {next}"),
-        Ok(None) => "No meeting scheduled".to_owned(),
+    let text = match app.next_meeting_line() {
+        Ok(text) => text,
         Err(e) => {
             tracing::warn!(error = %e.message, "the next meeting could not be read");
             return;

@@ -6,7 +6,7 @@ use chrono::{DurationRound, TimeDelta};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{App, AppError, Clipboard, DeliveryStatus, DeliveryView, ErrorCode, Preview};
+use crate::{App, AppError, Clipboard, DeliveryStatus, DeliveryView, ErrorCode};
 
 /// What the window remembers between runs (beside the settings; not a setting of the CLI).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +78,9 @@ fn sentence(text: &str) -> String {
 
 /// A new meeting starts on the next multiple of this (the next half hour).
 const START_STEP: TimeDelta = TimeDelta::minutes(30);
+
+/// The tray's line when no meeting is coming.
+pub const NO_NEXT_MEETING: &str = "No meeting scheduled";
 
 /// How far ahead Check before class looks for meetings to warn about.
 pub const CHECK_AHEAD: TimeDelta = TimeDelta::days(3);
@@ -243,9 +246,29 @@ impl App {
     }
 
     /// The tray's "Copy a fresh invitation": a new meeting of the default type, recorded in the
-    /// history, its invitation on the clipboard.
-    pub fn copy_fresh_invitation(&self, clipboard: &dyn Clipboard) -> Result<Preview, AppError> {
-        self.copy_invitation(&self.new_form("Meeting")?, clipboard)
+    /// history, its invitation on the clipboard; the notice says which, or why not.
+    pub fn copy_fresh_invitation(&self, clipboard: &dyn Clipboard) -> Notice {
+        match self
+            .new_form("Meeting")
+            .and_then(|f| self.copy_invitation(&f, clipboard))
+        {
+            Ok(copied) => Notice {
+                title: "A fresh invitation is on the clipboard".into(),
+                body: format!("Meeting {}: paste it where you need it.", copied.display),
+            },
+            Err(e) => Notice {
+                title: "No invitation was copied".into(),
+                body: e.message,
+            },
+        }
+    }
+
+    /// The tray's line for the next meeting: `Next: …`, or [`NO_NEXT_MEETING`].
+    pub fn next_meeting_line(&self) -> Result<String, AppError> {
+        Ok(match self.next_meeting()? {
+            Some(next) => format!("Next: {next}"),
+            None => NO_NEXT_MEETING.to_owned(),
+        })
     }
 }
 
@@ -446,12 +469,17 @@ mod tests {
             Utc.with_ymd_and_hms(2027, 3, 1, 8, 41, 0).unwrap(),
         );
         let board = Board(std::sync::Mutex::default());
-        let copied = app.copy_fresh_invitation(&board).unwrap();
-        assert_eq!(*board.0.lock().unwrap(), copied.text);
-        assert!(copied.text.contains(&copied.meeting_id), "{}", copied.text);
+        let told = app.copy_fresh_invitation(&board);
+        assert_eq!(told.title, "A fresh invitation is on the clipboard");
         let history = app.history_view("").unwrap();
         assert_eq!(history.len(), 1);
-        assert_eq!(history[0].meeting_id, copied.meeting_id);
-        assert_eq!(app.next_meeting().unwrap(), None, "on no calendar");
+        assert!(told.body.contains(&history[0].display), "{told:?}");
+        let copied = board.0.lock().unwrap().clone();
+        assert!(copied.contains(&history[0].meeting_id), "{copied}");
+        assert_eq!(
+            app.next_meeting_line().unwrap(),
+            NO_NEXT_MEETING,
+            "on no calendar"
+        );
     }
 }

@@ -53,7 +53,9 @@ pub use belfry_store::DeliveryState;
 pub use belfry_store::mail::MailState;
 pub use belfry_store::moves::{EventTexts, MoveRecord, MoveState};
 pub use chime::{Admin, ChimeFactory, DELETE_NOTE, Deleted, parse_license};
-pub use desktop::{CHECK_AHEAD, Notice, WindowPrefs, check_before_class_worker, delivery_notice};
+pub use desktop::{
+    CHECK_AHEAD, NO_NEXT_MEETING, Notice, WindowPrefs, check_before_class_worker, delivery_notice,
+};
 pub use error::{AppError, ErrorCode, Hint};
 pub use files::write_atomically;
 pub use links::{LINK_SCHEME, OpenedLink, read_link};
