@@ -6,7 +6,7 @@ use chrono::{DurationRound, TimeDelta};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{App, AppError, Clipboard, DeliveryStatus, DeliveryView, ErrorCode};
+use crate::{App, AppError, Clipboard, DeliveryStatus, DeliveryView, ErrorCode, HistoryView};
 
 /// What the window remembers between runs (beside the settings; not a setting of the CLI).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +76,13 @@ fn sentence(text: &str) -> String {
     }
 }
 
+/// When a meeting of the history starts, as an instant (none for a start it cannot read).
+fn starts_at(m: &HistoryView) -> Option<chrono::DateTime<chrono_tz::Tz>> {
+    let zone: chrono_tz::Tz = m.time_zone.parse().ok()?;
+    let local = chrono::NaiveDateTime::parse_from_str(&m.start, FORM_START).ok()?;
+    local.and_local_timezone(zone).earliest()
+}
+
 /// A new meeting starts on the next multiple of this (the next half hour).
 const START_STEP: TimeDelta = TimeDelta::minutes(30);
 
@@ -137,9 +144,7 @@ impl App {
             .into_iter()
             .filter(|m| !m.cancelled && !m.calendars.is_empty())
             .filter_map(|m| {
-                let zone: chrono_tz::Tz = m.time_zone.parse().ok()?;
-                let local = chrono::NaiveDateTime::parse_from_str(&m.start, FORM_START).ok()?;
-                let at = local.and_local_timezone(zone).earliest()?;
+                let at = starts_at(&m)?;
                 (at > now).then_some((at, m))
             })
             .min_by_key(|(at, _)| *at);
@@ -195,9 +200,7 @@ impl App {
             .into_iter()
             .filter(|m| !m.cancelled && &m.provider == chime)
             .filter_map(|m| {
-                let zone: chrono_tz::Tz = m.time_zone.parse().ok()?;
-                let local = chrono::NaiveDateTime::parse_from_str(&m.start, FORM_START).ok()?;
-                let at = local.and_local_timezone(zone).earliest()?;
+                let at = starts_at(&m)?;
                 (at > now && at <= now + CHECK_AHEAD).then_some((at, m))
             })
             .collect();
@@ -353,6 +356,19 @@ mod tests {
             "2027-03-01T10:00",
             "never now"
         );
+        let dir = tempfile::tempdir().unwrap();
+        // 23:45 on New Year's Eve in Berlin.
+        let app = app_at(
+            dir.path(),
+            Utc.with_ymd_and_hms(2027, 12, 31, 22, 45, 0).unwrap(),
+        );
+        assert_eq!(app.new_form("x").unwrap().start, "2028-01-01T00:00");
+        let dir = tempfile::tempdir().unwrap();
+        let app = app_at(
+            dir.path(),
+            Utc.with_ymd_and_hms(2027, 3, 1, 8, 5, 0).unwrap(),
+        );
+        assert_eq!(app.new_form("x").unwrap().start, "2027-03-01T09:30");
     }
 
     #[test]
@@ -412,16 +428,7 @@ mod tests {
         meeting("Chemistry lab", "2027-03-02T10:00");
         // Soon, but nothing to check with yet.
         assert_eq!(app.check_before_class_notices().unwrap(), []);
-        app.store()
-            .insert_account(&belfry_store::AccountRecord {
-                id: "aws-1".into(),
-                name: "Admin".into(),
-                identity: "arn:aws:iam::123456789012:user/admin".into(),
-                config: belfry_store::AccountConfig::Aws(belfry_store::AwsSource::Chain),
-                default_calendar: None,
-                created_at: at,
-            })
-            .unwrap();
+        crate::tests::add_aws_admin(&app, at);
         app.set_setting(crate::SettingKey::Organizer, "old@example.edu")
             .unwrap();
         let notices = app.check_before_class_notices().unwrap();

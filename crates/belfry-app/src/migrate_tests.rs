@@ -14,7 +14,6 @@ use belfry_core::calendar::{
     Calendar, CalendarEntry, Confirmed, EventEdit, EventVersion, HeldEvent, Lane, PortError,
     Written,
 };
-use belfry_store::{AccountConfig, AccountRecord};
 use chrono::TimeZone;
 
 use super::*;
@@ -503,16 +502,7 @@ fn check_before_class_counts_the_meetings_that_still_point_at_chime() {
     let app = open(dir.path(), &cal).with_chime(Box::new(move |_| {
         Ok(Box::new(tests::MemoryChime(users.clone())) as Box<dyn ChimeAdmin>)
     }));
-    app.store()
-        .insert_account(&AccountRecord {
-            id: "aws-1".into(),
-            name: "Admin".into(),
-            identity: "arn:aws:iam::123456789012:user/admin".into(),
-            config: AccountConfig::Aws(belfry_store::AwsSource::Chain),
-            default_calendar: None,
-            created_at: t0(),
-        })
-        .unwrap();
+    tests::add_aws_admin(&app, t0());
     let admin = app.admin(None).unwrap();
     let first = |account: Option<&str>| {
         admin

@@ -600,6 +600,20 @@ impl ChimeAdmin for MemoryChime {
     }
 }
 
+/// Adds AWS credentials named `Admin` (the default chain) to `app`, for its Chime calls.
+pub(crate) fn add_aws_admin(app: &App, at: DateTime<Utc>) {
+    app.store()
+        .insert_account(&belfry_store::AccountRecord {
+            id: "aws-1".into(),
+            name: "Admin".into(),
+            identity: "arn:aws:iam::123456789012:user/admin".into(),
+            config: belfry_store::AccountConfig::Aws(belfry_store::AwsSource::Chain),
+            default_calendar: None,
+            created_at: at,
+        })
+        .unwrap();
+}
+
 pub(crate) fn chime_user(
     id: &str,
     email: &str,
@@ -647,16 +661,7 @@ fn check_before_class_judges_trials_by_the_apps_clock_against_an_in_memory_chime
     .with_chime(Box::new(move |_| {
         Ok(Box::new(MemoryChime(users.clone())) as Box<dyn ChimeAdmin>)
     }));
-    app.store()
-        .insert_account(&belfry_store::AccountRecord {
-            id: "aws-1".into(),
-            name: "Admin".into(),
-            identity: "arn:aws:iam::123456789012:user/admin".into(),
-            config: belfry_store::AccountConfig::Aws(belfry_store::AwsSource::Chain),
-            default_calendar: None,
-            created_at: now(),
-        })
-        .unwrap();
+    add_aws_admin(&app, now());
     let admin = app.admin(None).unwrap();
     let codes = |email: &str| -> Vec<(String, Severity)> {
         admin
