@@ -210,24 +210,30 @@ export class ScheduleModel {
   private async showPreview(): Promise<void> {
     this.previewing = true;
     const seq = ++this.seq;
-    const form = this.form;
     const version = this.version;
-    let answer: { preview: Preview } | { error: AppError };
-    const asked = performance.now();
-    try {
-      answer = { preview: await this.ipc.preview(form) };
-      performance.measure(PREVIEW_MEASURE, { start: asked, end: performance.now() });
-    } catch (e) {
-      answer = { error: appErrorOf(e) };
-    } finally {
-      this.previewing = false;
-    }
+    const answer = await this.ask(this.form).finally(() => (this.previewing = false));
     if (this.stale) {
       // The form changed meanwhile: preview what it is now instead.
       this.stale = false;
       return this.showPreview();
     }
-    if (seq !== this.seq) return;
+    if (seq === this.seq) this.show(answer, version);
+  }
+
+  /** Rust's preview of `form`, or its refusal; the round trip is marked {@link PREVIEW_MEASURE}. */
+  private async ask(form: MeetingForm): Promise<{ preview: Preview } | { error: AppError }> {
+    const asked = performance.now();
+    try {
+      const preview = await this.ipc.preview(form);
+      performance.measure(PREVIEW_MEASURE, { start: asked, end: performance.now() });
+      return { preview };
+    } catch (e) {
+      return { error: appErrorOf(e) };
+    }
+  }
+
+  /** Puts an answer on the page: the preview, or the errors (the last good preview stays). */
+  private show(answer: { preview: Preview } | { error: AppError }, version: number): void {
     if ("preview" in answer) {
       this.preview = answer.preview;
       this.errors.clear();
@@ -239,9 +245,10 @@ export class ScheduleModel {
     this.markShown(version);
   }
 
-  private async saveDraft(): Promise<void> {
+  /** Saves the draft; a failure is said as the general message. */
+  private async saveDraft(form: MeetingForm = this.form): Promise<void> {
     try {
-      await this.ipc.saveDraft(this.form);
+      await this.ipc.saveDraft(form);
     } catch (e) {
       this.general = `Your draft could not be saved: ${appErrorOf(e).message}`;
       this.emit();
@@ -255,23 +262,9 @@ export class ScheduleModel {
     const seq = ++this.seq;
     const form = this.form;
     const version = this.version;
-    try {
-      await this.ipc.saveDraft(form);
-    } catch (e) {
-      this.general = `Your draft could not be saved: ${appErrorOf(e).message}`;
-    }
-    try {
-      const preview = await this.ipc.preview(form);
-      if (seq !== this.seq) return;
-      this.preview = preview;
-      this.errors.clear();
-      this.general = null;
-    } catch (e) {
-      if (seq !== this.seq) return;
-      this.applyError(appErrorOf(e));
-    }
-    this.emit();
-    this.markShown(version);
+    await this.saveDraft(form);
+    const answer = await this.ask(form);
+    if (seq === this.seq) this.show(answer, version);
   }
 
   /** Marks, for every change up to `version`, the time from the change to the first frame

@@ -45,6 +45,27 @@ fn kill_app() {
     }
 }
 
+/// Runs the `belfry` command line beside the window's binary on the data directory `data`,
+/// with `stdin` as its input.
+fn run_cli(data: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(app_binary().with_file_name("belfry"))
+        .args(args)
+        .env("BELFRY_DATA_DIR", data)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// Fills the Schedule form as a presenter would.
 fn fill_meeting(s: &Session, title: &str) {
     s.clear("#title");
@@ -982,24 +1003,8 @@ fn history_changes_and_cancels_one_of_two_personal_meetings() {
     let cal = format!("{}/ana/lectures/", server.url);
     belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
     let data = tempfile::tempdir().unwrap();
-    let cli = app_binary().with_file_name("belfry");
     let belfry = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = Command::new(&cli)
-            .args(args)
-            .env("BELFRY_DATA_DIR", data.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = run_cli(data.path(), args, stdin);
         assert!(
             out.status.success(),
             "belfry {args:?}: {}",
@@ -1638,25 +1643,7 @@ fn a_waiting_delivery_that_fails_is_told_in_a_desktop_notification() {
     let cal = format!("{}/ana/lectures/", server.url);
     belfry_testkit::mkcalendar(&cal, "ana", "ana-app-password", "Lectures");
     let data = tempfile::tempdir().unwrap();
-    let cli = app_binary().with_file_name("belfry");
-    let belfry = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = Command::new(&cli)
-            .args(args)
-            .env("BELFRY_DATA_DIR", data.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let belfry = |args: &[&str], stdin: &str| run_cli(data.path(), args, stdin);
     let added = belfry(
         &[
             "accounts",

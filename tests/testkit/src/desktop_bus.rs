@@ -14,6 +14,14 @@ use zbus::interface;
 use zbus::message::Header;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 
+/// Takes `name` on the session bus and serves `object` at `path`.
+fn serve(name: &str, path: &str, object: impl zbus::object_server::Interface) -> Connection {
+    connection::Builder::session()
+        .and_then(|b| b.name(name.to_owned())?.serve_at(path.to_owned(), object))
+        .and_then(|b| b.build())
+        .expect("a D-Bus session (run the tests under dbus-run-session)")
+}
+
 /// One notification as the daemon received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
@@ -79,15 +87,11 @@ impl NotificationDaemon {
     /// Takes `org.freedesktop.Notifications` on the session bus.
     pub fn start() -> NotificationDaemon {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let conn = connection::Builder::session()
-            .and_then(|b| {
-                b.name("org.freedesktop.Notifications")?.serve_at(
-                    "/org/freedesktop/Notifications",
-                    Notifications { log: log.clone() },
-                )
-            })
-            .and_then(|b| b.build())
-            .expect("a D-Bus session (run the tests under dbus-run-session)");
+        let conn = serve(
+            "org.freedesktop.Notifications",
+            "/org/freedesktop/Notifications",
+            Notifications { log: log.clone() },
+        );
         NotificationDaemon { _conn: conn, log }
     }
 
@@ -158,17 +162,13 @@ impl TrayHost {
     /// Takes `org.kde.StatusNotifierWatcher` on the session bus.
     pub fn start() -> TrayHost {
         let items = Arc::new(Mutex::new(Vec::new()));
-        let conn = connection::Builder::session()
-            .and_then(|b| {
-                b.name("org.kde.StatusNotifierWatcher")?.serve_at(
-                    "/StatusNotifierWatcher",
-                    Watcher {
-                        items: items.clone(),
-                    },
-                )
-            })
-            .and_then(|b| b.build())
-            .expect("a D-Bus session (run the tests under dbus-run-session)");
+        let conn = serve(
+            "org.kde.StatusNotifierWatcher",
+            "/StatusNotifierWatcher",
+            Watcher {
+                items: items.clone(),
+            },
+        );
         TrayHost { conn, items }
     }
 
