@@ -91,6 +91,9 @@ pub const NO_NEXT_MEETING: &str = "No meeting scheduled";
 
 /// How far ahead Check before class looks for meetings to warn about.
 pub const CHECK_AHEAD: TimeDelta = TimeDelta::days(3);
+/// How many of the soonest meetings the tray and Check before class look at (the tray's
+/// next meeting is the first of them on a calendar).
+const NEXT_LOOKED_AT: usize = 200;
 /// The most meetings one check warns about at once.
 const MAX_CHECK_NOTICES: usize = 3;
 
@@ -139,8 +142,9 @@ impl App {
     /// `Chemistry lab, 2027-03-01 10:00 (Europe/Berlin)`.
     pub fn next_meeting(&self) -> Result<Option<String>, AppError> {
         let now = self.clock.now();
+        let soonest = self.store().starting(now, None, NEXT_LOOKED_AT)?;
         let next = self
-            .history_view("")?
+            .history_views(soonest)?
             .into_iter()
             .filter(|m| !m.cancelled && !m.calendars.is_empty())
             .filter_map(|m| {
@@ -195,8 +199,11 @@ impl App {
     pub fn check_before_class_notices(&self) -> Result<Vec<Notice>, AppError> {
         let now = self.clock.now();
         let chime = &belfry_core::Provider::chime().name;
+        let coming = self
+            .store()
+            .starting(now, Some(now + CHECK_AHEAD), NEXT_LOOKED_AT)?;
         let mut soon: Vec<_> = self
-            .history_view("")?
+            .history_views(coming)?
             .into_iter()
             .filter(|m| !m.cancelled && &m.provider == chime)
             .filter_map(|m| {
@@ -446,6 +453,52 @@ mod tests {
             .unwrap();
         meeting("Jitsi seminar", "2027-03-02T12:00");
         assert_eq!(app.check_before_class_notices().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_next_meeting_is_found_however_many_meetings_were_recorded_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = Utc.with_ymd_and_hms(2027, 3, 1, 8, 0, 0).unwrap();
+        let app = app_at(dir.path(), at);
+        let meeting = |title: &str, start: &str| {
+            let form = MeetingForm {
+                title: title.into(),
+                start: start.into(),
+                time_zone: "Europe/Berlin".into(),
+                ..MeetingForm::default()
+            };
+            app.copy_invitation(&form, &NoClipboard).unwrap();
+        };
+        let store = app.store();
+        store
+            .insert_account(&belfry_store::AccountRecord {
+                id: "acct".into(),
+                name: "School".into(),
+                identity: "ana".into(),
+                config: belfry_store::AccountConfig::Google,
+                default_calendar: None,
+                created_at: at,
+            })
+            .unwrap();
+        let on_calendar = |title: &str| {
+            let rec = store.scheduled(title, 1).unwrap().pop().expect("recorded");
+            let wanted = belfry_store::Wanted::On {
+                account_id: "acct",
+                calendar: "primary",
+            };
+            store.save_version(&rec, rec.sequence, wanted, at).unwrap();
+        };
+        meeting("Physics lab", "2027-03-02T10:00");
+        on_calendar("Physics lab");
+        // More meetings recorded since than the History lists, all later, one on a calendar.
+        for i in 0..(crate::views::HISTORY_SHOWN + 20) {
+            meeting(&format!("Seminar {i}"), "2027-04-01T10:00");
+        }
+        on_calendar("Seminar 0");
+        assert_eq!(
+            app.next_meeting_line().unwrap(),
+            "Next: Physics lab, 2027-03-02 10:00 (Europe/Berlin)"
+        );
     }
 
     struct NoClipboard;

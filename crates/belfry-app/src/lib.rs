@@ -1140,7 +1140,7 @@ pub(crate) fn stand_in(provider: &Provider) -> Result<MeetingId, AppError> {
     id.map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
 }
 
-fn history_entry(r: MeetingRecord) -> HistoryEntry {
+pub(crate) fn history_entry(r: MeetingRecord) -> HistoryEntry {
     let m = r.meeting.as_ref();
     HistoryEntry {
         uid: r.uid.clone(),

@@ -28,6 +28,9 @@ pub const CALENDAR_FILES_KEPT: std::time::Duration = std::time::Duration::from_s
 /// How long a moderator passcode Belfry copied stays on the clipboard.
 pub const CLIPBOARD_CLEAR_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How many meetings the window's History lists (the newest that match).
+pub const HISTORY_SHOWN: usize = 200;
+
 /// What Belfry put on the clipboard that must not stay there (a moderator passcode).
 #[derive(Debug)]
 pub struct CopiedSecret(belfry_secrets::Sensitive<String>);
@@ -543,14 +546,21 @@ impl App {
 
     /// The history for the window: scheduled meetings only (not bare reservations).
     pub fn history_view(&self, query: &str) -> Result<Vec<HistoryView>, AppError> {
+        self.history_views(self.store().scheduled(query, HISTORY_SHOWN)?)
+    }
+
+    /// The window's lines for `records` (scheduled meetings), with the accounts whose
+    /// calendars hold each.
+    pub(crate) fn history_views(
+        &self,
+        records: Vec<belfry_store::MeetingRecord>,
+    ) -> Result<Vec<HistoryView>, AppError> {
         let accounts = self.store().accounts()?;
-        let held = self.store().calendar_accounts()?;
+        let ids: Vec<_> = records.iter().map(|r| r.meeting_id).collect();
+        let held = self.store().calendar_accounts(&ids)?;
         let providers = self.providers();
         let mut views = Vec::new();
-        for entry in self.history(query, 200)? {
-            if entry.title.is_empty() {
-                continue;
-            }
+        for entry in records.into_iter().map(crate::history_entry) {
             let account_ids = held.get(&entry.meeting_id.code());
             let mut view = HistoryView::from(entry);
             if let Some(p) = providers.iter().find(|p| p.key == view.provider) {

@@ -182,6 +182,34 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (meeting_uid, sequence, attendee)
     ) STRICT;
     CREATE INDEX IF NOT EXISTS mailings_due ON mailings(state, next_try_at);",
+    // 9: a history that stays quick as it grows: newest first (with the titles, for short
+    // searches) and soonest first from an index, and the search from a trigram index of the
+    // search text and the ID (so any substring of 3 or more characters is found without
+    // reading every meeting). The trigram index follows the meetings by rowid, which the
+    // store never renumbers (it never VACUUMs).
+    "CREATE INDEX IF NOT EXISTS meetings_newest ON meetings(created_at, title);
+    CREATE INDEX IF NOT EXISTS meetings_soonest ON meetings(start_utc)
+        WHERE meeting_json IS NOT NULL AND cancelled_at IS NULL;
+    CREATE VIRTUAL TABLE IF NOT EXISTS meetings_search USING fts5(
+        search_text, meeting_id, content = 'meetings', content_rowid = 'rowid',
+        tokenize = 'trigram', detail = 'none'
+    );
+    INSERT INTO meetings_search(meetings_search) VALUES ('rebuild');
+    CREATE TRIGGER IF NOT EXISTS meetings_search_insert AFTER INSERT ON meetings BEGIN
+        INSERT INTO meetings_search(rowid, search_text, meeting_id)
+        VALUES (new.rowid, new.search_text, new.meeting_id);
+    END;
+    CREATE TRIGGER IF NOT EXISTS meetings_search_delete AFTER DELETE ON meetings BEGIN
+        INSERT INTO meetings_search(meetings_search, rowid, search_text, meeting_id)
+        VALUES ('delete', old.rowid, old.search_text, old.meeting_id);
+    END;
+    CREATE TRIGGER IF NOT EXISTS meetings_search_update
+        AFTER UPDATE OF search_text, meeting_id ON meetings BEGIN
+        INSERT INTO meetings_search(meetings_search, rowid, search_text, meeting_id)
+        VALUES ('delete', old.rowid, old.search_text, old.meeting_id);
+        INSERT INTO meetings_search(rowid, search_text, meeting_id)
+        VALUES (new.rowid, new.search_text, new.meeting_id);
+    END;",
 ];
 
 /// Where a delivery stands.
@@ -746,35 +774,19 @@ impl Store {
     /// Records a new meeting. A fresh (non-personal) ID that is already in the history is
     /// refused with [`StoreError::IdTaken`], atomically, even against another process.
     pub fn insert(&self, rec: &MeetingRecord) -> Result<(), StoreError> {
-        let json = rec.meeting.as_ref().map(to_json).transpose()?;
-        let result = self.conn()?.execute(
-            "INSERT INTO meetings (uid, meeting_id, kind, sequence, title, start_utc, meeting_json,
-                                   has_passcode, created_at, updated_at, cancelled_at, search_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                rec.uid,
-                rec.meeting_id.code(),
-                rec.kind.as_str(),
-                rec.sequence,
-                rec.meeting.as_ref().map(|m| m.title.clone()),
-                rec.meeting.as_ref().map(start_utc),
-                json,
-                rec.has_passcode,
-                rec.created_at.to_rfc3339(),
-                rec.updated_at.to_rfc3339(),
-                rec.cancelled_at.map(|t| t.to_rfc3339()),
-                search_text(rec),
-            ],
-        );
-        match result {
-            Ok(_) => Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == ErrorCode::ConstraintViolation && rec.kind.is_fresh() =>
-            {
-                Err(StoreError::IdTaken(rec.meeting_id))
-            }
-            Err(e) => Err(e.into()),
+        insert_meeting(&*self.conn()?, rec)
+    }
+
+    /// Records many meetings in one transaction: all of them, or none when one is refused
+    /// (as [`Store::insert`] would refuse it). For an import, or a benchmark's history.
+    pub fn insert_all(&self, recs: &[MeetingRecord]) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for rec in recs {
+            insert_meeting(&tx, rec)?;
         }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Saves a changed record (details, sequence, cancellation) by its UID.
@@ -807,26 +819,86 @@ impl Store {
     /// The history, newest first. `query` matches title, meeting ID (any grouping) or an
     /// attendee, case-insensitively; empty matches all.
     pub fn history(&self, query: &str, limit: usize) -> Result<Vec<MeetingRecord>, StoreError> {
-        let q = query.trim();
+        self.search(query, limit, Listed::All)
+    }
+
+    /// The history's scheduled meetings (not the IDs only reserved), newest first, matched
+    /// as [`Store::history`] matches.
+    pub fn scheduled(&self, query: &str, limit: usize) -> Result<Vec<MeetingRecord>, StoreError> {
+        self.search(query, limit, Listed::Scheduled)
+    }
+
+    fn search(
+        &self,
+        query: &str,
+        limit: usize,
+        listed: Listed,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        let q = query.trim().to_lowercase();
         let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-        let like = format!("%{}%", escape_like(&q.to_lowercase()));
-        let id_like = if digits.len() >= 3
+        let is_id = digits.len() >= 3
             && digits.len()
                 == q.chars()
                     .filter(|c| !c.is_whitespace() && *c != '-')
-                    .count()
-        {
-            format!("%{digits}%")
-        } else {
-            "\u{0}".to_owned() // matches nothing
+                    .count();
+        let scheduled = match listed {
+            Listed::All => "",
+            Listed::Scheduled => "title IS NOT NULL AND",
         };
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
-            "{SELECT} WHERE ?1 = '' OR search_text LIKE ?2 ESCAPE '\\' OR meeting_id LIKE ?3
-             ORDER BY created_at DESC, rowid DESC LIMIT ?4"
+        let newest = "ORDER BY created_at DESC, rowid DESC";
+        if q.is_empty() {
+            let mut stmt =
+                conn.prepare(&format!("{SELECT} WHERE {scheduled} 1 {newest} LIMIT ?1"))?;
+            let rows = stmt.query_map([limit], row_to_raw)?;
+            return rows
+                .map(|r| r.map_err(StoreError::from).and_then(RawRecord::into_record))
+                .collect();
+        }
+        let found: Vec<i64> = if q.chars().count() >= TRIGRAM {
+            // The trigram index finds the meetings that have some of the query's trigrams
+            // (enough to cover it), most recently recorded first; each is then checked for
+            // the whole query, until `limit` are found, however many meetings match.
+            let mut terms = fts_terms(&q);
+            let id = if is_id {
+                terms = format!("({terms}) OR ({})", fts_terms(&digits));
+                digits
+            } else {
+                String::new()
+            };
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT s.rowid FROM meetings_search s JOIN meetings m ON m.rowid = s.rowid
+                 WHERE meetings_search MATCH ?1 AND {scheduled}
+                       (instr(m.search_text, ?2) > 0 OR (?3 <> '' AND instr(m.meeting_id, ?3) > 0))
+                 ORDER BY s.rowid DESC LIMIT ?4"
+            ))?;
+            stmt.query_map(params![terms, q, id, limit], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        } else {
+            // Too short for the index: the newest meetings whose title holds it, read from
+            // the index of titles alone (no meeting's details are read until it is found).
+            let mut titles = conn.prepare_cached(
+                "SELECT rowid, title FROM meetings INDEXED BY meetings_newest
+                 WHERE title IS NOT NULL ORDER BY created_at DESC",
+            )?;
+            let mut found = Vec::new();
+            let mut rows = titles.query([])?;
+            while let Some(row) = rows.next()? {
+                let title = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                if holds_folded(title, &q) {
+                    found.push(row.get(0)?);
+                    if found.len() as i64 >= limit {
+                        break;
+                    }
+                }
+            }
+            found
+        };
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT} WHERE rowid IN (SELECT value FROM json_each(?1)) {newest}"
         ))?;
-        let rows = stmt.query_map(params![q, like, id_like, limit], row_to_raw)?;
+        let rows = stmt.query_map([to_json(&found)?], row_to_raw)?;
         rows.map(|r| r.map_err(StoreError::from).and_then(RawRecord::into_record))
             .collect()
     }
@@ -1077,25 +1149,57 @@ impl Store {
         deliveries_where(&conn, "state <> 'done'", params![])
     }
 
-    /// For every meeting ID, the accounts whose calendars hold its latest version, in
-    /// delivery order: one query for a whole history list.
+    /// For each of `ids`, the accounts whose calendars hold its latest version, in delivery
+    /// order (an ID on no calendar is left out): one lookup per ID, whatever the history's
+    /// size.
     pub fn calendar_accounts(
         &self,
+        ids: &[MeetingId],
     ) -> Result<std::collections::HashMap<String, Vec<String>>, StoreError> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare(
-            "SELECT m.meeting_id, d.account_id FROM deliveries d JOIN meetings m ON m.uid = d.meeting_uid
-             WHERE m.rowid = (SELECT latest.rowid FROM meetings latest WHERE latest.meeting_id = m.meeting_id
-                              ORDER BY latest.created_at DESC, latest.rowid DESC LIMIT 1)
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.account_id FROM deliveries d
+             WHERE d.meeting_uid = (SELECT latest.uid FROM meetings latest WHERE latest.meeting_id = ?1
+                                    ORDER BY latest.created_at DESC, latest.rowid DESC LIMIT 1)
              ORDER BY d.updated_at, d.meeting_uid, d.rowid",
         )?;
         let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (meeting_id, account_id) = row?;
-            out.entry(meeting_id).or_default().push(account_id);
+        for id in ids {
+            let code = id.code();
+            if out.contains_key(&code) {
+                continue;
+            }
+            let accounts = stmt
+                .query_map([&code], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            if !accounts.is_empty() {
+                out.insert(code, accounts);
+            }
         }
         Ok(out)
+    }
+
+    /// The scheduled meetings not cancelled that start (their first time) after `from` and
+    /// no later than `to` (if given), soonest first, at most `limit`.
+    pub fn starting(
+        &self,
+        from: DateTime<Utc>,
+        to: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
+            "{SELECT} WHERE meeting_json IS NOT NULL AND cancelled_at IS NULL
+                 AND start_utc > ?1 AND (?2 IS NULL OR start_utc <= ?2)
+             ORDER BY start_utc, rowid LIMIT ?3"
+        ))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(
+            params![from.to_rfc3339(), to.map(|t| t.to_rfc3339()), limit],
+            row_to_raw,
+        )?;
+        rows.map(|r| r.map_err(StoreError::from).and_then(RawRecord::into_record))
+            .collect()
     }
 
     /// Every delivery of a meeting.
@@ -1308,6 +1412,39 @@ impl RawRecord {
     }
 }
 
+/// Inserts a meeting's row; a fresh ID already in the history is [`StoreError::IdTaken`].
+fn insert_meeting(conn: &Connection, rec: &MeetingRecord) -> Result<(), StoreError> {
+    let json = rec.meeting.as_ref().map(to_json).transpose()?;
+    let result = conn.execute(
+        "INSERT INTO meetings (uid, meeting_id, kind, sequence, title, start_utc, meeting_json,
+                               has_passcode, created_at, updated_at, cancelled_at, search_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            rec.uid,
+            rec.meeting_id.code(),
+            rec.kind.as_str(),
+            rec.sequence,
+            rec.meeting.as_ref().map(|m| m.title.clone()),
+            rec.meeting.as_ref().map(start_utc),
+            json,
+            rec.has_passcode,
+            rec.created_at.to_rfc3339(),
+            rec.updated_at.to_rfc3339(),
+            rec.cancelled_at.map(|t| t.to_rfc3339()),
+            search_text(rec),
+        ],
+    );
+    match result {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == ErrorCode::ConstraintViolation && rec.kind.is_fresh() =>
+        {
+            Err(StoreError::IdTaken(rec.meeting_id))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// What the history search looks in: title, people and description, lower-cased.
 fn search_text(rec: &MeetingRecord) -> String {
     let Some(m) = &rec.meeting else {
@@ -1412,10 +1549,49 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Damaged(e.to_string()))
 }
 
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+/// The shortest query the trigram index finds (shorter ones are matched in titles only).
+const TRIGRAM: usize = 3;
+
+/// Which meetings of the history a search lists.
+#[derive(Clone, Copy)]
+enum Listed {
+    /// Reserved IDs too.
+    All,
+    /// Scheduled meetings only.
+    Scheduled,
+}
+
+/// An FTS5 query for the rows whose text may hold `s` (of at least [`TRIGRAM`] characters):
+/// every third of its trigrams, and its last, each quoted (so nothing in `s` is query
+/// syntax). Together they cover `s`; whether a row holds it is checked on the row.
+fn fts_terms(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let last = chars.len().saturating_sub(TRIGRAM);
+    let mut starts: Vec<usize> = (0..=last).step_by(TRIGRAM).collect();
+    if starts.last() != Some(&last) {
+        starts.push(last);
+    }
+    starts
+        .iter()
+        .map(|&i| {
+            let tri: String = chars[i..i + TRIGRAM].iter().collect();
+            format!("\"{}\"", tri.replace('"', "\"\""))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// Whether `text` holds `lower` (lower-cased), ignoring case.
+fn holds_folded(text: &str, lower: &str) -> bool {
+    if text.is_ascii() && lower.is_ascii() {
+        let (text, lower) = (text.as_bytes(), lower.as_bytes());
+        lower.is_empty()
+            || text
+                .windows(lower.len())
+                .any(|w| w.eq_ignore_ascii_case(lower))
+    } else {
+        text.to_lowercase().contains(lower)
+    }
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

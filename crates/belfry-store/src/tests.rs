@@ -451,7 +451,7 @@ fn calendar_accounts_are_those_of_each_meetings_latest_version() {
             )
             .unwrap();
     }
-    let held = store.calendar_accounts().unwrap();
+    let held = store.calendar_accounts(&[a, b, id("5550123456")]).unwrap();
     assert_eq!(held[&a.code()], ["school", "work"]);
     assert_eq!(held[&b.code()], ["work"]);
     assert!(!held.contains_key("5550123456"));
@@ -475,4 +475,164 @@ fn a_gone_processs_mark_is_swept_and_a_live_ones_kept() {
     drop(live);
     drop(other);
     assert_eq!(std::fs::read_dir(&senders).unwrap().count(), 0);
+}
+
+fn scheduled_titles(store: &Store, q: &str, limit: usize) -> Vec<String> {
+    store
+        .scheduled(q, limit)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.meeting.unwrap().title)
+        .collect()
+}
+
+#[test]
+fn a_search_finds_any_substring_newest_first_whatever_its_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let rows = [
+        ("1111111111", "Physics lab", "ana@example.com"),
+        (
+            "2222222222",
+            "Übungen \"Optik\" AND NEAR(x)",
+            "bob@example.com",
+        ),
+        ("3333333333", "Chemistry lab", "cy@school.edu"),
+        ("4444444444", "Biology lab", "ana@example.com"),
+    ];
+    for (i, (code, title, person)) in rows.iter().enumerate() {
+        let m = meeting(id(code), title, person);
+        let mut rec = record(&format!("u{i}"), id(code), MeetingKind::OneTime, Some(m));
+        rec.created_at = now() + chrono::TimeDelta::minutes(i as i64);
+        store.insert(&rec).unwrap();
+    }
+    // An ID only reserved: found by its digits in the history, never among the scheduled.
+    let mut reserved = record("u9", id("5555111111"), MeetingKind::OneTime, None);
+    reserved.created_at = now() + chrono::TimeDelta::minutes(9);
+    store.insert(&reserved).unwrap();
+
+    assert_eq!(
+        scheduled_titles(&store, "lab", 10),
+        ["Biology lab", "Chemistry lab", "Physics lab"]
+    );
+    assert_eq!(
+        scheduled_titles(&store, "lab", 2),
+        ["Biology lab", "Chemistry lab"],
+        "the newest matches, as many as asked"
+    );
+    // One and two characters: titles only.
+    assert_eq!(scheduled_titles(&store, "hy", 10), ["Physics lab"]);
+    assert_eq!(scheduled_titles(&store, "üB", 10), [rows[1].1]);
+    assert!(scheduled_titles(&store, "q", 10).is_empty());
+    // Three and more: title, people and description, in any case, by the index.
+    assert_eq!(scheduled_titles(&store, "ÜBUNG", 10), [rows[1].1]);
+    assert_eq!(
+        scheduled_titles(&store, "ana@exam", 10),
+        ["Biology lab", "Physics lab"]
+    );
+    assert_eq!(scheduled_titles(&store, "l.edu", 10), ["Chemistry lab"]);
+    // What FTS5 would read as syntax is taken literally.
+    assert_eq!(scheduled_titles(&store, "\"optik\" and", 10), [rows[1].1]);
+    assert_eq!(scheduled_titles(&store, "near(x)", 10), [rows[1].1]);
+    assert_eq!(scheduled_titles(&store, "\"", 10), [rows[1].1]);
+    assert!(scheduled_titles(&store, "\"\"\"", 10).is_empty());
+    assert!(scheduled_titles(&store, "lab AND bio", 10).is_empty());
+    // The trigrams of a query are all there, but not in its order: no match.
+    assert!(scheduled_titles(&store, "lab physics", 10).is_empty());
+    // An ID's digits, in any grouping.
+    assert_eq!(scheduled_titles(&store, "333 333", 10), ["Chemistry lab"]);
+    assert!(store.scheduled("5555 111", 10).unwrap().is_empty());
+    let all = store.history("5555 111", 10).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].uid, "u9");
+
+    // A changed title is found by what it says now.
+    let mut rec = store.meeting_by_uid("u0").unwrap().unwrap();
+    rec.meeting = Some(meeting(
+        id("1111111111"),
+        "Astronomy night",
+        "ana@example.com",
+    ));
+    store.update(&rec).unwrap();
+    assert_eq!(scheduled_titles(&store, "astro", 10), ["Astronomy night"]);
+    assert_eq!(
+        scheduled_titles(&store, "lab", 10),
+        ["Biology lab", "Chemistry lab"]
+    );
+}
+
+#[test]
+fn a_history_from_before_the_search_index_is_searched_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let m = meeting(id("1111111111"), "Physics lab", "ana@example.com");
+        store
+            .insert(&record(
+                "u0",
+                id("1111111111"),
+                MeetingKind::OneTime,
+                Some(m),
+            ))
+            .unwrap();
+        // As schema 8 left it: no index of the search text.
+        let conn = store.conn().unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER meetings_search_insert; DROP TRIGGER meetings_search_delete;
+             DROP TRIGGER meetings_search_update; DROP TABLE meetings_search;
+             DROP INDEX meetings_newest; DROP INDEX meetings_soonest;",
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 8).unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(scheduled_titles(&store, "ana@", 10), ["Physics lab"]);
+    assert_eq!(scheduled_titles(&store, "ph", 10), ["Physics lab"]);
+}
+
+#[test]
+fn the_coming_meetings_are_those_not_cancelled_that_start_after_now_soonest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // `meeting` starts every meeting at 2027-03-01 10:00 Europe/Berlin; give each its day.
+    let rows = [
+        ("1111111111", "Later", "2027-03-20T10:00"),
+        ("2222222222", "Past", "2027-01-20T10:00"),
+        ("3333333333", "Soon", "2027-02-02T10:00"),
+        ("4444444444", "Cancelled", "2027-02-03T10:00"),
+    ];
+    for (i, (code, title, start)) in rows.iter().enumerate() {
+        let form = MeetingForm {
+            title: (*title).into(),
+            start: (*start).into(),
+            ..MeetingForm::default()
+        };
+        let defaults = Defaults {
+            time_zone: Tz::Europe__Berlin,
+            dial_in: vec![],
+            organizer: None,
+        };
+        let m = form
+            .validate(id(code), &defaults, Provider::chime())
+            .unwrap();
+        let mut rec = record(&format!("u{i}"), id(code), MeetingKind::OneTime, Some(m));
+        if *title == "Cancelled" {
+            rec.cancelled_at = Some(now());
+        }
+        store.insert(&rec).unwrap();
+    }
+    let titles = |to: Option<DateTime<Utc>>, limit| -> Vec<String> {
+        store
+            .starting(now(), to, limit)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.meeting.unwrap().title)
+            .collect()
+    };
+    assert_eq!(titles(None, 10), ["Soon", "Later"]);
+    assert_eq!(titles(None, 1), ["Soon"]);
+    assert_eq!(
+        titles(Some(now() + chrono::TimeDelta::days(3)), 10),
+        ["Soon"]
+    );
 }
